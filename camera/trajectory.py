@@ -1,0 +1,170 @@
+"""The camera trajectory value (``D2V_CAMERA``) and its JSON contract.
+
+Conventions (ARCHITECTURE.md): OpenCV camera axes (x right, y down, z forward); ``c2w`` maps camera
+coordinates to world coordinates; frame 0 sits at the origin looking down +z; world units are
+such that the scene's median depth is 1. ``fov_deg`` is the horizontal field of view.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .lens import intrinsics
+
+TRAJECTORY_VERSION = 1
+CONVENTION = "opencv_c2w"
+
+
+@dataclass(frozen=True)
+class CameraTrajectory:
+    """A per-frame physical camera.
+
+    Attributes:
+        c2w: (F, 4, 4) float64 camera-to-world matrices, rotations orthonormal.
+        fov_deg: (F,) horizontal field of view in degrees.
+        focal_length_mm: (F,) focal length in mm (consistent with ``fov_deg`` and ``sensor_mm``).
+        focus_distance: (F,) focus distance in world units (median scene depth = 1).
+        aperture: (F,) f-number.
+        fps: frames per second.
+        sensor_mm: (width, height) of the sensor in mm.
+        preset: the preset that produced it ("custom" when built by hand).
+        intent: the detected or requested intent of the move.
+        look_at: optional world point the camera aims at (the subject), or None.
+    """
+
+    c2w: np.ndarray
+    fov_deg: np.ndarray
+    focal_length_mm: np.ndarray
+    focus_distance: np.ndarray
+    aperture: np.ndarray
+    fps: float = 12.0
+    sensor_mm: tuple[float, float] = (36.0, 24.0)
+    preset: str = "custom"
+    intent: str = "custom"
+    look_at: tuple[float, float, float] | None = None
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self):
+        validate_arrays(self.c2w, self.fov_deg, self.focal_length_mm, self.focus_distance, self.aperture, self.fps)
+
+    @property
+    def frames(self) -> int:
+        return int(self.c2w.shape[0])
+
+    def w2c(self) -> np.ndarray:
+        """(F, 4, 4) world-to-camera matrices (rigid inverse of ``c2w``)."""
+        return rigid_inverse(self.c2w)
+
+    def intrinsics(self, width: int, height: int) -> np.ndarray:
+        """(F, 3, 3) pixel intrinsics for an image of ``width`` x ``height``."""
+        return intrinsics(self.fov_deg, width, height).reshape(-1, 3, 3)
+
+    def relative_to_first(self) -> CameraTrajectory:
+        """The same move re-expressed so that frame 0 is at the origin looking +z."""
+        rel = rigid_inverse(self.c2w[:1]) @ self.c2w
+        look = self.look_at
+        if look is not None:
+            p = rigid_inverse(self.c2w[:1])[0] @ np.array([*look, 1.0])
+            look = tuple(float(v) for v in p[:3])
+        return replace(self, c2w=rel, look_at=look)
+
+    def to_dict(self) -> dict:
+        """The JSON contract as a plain dict."""
+        return {
+            "version": TRAJECTORY_VERSION,
+            "frames": self.frames,
+            "fps": float(self.fps),
+            "preset": self.preset,
+            "intent": self.intent,
+            "convention": CONVENTION,
+            "c2w": [[float(v) for v in m.reshape(16)] for m in self.c2w],
+            "fov_deg": [float(v) for v in self.fov_deg],
+            "focal_length_mm": [float(v) for v in self.focal_length_mm],
+            "sensor_mm": [float(self.sensor_mm[0]), float(self.sensor_mm[1])],
+            "focus_distance": [float(v) for v in self.focus_distance],
+            "aperture": [float(v) for v in self.aperture],
+            "look_at": None if self.look_at is None else [float(v) for v in self.look_at],
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CameraTrajectory:
+        """Parse the JSON contract; raises ``ValueError`` saying what is wrong."""
+        if not isinstance(d, dict):
+            raise ValueError("camera JSON must be an object with keys 'c2w', 'fov_deg', ...")
+        if d.get("convention", CONVENTION) != CONVENTION:
+            raise ValueError(f"camera JSON convention must be '{CONVENTION}', got {d.get('convention')!r}")
+        try:
+            c2w = np.asarray(d["c2w"], dtype=np.float64)
+            n = c2w.shape[0] if c2w.ndim >= 1 else 0
+            c2w = c2w.reshape(n, 4, 4)
+            fov = np.asarray(d["fov_deg"], dtype=np.float64).reshape(-1)
+            sensor = tuple(float(v) for v in d.get("sensor_mm", (36.0, 24.0)))
+            focal = np.asarray(d.get("focal_length_mm", sensor[0] / (2 * np.tan(np.radians(fov) / 2))),
+                               dtype=np.float64).reshape(-1)
+            focus = np.asarray(d.get("focus_distance", np.ones(n)), dtype=np.float64).reshape(-1)
+            aperture = np.asarray(d.get("aperture", np.full(n, 8.0)), dtype=np.float64).reshape(-1)
+            look = d.get("look_at")
+            look = None if look is None else tuple(float(v) for v in look)
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"camera JSON is missing or has a malformed field: {e}") from None
+        except ValueError as e:
+            raise ValueError(f"camera JSON has arrays of the wrong shape or type: {e}") from None
+        if "frames" in d and int(d["frames"]) != n:
+            raise ValueError(f"camera JSON says frames={d['frames']} but has {n} c2w matrices")
+        return cls(c2w=c2w, fov_deg=fov, focal_length_mm=focal, focus_distance=focus, aperture=aperture,
+                   fps=float(d.get("fps", 12.0)), sensor_mm=sensor, preset=str(d.get("preset", "custom")),
+                   intent=str(d.get("intent", "custom")), look_at=look)
+
+    @classmethod
+    def from_json(cls, text: str) -> CameraTrajectory:
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"camera JSON is not valid JSON: {e}") from None
+        return cls.from_dict(d)
+
+
+def rigid_inverse(m: np.ndarray) -> np.ndarray:
+    """Inverse of rigid transforms (..., 4, 4): ``[R t; 0 1]^-1 = [Rᵀ -Rᵀt; 0 1]``."""
+    m = np.asarray(m, dtype=np.float64)
+    out = np.zeros_like(m)
+    rt = np.swapaxes(m[..., :3, :3], -1, -2)
+    out[..., :3, :3] = rt
+    out[..., :3, 3] = -(rt @ m[..., :3, 3:4])[..., 0]
+    out[..., 3, 3] = 1.0
+    return out
+
+
+def validate_arrays(c2w, fov_deg, focal_mm, focus, aperture, fps) -> None:
+    """Raise ``ValueError`` unless the arrays form a valid trajectory (shapes, finiteness, orthonormality)."""
+    if not isinstance(c2w, np.ndarray) or c2w.ndim != 3 or c2w.shape[1:] != (4, 4):
+        raise ValueError(f"c2w must have shape (F, 4, 4), got {getattr(c2w, 'shape', type(c2w))}")
+    n = c2w.shape[0]
+    if n < 1:
+        raise ValueError("a camera trajectory needs at least 1 frame")
+    for name, arr in (("fov_deg", fov_deg), ("focal_length_mm", focal_mm), ("focus_distance", focus),
+                      ("aperture", aperture)):
+        if not isinstance(arr, np.ndarray) or arr.shape != (n,):
+            raise ValueError(f"{name} must have shape ({n},), got {getattr(arr, 'shape', type(arr))}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or inf")
+    if not np.all(np.isfinite(c2w)):
+        raise ValueError("c2w contains NaN or inf")
+    if np.any((fov_deg <= 0) | (fov_deg >= 180)):
+        raise ValueError("fov_deg must be in (0, 180)")
+    if np.any(focal_mm <= 0) or np.any(focus <= 0) or np.any(aperture <= 0):
+        raise ValueError("focal_length_mm, focus_distance and aperture must be > 0")
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"fps must be a finite number > 0, got {fps}")
+    r = c2w[:, :3, :3]
+    err = np.abs(r @ np.swapaxes(r, 1, 2) - np.eye(3)).max()
+    if err > 1e-6 or np.any(np.linalg.det(r) < 0):
+        raise ValueError(f"c2w rotations must be orthonormal with det +1 (max error {err:.2e})")
+    if np.abs(c2w[:, 3] - np.array([0, 0, 0, 1.0])).max() > 1e-9:
+        raise ValueError("c2w last row must be [0, 0, 0, 1]")

@@ -1,0 +1,20 @@
+"""ComfyUI V3 glue: every node module of the pack is listed here.
+
+Only ComfyUI imports this package (through ``comfy_entrypoint``): it needs ``comfy_api``.
+Each module exposes ``NODES``, a list of ``io.ComfyNode`` classes.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import override
+
+from comfy_api.latest import ComfyExtension, io
+
+NODE_MODULES = [
+]
+
+
+class DrawToVideoExtension(ComfyExtension):
+    @override
+    async def get_node_list(self) -> list[type[io.ComfyNode]]:
+        return [node for module in NODE_MODULES for node in module.NODES]
