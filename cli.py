@@ -11,6 +11,9 @@ class UsageError(ValueError):
 
 
 COMMANDS: dict = {}
+# Modules under commands/ whose import registers subcommands (append one per capability).
+COMMAND_MODULES = [
+]
 
 
 def command(name: str, help: str):
@@ -32,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import cli_commands  # noqa: F401  (registers the subcommands)
+    import importlib
+
+    for module in COMMAND_MODULES:  # importing registers the subcommands
+        importlib.import_module(f".commands.{module}", __package__)
 
     args = build_parser().parse_args(argv)
     try:

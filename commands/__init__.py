@@ -1,0 +1,1 @@
+"""CLI subcommands, one module per capability. Each module registers its commands with ``cli.command``."""
