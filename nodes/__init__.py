@@ -6,9 +6,8 @@ Each module exposes ``NODES``, a list of ``io.ComfyNode`` classes.
 
 from __future__ import annotations
 
-from typing_extensions import override
-
 from comfy_api.latest import ComfyExtension, io
+from typing_extensions import override
 
 NODE_MODULES = [
 ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from .comfy_server import SKIP_REASON, ComfyServer, find_comfyui
+sys.path.insert(0, str(Path(__file__).parent))
+from comfy_server import SKIP_REASON, ComfyServer, find_comfyui  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,42 @@
+"""Make ``import draw_to_video`` mean *this checkout*, whatever is pip-installed.
+
+The repo root is the package (ARCHITECTURE.md), so it is registered under its package name here;
+subprocess tests get the same through ``PYTHONPATH`` (see ``package_env``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_LINK_DIR = Path(tempfile.mkdtemp(prefix="d2v-pkg-"))
+(_LINK_DIR / "draw_to_video").symlink_to(ROOT, target_is_directory=True)
+
+
+def _register_checkout() -> None:
+    mod = sys.modules.get("draw_to_video")
+    if mod is not None and Path(mod.__file__).resolve().parent == ROOT:
+        return
+    for name in [m for m in sys.modules if m == "draw_to_video" or m.startswith("draw_to_video.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(_LINK_DIR))
+    spec = importlib.util.spec_from_file_location("draw_to_video", ROOT / "__init__.py",
+                                                  submodule_search_locations=[str(ROOT)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["draw_to_video"] = module
+    spec.loader.exec_module(module)
+
+
+_register_checkout()
+
+
+@pytest.fixture(scope="session")
+def package_env() -> dict:
+    """Environment for subprocesses so that ``python -m draw_to_video`` runs this checkout."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(_LINK_DIR), os.environ.get("PYTHONPATH", "")])}
