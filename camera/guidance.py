@@ -1,0 +1,240 @@
+"""Camera guidance for Stable Video Diffusion on ComfyUI's own samplers (pure torch / numpy, no ``comfy``).
+
+The training-free recipe follows two published methods:
+
+* CamTrol (Hou et al., arXiv 2406.10126): render the input image along the camera path from a 3D point cloud
+  and start the denoising from the noised renders, whose layout the video model keeps ("init" mode).
+* Time-to-Move (Singer et al., arXiv 2511.08633), *dual-clock denoising*: the whole latent starts from the noised
+  reference at the sampler's first sigma (the weak clock, set by KSampler ``denoise``); in the regions the
+  reference is trusted (here: cells the 2.5D render actually sees) the latent is held on the reference's own
+  noising trajectory until a later release point (the strong clock), after which everything denoises freely
+  ("dual_clock" mode).
+
+How this maps onto ComfyUI (0.3.64, ``comfy/samplers.py`` ``KSamplerX0Inpaint``): a latent's ``noise_mask`` ``m``
+(1 = denoise freely, 0 = keep ``latent_image``) makes every model call see
+``x * m + noise_scaling(sigma, noise, latent_image) * (1 - m)`` and return ``out * m + latent_image * (1 - m)``;
+a model's ``denoise_mask_function(sigma, mask, extra_options)`` may rewrite ``m`` at each call
+(``extra_options["sigmas"]`` = this run's sigma schedule, ``sigma`` = the current per-sample sigmas [B]).
+
+Conventions: latents are [F, C, H/8, W/8] (frames are the batch, as SVD in ComfyUI); masks at latent
+resolution are float [F, 1, h, w]; hole masks from the renderer are [F, H, W] with 1 = hole.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .trajectory import CameraTrajectory
+
+GUIDANCE_MODES = ("off", "init", "dual_clock")
+LATENT_SCALE = 8  # SVD's VAE downsamples by 8
+DEFAULT_FRAMES = 14  # core SVD_img2vid_Conditioning defaults, used when no camera decides
+DEFAULT_MOTION_BUCKET = 127
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Masks at latent resolution
+# --------------------------------------------------------------------------------------------------------------
+def latent_size(width: int, height: int) -> tuple[int, int]:
+    """(h, w) of the SVD latent for a ``width`` x ``height`` video (the core node floors by 8)."""
+    return height // LATENT_SCALE, width // LATENT_SCALE
+
+
+def latent_holes(holes: torch.Tensor, latent_hw: tuple[int, int], dilate: int = 1) -> torch.Tensor:
+    """Pixel hole masks -> latent cells that must be generated.
+
+    Args:
+        holes: [F, H, W] float/bool, 1 = the render has no source pixel there (disocclusion, out of frame).
+        latent_hw: (h, w) of the latent.
+        dilate: extra latent cells grown around each hole (room for the model to blend the seam).
+    Returns:
+        float32 [F, h, w] in {0, 1}; a cell is a hole when any pixel it covers is a hole (max-pool), so no
+        render garbage is ever locked in.
+    """
+    if holes.ndim != 3:
+        raise ValueError(f"holes must be [F, H, W], got shape {tuple(holes.shape)}")
+    h, w = latent_hw
+    if h < 1 or w < 1:
+        raise ValueError(f"latent size must be at least 1x1, got {h}x{w}")
+    cells = F.adaptive_max_pool2d((holes > 0.5).float()[:, None], (h, w))
+    if dilate > 0:
+        k = 2 * int(dilate) + 1
+        cells = F.max_pool2d(cells, k, stride=1, padding=int(dilate))
+    return cells[:, 0]
+
+
+def guidance_noise_mask(holes_latent: torch.Tensor, strength: float, keep_first: bool = True) -> torch.Tensor:
+    """The latent ``noise_mask`` of a guided SVD latent.
+
+    Args:
+        holes_latent: [F, h, w] in {0, 1} (see :func:`latent_holes`).
+        strength: 0..1, how firmly cells the render sees are held to it: their mask value is ``1 - strength``
+            (1 = locked to the noised render, 0 = free; between = ComfyUI's soft blend).
+        keep_first: frame 0 (the input image itself) gets 0 = kept exactly.
+    Returns:
+        float32 [F, 1, h, w]: holes 1 (free), visible cells ``1 - strength``, frame 0 0.
+    """
+    if not 0.0 <= float(strength) <= 1.0 or not math.isfinite(float(strength)):
+        raise ValueError(f"strength must be in [0, 1], got {strength}")
+    visible_value = 1.0 - float(strength)
+    mask = torch.where(holes_latent > 0.5, torch.ones_like(holes_latent), torch.full_like(holes_latent, visible_value))
+    if keep_first:
+        mask[0] = 0.0
+    return mask[:, None].float().contiguous()
+
+
+def first_frame_mask(frames: int, latent_hw: tuple[int, int]) -> torch.Tensor:
+    """[F, 1, h, w]: 0 on frame 0 (kept), 1 elsewhere — the mask once the dual clock has released."""
+    mask = torch.ones(frames, 1, *latent_hw)
+    mask[0] = 0.0
+    return mask
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The dual clock
+# --------------------------------------------------------------------------------------------------------------
+def release_step(num_steps: int, release: float) -> int:
+    """Index of the first sampling step that runs free: ``round(release * num_steps)``.
+
+    ``release`` = 0 -> never locked, 1 -> locked to the end (visible cells equal the render).
+    """
+    if not 0.0 <= float(release) <= 1.0:
+        raise ValueError(f"release must be in [0, 1], got {release}")
+    return int(round(float(release) * int(num_steps)))
+
+
+def is_locked(sigma: float, sigmas: torch.Tensor | np.ndarray | list, release: float) -> bool:
+    """True while the visible cells are still held to the noised render.
+
+    ``sigmas`` is the run's schedule (``len = steps + 1``, decreasing, last usually 0). Step ``i`` evaluates the
+    model at ``sigmas[i]`` (or, for two-stage samplers, between ``sigmas[i]`` and ``sigmas[i+1]``), and steps
+    ``i < release_step`` are locked, i.e. locked iff ``sigma > sigmas[release_step]``.
+    """
+    s = np.asarray(torch.as_tensor(sigmas, dtype=torch.float64).cpu(), dtype=np.float64).reshape(-1)
+    if s.size < 2:
+        return False
+    k = release_step(s.size - 1, release)
+    if k <= 0:
+        return False
+    threshold = s[k]
+    return float(sigma) > threshold + 1e-6 * max(abs(threshold), 1e-12)
+
+
+@dataclass(frozen=True)
+class DualClockMask:
+    """``denoise_mask_function`` for ``ModelPatcher.set_model_denoise_mask_function``.
+
+    Before the release sigma it returns the latent's own mask (visible cells held, holes free, frame 0 kept);
+    from the release on it returns all ones except frame 0 of each clip (``frames`` latent frames per clip),
+    which stays kept.
+    """
+
+    release: float
+    frames: int
+    keep_first: bool = True
+
+    def __call__(self, sigma: torch.Tensor, denoise_mask: torch.Tensor, extra_options: dict | None = None):
+        sigmas = (extra_options or {}).get("sigmas")
+        current = float(torch.as_tensor(sigma).max()) if torch.is_tensor(sigma) else float(sigma)
+        if sigmas is not None and is_locked(current, sigmas, self.release):
+            return denoise_mask
+        return released_mask(denoise_mask, self.frames, self.keep_first)
+
+
+def released_mask(denoise_mask: torch.Tensor, frames: int, keep_first: bool = True) -> torch.Tensor:
+    """Ones shaped like ``denoise_mask`` [B, ...]; rows ``b % frames == 0`` keep their value when ``keep_first``."""
+    out = torch.ones_like(denoise_mask)
+    if keep_first and frames > 0:
+        first = torch.arange(denoise_mask.shape[0], device=denoise_mask.device) % int(frames) == 0
+        out[first] = denoise_mask[first]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Frames, buckets, preview
+# --------------------------------------------------------------------------------------------------------------
+def resolve_frames(video_frames: int, camera: CameraTrajectory | None) -> int:
+    """``video_frames`` 0 = the camera's frame count (14, the core default, without a camera)."""
+    if video_frames < 0:
+        raise ValueError(f"video_frames must be >= 0 (0 = from the camera), got {video_frames}")
+    if video_frames > 0:
+        return int(video_frames)
+    return camera.frames if camera is not None else DEFAULT_FRAMES
+
+
+def resample_trajectory(camera: CameraTrajectory, frames: int) -> CameraTrajectory:
+    """The same move spread over ``frames`` frames (same duration: fps scaled).
+
+    Positions and lens values are interpolated linearly in normalized time, rotations by slerp.
+    """
+    if frames < 1:
+        raise ValueError(f"frames must be >= 1, got {frames}")
+    n = camera.frames
+    if frames == n:
+        return camera
+    from scipy.spatial.transform import Rotation, Slerp
+
+    src_t = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
+    dst_t = np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
+    if n == 1:
+        idx = np.zeros(frames, dtype=int)
+        c2w = camera.c2w[idx].copy()
+        lerp = {k: getattr(camera, k)[idx].copy() for k in ("fov_deg", "focal_length_mm", "focus_distance", "aperture")}
+    else:
+        c2w = np.tile(np.eye(4), (frames, 1, 1))
+        rots = Slerp(src_t, Rotation.from_matrix(camera.c2w[:, :3, :3]))(dst_t).as_matrix()
+        c2w[:, :3, :3] = rots
+        for j in range(3):
+            c2w[:, j, 3] = np.interp(dst_t, src_t, camera.c2w[:, j, 3])
+        lerp = {k: np.interp(dst_t, src_t, getattr(camera, k))
+                for k in ("fov_deg", "focal_length_mm", "focus_distance", "aperture")}
+    fps = camera.fps * (frames - 1) / (n - 1) if n > 1 and frames > 1 else camera.fps
+    return replace(camera, c2w=c2w, fps=float(fps), **lerp)
+
+
+def auto_motion_bucket(camera: CameraTrajectory, width: int, height: int) -> int:
+    """motion_bucket_id (1..255) from the trajectory's image speed (seed mapping: 1-50 subtle ... 201-255 violent).
+
+    Uses ``camera/motion.py`` (``image_speed`` = per-frame image motion as a fraction of the width,
+    ``motion_bucket_from_speed``) on the mean speed over the move.
+    """
+    from .motion import image_speed, motion_bucket_from_speed
+
+    if camera.frames < 2:
+        return 1
+    speed = np.asarray(image_speed(camera, width, height), dtype=np.float64)
+    return int(motion_bucket_from_speed(float(speed.mean()) if speed.size else 0.0))
+
+
+def resolve_motion_bucket(motion_bucket_id: int, camera: CameraTrajectory | None, width: int, height: int) -> int:
+    """``motion_bucket_id`` 0 = auto from the camera (127, the core default, without a camera)."""
+    if motion_bucket_id < 0:
+        raise ValueError(f"motion_bucket_id must be >= 0 (0 = auto), got {motion_bucket_id}")
+    if motion_bucket_id > 0:
+        return int(motion_bucket_id)
+    return auto_motion_bucket(camera, width, height) if camera is not None else DEFAULT_MOTION_BUCKET
+
+
+def guide_preview(frames: torch.Tensor, holes: torch.Tensor, noise_mask: torch.Tensor | None) -> torch.Tensor:
+    """An IMAGE showing what SVD is steered toward: per frame, the render (holes tinted magenta) above the
+    latent noise mask upscaled (black = locked to the render, white = free).
+
+    Args:
+        frames: [F, H, W, 3] renders in 0..1. holes: [F, H, W] (1 = hole). noise_mask: [F, 1, h, w] or None.
+    Returns:
+        [F, 2H, W, 3] float32 in 0..1 (just the tinted renders, [F, H, W, 3], when ``noise_mask`` is None).
+    """
+    hole = holes[..., None].to(frames.dtype)
+    magenta = torch.tensor([1.0, 0.0, 1.0], dtype=frames.dtype, device=frames.device)
+    top = frames * (1 - 0.6 * hole) + magenta * 0.6 * hole
+    if noise_mask is None:
+        return top.clamp(0, 1).float()
+    H, W = frames.shape[1:3]
+    m = F.interpolate(noise_mask.to(frames.device, frames.dtype), size=(H, W), mode="nearest")[:, 0]
+    bottom = m[..., None].expand(-1, -1, -1, 3)
+    return torch.cat([top, bottom], dim=1).clamp(0, 1).float()
