@@ -38,6 +38,30 @@ DEFAULT_MOTION_BUCKET = 127
 
 
 # --------------------------------------------------------------------------------------------------------------
+# The core node's outputs
+# --------------------------------------------------------------------------------------------------------------
+def svd_conditioning(pooled: torch.Tensor, concat_latent: torch.Tensor, motion_bucket_id: int, fps: int,
+                     augmentation_level: float) -> tuple[list, list]:
+    """(positive, negative) exactly as core ``SVD_img2vid_Conditioning`` builds them.
+
+    Args:
+        pooled: [1, B, D] CLIP-vision image embeds. concat_latent: [B, 4, h, w] VAE latent of the init image.
+    Returns:
+        positive ``[[pooled, {motion_bucket_id, fps, augmentation_level, concat_latent_image}]]`` and negative with
+        zeros for the embeds and the concat latent.
+    """
+    extra = {"motion_bucket_id": motion_bucket_id, "fps": fps, "augmentation_level": augmentation_level}
+    positive = [[pooled, {**extra, "concat_latent_image": concat_latent}]]
+    negative = [[torch.zeros_like(pooled), {**extra, "concat_latent_image": torch.zeros_like(concat_latent)}]]
+    return positive, negative
+
+
+def empty_latent(frames: int, width: int, height: int) -> dict:
+    """The core node's LATENT: zeros [frames, 4, height // 8, width // 8]."""
+    return {"samples": torch.zeros([frames, 4, height // LATENT_SCALE, width // LATENT_SCALE])}
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Masks at latent resolution
 # --------------------------------------------------------------------------------------------------------------
 def latent_size(width: int, height: int) -> tuple[int, int]:

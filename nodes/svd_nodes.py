@@ -111,12 +111,8 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
         if augmentation_level > 0:
             encode_pixels += torch.randn_like(pixels) * augmentation_level
         t = vae.encode(encode_pixels)
-        positive = [[pooled, {"motion_bucket_id": bucket, "fps": fps, "augmentation_level": augmentation_level,
-                              "concat_latent_image": t}]]
-        negative = [[torch.zeros_like(pooled), {"motion_bucket_id": bucket, "fps": fps,
-                                                 "augmentation_level": augmentation_level,
-                                                 "concat_latent_image": torch.zeros_like(t)}]]
-        latent = {"samples": torch.zeros([frames, 4, height // 8, width // 8])}
+        positive, negative = g.svd_conditioning(pooled, t, bucket, fps, augmentation_level)
+        latent = g.empty_latent(frames, width, height)
         # ------------------------------------------------------------------------------------------------------
         if camera is None:
             return io.NodeOutput(positive, negative, latent, model, clean.to(output_device()))
