@@ -61,16 +61,16 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
                 io.Model.Input("model", optional=True,
                                tooltip="The SVD model. dual_clock patches it (denoise mask function); use the "
                                        "MODEL output in the KSampler."),
-                io.Combo.Input("guidance", options=list(gd.GUIDANCE_MODES), default="dual_clock",
+                io.Combo.Input("guidance", options=list(gd.GUIDANCE_MODES), default="dual_clock", optional=True,
                                tooltip=MODE_TOOLTIP),
-                io.Float.Input("strength", default=1.0, min=0.0, max=1.0, step=0.01,
+                io.Float.Input("strength", default=1.0, min=0.0, max=1.0, step=0.01, optional=True,
                                tooltip="How firmly cells the render sees are held to it while guided (noise_mask "
                                        "value 1 - strength; 1 = locked). init: for the whole run. dual_clock: "
                                        "until release."),
-                io.Float.Input("release", default=0.4, min=0.0, max=1.0, step=0.01,
+                io.Float.Input("release", default=0.4, min=0.0, max=1.0, step=0.01, optional=True,
                                tooltip="dual_clock: fraction of this run's sampling steps during which visible cells "
                                        "stay locked (0 = never, 1 = to the end). Try 0.3-0.6 with denoise 0.9-1.0."),
-                io.Combo.Input("depth_kind", options=["disparity", "depth"], default="disparity",
+                io.Combo.Input("depth_kind", options=["disparity", "depth"], default="disparity", optional=True,
                                tooltip="What the depth image holds: disparity (bright = near, most depth "
                                        "estimators) or depth (bright = far)."),
             ],
