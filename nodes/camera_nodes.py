@@ -57,7 +57,8 @@ class DrawPathInput(io.ComfyNode):
                                         "x, y in 0..1. Also accepts KJNodes spline coordinates."),
             ],
             outputs=[
-                io.Image.Output("image", tooltip="The input image, passed through."),
+                # V3 needs output ids distinct from input ids; the socket is still shown as "image".
+                io.Image.Output("image_out", display_name="image", tooltip="The input image, passed through."),
                 DrawPath.Output("path"),
                 io.Image.Output("preview", tooltip="The strokes drawn over the image."),
                 io.String.Output("tracks", tooltip="Pixel tracks of the strokes (KJNodes / ATI JSON, 121 points)."),
@@ -118,7 +119,7 @@ class CinematicCameraTrajectory(io.ComfyNode):
                 io.Image.Output("preview", tooltip="Path, framing at first/middle/last frame, top-down plot."),
                 io.String.Output("intent"),
                 io.Int.Output("motion_bucket_id", tooltip="Suggested SVD motion bucket from the image speed."),
-                io.Float.Output("fps"),
+                io.Float.Output("fps_out", display_name="fps", tooltip="Frame rate for CreateVideo."),
             ],
         )
 
