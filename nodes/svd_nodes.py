@@ -75,15 +75,15 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
                                        "estimators) or depth (bright = far)."),
             ],
             outputs=[
-                io.Conditioning.Output(display_name="positive"),
-                io.Conditioning.Output(display_name="negative"),
-                io.Latent.Output(display_name="latent",
+                io.Conditioning.Output("positive", display_name="positive"),
+                io.Conditioning.Output("negative", display_name="negative"),
+                io.Latent.Output("latent", display_name="latent",
                                  tooltip="init/dual_clock: the VAE-encoded renders with a per-frame noise_mask "
                                          "(frame 0 kept, holes free, visible cells guided)."),
-                io.Model.Output(display_name="model",
+                io.Model.Output("model_out", display_name="model",
                                 tooltip="dual_clock: the model with the release schedule patched in; otherwise the "
                                         "model input unchanged."),
-                io.Image.Output(display_name="guide",
+                io.Image.Output("guide", display_name="guide",
                                 tooltip="What SVD is steered toward: renders (holes magenta) above the latent noise "
                                         "mask (black = locked to the render, white = free)."),
             ],
