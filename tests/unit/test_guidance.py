@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from draw_to_video.camera import guidance as g
 from draw_to_video.camera.trajectory import CameraTrajectory
 
@@ -170,7 +171,6 @@ def test_resolve_motion_bucket_without_camera_is_core_default():
 
 
 def test_auto_motion_bucket_monotone_in_speed():
-    pytest.importorskip("draw_to_video.camera.motion", reason="camera/motion.py comes from main (the lead)")
     buckets = [g.resolve_motion_bucket(0, dolly(14, 0.0, pan_deg=p), 1024, 576) for p in (0, 2, 5, 10, 20, 40, 80)]
     assert all(1 <= b <= 255 for b in buckets)
     assert buckets == sorted(buckets), buckets
