@@ -135,3 +135,137 @@ def test_without_camera_equals_core_node(comfy, svd_checkpoint, test_image):
     assert np.isfinite(mine).all()
     assert np.array_equal(mine, core_lat)
     assert np.array_equal(load_latent(comfy, entry, "empty_mine"), load_latent(comfy, entry, "empty_core"))
+
+
+# --- slow: every mode through the real samplers, and the guide path --------------------------------------------
+PAN = {"preset": "pan_right", "frames": FRAMES, "fps": 6.0, "intensity": 0.25}
+MODES = {"off": 1.0, "init": 0.7, "dual_clock": 1.0}  # guidance mode -> KSampler denoise
+
+
+def widget_defaults(object_info: dict, node: str) -> dict:
+    """Default values of a node's widget inputs (required and optional) from /object_info."""
+    out = {}
+    for section in ("required", "optional"):
+        for name, spec in object_info[node]["input"].get(section, {}).items():
+            opts = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+            if "default" in opts:
+                out[name] = opts["default"]
+            elif isinstance(spec[0], list) and spec[0]:
+                out[name] = spec[0][0]
+    return out
+
+
+def expected_shift(width: int, height: int) -> np.ndarray:
+    """(F, 2) image motion of the frame-0 image centre (at the median depth) along the PAN trajectory, in px."""
+    from draw_to_video.camera.lens import SENSORS_MM
+    from draw_to_video.camera.presets import build_trajectory
+
+    cam = build_trajectory(preset=PAN["preset"], frames=FRAMES, fps=PAN["fps"], intensity=PAN["intensity"],
+                           easing="auto", focal_length_mm=35.0, sensor_mm=SENSORS_MM["full_frame_36x24"])
+    K = cam.intrinsics(width, height)
+    world = cam.c2w[0] @ np.array([0.0, 0.0, 1.0, 1.0])
+    out = []
+    for f in range(FRAMES):
+        p = (cam.w2c()[f] @ world)[:3]
+        uv = K[f] @ (p / p[2])
+        out.append(uv[:2] - np.array([width / 2, height / 2]))
+    return np.array(out)
+
+
+def measured_shift(frames: np.ndarray) -> np.ndarray:
+    """(F, 2) global translation of each frame against frame 0 (OpenCV phase correlation, Hann window)."""
+    import cv2
+
+    gray = [np.ascontiguousarray(f.mean(-1), dtype=np.float32) for f in frames]
+    win = cv2.createHanningWindow(gray[0].shape[::-1], cv2.CV_32F)
+    return np.array([cv2.phaseCorrelate(gray[0], g, win)[0] for g in gray])
+
+
+def load_images(comfy, entry: dict, node_id: str) -> np.ndarray:
+    from PIL import Image
+
+    files = entry["outputs"][node_id]["images"]
+    return np.stack([np.asarray(Image.open(comfy.base_dir / "output" / f["subfolder"] / f["filename"]).convert("RGB"),
+                                dtype=np.float32) / 255 for f in files])
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_every_mode_makes_a_video_and_the_guide_follows_the_camera(comfy, object_info, svd_checkpoint, test_image):
+    if "D2V_CinematicCameraTrajectory" not in object_info:
+        pytest.skip("needs D2V_CinematicCameraTrajectory (main)")
+    g = base_graph(test_image, {})
+    g["traj"] = {"class_type": "D2V_CinematicCameraTrajectory",
+                 "inputs": {**widget_defaults(object_info, "D2V_CinematicCameraTrajectory"), **PAN}}
+    for mode, denoise in MODES.items():
+        enc = f"enc_{mode}"
+        g[enc] = {"class_type": NODE, "inputs": {**g["enc"]["inputs"], "camera": ["traj", 0], "model": ["ckpt", 0],
+                                                 "video_frames": 0, "motion_bucket_id": 0, "guidance": mode,
+                                                 "strength": 1.0, "release": 0.5}}
+        ks = ksampler([enc, 3], [enc, 2], denoise=denoise)
+        ks["inputs"].update(positive=[enc, 0], negative=[enc, 1])
+        g[f"ks_{mode}"] = ks
+        g[f"dec_{mode}"] = {"class_type": "VAEDecode", "inputs": {"samples": [f"ks_{mode}", 0], "vae": ["ckpt", 2]}}
+        g[f"vid_{mode}"] = {"class_type": "CreateVideo", "inputs": {"images": [f"dec_{mode}", 0], "fps": 6.0}}
+        g[f"save_{mode}"] = {"class_type": "SaveVideo", "inputs": {"video": [f"vid_{mode}", 0],
+                                                                  "filename_prefix": f"video/d2v_{mode}",
+                                                                  "format": "auto", "codec": "auto"}}
+    del g["enc"]
+    # dual clock held to the end (release 1): visible cells of the result must equal the guide latent
+    g["enc_lock"] = {"class_type": NODE, "inputs": {**g["enc_dual_clock"]["inputs"], "release": 1.0}}
+    g["ks_lock"] = ksampler(["enc_lock", 3], ["enc_lock", 2])
+    g["ks_lock"]["inputs"].update(positive=["enc_lock", 0], negative=["enc_lock", 1])
+    # zero denoising: KSamplerAdvanced starting at the last step returns the guide latent untouched
+    g["ks_zero"] = {"class_type": "KSamplerAdvanced", "inputs": {
+        "model": ["enc_dual_clock", 3], "add_noise": "enable", "noise_seed": 7, "steps": STEPS, "cfg": 1.0,
+        "sampler_name": "euler", "scheduler": "karras", "positive": ["enc_dual_clock", 0],
+        "negative": ["enc_dual_clock", 1], "latent_image": ["enc_dual_clock", 2], "start_at_step": STEPS,
+        "end_at_step": 10000, "return_with_leftover_noise": "disable"}}
+    g["dec_zero"] = {"class_type": "VAEDecode", "inputs": {"samples": ["ks_zero", 0], "vae": ["ckpt", 2]}}
+    for name, src in (("img_zero", ["dec_zero", 0]), ("img_guide", ["enc_dual_clock", 4])):
+        g[name] = {"class_type": "SaveImage", "inputs": {"images": src, "filename_prefix": name}}
+    for name, src in (("lat_guide", ["enc_dual_clock", 2]), ("lat_lock", ["ks_lock", 0]),
+                      ("lat_zero", ["ks_zero", 0]), ("lat_dual", ["ks_dual_clock", 0])):
+        g[name] = {"class_type": "SaveLatent", "inputs": {"samples": src, "filename_prefix": f"latents/{name}"}}
+
+    t0 = time.time()
+    entry = comfy.run(g, timeout=3600)
+    print(f"\n[svd modes] 4 KSampler runs x {STEPS} steps (cfg 1) + zero-denoise, {FRAMES} frames "
+          f"{SIZE}x{SIZE}: {time.time() - t0:.0f}s, server peak RSS {peak_rss_gb(comfy):.1f} GB")
+
+    for mode in MODES:  # a real video per mode
+        info = entry["outputs"][f"save_{mode}"]["images"][0]
+        data = comfy.view(info)
+        assert len(data) > 1000, f"{mode}: empty video"
+        import av
+
+        path = comfy.base_dir / "output" / info["subfolder"] / info["filename"]
+        with av.open(str(path)) as c:
+            decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        assert len(decoded) == FRAMES and decoded[0].shape == (SIZE, SIZE, 3), f"{mode}: {len(decoded)} frames"
+
+    guide_latent = load_latent(comfy, entry, "lat_guide")
+    assert guide_latent.shape == (FRAMES, 4, SIZE // 8, SIZE // 8)
+    assert np.array_equal(load_latent(comfy, entry, "lat_zero"), guide_latent)
+    guide = load_images(comfy, entry, "img_guide")  # [F, 2*SIZE, SIZE, 3]: renders over the noise mask
+    assert guide.shape == (FRAMES, 2 * SIZE, SIZE, 3)
+    renders, mask = guide[:, :SIZE], guide[:, SIZE:, :, 0][:, 4::8, 4::8]  # mask at latent resolution
+    assert np.all(mask[0] < 0.5), "frame 0 must be kept"
+    assert np.all((mask < 0.02) | (mask > 0.98)), "strength 1: cells are either locked or free"
+    assert mask[-1].mean() > 0.02, "a pan must open holes at the frame edge"
+
+    # release 1: the visible (locked) cells of the sampled latent are the guide latent; free cells are not
+    locked = load_latent(comfy, entry, "lat_lock")
+    vis = np.broadcast_to((mask < 0.5)[:, None], locked.shape)
+    np.testing.assert_allclose(locked[vis], guide_latent[vis], atol=1e-3)
+    assert not np.allclose(locked[~vis], guide_latent[~vis], atol=1e-2)
+    dual = load_latent(comfy, entry, "lat_dual")  # release 0.5 of 2 steps: the last step ran free
+    assert not np.allclose(dual[1:][vis[1:]], guide_latent[1:][vis[1:]], atol=1e-2)
+
+    # the guide follows the camera: image shift of the renders and of the zero-denoise decode vs the trajectory
+    want = expected_shift(SIZE, SIZE)
+    got_renders = measured_shift(renders)
+    got_decoded = measured_shift(load_images(comfy, entry, "img_zero"))
+    print(f"[svd modes] centre shift px, trajectory {want[:, 0].round(1).tolist()}, "
+          f"renders {got_renders[:, 0].round(1).tolist()}, zero-denoise decode {got_decoded[:, 0].round(1).tolist()}")
+    np.testing.assert_allclose(got_renders, want, atol=max(2.0, 0.15 * np.abs(want).max()))
