@@ -69,6 +69,19 @@ def architecture_shapes(comfy_dir: str) -> dict[str, tuple[int, ...]]:
     return {k: tuple(v.shape) for k, v in sd.items()}
 
 
+PARTS = {"checkpoint": "", "vae": "first_stage_model.",
+         "clip_vision": "conditioner.embedders.0.open_clip.model.visual."}
+"""What to write: the whole ImageOnly checkpoint, or one component alone (its prefix stripped) for the core
+``VAELoader`` / ``CLIPVisionLoader``."""
+
+
+def select_part(shapes: dict[str, tuple[int, ...]], part: str) -> dict[str, tuple[int, ...]]:
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {sorted(PARTS)}, got {part!r}")
+    prefix = PARTS[part]
+    return {k[len(prefix):]: v for k, v in shapes.items() if k.startswith(prefix)}
+
+
 def _init(name: str, shape: tuple[int, ...], gen):
     """Seeded random tensor (float16) for one parameter: scaled normal for matrices/kernels (variance-preserving,
     so activations stay finite through the deep net), ones for norm scales, zeros for biases and mix factors."""
@@ -116,8 +129,9 @@ def main() -> None:
     ap.add_argument("--comfyui", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--part", default="checkpoint", choices=sorted(PARTS))
     args = ap.parse_args()
-    shapes = architecture_shapes(os.path.abspath(args.comfyui))
+    shapes = select_part(architecture_shapes(os.path.abspath(args.comfyui)), args.part)
     out = Path(args.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_random_checkpoint(shapes, out, args.seed)
