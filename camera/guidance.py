@@ -191,6 +191,18 @@ def resolve_frames(video_frames: int, camera: CameraTrajectory | None) -> int:
     return camera.frames if camera is not None else DEFAULT_FRAMES
 
 
+MAX_GUIDE_PIXELS = 1024 * 576 * 256
+"""Upper bound of frames x width x height for the guide renders (about 5 GB of float32 frames)."""
+
+
+def check_guide_size(frames: int, width: int, height: int) -> None:
+    """Raise ``ValueError`` when rendering ``frames`` guide frames of ``width`` x ``height`` would not fit."""
+    if frames * width * height > MAX_GUIDE_PIXELS:
+        raise ValueError(f"{frames} frames of {width}x{height} are too many to render as a camera guide (at most "
+                         f"{MAX_GUIDE_PIXELS // (width * height)} frames at this size): lower video_frames or the "
+                         "resolution (SVD is trained on 14-25 frames at 1024x576)")
+
+
 def resample_trajectory(camera: CameraTrajectory, frames: int) -> CameraTrajectory:
     """The same move spread over ``frames`` frames (same duration: fps scaled).
 

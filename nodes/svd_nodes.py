@@ -117,6 +117,7 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
         if camera is None:
             return io.NodeOutput(positive, negative, latent, model, clean.to(output_device()))
 
+        g.check_guide_size(frames, width, height)
         cam = g.resample_trajectory(camera.relative_to_first(), frames)
         renders, holes = _render(clean[0], cam, depth, depth_kind, width, height)
         if mode == "off":

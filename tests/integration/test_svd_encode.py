@@ -8,6 +8,7 @@ tiny size. Peak memory of the server is read from ``/proc/<pid>/status`` (VmHWM)
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -43,6 +44,36 @@ def test_schema_is_a_superset_of_the_core_node(object_info):
     assert set(modes) == {"off", "init", "dual_clock"}
     tip = opt["guidance"][1]["tooltip"]
     assert "denoise" in tip and "KSamplerAdvanced" in tip and "start_at_step" in tip
+
+
+@pytest.mark.parametrize("name", ["svd_image_to_video", "svd_draw_to_video", "text_to_video"])
+def test_shipped_workflows_match_the_live_schemas(object_info, name):
+    """Every node type, input name and link type of the API twins against this server's /object_info."""
+    root = Path(__file__).resolve().parents[2]
+    g = json.loads((root / "workflows" / "api" / f"{name}.json").read_text())
+    for nid, node in g.items():
+        info = object_info.get(node["class_type"])
+        assert info is not None, f"{name}: unknown node type {node['class_type']}"
+        spec = {**info["input"].get("required", {}), **info["input"].get("optional", {})}
+        for inp, val in node["inputs"].items():
+            assert inp in spec, f"{name}: {node['class_type']} has no input {inp!r}"
+            if isinstance(val, list):
+                out_type = object_info[g[val[0]]["class_type"]]["output"][val[1]]
+                assert out_type == spec[inp][0], f"{name}: {node['class_type']}.{inp} gets {out_type}"
+        missing = set(info["input"].get("required", {})) - set(node["inputs"])
+        assert not missing, f"{name}: node {nid} misses {missing}"
+
+
+def test_recorded_pack_schemas_are_current(object_info):
+    """tests/data/object_info-d2v.json (used by the unit tier to check workflows) matches what the pack declares."""
+    root = Path(__file__).resolve().parents[2]
+    recorded = json.loads((root / "tests" / "data" / "object_info-d2v.json").read_text())
+    for node, info in recorded.items():
+        live = object_info[node]
+        for sec in ("required", "optional"):
+            want = {k: v[0] for k, v in info["input"].get(sec, {}).items()}
+            assert {k: v[0] for k, v in live["input"].get(sec, {}).items()} == want, f"{node} {sec} inputs changed"
+        assert live["output"] == info["output"] and live["output_name"] == info["output_name"], node
 
 
 # --- slow fixtures ----------------------------------------------------------------------------------------------
@@ -186,6 +217,15 @@ def measured_shift(frames: np.ndarray) -> np.ndarray:
     return np.array([cv2.phaseCorrelate(gray[0], g, win)[0] for g in gray])
 
 
+def latent_as_frames(channel: np.ndarray) -> np.ndarray:
+    """[F, h, w] latent channel -> [F, 8h, 8w, 3] pseudo-images (bicubic upsampling, min-max scaled)."""
+    import cv2
+
+    lo, hi = channel.min(), channel.max()
+    up = [cv2.resize((c - lo) / max(hi - lo, 1e-6), None, fx=8, fy=8, interpolation=cv2.INTER_CUBIC) for c in channel]
+    return np.repeat(np.stack(up)[..., None], 3, -1)
+
+
 def load_images(comfy, entry: dict, node_id: str) -> np.ndarray:
     from PIL import Image
 
@@ -268,9 +308,45 @@ def test_every_mode_makes_a_video_and_the_guide_follows_the_camera(comfy, object
     assert not np.allclose(dual[1:][vis[1:]], guide_latent[1:][vis[1:]], atol=1e-2)
 
     # the guide follows the camera: image shift of the renders and of the zero-denoise decode vs the trajectory
+    # renders: pixel level; guide latent (what KSampler gets at zero denoise; the VAE encoder is convolutional, so
+    # even with random weights the latent moves with the image): per channel at 8x upsampling, median over channels;
+    # zero-denoise decode: reported only -- the random *temporal* decoder mixes neighbouring frames.
     want = expected_shift(SIZE, SIZE)
     got_renders = measured_shift(renders)
+    got_latent = np.median(np.stack([measured_shift(latent_as_frames(guide_latent[:, c])) for c in range(4)]), 0)
     got_decoded = measured_shift(load_images(comfy, entry, "img_zero"))
     print(f"[svd modes] centre shift px, trajectory {want[:, 0].round(1).tolist()}, "
-          f"renders {got_renders[:, 0].round(1).tolist()}, zero-denoise decode {got_decoded[:, 0].round(1).tolist()}")
+          f"renders {got_renders[:, 0].round(1).tolist()}, guide latent x8 {got_latent[:, 0].round(1).tolist()}, "
+          f"zero-denoise decode {got_decoded[:, 0].round(1).tolist()}")
     np.testing.assert_allclose(got_renders, want, atol=max(2.0, 0.15 * np.abs(want).max()))
+    np.testing.assert_allclose(got_latent, want, atol=max(4.0, 0.15 * np.abs(want).max()))
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_shipped_draw_to_video_workflow_runs(comfy, object_info, svd_checkpoint, test_image):
+    """workflows/api/svd_draw_to_video.json as shipped (drawn path -> camera -> this node in dual_clock ->
+    VideoLinearCFGGuidance model -> KSampler cfg 2.5 -> video), shrunk to the test size and 1 step."""
+    root = Path(__file__).resolve().parents[2]
+    g = json.loads((root / "workflows" / "api" / "svd_draw_to_video.json").read_text())
+    for node in g.values():
+        ins, ct = node["inputs"], node["class_type"]
+        if ct == "LoadImage":
+            ins["image"] = test_image
+        elif ct == NODE:
+            ins.update(width=SIZE, height=SIZE)
+        elif ct == "D2V_CinematicCameraTrajectory":
+            ins["frames"] = FRAMES
+        elif ct == "KSampler":
+            ins["steps"] = 1
+    t0 = time.time()
+    entry = comfy.run(g, timeout=3600)
+    print(f"\n[svd workflow] svd_draw_to_video, 1 CFG step: {time.time() - t0:.0f}s, "
+          f"server peak RSS {peak_rss_gb(comfy):.1f} GB")
+    saved = [o for o in entry["outputs"].values() if o.get("animated")]
+    assert saved, "no video was saved"
+    info = saved[0]["images"][0]
+    import av
+
+    with av.open(str(comfy.base_dir / "output" / info["subfolder"] / info["filename"])) as c:
+        assert sum(1 for _ in c.decode(video=0)) == FRAMES

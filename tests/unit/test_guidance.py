@@ -163,6 +163,12 @@ def test_resolve_frames_and_resample():
     assert still.frames == 5 and np.allclose(still.c2w, np.eye(4))
 
 
+def test_guide_size_limit_is_a_clear_error():
+    g.check_guide_size(25, 1024, 576)
+    with pytest.raises(ValueError, match="lower video_frames"):
+        g.check_guide_size(4096, 1024, 576)
+
+
 def test_resolve_motion_bucket_without_camera_is_core_default():
     assert g.resolve_motion_bucket(0, None, 1024, 576) == 127
     assert g.resolve_motion_bucket(200, dolly(5, 1.0), 1024, 576) == 200
