@@ -23,6 +23,7 @@ resolution are float [F, 1, h, w]; hole masks from the renderer are [F, H, W] wi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -155,19 +156,22 @@ class DualClockMask:
 
     Before the release sigma it returns the latent's own mask (visible cells held, holes free, frame 0 kept);
     from the release on it returns all ones except frame 0 of each clip (``frames`` latent frames per clip),
-    which stays kept.
+    which stays kept. ``then``: a denoise mask function already on the model, applied to the result.
     """
 
     release: float
     frames: int
     keep_first: bool = True
+    then: Callable | None = None
 
     def __call__(self, sigma: torch.Tensor, denoise_mask: torch.Tensor, extra_options: dict | None = None):
         sigmas = (extra_options or {}).get("sigmas")
         current = float(torch.as_tensor(sigma).max()) if torch.is_tensor(sigma) else float(sigma)
         if sigmas is not None and is_locked(current, sigmas, self.release):
-            return denoise_mask
-        return released_mask(denoise_mask, self.frames, self.keep_first)
+            mask = denoise_mask
+        else:
+            mask = released_mask(denoise_mask, self.frames, self.keep_first)
+        return self.then(sigma, mask, extra_options) if self.then is not None else mask
 
 
 def released_mask(denoise_mask: torch.Tensor, frames: int, keep_first: bool = True) -> torch.Tensor:

@@ -98,6 +98,9 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
             raise ValueError(f"guidance must be one of {g.GUIDANCE_MODES}, got {mode!r}")
         if init_image is None or init_image.ndim != 4 or init_image.shape[0] < 1:
             raise ValueError("init_image must be an IMAGE batch [B, H, W, C] with at least one image")
+        if camera is not None and mode == "dual_clock" and model is None:
+            raise ValueError("guidance 'dual_clock' needs the model input connected (and the node's MODEL output "
+                             "going to the KSampler); connect it, or choose guidance 'init'")
         frames = g.resolve_frames(video_frames, camera)
         bucket = g.resolve_motion_bucket(motion_bucket_id, camera, width, height)
 
@@ -124,9 +127,6 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
             preview = g.guide_preview(renders, holes, None)
             return io.NodeOutput(positive, negative, latent, model, preview.to(output_device()))
 
-        if mode == "dual_clock" and model is None:
-            raise ValueError("guidance 'dual_clock' needs the model input connected (and the node's MODEL output "
-                             "going to the KSampler); connect it, or choose guidance 'init'")
         renders[0] = clean[0].to(renders.device, renders.dtype)  # frame 0 is the init image itself
         samples = vae.encode(renders.to(output_device()))
         h, w = samples.shape[-2:]
@@ -136,7 +136,9 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
         latent = {"samples": samples, "noise_mask": noise_mask}
         if mode == "dual_clock":
             model = model.clone()
-            model.set_model_denoise_mask_function(g.DualClockMask(release=float(release), frames=frames))
+            previous = model.model_options.get("denoise_mask_function")  # e.g. Differential Diffusion: chained
+            model.set_model_denoise_mask_function(g.DualClockMask(release=float(release), frames=frames,
+                                                                  then=previous))
         preview = g.guide_preview(renders.float().cpu(), holes.float().cpu(), noise_mask)
         return io.NodeOutput(positive, negative, latent, model, preview.to(output_device()))
 

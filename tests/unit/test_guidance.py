@@ -104,6 +104,21 @@ def test_mask_function_releases_at_the_right_sigma(steps, release, locked_steps)
             assert torch.equal(fn(mid, mask, {"sigmas": sigmas}), mask)
 
 
+def test_mask_function_chains_an_existing_one():
+    sigmas = karras(4)
+    mask = torch.zeros(2, 4, 2, 2)
+    seen = []
+
+    def previous(sigma, m, extra_options):
+        seen.append(float(m.mean()))
+        return m * 0.5
+
+    fn = g.DualClockMask(release=0.5, frames=2, then=previous)
+    assert torch.equal(fn(sigmas[0].repeat(2), mask, {"sigmas": sigmas}), mask * 0.5)
+    out = fn(sigmas[3].repeat(2), mask, {"sigmas": sigmas})
+    assert torch.all(out[1] == 0.5) and not out[0].any() and seen == [0.0, 0.5]
+
+
 def test_released_mask_keeps_frame_zero_of_each_clip():
     mask = torch.zeros(6, 4, 2, 2)  # two clips of 3 frames batched
     out = g.released_mask(mask, 3)
