@@ -350,3 +350,18 @@ def test_shipped_draw_to_video_workflow_runs(comfy, object_info, svd_checkpoint,
 
     with av.open(str(comfy.base_dir / "output" / info["subfolder"] / info["filename"])) as c:
         assert sum(1 for _ in c.decode(video=0)) == FRAMES
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_bad_input_is_a_clear_error_and_the_server_survives(comfy, object_info, svd_checkpoint, test_image):
+    g = base_graph(test_image, {"camera": ["traj", 0], "guidance": "dual_clock"})
+    g["traj"] = {"class_type": "D2V_CinematicCameraTrajectory",
+                 "inputs": {**widget_defaults(object_info, "D2V_CinematicCameraTrajectory"), **PAN}}
+    g["out"] = {"class_type": "SaveLatent", "inputs": {"samples": ["enc", 2], "filename_prefix": "latents/bad"}}
+    assert "needs the model input connected" in comfy.error_of(g)
+    g["enc"]["inputs"].update(guidance="init", video_frames=4096, width=1024, height=576)
+    assert "lower video_frames" in comfy.error_of(g)
+    g["enc"]["inputs"]["release"] = 1.5  # out of range: refused by validation
+    assert "release" in comfy.error_of(g)
+    assert comfy.get_json("/system_stats")["system"]
