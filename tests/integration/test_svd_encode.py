@@ -360,7 +360,7 @@ def test_bad_input_is_a_clear_error_and_the_server_survives(comfy, object_info, 
                  "inputs": {**widget_defaults(object_info, "D2V_CinematicCameraTrajectory"), **PAN}}
     g["out"] = {"class_type": "SaveLatent", "inputs": {"samples": ["enc", 2], "filename_prefix": "latents/bad"}}
     assert "needs the model input connected" in comfy.error_of(g)
-    g["enc"]["inputs"].update(guidance="init", video_frames=4096, width=1024, height=576)
+    g["enc"]["inputs"].update(guidance="init", video_frames=4096)
     assert "lower video_frames" in comfy.error_of(g)
     g["enc"]["inputs"]["release"] = 1.5  # out of range: refused by validation
     assert "release" in comfy.error_of(g)
