@@ -343,9 +343,9 @@ def test_shipped_draw_to_video_workflow_runs(comfy, object_info, svd_checkpoint,
     entry = comfy.run(g, timeout=3600)
     print(f"\n[svd workflow] svd_draw_to_video, 1 CFG step: {time.time() - t0:.0f}s, "
           f"server peak RSS {peak_rss_gb(comfy):.1f} GB")
-    saved = [o for o in entry["outputs"].values() if o.get("animated")]
-    assert saved, "no video was saved"
-    info = saved[0]["images"][0]
+    save_id = next(k for k, v in g.items() if v["class_type"] == "SaveVideo")
+    info = entry["outputs"][save_id]["images"][0]
+    assert info["type"] == "output" and info["filename"].endswith(".mp4"), info
     import av
 
     with av.open(str(comfy.base_dir / "output" / info["subfolder"] / info["filename"])) as c:
