@@ -219,8 +219,6 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     tau = 0.04
     # Ground: disparity linear in (y - horizon), softened around the horizon (softplus), sky/far floor at d_far.
     d_far, d_hor, d_bottom = 0.15, 0.3, 1.0
-    ramp = tau * F.softplus((y - yh) / tau) / max(1e-3, 1.0 - yh)
-    ground = d_hor + (d_bottom - d_hor) * ramp  # [hs]
     # Texture energy: gradient magnitude averaged over a window.
     gx = F.pad((g[:, 1:] - g[:, :-1]).abs(), (0, 1))
     gy = F.pad((g[1:] - g[:-1]).abs(), (0, 0, 0, 1))
@@ -237,8 +235,10 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     reach = F.avg_pool1d(reach[None, None], 2 * k + 1, 1, k, count_include_pad=False)[0, 0]
     obj = d_hor + (0.6 * d_bottom - d_hor) * reach  # [ws]
     struct_soft = _box(structure, 1)
-    up = (lambda t: F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0]
-          if s > 1 else t)
+
+    def up(t: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0] if s > 1 else t
+
     # Hard layer boundary at full resolution (the renderer tears at it), snapped to the image edges below.
     hard = torch.sigmoid((up(struct_soft) - 0.5) / 0.04)
     yf = (torch.arange(h, device=img.device, dtype=torch.float32) + 0.5) / h
@@ -296,3 +296,22 @@ def disparity_slope(depth: torch.Tensor) -> torch.Tensor:
     down = torch.cat([dy, inf_r], 0)
     gy = torch.minimum(up, down)
     return torch.nan_to_num(gx, posinf=0.0) + torch.nan_to_num(gy, posinf=0.0)
+
+
+def sharpen_depth_edges(depth: torch.Tensor, radius: int = 2, threshold: float = 0.04) -> torch.Tensor:
+    """Snap soft occlusion edges to the nearer or the farther side: [H, W] -> [H, W].
+
+    Depth from estimators (and the heuristic) ramps over a few pixels where one object occludes another; a
+    reprojection would turn those intermediate depths into a "rubber sheet" stretched across the disocclusion.
+    Within ``radius`` px of a detected depth edge each pixel takes the local minimum or maximum depth, whichever
+    is closer in disparity. Smooth surfaces (no edge) are untouched.
+    """
+    edge = depth_edges(depth, threshold).float()[None, None]
+    k = 2 * radius + 1
+    near = F.max_pool2d(edge, k, 1, radius)[0, 0] > 0
+    d = depth[None, None]
+    lo = -F.max_pool2d(-d, k, 1, radius)[0, 0]
+    hi = F.max_pool2d(d, k, 1, radius)[0, 0]
+    disp, dlo, dhi = 1.0 / depth, 1.0 / lo, 1.0 / hi
+    snapped = torch.where((disp - dhi).abs() < (dlo - disp).abs(), hi, lo)
+    return torch.where(near, snapped, depth)
