@@ -179,14 +179,21 @@ def close_cracks(zbuf: torch.Tensor, tol: float = 0.03) -> torch.Tensor:
     then columns) takes the farther of those two surfaces' depths. Disocclusion holes have a farther background
     on one side, so they are left open (and any wrong closing is caught by the back-projection check).
     """
-    inf = float("inf")
-    zp = F.pad(zbuf, (2, 2), value=inf)
+    zp = _pad2(zbuf, (2, 2, 0, 0))
     far = torch.maximum(torch.minimum(zp[..., :-4], zp[..., 1:-3]), torch.minimum(zp[..., 3:-1], zp[..., 4:]))
     zbuf = torch.where(far * (1 + tol) < zbuf, far, zbuf)
-    zp = F.pad(zbuf, (0, 0, 2, 2), value=inf)
+    zp = _pad2(zbuf, (0, 0, 2, 2))
     far = torch.maximum(torch.minimum(zp[..., :-4, :], zp[..., 1:-3, :]),
                         torch.minimum(zp[..., 3:-1, :], zp[..., 4:, :]))
     return torch.where(far * (1 + tol) < zbuf, far, zbuf)
+
+
+def _pad2(x: torch.Tensor, pad: tuple[int, int, int, int]) -> torch.Tensor:
+    """Pad [B, H, W] by reflection (so a crack on the image border is closed like one inside), or with inf
+    where the image is too small to reflect."""
+    if min(x.shape[-2:]) > 2:
+        return F.pad(x[:, None], pad, mode="reflect")[:, 0]
+    return F.pad(x, pad, value=float("inf"))
 
 
 def _magnification(u: torch.Tensor, v: torch.Tensor, h: int, w: int) -> np.ndarray:
