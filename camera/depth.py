@@ -218,7 +218,7 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     y = (torch.arange(hs, device=img.device, dtype=torch.float32) + 0.5) / hs
     tau = 0.04
     # Ground: disparity linear in (y - horizon), softened around the horizon (softplus), sky/far floor at d_far.
-    d_far, d_hor, d_bottom = 0.15, 0.3, 1.0
+    d_far, d_hor, d_bottom = 0.35, 0.5, 1.0
     # Texture energy: gradient magnitude averaged over a window.
     gx = F.pad((g[:, 1:] - g[:, :-1]).abs(), (0, 1))
     gy = F.pad((g[1:] - g[:-1]).abs(), (0, 0, 0, 1))
