@@ -16,11 +16,11 @@ DEPTH_KINDS = ["disparity", "depth"]
 
 
 def depth_to_image(depth: torch.Tensor) -> torch.Tensor:
-    """[H, W] normalized z-depth -> IMAGE [1, H, W, 3], disparity style (bright = near, farthest = 0),
-    the same look as ComfyUI depth preprocessors, so it can be fed back as a ``disparity`` depth input."""
+    """[H, W] normalized z-depth -> IMAGE [1, H, W, 3], disparity style (bright = near) like ComfyUI depth
+    preprocessors. Scaled by the nearest point only (``disparity / max``), so fed back as a ``disparity`` depth
+    input it gives the same depth again (no offset that would push the background to infinity)."""
     disp = 1.0 / depth.float()
-    lo, hi = disp.min(), disp.max()
-    v = (disp - lo) / (hi - lo).clamp(min=1e-8)
+    v = disp / disp.max().clamp(min=1e-8)
     return v[None, ..., None].expand(1, -1, -1, 3).contiguous()
 
 
