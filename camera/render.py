@@ -40,6 +40,9 @@ from .trajectory import CameraTrajectory, rigid_inverse
 FILL_MODES = ("background", "stretch", "none")
 """background: push-pull inpaint that prefers the farther side (smooth, fast); stretch: the farther hole border
 stretched across each hole along rows/columns, softened deeper in; none: holes stay black."""
+EMPTY = 1e30
+"""Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
+slow on CPU)."""
 SCENE_SCALE_M = 3.0
 """Metres per world unit assumed for the physical depth of field (median scene depth = 3 m)."""
 
@@ -172,8 +175,8 @@ class _Source:
                    points=pts.contiguous(), K0=K0)
 
 
-def close_cracks(zbuf: torch.Tensor, tol: float = 0.03) -> torch.Tensor:
-    """Close splat cracks in a z-buffer [B, H, W] (inf = empty).
+def close_cracks(zbuf: torch.Tensor) -> torch.Tensor:
+    """Close splat cracks in a z-buffer [B, H, W] (``EMPTY`` = nothing landed).
 
     A pixel that is farther (or empty) than nearer surfaces found within 2 px on *both* opposite sides (rows,
     then columns) takes the farther of those two surfaces' depths. Disocclusion holes have a farther background
@@ -181,19 +184,19 @@ def close_cracks(zbuf: torch.Tensor, tol: float = 0.03) -> torch.Tensor:
     """
     zp = _pad2(zbuf, (2, 2, 0, 0))
     far = torch.maximum(torch.minimum(zp[..., :-4], zp[..., 1:-3]), torch.minimum(zp[..., 3:-1], zp[..., 4:]))
-    zbuf = torch.where(far * (1 + tol) < zbuf, far, zbuf)
+    zbuf = torch.minimum(zbuf, far)
     zp = _pad2(zbuf, (0, 0, 2, 2))
     far = torch.maximum(torch.minimum(zp[..., :-4, :], zp[..., 1:-3, :]),
                         torch.minimum(zp[..., 3:-1, :], zp[..., 4:, :]))
-    return torch.where(far * (1 + tol) < zbuf, far, zbuf)
+    return torch.minimum(zbuf, far)
 
 
 def _pad2(x: torch.Tensor, pad: tuple[int, int, int, int]) -> torch.Tensor:
-    """Pad [B, H, W] by reflection (so a crack on the image border is closed like one inside), or with inf
-    where the image is too small to reflect."""
+    """Pad [B, H, W] by reflection (so a crack on the image border is closed like one inside), or with
+    ``EMPTY`` where the image is too small to reflect."""
     if min(x.shape[-2:]) > 2:
         return F.pad(x[:, None], pad, mode="reflect")[:, 0]
-    return F.pad(x, pad, value=float("inf"))
+    return F.pad(x, pad, value=EMPTY)
 
 
 def _magnification(u: torch.Tensor, v: torch.Tensor, h: int, w: int) -> np.ndarray:
@@ -214,17 +217,17 @@ def _magnification(u: torch.Tensor, v: torch.Tensor, h: int, w: int) -> np.ndarr
 
 
 def _splat(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, b: int, h: int, w: int, k: int) -> torch.Tensor:
-    """Nearest-pixel z-buffer splat of target coordinates (u, v: [B, N]; -inf = not drawn) with depth z on a grid
-    k times coarser; cracks closed. Returns [B, ceil(H/k), ceil(W/k)] with inf where nothing landed."""
+    """Nearest-pixel z-buffer splat of target coordinates (u, v: [B, N]; off-screen = not drawn) with depth z on a
+    grid k times coarser; cracks closed. Returns [B, ceil(H/k), ceil(W/k)] with ``EMPTY`` where nothing landed."""
     hk, wk = -(-h // k), -(-w // k)
     # a one-pixel border ring catches everything off-screen, so no bounds masks are needed
-    ix = torch.floor(u * (1.0 / k)).clamp_(-1, wk)
-    iy = torch.floor(v * (1.0 / k)).clamp_(-1, hk)
+    ix = torch.floor(u if k == 1 else u * (1.0 / k)).clamp_(-1, wk)
+    iy = torch.floor(v if k == 1 else v * (1.0 / k)).clamp_(-1, hk)
     stride = (hk + 2) * (wk + 2)
     lin = torch.addcmul(ix + 1, iy + 1, torch.tensor(float(wk + 2), device=u.device)).long()
     if b > 1:
         lin += torch.arange(b, device=u.device)[:, None] * stride
-    zbuf = torch.full((b * stride,), float("inf"), device=u.device)
+    zbuf = torch.full((b * stride,), EMPTY, device=u.device)
     zbuf.scatter_reduce_(0, lin.view(-1), z.reshape(-1), reduce="amin", include_self=True)
     return close_cracks(zbuf.view(b, hk + 2, wk + 2)[:, 1:-1, 1:-1])
 
@@ -241,9 +244,11 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     for i in range(b):
         torch.addmm(Pt[i, :, 3:], Pt[i, :, :3], src.points, out=q[i])  # (3, N)
     z = q[:, 2]
-    zinv = torch.where(z > 1e-3, 1.0 / z, float("-inf"))  # behind the camera: -inf -> off-screen
-    u = q[:, 0] * zinv
-    v = q[:, 1] * zinv
+    front = (z > 1e-3).float()
+    zinv = front / z.clamp(min=1e-3)
+    off = (front - 1.0) * 10.0  # behind the camera: u = v = -10, off-screen
+    u = torch.addcmul(off, q[:, 0], zinv)
+    v = torch.addcmul(off, q[:, 1], zinv)
     m = _magnification(u, v, h, w)
     zbuf = _splat(u, v, z, b, h, w, 1)
     level = None
@@ -251,7 +256,7 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     while (m > 1.8 * k).any() and k < 8:  # magnified views: fill what the full-resolution splat left empty
         k *= 2                            # from coarser splats (a pyramid), so no crack survives
         need = torch.as_tensor(m > 0.9 * k, device=dev)[:, None, None]  # per frame, whatever the chunk
-        empty = ~torch.isfinite(zbuf) & need
+        empty = (zbuf >= EMPTY) & need
         if not bool(empty.any()):
             break
         coarse = _splat(u, v, z, b, h, w, k)
@@ -269,21 +274,20 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     py = torch.arange(h, device=dev, dtype=torch.float32) + 0.5
     ray_x = At[:, :, 0, None] * px + At[:, :, 2, None]  # (B, 3, W)
     ray_y = At[:, :, 1, None] * py  # (B, 3, H)
-    has = torch.isfinite(zbuf)
-    zt = torch.where(has, zbuf, 1.0)
+    zt = zbuf  # EMPTY pixels give far-off garbage below, masked out by ``has``
     hom = torch.addcmul(ct, ray_x[:, :, None, :] + ray_y[:, :, :, None], zt[:, None])  # (B, 3, H, W)
     z0 = hom[:, 2]
-    front = has & (z0 > 1e-3)
-    z0inv = torch.where(front, 1.0 / z0, 0.0)
+    ok = (zt < EMPTY) & (z0 > 1e-3)
+    z0inv = 1.0 / z0.clamp(min=1e-3)
     gx = hom[:, 0] * z0inv
     gy = hom[:, 1] * z0inv
-    ok = front & (gx.abs() < 1.0) & (gy.abs() < 1.0)
+    ok &= (gx.abs() < 1.0) & (gy.abs() < 1.0)
     grid = torch.stack([gx, gy], dim=-1)
     color = F.grid_sample(src.color.expand(b, -1, -1, -1), grid, mode="bilinear", padding_mode="border",
                           align_corners=False)
     # nearest source pixel: its depth (for the visibility check) and whether it lies on a depth edge
-    ix = ((gx + 1.0) * (0.5 * w)).long().clamp_(0, w - 1)
-    iy = ((gy + 1.0) * (0.5 * h)).long().clamp_(0, h - 1)
+    ix = ((gx + 1.0) * (0.5 * w)).clamp_(0, w - 1).long()
+    iy = ((gy + 1.0) * (0.5 * h)).clamp_(0, h - 1).long()
     nearest = ix.add_(iy, alpha=w)
     disp_src = src.disp[nearest]
     slope = src.slope[nearest]
@@ -297,10 +301,9 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     if on_edge.numel():
         _put_rows(color, on_edge, src.color_rows[nearest.view(-1)[on_edge]])
     # 3. holes ----------------------------------------------------------------------------------------------------
-    zt = torch.where(valid, zt, float("inf"))
     if fill == "none":
         color = color * valid[:, None]
-        zfull = torch.where(valid, zt, _fallback_depth(zt))
+        zfull = torch.where(valid, zt, _fallback_depth(zt, valid))
         return color, valid, zfull
     if fill == "background":
         color, zfull = push_pull_fill(color, zt, valid)
@@ -318,13 +321,13 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     surface (foreground next to a hole) has a tiny relative weight and takes the parent's background colour
     instead. Hole pixels take the bilinear pull of the level above them. Cost: about 1.4 full-resolution passes.
 
-    Args/returns as :func:`fill_holes` (``color`` and ``depth`` are updated in place).
+    Args/returns as :func:`fill_holes` (``color`` and ``depth`` are updated in place; ``depth`` may hold anything
+    finite in holes).
     """
     b, _, h, w = color.shape
     # the pyramid starts from every s-th pixel (a fill is smooth anyway; this makes it s^2 times cheaper)
     st = 4 if min(h, w) >= 256 else (2 if min(h, w) >= 32 else 1)
-    zd = depth[:, None, ::st, ::st]
-    zd = torch.where(torch.isfinite(zd), zd, 0.0)
+    zd = depth[:, None, ::st, ::st] * valid[:, None, ::st, ::st]
     zmax = zd.flatten(1).amax(1).clamp(min=1e-6)[:, None, None, None]
     wgt = zd / zmax
     for _ in range(int(math.log2(power))):
@@ -377,9 +380,9 @@ def _pool2(x: torch.Tensor) -> torch.Tensor:
     return (x[..., ::2, ::2] + x[..., 1::2, ::2] + x[..., ::2, 1::2] + x[..., 1::2, 1::2]) * 0.25
 
 
-def _fallback_depth(zt: torch.Tensor) -> torch.Tensor:
-    finite = torch.isfinite(zt)
-    far = torch.where(finite, zt, torch.zeros_like(zt)).flatten(1).amax(1).clamp(min=1.0)
+def _fallback_depth(zt: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Per frame, the farthest valid depth (at least 1), broadcast to [B, H, W]."""
+    far = (zt * valid).flatten(1).amax(1).clamp(min=1.0)
     return far[:, None, None].expand_as(zt)
 
 
@@ -398,7 +401,7 @@ def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, sm
     """Background-first hole filling.
 
     Args:
-        color: [B, 3, H, W]; depth: [B, H, W] (inf in holes); valid: [B, H, W] bool.
+        color: [B, 3, H, W]; depth: [B, H, W] (anything finite in holes); valid: [B, H, W] bool.
         smooth: blend the stretched background into a smooth inpaint away from the hole border.
     Returns:
         (colour [B, 3, H, W] with holes filled, depth [B, H, W] with holes given the chosen background depth).
@@ -438,7 +441,7 @@ def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, sm
         filled = stretched
     filled = torch.where(nothing[:, None], torch.zeros_like(filled), filled)
     out = torch.where(hole[:, None], filled, color)
-    zfill = torch.where(nothing | (zfill <= 0), _fallback_depth(depth), zfill)
+    zfill = torch.where(nothing | (zfill <= 0), _fallback_depth(depth, valid), zfill)
     return out, torch.where(valid, depth, zfill)
 
 
