@@ -306,12 +306,24 @@ def sharpen_depth_edges(depth: torch.Tensor, radius: int = 2, threshold: float =
     Within ``radius`` px of a detected depth edge each pixel takes the local minimum or maximum depth, whichever
     is closer in disparity. Smooth surfaces (no edge) are untouched.
     """
-    edge = depth_edges(depth, threshold).float()[None, None]
-    k = 2 * radius + 1
-    near = F.max_pool2d(edge, k, 1, radius)[0, 0] > 0
-    d = depth[None, None]
-    lo = -F.max_pool2d(-d, k, 1, radius)[0, 0]
-    hi = F.max_pool2d(d, k, 1, radius)[0, 0]
+    near = _window_max(depth_edges(depth, threshold).float(), radius) > 0
+    lo = -_window_max(-depth, radius)
+    hi = _window_max(depth, radius)
     disp, dlo, dhi = 1.0 / depth, 1.0 / lo, 1.0 / hi
     snapped = torch.where((disp - dhi).abs() < (dlo - disp).abs(), hi, lo)
     return torch.where(near, snapped, depth)
+
+
+def _window_max(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Max over a (2r+1)^2 window of [H, W] (edges replicated), separable, by shifted maxima (fast on CPU)."""
+    out = x
+    for dim in (0, 1):
+        n = x.shape[dim]
+        pad = [0, 0, 0, 0]
+        pad[2 * (1 - dim)] = pad[2 * (1 - dim) + 1] = r
+        xp = F.pad(out[None, None], pad, mode="replicate")[0, 0]
+        acc = xp.narrow(dim, 0, n)
+        for i in range(1, 2 * r + 1):
+            acc = torch.maximum(acc, xp.narrow(dim, i, n))
+        out = acc
+    return out

@@ -154,8 +154,7 @@ class _Source:
 
     color: torch.Tensor  # [1, 3, H, W]
     color_rows: torch.Tensor  # [N, 3]
-    disp: torch.Tensor  # [N] disparity (1 / depth)
-    slope: torch.Tensor  # [N] robust disparity slope, negated on depth-edge pixels
+    attrs: torch.Tensor  # [N, 2] disparity (1 / depth) and robust disparity slope (negated on depth edges)
     points: torch.Tensor  # [3, N] camera-0 coordinates of the pixel centres
     K0: np.ndarray
 
@@ -171,7 +170,7 @@ class _Source:
         slope = torch.where(depth_edges(depth), -slope - 1e-12, slope)  # sign bit = on a depth edge
         color = img.permute(2, 0, 1)[None].contiguous(memory_format=torch.channels_last)  # faster grid_sample
         return cls(color=color, color_rows=img.reshape(-1, 3).contiguous(),
-                   disp=(1.0 / depth).reshape(-1).contiguous(), slope=slope.reshape(-1).contiguous(),
+                   attrs=torch.stack([(1.0 / depth).reshape(-1), slope.reshape(-1)], 1).contiguous(),
                    points=pts.contiguous(), K0=K0)
 
 
@@ -289,8 +288,8 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     ix = ((gx + 1.0) * (0.5 * w)).clamp_(0, w - 1).long()
     iy = ((gy + 1.0) * (0.5 * h)).clamp_(0, h - 1).long()
     nearest = ix.add_(iy, alpha=w)
-    disp_src = src.disp[nearest]
-    slope = src.slope[nearest]
+    attrs = src.attrs.index_select(0, nearest.view(-1)).view(b, h, w, 2)
+    disp_src, slope = attrs[..., 0], attrs[..., 1]
     # visible only if the source sees the same surface there: disparity within 2 % + the local slope over the
     # splat footprint (pixels filled from a coarser splat may be off by more)
     foot = 2.0 if level is None else 1.0 + level
