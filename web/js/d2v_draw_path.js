@@ -47,8 +47,8 @@ function installStyle() {
 .d2v-root{display:flex;flex-direction:column;width:100%;height:100%;box-sizing:border-box;gap:2px;
   font:12px/1.2 system-ui,sans-serif;color:var(--input-text,#ddd);outline:none;border-radius:6px;min-height:0}
 .d2v-root:focus-visible,.d2v-root:focus-within{box-shadow:0 0 0 2px #4fa3ff}
-.d2v-toolbar{display:flex;gap:3px;height:${TOOLBAR_H}px;min-height:${TOOLBAR_H}px;align-items:center;overflow:hidden;flex-wrap:nowrap}
-.d2v-toolbar button{height:24px;min-width:26px;padding:0 6px;border-radius:4px;border:1px solid #555;cursor:pointer;
+.d2v-toolbar{display:flex;gap:3px;min-height:${TOOLBAR_H}px;align-items:center;flex-wrap:wrap;flex:0 0 auto}
+.d2v-toolbar button{height:24px;min-width:24px;padding:0 5px;border-radius:4px;border:1px solid #555;cursor:pointer;
   background:var(--comfy-input-bg,#222);color:inherit;font:inherit;white-space:nowrap;flex:0 0 auto}
 .d2v-toolbar button[aria-pressed="true"]{border-color:#4fa3ff;background:#24466b}
 .d2v-toolbar button:disabled{opacity:.4;cursor:default}
@@ -416,11 +416,7 @@ class PathView {
   toggleJson() {
     const w = this.model.widget;
     if (!w) return;
-    w.hidden = !w.hidden;
-    w.options.hidden = w.hidden;
-    const node = this.model.node;
-    node.setSize?.([node.size[0], Math.max(node.size[1], node.computeSize?.()[1] ?? 0)]);
-    node.setDirtyCanvas?.(true, true);
+    setJsonVisible(this.model.node, w, !!w.hidden);
     this.requestRender();
   }
 
@@ -736,6 +732,8 @@ class PathView {
 // ---------------------------------------------------------------------------------------------------------
 
 function openEditor(model) {
+  model.sync();
+  model.refreshBackground();
   if (model.modal) {
     model.modal.view.root.focus();
     return;
@@ -760,16 +758,24 @@ function openEditor(model) {
 // Registration
 // ---------------------------------------------------------------------------------------------------------
 
+/** Show or hide the path_json text box; hidden, it takes no room in the node (it stays a real, saved input). */
+function setJsonVisible(node, w, visible) {
+  w.hidden = !visible;
+  w.options = w.options || {};
+  w.options.hidden = !visible;
+  if (visible) delete w.computeSize;
+  else w.computeSize = () => [0, -4];
+  const min = node.computeSize?.();
+  if (min) node.setSize?.([Math.max(node.size[0], min[0]), Math.max(node.size[1], min[1])]);
+  node.setDirtyCanvas?.(true, true);
+}
+
 function setupNode(node) {
   installStyle();
   const model = new PathModel(node);
   node.d2vPath = model;
   const pathWidget = model.widget;
-  if (pathWidget) {
-    pathWidget.hidden = true; // a real input (saved, sent to the server), just not shown
-    pathWidget.options = pathWidget.options || {};
-    pathWidget.options.hidden = true;
-  }
+  if (pathWidget) setJsonVisible(node, pathWidget, false); // a real input (saved, sent to the server), just not shown
   const view = new PathView(model, { onExpand: () => openEditor(model) });
   const widget = node.addDOMWidget(CANVAS_WIDGET, "d2v_path_canvas", view.root, {
     serialize: false,
@@ -791,11 +797,14 @@ function setupNode(node) {
   button.label = "Open large drawing editor";
   button.serialize = false;
   const [w, h] = node.size;
-  node.setSize([Math.max(w, 440), Math.max(h, 470)]);
+  node.setSize([Math.max(w, 460), Math.max(h, 440)]);
   model.sync();
   model.refreshBackground();
 }
 
+// Register once per page even if the pack's web folder is served under two names.
+if (!window.__d2vDrawPathRegistered) {
+window.__d2vDrawPathRegistered = true;
 app.registerExtension({
   name: "draw_to_video.DrawPath",
   async beforeRegisterNodeDef(nodeType, nodeData) {
@@ -842,3 +851,4 @@ app.registerExtension({
     nodeType.prototype.onDrawBackground = function () {};
   },
 });
+}
