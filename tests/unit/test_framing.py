@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from draw_to_video.camera.framing import analyze_drawing, clean_params, frame_quad
 from draw_to_video.camera.lens import focal_from_fov
 from draw_to_video.camera.trajectory import CameraTrajectory

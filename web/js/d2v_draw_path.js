@@ -16,7 +16,7 @@ const NODE_TYPE = "D2V_DrawPathInput";
 const TRAJECTORY_NODE = "D2V_CinematicCameraTrajectory";
 const PATH_WIDGET = "path_json";
 const CANVAS_WIDGET = "d2v_path_canvas";
-const EDITOR_BUTTON = "d2v_open_editor";
+const EDITOR_BUTTON = "drawing editor";
 const ANALYZE_ROUTE = "/draw_to_video/analyze";
 const TRAJECTORY_PARAMS = ["preset", "frames", "fps", "intensity", "easing", "focal_length_mm", "seed", "use_drawing_speed"];
 const TOOLBAR_H = 30;
@@ -112,7 +112,7 @@ function upstreamImage(node, inputName, depth = 0) {
 
 /** Settings of the trajectory node fed by our `path` output, so the framing preview matches what it will build. */
 function trajectoryParams(node) {
-  const out = node.outputs?.find((o) => o.name === "path");
+  const out = node.outputs?.find((o) => o.type === "D2V_PATH");
   for (const id of out?.links ?? []) {
     const link = getLink(node.graph, id);
     const target = link && node.graph.getNodeById(link.target_id);
@@ -630,9 +630,6 @@ class PathView {
     if (!Array.isArray(quad) || quad.length !== 4) return;
     const pts = quad.map(([x, y]) => toBox(x, y, this.rect));
     ctx.save();
-    ctx.beginPath();
-    ctx.rect(this.rect.x, this.rect.y, this.rect.w, this.rect.h);
-    ctx.clip();
     ctx.setLineDash(dash);
     ctx.strokeStyle = color;
     ctx.lineWidth = 2;
@@ -793,8 +790,9 @@ function setupNode(node) {
   });
   widget.serialize = false;
   node.d2vView = view;
-  const button = node.addWidget("button", EDITOR_BUTTON, null, () => openEditor(model), { serialize: false });
-  button.label = "Open large drawing editor";
+  const label = "Open large drawing editor";
+  const button = node.addWidget("button", EDITOR_BUTTON, null, () => openEditor(model), { serialize: false, label });
+  button.label = label;
   button.serialize = false;
   const [w, h] = node.size;
   node.setSize([Math.max(w, 460), Math.max(h, 440)]);

@@ -29,7 +29,7 @@ export async function guard(page, baseUrl) {
   const errors = [];
   const external = [];
   const origin = new URL(baseUrl).origin;
-  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("pageerror", (e) => errors.push(String(e?.stack || e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   await page.route("**/*", (route) => {
     const url = route.request().url();

@@ -28,33 +28,33 @@ try {
       if (title) n.title = title;
       return n;
     };
-    const out = (n, name) => n.outputs.findIndex((o) => o.name === name);
+    // Outputs are picked by type (the nth output of that type): their shown names may change, types do not.
+    const out = (n, [type, nth = 0]) => n.outputs.map((o, i) => [o, i]).filter(([o]) => o.type === type)[nth][1];
     const inp = (n, name) => n.inputs.findIndex((i) => i.name === name);
     const link = (a, aOut, b, bIn) => a.connect(out(a, aOut), b, inp(b, bIn));
     const load = add("LoadImage", [30, 60], [320, 380], { image: "example.png" });
     const draw = add("D2V_DrawPathInput", [380, 60], [520, 480]);
     const traj = add("D2V_CinematicCameraTrajectory", [930, 60], [340, 420]);
-    const imageOut = draw.outputs.find((o) => o.type === "IMAGE" && !/preview/i.test(o.name)).name;
-    link(load, "IMAGE", draw, "image");
-    link(draw, "path", traj, "path");
+    const imageOut = ["IMAGE", 0]; // DrawPathInput outputs: image (passthrough), path, preview, tracks
+    link(load, ["IMAGE"], draw, "image");
+    link(draw, ["D2V_PATH"], traj, "path");
     link(draw, imageOut, traj, "image");
     const intent = add("PreviewAny", [1300, 60], [260, 120], {}, "Detected intent");
-    link(traj, "intent", intent, "source");
+    link(traj, ["STRING"], intent, "source");
     let last;
     if (defs.D2V_CameraMotionRender) {
       const render = add("D2V_CameraMotionRender", [1300, 230], [300, 200]);
-      const fpsOut = traj.outputs.find((o) => o.type === "FLOAT").name;
       link(draw, imageOut, render, "image");
-      link(traj, "camera", render, "camera");
+      link(traj, ["D2V_CAMERA"], render, "camera");
       const video = add("CreateVideo", [1300, 480], [260, 100]);
-      link(render, render.outputs.find((o) => o.type === "IMAGE").name, video, "images");
-      link(traj, fpsOut, video, "fps");
+      link(render, ["IMAGE"], video, "images");
+      link(traj, ["FLOAT"], video, "fps");
       const save = add("SaveVideo", [1590, 230], [420, 420], { filename_prefix: "draw_to_video/clip" });
-      link(video, "VIDEO", save, "video");
+      link(video, ["VIDEO"], save, "video");
       last = save;
     } else {
       const prev = add("PreviewImage", [1300, 230], [360, 320], {}, "Camera preview");
-      link(traj, "preview", prev, "images");
+      link(traj, ["IMAGE"], prev, "images");
       last = prev;
     }
     app.canvas.ds.offset = [0, 0];
