@@ -36,7 +36,7 @@ try {
   await loadWorkflow(page, workflow);
   await page.evaluate(() => {
     const app = window.comfyAPI.app.app;
-    app.canvas.ds.offset = [0, 0];
+    app.canvas.ds.offset = [10, 70];
     app.canvas.ds.scale = 1;
     app.graph.setDirtyCanvas(true, true);
   });
@@ -92,7 +92,7 @@ try {
   });
   await page.evaluate(() => {
     const app = window.comfyAPI.app.app;
-    app.canvas.ds.offset = [0, 0];
+    app.canvas.ds.offset = [10, 70];
     app.canvas.ds.scale = 1;
     app.graph.setDirtyCanvas(true, true);
   });
