@@ -639,9 +639,13 @@ class PathView {
     ctx.stroke();
     ctx.setLineDash([]);
     ctx.font = "11px system-ui, sans-serif";
-    ctx.fillStyle = color;
     const [lx, ly] = pts[0];
-    ctx.fillText(label, Math.max(this.rect.x + 3, lx + 4), Math.max(this.rect.y + 12, ly + 13));
+    const tx = Math.min(Math.max(2, lx + 4), this.canvas.clientWidth - 30);
+    const ty = Math.min(Math.max(14, ly + 15), this.canvas.clientHeight - 4);
+    ctx.fillStyle = "#000b";
+    ctx.fillRect(tx - 2, ty - 11, ctx.measureText(label).width + 4, 14);
+    ctx.fillStyle = color;
+    ctx.fillText(label, tx, ty);
     ctx.restore();
   }
 

@@ -46,6 +46,10 @@ export async function openComfy(page, baseUrl) {
   await page.waitForFunction(() => window.comfyAPI?.app?.app?.graph && document.querySelector("#graph-canvas"), null, { timeout: 120000 });
   await page.waitForTimeout(1500);
   await closeDialogs(page);
+  await page.evaluate(async () => {
+    // no minimap over the screenshots
+    await window.comfyAPI.app.app.extensionManager?.setting?.set("Comfy.Minimap.Visible", false).catch?.(() => {});
+  }).catch(() => {});
 }
 
 export async function closeDialogs(page) {

@@ -57,12 +57,18 @@ try {
       link(traj, ["IMAGE"], prev, "images");
       last = prev;
     }
-    app.canvas.ds.offset = [0, 0];
+    app.canvas.ds.offset = [10, 60];
     app.canvas.ds.scale = 1;
     app.graph.setDirtyCanvas(true, true);
     await new Promise((r) => setTimeout(r, 1500));
     const ui = app.graph.serialize();
     const api = (await app.graphToPrompt()).output;
+    // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
+    for (const node of Object.values(api)) {
+      const spec = defs[node.class_type]?.input ?? {};
+      const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
+      for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
+    }
     return { ui, api, render: !!defs.D2V_CameraMotionRender, drawId: draw.id, lastId: last.id };
   });
   await closeDialogs(page);
@@ -71,7 +77,7 @@ try {
   writeFileSync(join(root, "workflows", "draw_to_video.json"), JSON.stringify(result.ui, null, 2) + "\n");
   writeFileSync(join(root, "workflows", "api", "draw_to_video.json"), JSON.stringify(result.api, null, 2) + "\n");
   await page.screenshot({ path: join(root, "workflows", "draw_to_video.jpg"), type: "jpeg", quality: 80,
-    clip: { x: 40, y: 40, width: result.render ? 1660 : 1660, height: 560 } });
+    clip: { x: 40, y: 110, width: 1660, height: 600 } });
   console.log(JSON.stringify({ render: result.render, nodes: result.ui.nodes.length, links: result.ui.links.length }));
 } finally {
   await close();
