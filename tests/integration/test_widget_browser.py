@@ -122,6 +122,15 @@ def test_keyboard_undo_redo_and_graph_reload_keep_the_drawing(browser_run):
     assert rel["strokes"] == 1 and rel["canvases"] == 1
 
 
+def test_graph_undo_and_copy_paste_carry_the_drawing(browser_run):
+    r = browser_run
+    assert r["graphUndone"] == r["before"]["pathJson"], "Ctrl+Z (graph undo) should revert the drawing"
+    assert r["graphRedone"] == r["after"]["pathJson"], "Ctrl+Y (graph redo) should bring it back"
+    paste = r["paste"]
+    assert paste.get("widget") == r["after"]["pathJson"] and paste["model"] == paste["widget"], paste
+    assert paste["canvases"] == 2 and paste["canvasesAfterRemove"] == 1, paste
+
+
 def _history_entry(comfy, prompt_id):
     return comfy.get_json(f"/history/{prompt_id}")[prompt_id]
 

@@ -80,6 +80,17 @@ try {
   result.redone = (await state()).pathJson;
   step("undo/redo by keyboard");
 
+  // The graph's own undo (Ctrl+Z) reverts the drawing too, and its redo (Ctrl+Y) brings it back.
+  await canvas.focus();
+  await page.keyboard.press("Control+z");
+  await page.waitForTimeout(1200);
+  result.graphUndone = (await state()).pathJson;
+  await page.locator(".d2v-root canvas").first().focus();
+  await page.keyboard.press("Control+y");
+  await page.waitForTimeout(1200);
+  result.graphRedone = (await state()).pathJson;
+  step("graph undo/redo");
+
   // Graph-level round trip: serialize the workflow and load it again (what reload, paste and graph undo do).
   result.reloaded = await page.evaluate(async () => {
     const app = window.comfyAPI.app.app;
@@ -99,6 +110,25 @@ try {
   await closeDialogs(page);
   await page.waitForTimeout(800);
   step("reloaded");
+
+  // Copy/paste carries the drawing to the new node; removing it removes its canvas.
+  result.paste = await page.evaluate(async () => {
+    const app = window.comfyAPI.app.app;
+    const node = app.graph.nodes.find((n) => n.type === "D2V_DrawPathInput");
+    const before = new Set(app.graph.nodes.map((n) => n.id));
+    app.canvas.copyToClipboard([node]);
+    app.canvas.pasteFromClipboard({ position: [node.pos[0] + 40, node.pos[1] + 700] });
+    await new Promise((r) => setTimeout(r, 600));
+    const pasted = app.graph.nodes.find((n) => !before.has(n.id) && n.type === "D2V_DrawPathInput");
+    if (!pasted) return { error: "nothing pasted" };
+    const res = { widget: pasted.widgets.find((w) => w.name === "path_json").value, model: pasted.d2vPath?.written,
+      canvases: document.querySelectorAll(".d2v-root").length };
+    app.graph.remove(pasted);
+    await new Promise((r) => setTimeout(r, 300));
+    res.canvasesAfterRemove = document.querySelectorAll(".d2v-root").length;
+    return res;
+  });
+  step("copy/paste");
 
   const clip = await nodeClip(page, result.after.id);
   await page.screenshot({ path: join(outDir, "draw_path_node.png"), clip });
