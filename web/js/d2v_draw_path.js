@@ -750,7 +750,7 @@ function openEditor(model) {
   const view = new PathView(model, { onClose: close });
   panel.append(view.root);
   document.body.append(panel);
-  model.modal = { panel, view };
+  model.modal = { panel, view, close };
   view.root.focus();
   view.requestRender();
 }
@@ -845,7 +845,7 @@ app.registerExtension({
     const onRemoved = nodeType.prototype.onRemoved;
     nodeType.prototype.onRemoved = function () {
       const r = onRemoved?.apply(this, arguments);
-      this.d2vPath?.modal?.view && this.d2vPath.modal.panel.remove();
+      this.d2vPath?.modal?.close();
       this.d2vView?.dispose();
       return r;
     };
