@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .lens import SENSORS_MM
 from .path import DrawnPath, parse_path
 from .trajectory import CameraTrajectory
 
@@ -96,6 +97,8 @@ TRAJECTORY_PARAMS = {
 def clean_params(params) -> dict:
     """Keep the known trajectory settings with values of the right type and range; drop everything else.
 
+    ``sensor`` (a name of :data:`SENSORS_MM`, as the trajectory node's combo holds it) becomes ``sensor_mm``.
+
     The preview never shakes (``handheld`` is left at 0) and is capped at 240 frames (only the first and last
     frames are looked at, so fewer frames change nothing but the cost).
     """
@@ -116,6 +119,9 @@ def clean_params(params) -> dict:
             out[name] = min(max(typ(v), lo), hi)
     if "frames" in out:
         out["frames"] = min(out["frames"], 240)
+    sensor = params.get("sensor")
+    if isinstance(sensor, str) and sensor in SENSORS_MM:
+        out["sensor_mm"] = SENSORS_MM[sensor]
     return out
 
 

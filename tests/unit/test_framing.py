@@ -57,6 +57,8 @@ def test_clean_params_keeps_known_valid_settings_only():
                       "seed": 3, "use_drawing_speed": 1, "handheld": 1.0, "__class__": "x", "easing": "x" * 100})
     assert p == {"preset": "orbit_left", "frames": 240, "seed": 3}
     assert clean_params(None) == {} and clean_params([1, 2]) == {}
+    assert clean_params({"sensor": "aps_c_23.6x15.6"}) == {"sensor_mm": (23.6, 15.6)}
+    assert clean_params({"sensor": "nonsense"}) == {}
 
 
 def test_analyze_without_camera_stroke_says_what_to_draw():
