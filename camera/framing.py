@@ -1,10 +1,8 @@
-"""What the camera sees, drawn on the source image: framing quads for the Draw Path widget's live preview.
+"""The Draw Path widget's live readout: intent, suggested preset and the first/last-frame framing.
 
-The source image is the view of a reference camera at the origin looking +z (frame 0 of a trajectory made by
-``build_trajectory``). For any frame, the four corners of its picture are cast as rays onto the plane at the
-scene's median depth (world z = 1) and projected back into the reference image. The result, in normalized image
-coordinates (0..1 inside the image, may extend outside), is the part of the source image that frame will show:
-a dolly-in gives a shrinking rectangle, a pan a shifted one, an orbit a sheared quad.
+The framing of a frame is the part of the source image it will show (the trajectory node's preview draws the same
+quads): in normalized image coordinates (0..1 inside the image, may extend outside); a dolly-in gives a shrinking
+rectangle, a truck a shifted one, an orbit a sheared quad.
 """
 
 from __future__ import annotations
@@ -16,50 +14,25 @@ import numpy as np
 
 from .lens import SENSORS_MM
 from .path import DrawnPath, parse_path
+from .preview import framing_quad
 from .trajectory import CameraTrajectory
 
 # Bounds of a quad corner (normalized units) so that a corner whose ray misses the plane stays drawable.
 _LIMIT = 4.0
 
 
-def frame_quad(traj: CameraTrajectory, frame: int, width: int, height: int, plane_depth: float = 1.0,
-               ref_fov_deg: float | None = None) -> np.ndarray:
-    """Corners (top-left, top-right, bottom-right, bottom-left) of ``frame``'s picture in the reference image.
+def frame_quad(traj: CameraTrajectory, frame: int, width: int, height: int) -> np.ndarray:
+    """Corners (top-left, top-right, bottom-right, bottom-left) of ``frame``'s view in the source image.
 
-    Args:
-        traj: the trajectory; its frame 0 is the reference pose (the move is taken relative to it).
-        frame: frame index (negative counts from the end).
-        width, height: image size in pixels (only the aspect ratio matters for the result).
-        plane_depth: depth, in world units, of the plane the corners are cast onto (median depth = 1).
-        ref_fov_deg: horizontal FOV of the reference (source image) camera; default: frame 0's FOV.
+    The same projection as the trajectory node's preview (:func:`camera.preview.framing_quad`: the frame's corners
+    lifted to its focus distance and projected into frame 0), normalized to the image size.
 
     Returns:
-        (4, 2) float64 normalized coordinates, clipped to [-4, 5].
+        (4, 2) float64 normalized coordinates, clipped to [-4, 5] so that a corner behind the camera stays drawable.
     """
-    rel = traj.relative_to_first()
-    f = range(rel.frames)[frame]
-    K = rel.intrinsics(width, height)
-    K_ref = K[0].copy() if ref_fov_deg is None else _k(ref_fov_deg, width, height)
-    corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], dtype=np.float64)
-    c2w = rel.c2w[f]
-    dirs = (c2w[:3, :3] @ (np.linalg.inv(K[f]) @ corners.T)).T  # (4, 3), unit depth along the frame's axis
-    origin = c2w[:3, 3]
-    out = np.zeros((4, 2))
-    for i, d in enumerate(dirs):
-        t = (plane_depth - origin[2]) / d[2] if abs(d[2]) > 1e-9 else -1.0
-        if not (t > 0 and math.isfinite(t)):
-            t = plane_depth  # the ray misses the plane: take the point at the frame's own depth instead
-        X = origin + t * d
-        z = max(X[2], 1e-3)
-        uv = (K_ref @ (X / z))[:2]
-        out[i] = uv / (width, height)
-    return np.clip(out, -_LIMIT, 1.0 + _LIMIT)
-
-
-def _k(fov_deg: float, width: int, height: int) -> np.ndarray:
-    from .lens import intrinsics
-
-    return intrinsics(float(fov_deg), width, height)
+    f = range(traj.frames)[frame]
+    quad = framing_quad(traj, f, width, height) / np.array([width, height], dtype=np.float64)
+    return np.clip(np.nan_to_num(quad, nan=0.5), -_LIMIT, 1.0 + _LIMIT)
 
 
 @dataclass(frozen=True)

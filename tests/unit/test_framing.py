@@ -10,12 +10,12 @@ from draw_to_video.camera.lens import focal_from_fov
 from draw_to_video.camera.trajectory import CameraTrajectory
 
 
-def _traj(c2ws, fov=50.0):
+def _traj(c2ws, fov=50.0, focus=1.0):
     c2w = np.stack(c2ws)
     f = len(c2w)
     fov_deg = np.full(f, fov)
     return CameraTrajectory(c2w=c2w, fov_deg=fov_deg, focal_length_mm=focal_from_fov(fov_deg),
-                            focus_distance=np.ones(f), aperture=np.full(f, 4.0))
+                            focus_distance=np.full(f, focus), aperture=np.full(f, 4.0))
 
 
 def _pose(t=(0, 0, 0), yaw_deg=0.0):
@@ -34,8 +34,9 @@ def test_first_frame_is_the_whole_image():
     np.testing.assert_allclose(q, FULL, atol=1e-9)
 
 
-def test_dolly_in_halfway_to_the_plane_frames_the_central_half():
-    q = frame_quad(_traj([_pose(), _pose((0, 0, 0.5))]), -1, 1024, 576)
+def test_dolly_in_frames_the_central_part_seen_at_the_focus_distance():
+    # camera 0.5 forward, subject at 0.5 in front of it: the view covers the central half of the source image
+    q = frame_quad(_traj([_pose(), _pose((0, 0, 0.5))], focus=0.5), -1, 1024, 576)
     np.testing.assert_allclose(q, [[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]], atol=1e-9)
 
 
