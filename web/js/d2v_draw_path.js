@@ -399,7 +399,7 @@ class PathView {
     this.canvas.addEventListener("pointermove", (e) => this.onPointerMove(e));
     this.canvas.addEventListener("pointerup", (e) => this.onPointerUp(e));
     this.canvas.addEventListener("pointercancel", (e) => this.onPointerUp(e, true));
-    this.canvas.addEventListener("lostpointercapture", (e) => this.drag && this.onPointerUp(e, true));
+    this.canvas.addEventListener("lostpointercapture", (e) => this.drag && this.onPointerUp(e));
     this.canvas.addEventListener("contextmenu", (e) => e.preventDefault());
     this.root.addEventListener("keydown", (e) => this.onKeyDown(e));
     this.resizeObserver = new ResizeObserver(() => this.requestRender());
@@ -452,6 +452,7 @@ class PathView {
 
   onPointerDown(e) {
     if (e.button !== 0 && e.pointerType === "mouse") return;
+    if (this.drag) return; // one pointer at a time (a second finger does not start another stroke)
     e.preventDefault();
     e.stopPropagation();
     this.root.focus({ preventScroll: true });
@@ -579,8 +580,9 @@ class PathView {
     this.intentEl.dataset.intent = m.analysis?.intent ?? "";
     this.intentEl.dataset.preset = m.analysis?.preset ?? "";
     const bgNote = m.bg ? (m.bg.own ? "last run preview" : "") : "no image yet: link a Load Image";
+    const linked = m.node.inputs?.some((i) => i.name === PATH_WIDGET && i.link != null) ? "path_json is linked: the link wins" : "";
     const warn = m.parseWarnings[0] || m.analysis?.warnings?.[0] || "";
-    this.hintEl.textContent = [warn, bgNote, m.tool === "select" ? "select: drag to move" : `drawing: ${m.role}`].filter(Boolean).join(" · ");
+    this.hintEl.textContent = [linked, warn, bgNote, m.tool === "select" ? "select: drag to move" : `drawing: ${m.role}`].filter(Boolean).join(" · ");
   }
 
   draw() {
