@@ -122,6 +122,19 @@ def test_keyboard_undo_redo_and_graph_reload_keep_the_drawing(browser_run):
     assert rel["strokes"] == 1 and rel["canvases"] == 1
 
 
+def test_resizing_the_node_keeps_the_drawing_on_the_image(browser_run):
+    rs = browser_run["resize"]
+    b, a = rs["before"], rs["after"]
+    assert a["client"][0] > b["client"][0] + 100, "the canvas grows with the node"
+    for st in (b, a):
+        r = st["rect"]
+        assert abs(r["w"] / r["h"] - IMAGE_SIZE[0] / IMAGE_SIZE[1]) < 0.01, "letterboxed to the image's aspect"
+        assert r["x"] >= 0 and r["y"] >= 0 and r["x"] + r["w"] <= st["client"][0] + 0.5
+        # the camera stroke's colour (#ffb020) is drawn exactly where its normalized points map
+        for rgb in st["samples"]:
+            assert rgb[0] > 200 and 130 < rgb[1] < 215 and rgb[2] < 110, (rgb, st)
+
+
 def test_graph_undo_and_copy_paste_carry_the_drawing(browser_run):
     r = browser_run
     assert r["graphUndone"] == r["before"]["pathJson"], "Ctrl+Z (graph undo) should revert the drawing"

@@ -111,6 +111,35 @@ try {
   await page.waitForTimeout(800);
   step("reloaded");
 
+  // Resizing the node keeps the drawing on the picture: the stroke's pixels stay where its points are.
+  const probe = () => page.evaluate(() => {
+    const app = window.comfyAPI.app.app;
+    const node = app.graph.nodes.find((n) => n.type === "D2V_DrawPathInput");
+    const view = node.d2vView;
+    view.draw();
+    const r = view.rect;
+    const c = view.canvas;
+    const zoom = c.width / c.clientWidth;
+    const cam = node.d2vPath.path.strokes.find((s) => s.role === "camera").points;
+    const samples = [0.3, 0.5, 0.7].map((f) => {
+      const p = cam[Math.round(f * (cam.length - 1))];
+      const x = (r.x + p[0] * r.w) * zoom;
+      const y = (r.y + p[1] * r.h) * zoom;
+      return Array.from(c.getContext("2d").getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3));
+    });
+    return { rect: r, client: [c.clientWidth, c.clientHeight], size: [...node.size], samples };
+  });
+  result.resize = { before: await probe() };
+  await page.evaluate(() => {
+    const app = window.comfyAPI.app.app;
+    const node = app.graph.nodes.find((n) => n.type === "D2V_DrawPathInput");
+    node.setSize([node.size[0] + 260, node.size[1] + 120]);
+    app.graph.setDirtyCanvas(true, true);
+  });
+  await page.waitForTimeout(800);
+  result.resize.after = await probe();
+  step("resized");
+
   // Copy/paste carries the drawing to the new node; removing it removes its canvas.
   result.paste = await page.evaluate(async () => {
     const app = window.comfyAPI.app.app;
