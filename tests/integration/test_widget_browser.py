@@ -122,6 +122,18 @@ def test_keyboard_undo_redo_and_graph_reload_keep_the_drawing(browser_run):
     assert rel["strokes"] == 1 and rel["canvases"] == 1
 
 
+def test_pen_pressure_and_touch_draw_extra_paths(browser_run):
+    path = parse_path(browser_run["penTouch"])
+    pen, touch = [s.points for s in path.strokes if s.role == "path"]
+    assert len(pen) >= 8 and len(touch) >= 8
+    assert pen[0, 3] == pytest.approx(0.3, abs=0.02) and pen[-1, 3] == pytest.approx(0.9, abs=0.02)
+    assert np.all(np.diff(pen[:, 3]) >= -1e-6), "pressure rose while drawing"
+    np.testing.assert_allclose(pen[[0, -1], :2], [[0.3, 0.2], [0.54, 0.32]], atol=0.01)
+    np.testing.assert_allclose(touch[[0, -1], :2], [[0.7, 0.8], [0.9, 0.6]], atol=0.01)
+    assert np.all(np.isfinite(touch[:, 3])), "touch points carry the reported force as pressure"
+    assert path.camera_stroke() is not None
+
+
 def test_resizing_the_node_keeps_the_drawing_on_the_image(browser_run):
     rs = browser_run["resize"]
     b, a = rs["before"], rs["after"]
@@ -140,7 +152,7 @@ def test_graph_undo_and_copy_paste_carry_the_drawing(browser_run):
     assert r["graphUndone"] == r["before"]["pathJson"], "Ctrl+Z (graph undo) should revert the drawing"
     assert r["graphRedone"] == r["after"]["pathJson"], "Ctrl+Y (graph redo) should bring it back"
     paste = r["paste"]
-    assert paste.get("widget") == r["after"]["pathJson"] and paste["model"] == paste["widget"], paste
+    assert paste.get("widget") == r["penTouch"] and paste["model"] == paste["widget"], paste
     assert paste["canvases"] == 2 and paste["canvasesAfterRemove"] == 1, paste
 
 
@@ -158,8 +170,10 @@ def test_queued_prompt_executes_the_drawn_stroke(comfy, browser_run):
     for nid, node in prompt.items():
         by_class.setdefault(node["class_type"], []).append(nid)
     draw_id = by_class["D2V_DrawPathInput"][0]
-    # the API prompt carried exactly the drawing shown in the widget
-    assert prompt[draw_id]["inputs"]["path_json"] == r["after"]["pathJson"]
+    # the API prompt carried exactly the drawing shown in the widget (camera stroke + pen and touch paths)
+    assert prompt[draw_id]["inputs"]["path_json"] == r["queued"]
+    np.testing.assert_array_equal(parse_path(r["queued"]).camera_stroke().points,
+                                  parse_path(r["after"]["pathJson"]).camera_stroke().points)
     outputs = entry["outputs"]
     # the trajectory node executed the move the widget announced
     shown = [outputs[nid]["text"][0] for nid in by_class.get("PreviewAny", []) if nid in outputs]

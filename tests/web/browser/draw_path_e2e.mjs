@@ -111,6 +111,30 @@ try {
   await page.waitForTimeout(800);
   step("reloaded");
 
+  // A pen (with pressure) draws an extra path; a finger (touch) draws another one.
+  {
+    const cdp = await page.context().newCDPSession(page);
+    const box2 = await page.locator(".d2v-root canvas").first().boundingBox();
+    const rect2 = await page.evaluate(() => window.comfyAPI.app.app.graph.nodes.find((n) => n.type === "D2V_DrawPathInput").d2vView.rect);
+    const at = (nx, ny) => [box2.x + rect2.x + nx * rect2.w, box2.y + rect2.y + ny * rect2.h];
+    await page.locator(".d2v-root button", { hasText: "Path" }).first().click();
+    const pen = (type, nx, ny, force) => cdp.send("Input.dispatchMouseEvent", {
+      type, x: at(nx, ny)[0], y: at(nx, ny)[1], button: "left", buttons: type === "mouseReleased" ? 0 : 1,
+      clickCount: 1, pointerType: "pen", force });
+    await pen("mousePressed", 0.3, 0.2, 0.3);
+    for (let i = 1; i <= 12; i++) await pen("mouseMoved", 0.3 + i * 0.02, 0.2 + i * 0.01, 0.3 + i * 0.05);
+    await pen("mouseReleased", 0.54, 0.32, 0.9);
+    await page.waitForTimeout(200);
+    const touch = (type, pts) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: pts.map(([nx, ny]) => ({ x: at(nx, ny)[0], y: at(nx, ny)[1], force: 0.5, id: 1 })) });
+    await touch("touchStart", [[0.7, 0.8]]);
+    for (let i = 1; i <= 10; i++) await touch("touchMove", [[0.7 + i * 0.02, 0.8 - i * 0.02]]);
+    await touch("touchEnd", []);
+    await page.waitForTimeout(300);
+    result.penTouch = (await state()).pathJson;
+    await page.locator(".d2v-root button", { hasText: "Camera" }).first().click();
+    step("pen and touch");
+  }
+
   // Resizing the node keeps the drawing on the picture: the stroke's pixels stay where its points are.
   const probe = () => page.evaluate(() => {
     const app = window.comfyAPI.app.app;
@@ -165,6 +189,7 @@ try {
   step("screenshots");
 
   // Queue the prompt from the UI.
+  result.queued = (await state()).pathJson;
   const known = new Set(Object.keys(await (await fetch(`${url}/api/history`)).json()));
   await page.evaluate(() => window.comfyAPI.app.app.queuePrompt(0, 1));
   let promptId = null;
