@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
 const [url, root] = process.argv.slice(2);
-const { page, close } = await launch({ width: 1700, height: 900 });
+const { page, close } = await launch({ width: 2100, height: 900 });
 try {
   await openComfy(page, url);
   const result = await page.evaluate(async () => {
@@ -43,13 +43,13 @@ try {
     link(traj, ["STRING"], intent, "source");
     let last;
     if (defs.D2V_CameraMotionRender) {
-      const render = add("D2V_CameraMotionRender", [1300, 230], [300, 200]);
+      const render = add("D2V_CameraMotionRender", [1300, 220], [280, 220]);
       link(draw, imageOut, render, "image");
       link(traj, ["D2V_CAMERA"], render, "camera");
-      const video = add("CreateVideo", [1300, 480], [260, 100]);
+      const video = add("CreateVideo", [1300, 490], [280, 90]);
       link(render, ["IMAGE"], video, "images");
       link(traj, ["FLOAT"], video, "fps");
-      const save = add("SaveVideo", [1590, 230], [420, 420], { filename_prefix: "draw_to_video/clip" });
+      const save = add("SaveVideo", [1610, 60], [380, 460], { filename_prefix: "draw_to_video/clip" });
       link(video, ["VIDEO"], save, "video");
       last = save;
     } else {
@@ -77,7 +77,7 @@ try {
   writeFileSync(join(root, "workflows", "draw_to_video.json"), JSON.stringify(result.ui, null, 2) + "\n");
   writeFileSync(join(root, "workflows", "api", "draw_to_video.json"), JSON.stringify(result.api, null, 2) + "\n");
   await page.screenshot({ path: join(root, "workflows", "draw_to_video.jpg"), type: "jpeg", quality: 80,
-    clip: { x: 40, y: 110, width: 1660, height: 600 } });
+    clip: { x: 40, y: 110, width: result.render ? 1990 : 1660, height: 650 } });
   console.log(JSON.stringify({ render: result.render, nodes: result.ui.nodes.length, links: result.ui.links.length }));
 } finally {
   await close();
