@@ -108,6 +108,9 @@ def test_displayed_intent_matches_python_analysis(browser_run):
     assert after["intent"] == expected.intent == "truck_right"
     assert after["preset"] == expected.preset
     assert after["intentText"].startswith(f"intent: {expected.intent} → {expected.preset}")
+    mid = browser_run["midStroke"]
+    assert mid["intent"] == "truck_right", f"no live readout while drawing: {mid['intentText']!r}"
+    assert mid["pathJson"] == browser_run["before"]["pathJson"], "path_json changes when the stroke is finished"
     first, last = np.array(after["framing"]["first"]), np.array(after["framing"]["last"])
     np.testing.assert_allclose(first, [[0, 0], [1, 0], [1, 1], [0, 1]], atol=1e-3)
     assert last[:, 0].mean() > first[:, 0].mean() + 0.05, "a truck right frames the image further right at the end"

@@ -295,9 +295,15 @@ class PathModel {
     return addStroke(this.path, this.live.role, finishSamples(this.live.points));
   }
 
-  scheduleAnalysis(delay = 120) {
+  /** Ask the server for the readout after `delay` ms; with `throttle`, a pending request is not postponed
+   * (so it keeps coming while the pointer moves). */
+  scheduleAnalysis(delay = 120, throttle = false) {
+    if (throttle && this._timer) return;
     clearTimeout(this._timer);
-    this._timer = setTimeout(() => this.analyze(), delay);
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      this.analyze();
+    }, delay);
   }
 
   async analyze() {
@@ -487,7 +493,7 @@ class PathView {
         const [nx, ny] = toNorm(px, py, this.rect);
         m.live.points.push([clamp01(nx), clamp01(ny), ev.timeStamp, ev.pointerType === "mouse" ? null : ev.pressure]);
       }
-      if (m.live.role === "camera") m.scheduleAnalysis(250);
+      if (m.live.role === "camera") m.scheduleAnalysis(200, true);
       m.render();
       return;
     }

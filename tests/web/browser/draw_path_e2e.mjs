@@ -54,9 +54,14 @@ try {
   for (let i = 0; i <= 40; i++) drawn.push([0.2 + 0.6 * (i / 40), 0.6 + 0.004 * Math.sin(i / 3)]);
   await page.mouse.move(...toScreen(...drawn[0]));
   await page.mouse.down();
-  for (const p of drawn.slice(1)) {
+  for (const [i, p] of drawn.slice(1).entries()) {
     await page.mouse.move(...toScreen(...p), { steps: 2 });
     await page.waitForTimeout(8);
+    if (i === 25) {
+      // live feedback: the readout follows the stroke before the button is released
+      await page.waitForTimeout(700);
+      result.midStroke = await state();
+    }
   }
   await page.mouse.up();
   result.drawn = drawn;
@@ -64,7 +69,7 @@ try {
   await page.waitForFunction(() => {
     const el = document.querySelector(".d2v-root .d2v-intent");
     const m = window.comfyAPI.app.app.graph.nodes.find((n) => n.type === "D2V_DrawPathInput").d2vPath;
-    return el?.dataset.intent && m.analysisState !== "busy" && !m._timer_pending;
+    return el?.dataset.intent === "truck_right" && m.analysisState !== "busy" && !m._timer;
   }, null, { timeout: 30000 });
   await page.waitForTimeout(600);
   result.after = await state();
