@@ -19,18 +19,26 @@ from aiohttp import web
 from ..camera.framing import analyze_drawing
 
 PREFIX = "/draw_to_video"
-MAX_BODY = 4 * 1024 * 1024
+MAX_BODY = 8 * 1024 * 1024  # a 100 000-point path is about 4 MB of JSON
 log = logging.getLogger("draw_to_video")
 
 
 async def analyze(request: web.Request) -> web.Response:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return web.json_response({"error": f"request too large (over {MAX_BODY} bytes)"}, status=413)
+    too_large = web.json_response({"error": f"request too large (over {MAX_BODY} bytes)"}, status=413)
+    if request.content_length is not None and request.content_length > 8 * MAX_BODY:
+        return too_large
+    raw = bytearray()
+    seen = 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        seen += len(chunk)
+        if seen > 8 * MAX_BODY:
+            return too_large
+        if seen <= MAX_BODY:
+            raw += chunk  # past the limit the rest is only drained, so the client reads the answer cleanly
+    if seen > MAX_BODY:
+        return too_large
     try:
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
-            return web.json_response({"error": f"request too large (over {MAX_BODY} bytes)"}, status=413)
-        body = json.loads(raw or b"null")
+        body = json.loads(bytes(raw) or b"null")
     except (ValueError, UnicodeDecodeError) as e:
         return web.json_response({"error": f"the body is not valid JSON ({e})"}, status=400)
     if not isinstance(body, dict) or "path" not in body:

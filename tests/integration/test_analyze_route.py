@@ -65,4 +65,8 @@ def test_analyze_refuses_bad_input_without_harming_the_server(comfy):
     bad_params = {"preset": "no_such_preset", "frames": "many", "handheld": 3, "__init__": 1}
     status, body = comfy.post_json(ROUTE, {"path": _line([0.5, 0.8], [0.5, 0.3]), "params": bad_params})
     assert status == 200 and body["intent"] == "dolly_in", body
+    big = {"path": {"version": 1, "width": 8, "height": 8, "strokes": [{"role": "camera", "points": [[0.5, 0.5]]}]},
+           "padding": "x" * (9 * 1024 * 1024)}
+    status, body = comfy.post_json(ROUTE, big)
+    assert status == 413 and "too large" in body["error"]
     assert comfy.get_json("/system_stats")["system"], "the server still answers"
