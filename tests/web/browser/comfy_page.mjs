@@ -41,26 +41,32 @@ export async function guard(page, baseUrl) {
 }
 
 /** Open the frontend, wait until the app and its graph exist, and close the dialogs shown on first load. */
+/** Returns the titles of the dialogs it closed (the template browser opens on a first visit). */
 export async function openComfy(page, baseUrl) {
   await page.goto(baseUrl, { waitUntil: "domcontentloaded" });
   await page.waitForFunction(() => window.comfyAPI?.app?.app?.graph && document.querySelector("#graph-canvas"), null, { timeout: 120000 });
-  await page.waitForTimeout(1500);
-  await closeDialogs(page);
+  await page.waitForSelector(".p-dialog", { timeout: 8000 }).catch(() => {});
+  await page.waitForTimeout(800);
+  const closed = await closeDialogs(page);
   await page.evaluate(async () => {
     // no minimap over the screenshots
     await window.comfyAPI.app.app.extensionManager?.setting?.set("Comfy.Minimap.Visible", false).catch?.(() => {});
   }).catch(() => {});
+  return closed;
 }
 
 export async function closeDialogs(page) {
+  const closed = [];
   for (let i = 0; i < 5; i++) {
     const dialogs = page.locator(".p-dialog:visible");
-    if ((await dialogs.count()) === 0) return;
+    if ((await dialogs.count()) === 0) return closed;
+    closed.push(((await dialogs.first().innerText().catch(() => "")) || "").split("\n")[0].slice(0, 60));
     const closeBtn = dialogs.first().locator('button[aria-label="Close"], .p-dialog-close-button, .p-dialog-header-close').first();
     if (await closeBtn.count()) await closeBtn.click().catch(() => {});
     else await page.keyboard.press("Escape");
     await page.waitForTimeout(400);
   }
+  return closed;
 }
 
 /** Load a UI-format workflow through the app (what opening a workflow file does). */

@@ -31,7 +31,7 @@ async function state() {
 }
 
 try {
-  await openComfy(page, url);
+  result.closedDialogs = await openComfy(page, url);
   step("opened");
   await loadWorkflow(page, workflow);
   await page.evaluate(() => {
