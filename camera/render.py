@@ -318,14 +318,14 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     surface (foreground next to a hole) has a tiny relative weight and takes the parent's background colour
     instead. Hole pixels take the bilinear pull of the level above them. Cost: about 1.4 full-resolution passes.
 
-    Args/returns as :func:`fill_holes`.
+    Args/returns as :func:`fill_holes` (``color`` and ``depth`` are updated in place).
     """
     b, _, h, w = color.shape
-    zin = torch.where(valid, depth, torch.zeros_like(depth))
-    zmax = zin.flatten(1).amax(1).clamp(min=1e-6)[:, None, None, None]
     # the pyramid starts from every s-th pixel (a fill is smooth anyway; this makes it s^2 times cheaper)
     st = 4 if min(h, w) >= 256 else (2 if min(h, w) >= 32 else 1)
-    zd = zin[:, None, ::st, ::st]
+    zd = depth[:, None, ::st, ::st]
+    zd = torch.where(torch.isfinite(zd), zd, 0.0)
+    zmax = zd.flatten(1).amax(1).clamp(min=1e-6)[:, None, None, None]
     wgt = zd / zmax
     for _ in range(int(math.log2(power))):
         wgt = wgt * wgt
@@ -352,7 +352,7 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     sample = val.permute(0, 2, 3, 1).reshape(-1, 4)[(bi * hl + yi) * wl1 + xi]
     _put_rows(color, lin, sample[:, :3])
     zs = sample[:, 3]
-    zfull = zin.clone()
+    zfull = depth.contiguous()
     zfull.view(-1).index_copy_(0, lin, torch.where(zs > 0, zs, zmax.flatten()[bi]))
     return color, zfull
 
@@ -361,11 +361,11 @@ def _put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> Non
     """In place: ``color[b, :, y, x] = rows[i]`` for the flat pixel indices ``lin = (b*H + y)*W + x`` of a
     contiguous [B, C, H, W] tensor (per channel, so no channels-last copy is needed)."""
     b, c, h, w = color.shape
-    flat = color.view(b, c, h * w)
-    bi = lin // (h * w)
-    pi = lin % (h * w)
+    hw = h * w
+    base = (lin // hw) * (c * hw) + lin % hw  # flat index of channel 0
+    flat = color.view(-1)
     for ch in range(c):
-        flat[:, ch].index_put_((bi, pi), rows[:, ch])
+        flat.index_copy_(0, base + ch * hw, rows[:, ch].contiguous())
 
 
 def _pool2(x: torch.Tensor) -> torch.Tensor:
