@@ -9,7 +9,9 @@ from __future__ import annotations
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
-from . import camera_nodes, render_nodes
+from . import camera_nodes, render_nodes, routes
+
+routes.register()  # POST /draw_to_video/analyze (the Draw Path widget's live readout)
 
 NODE_MODULES = [
     camera_nodes,
