@@ -78,7 +78,8 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         depth_of_field: 0 = off; 1 = physical thin-lens blur for the trajectory's focal length, f-number and focus
             distance (assuming a median scene depth of 3 m); larger values exaggerate it.
         motion_blur: shutter fraction of the frame interval, 0..1 (0.5 = 180-degree shutter).
-        chunk_size: frames processed at once (bounds memory: about 150 bytes per pixel per frame of the chunk).
+        chunk_size: frames processed at once on CUDA (bounds memory: about 150 bytes per pixel per frame of the
+            chunk); on CPU frames are rendered one at a time (faster there), so memory is bounded anyway.
         on_progress: ``on_progress(done, total)`` called after every frame.
     Returns:
         :class:`RenderResult`.
@@ -112,21 +113,22 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     holes = torch.empty((n_frames, h, w), dtype=torch.float32, device=dev)
     coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
     dof = _dof_params(camera, w, depth_of_field)
-    for start in range(0, n_frames, int(chunk_size)):
-        idx = np.arange(start, min(n_frames, start + int(chunk_size)))
+    # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
+    # into the outputs, so no chunk-sized temporaries exist
+    step = int(chunk_size) if dev.type == "cuda" else 1
+    for start in range(0, n_frames, step):
+        idx = np.arange(start, min(n_frames, start + step))
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
-        # CPU: one frame at a time is faster (caches); GPU: the whole chunk at once
-        step = len(idx) if dev.type == "cuda" else 1
-        parts = [_render_chunk(src, K[idx[j:j + step]], rel[idx[j:j + step]], fill) for j in range(0, len(idx), step)]
-        out, valid, zfull = (torch.cat(t) if len(parts) > 1 else t[0] for t in zip(*parts, strict=True))
+        out, valid, zfull = _render_chunk(src, K[idx], rel[idx], fill)
         if depth_of_field > 0:
             out = _depth_of_field(out, zfull, dof[0][idx], dof[1][idx])
         if motion_blur > 0 and n_frames > 1:
             out = _motion_blur(out, zfull, K[idx], rel[idx], K[nxt], rel[nxt], motion_blur, sign=np.where(
                 idx + 1 < n_frames, 1.0, -1.0))
-        frames[idx[0]:idx[-1] + 1] = out.permute(0, 2, 3, 1)
-        holes[idx[0]:idx[-1] + 1] = (~valid).float()
-        coverage[idx[0]:idx[-1] + 1] = valid.flatten(1).float().mean(1)
+        sl = slice(int(idx[0]), int(idx[-1]) + 1)
+        frames[sl] = out.permute(0, 2, 3, 1)
+        holes[sl] = valid.logical_not()
+        coverage[sl] = valid.flatten(1).sum(1) / float(h * w)
         if on_progress is not None:
             for i in idx:
                 on_progress(int(i) + 1, n_frames)
