@@ -241,9 +241,10 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     # 1. forward splat of the depth ----------------------------------------------------------------------------
     P = K @ rel[:, :3, :]  # (B, 3, 4)
     Pt = torch.as_tensor(P, dtype=torch.float32, device=dev)
-    q = torch.empty((b, 3, src.points.shape[1]), device=dev)
-    for i in range(b):
-        torch.addmm(Pt[i, :, 3:], Pt[i, :, :3], src.points, out=q[i])  # (3, N)
+    if b == 1:
+        q = torch.addmm(Pt[0, :, 3:], Pt[0, :, :3], src.points)[None]  # (1, 3, N)
+    else:
+        q = torch.baddbmm(Pt[:, :, 3:], Pt[:, :, :3], src.points.expand(b, -1, -1))  # (B, 3, N)
     z = q[:, 2]
     front = (z > 1e-3).float()
     zinv = front / z.clamp(min=1e-3)
