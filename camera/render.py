@@ -349,16 +349,22 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
         val = up[:, :4] + (own - up[:, :4]) * alpha
         wl = up[:, 4:] + (own_w - up[:, 4:]) * alpha
     # hole pixels: the finest pulled level at their position (nearest; it is smooth)
-    lin = (~valid).flatten().nonzero()[:, 0]
+    lin = (~valid).view(-1).nonzero()[:, 0]
     hl, wl1 = val.shape[-2:]
-    bi = lin // (h * w)
-    yi = ((lin // w) % h) // st
-    xi = (lin % w) // st
-    sample = val.permute(0, 2, 3, 1).reshape(-1, 4)[(bi * hl + yi) * wl1 + xi]
+    dev = color.device
+    cmap = ((torch.arange(h, device=dev) // st) * wl1)[:, None] + (torch.arange(w, device=dev) // st)[None, :]
+    if b == 1:
+        cell = cmap.view(-1)[lin]
+        far = zmax.view(())
+    else:
+        bi = lin // (h * w)
+        cell = cmap.view(-1)[lin - bi * (h * w)] + bi * (hl * wl1)
+        far = zmax.view(-1)[bi]
+    sample = val.permute(0, 2, 3, 1).reshape(-1, 4)[cell]
     _put_rows(color, lin, sample[:, :3])
     zs = sample[:, 3]
     zfull = depth.contiguous()
-    zfull.view(-1).index_copy_(0, lin, torch.where(zs > 0, zs, zmax.flatten()[bi]))
+    zfull.view(-1).index_copy_(0, lin, torch.where(zs > 0, zs, far))
     return color, zfull
 
 
@@ -367,7 +373,7 @@ def _put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> Non
     contiguous [B, C, H, W] tensor (per channel, so no channels-last copy is needed)."""
     b, c, h, w = color.shape
     hw = h * w
-    base = (lin // hw) * (c * hw) + lin % hw  # flat index of channel 0
+    base = lin if b == 1 else (lin // hw) * (c * hw) + lin % hw  # flat index of channel 0
     flat = color.view(-1)
     for ch in range(c):
         flat.index_copy_(0, base + ch * hw, rows[:, ch].contiguous())
