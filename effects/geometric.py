@@ -1,0 +1,328 @@
+"""Geometric and motion effects: handheld shake, dolly zoom, motion blur, whip pan, inception fold.
+
+All take and return ``[B,H,W,3]`` float 0..1 and keep the frame count. Warps are inverse maps sampled
+bilinearly (``grid_sample``), vectorized over the batch in chunks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ._common import (
+    blur_fast,
+    box_blur_x,
+    camera_frames,
+    effect,
+    frame_times,
+    map_chunks,
+    mask_centroid,
+    pixel_grid,
+    prepare_depth,
+    prepare_mask,
+    project_look_at,
+    rng,
+    sample,
+    smoothstep,
+    to_bchw,
+    to_bhwc,
+)
+
+DEFAULT_FPS = 12.0
+DEFAULT_FOV_DEG = 60.0
+
+
+def _focus_point(b, h, w, camera=None, mask=None, device=None, dtype=torch.float32) -> tuple[float, float]:
+    """Focus pixel: the mask's centroid, else the camera's look_at in frame 0, else the frame centre."""
+    if mask is not None:
+        c = mask_centroid(prepare_mask(mask, b, h, w, device, dtype))
+        if c is not None:
+            return c
+    c = project_look_at(camera, w, h)
+    return c if c is not None else (w / 2.0, h / 2.0)
+
+
+# --- handheld shake --------------------------------------------------------------------------------------------
+def shake_path(b: int, seed: int, fps: float = DEFAULT_FPS) -> np.ndarray:
+    """``(B, 3)`` smooth seeded shake: x, y offsets (fractions of the width, ~unit amplitude) and roll (radians
+    per unit). Sum of sinusoids between 0.4 and 3 Hz with 1/f amplitudes (breathing sway + hand tremor)."""
+    r = rng(seed, 11)
+    t = np.arange(b) / float(fps)
+    out = np.zeros((b, 3))
+    for axis in range(3):
+        freqs = np.exp(r.uniform(np.log(0.4), np.log(3.0), 5))
+        phases = r.uniform(0, 2 * np.pi, 5)
+        amps = 1.0 / freqs
+        out[:, axis] = (amps[None] * np.sin(2 * np.pi * freqs[None] * t[:, None] + phases[None])).sum(1)
+        out[:, axis] /= amps.sum() * 0.6
+    return out
+
+
+def cover_scale(w: int, h: int, tx: np.ndarray, ty: np.ndarray, roll: np.ndarray) -> float:
+    """Smallest zoom about the centre that keeps a frame shifted by (tx, ty) px and rolled by ``roll`` rad free of
+    borders, for all frames."""
+    c, s = np.cos(roll), np.abs(np.sin(roll))
+    sx = (w / 2 * c + h / 2 * s) / np.maximum(w / 2 - np.abs(tx), 1e-6)
+    sy = (h / 2 * c + w / 2 * s) / np.maximum(h / 2 - np.abs(ty), 1e-6)
+    return float(max(1.0, sx.max(), sy.max()))
+
+
+@effect
+def handheld_shake(frames, intensity=1.0, seed=0, *, camera=None, on_progress=None):
+    """Seeded, smooth handheld camera shake in 2D: drift up to ~1.8% of the width and ~1.2° of roll at
+    intensity 1, with a constant crop-in just large enough that no border shows. Uses the camera's fps for the
+    shake frequencies when a camera is given (else 12 fps)."""
+    b, h, w, _ = frames.shape
+    fps = float(camera.fps) if camera is not None else DEFAULT_FPS
+    p = shake_path(b, seed, fps)
+    tx = p[:, 0] * 0.018 * w * intensity
+    ty = p[:, 1] * 0.018 * w * intensity * 0.8
+    roll = p[:, 2] * math.radians(1.2) * intensity
+    scale = cover_scale(w, h, tx, ty, roll)
+    xs, ys = pixel_grid(h, w, device=frames.device, dtype=frames.dtype)
+    dx, dy = (xs - w / 2.0) / scale, (ys - h / 2.0) / scale
+    params = torch.as_tensor(np.stack([tx, ty, np.cos(roll), np.sin(roll)], 1), dtype=frames.dtype,
+                             device=frames.device)
+
+    def one(x, idx):
+        q = params[idx].view(-1, 4, 1, 1)
+        c, s = q[:, 2], q[:, 3]
+        px = w / 2.0 + c * dx - s * dy - q[:, 0]
+        py = h / 2.0 + s * dx + c * dy - q[:, 1]
+        return to_bhwc(sample(to_bchw(x), px, py))
+
+    return map_chunks(frames, one, on_progress)
+
+
+# --- dolly zoom ------------------------------------------------------------------------------------------------
+@effect
+def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=None, on_progress=None):
+    """Vertigo (Hitchcock zoom) from a plain clip: the subject around the focus point keeps its size while the
+    background swells (up to 1.65x at the end of the clip, intensity 1), easing in over the clip.
+
+    Focus point: mask centroid, else the camera's look_at, else the centre. With a ``depth`` map (bright = near)
+    the swelling follows depth (far swells most); without, it grows with the distance from the focus point.
+    Deterministic; ``seed`` is unused."""
+    b, h, w, _ = frames.shape
+    dev, dt = frames.device, frames.dtype
+    cx, cy = _focus_point(b, h, w, camera, mask, dev, dt)
+    xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
+    dx, dy = xs - cx, ys - cy
+    radius = max(math.hypot(max(cx, w - cx), max(cy, h - cy)), 1.0)
+    radial = smoothstep(0.1, 0.75, torch.sqrt(dx * dx + dy * dy) / radius)
+    far = None if depth is None else 1.0 - prepare_depth(depth, b, h, w, dev, dt)
+    z = torch.as_tensor(0.65 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
+
+    def one(x, idx):
+        weight = radial[None] if far is None else (far[idx] * (0.3 + 0.7 * radial[None]))
+        s = 1.0 + z[idx].view(-1, 1, 1) * weight
+        return to_bhwc(sample(to_bchw(x), cx + dx / s, cy + dy / s))
+
+    return map_chunks(frames, one, on_progress)
+
+
+# --- motion blur -----------------------------------------------------------------------------------------------
+def camera_flow(camera, b: int, h: int, w: int, near: torch.Tensor | None = None,
+                device=None, dtype=torch.float32) -> torch.Tensor:
+    """``[B,h,w,2]`` image motion in pixels per frame induced by the camera (central difference), for scene points
+    at depth 1 (the median depth) or at the depths given by ``near`` (``[B,h,w]``, 1 = nearest)."""
+    if b < 2:
+        return torch.zeros(b, h, w, 2, device=device, dtype=dtype)
+    c2w, fov, _ = camera_frames(camera, b)
+    c2w = torch.as_tensor(c2w, dtype=torch.float64, device=device)
+    f = torch.as_tensor((w / 2.0) / np.tan(np.radians(fov) / 2.0), dtype=torch.float64, device=device)
+    xs, ys = pixel_grid(h, w, device=device, dtype=torch.float64)
+    if near is None:
+        z = torch.ones(b, h, w, dtype=torch.float64, device=device)
+    else:
+        disp = 0.1 + 0.9 * near.double()
+        z = disp.flatten(1).median(1).values.view(b, 1, 1) / disp
+    fv = f.view(b, 1, 1)
+    pts = torch.stack(((xs - w / 2) / fv * z, (ys - h / 2) / fv * z, z, torch.ones_like(z)), -1)  # [B,h,w,4]
+    world = torch.einsum("bij,bhwj->bhwi", c2w, pts)
+
+    def project(i_cam, pts_world):
+        w2c = torch.linalg.inv(c2w[i_cam])
+        pc = torch.einsum("bij,bhwj->bhwi", w2c, pts_world)
+        zc = pc[..., 2].clamp_min(1e-3)
+        fi = f[i_cam].view(-1, 1, 1)
+        return torch.stack((pc[..., 0] / zc * fi + w / 2, pc[..., 1] / zc * fi + h / 2), -1)
+
+    idx = torch.arange(b, device=device)
+    nxt, prv = (idx + 1).clamp(max=b - 1), (idx - 1).clamp(min=0)
+    span = (nxt - prv).to(torch.float64).view(b, 1, 1, 1)
+    flow = (project(nxt, world) - project(prv, world)) / span
+    return flow.to(dtype)
+
+
+def frame_flow(frames: torch.Tensor, size: int = 256) -> torch.Tensor:
+    """``[B,h,w,2]`` per-frame motion in pixels of the full-size frames (central difference of Farnebäck flow,
+    computed on grey frames about ``size`` pixels wide); zeros for a single frame."""
+    import cv2
+
+    b, H, W, _ = frames.shape
+    scale = min(1.0, size / W)
+    h, w = max(8, round(H * scale)), max(8, round(W * scale))
+    if b < 2:
+        return torch.zeros(b, h, w, 2)
+    grey = (frames.detach().float().cpu() @ torch.tensor([0.299, 0.587, 0.114])).numpy()
+    small = [cv2.resize((g * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) for g in grey]
+    fwd = [cv2.calcOpticalFlowFarneback(small[i], small[i + 1], None, 0.5, 3, 15, 3, 5, 1.2, 0)
+           for i in range(b - 1)]
+    fwd = np.stack(fwd) * np.array([W / w, H / h], dtype=np.float32)
+    flows = np.zeros((b, h, w, 2), np.float32)
+    flows[:-1] += fwd
+    flows[1:] += fwd
+    flows[1:-1] *= 0.5
+    return torch.from_numpy(flows)
+
+
+@effect
+def motion_blur(frames, intensity=1.0, seed=0, *, camera=None, depth=None, on_progress=None):
+    """Directional motion blur along each pixel's motion: from the camera's movement when a camera is given (with
+    the depth map for parallax when given), else from optical flow between frames. The blur covers up to two
+    frames of motion at intensity 1 (a 720° shutter, exaggerated on purpose). A single frame without a camera has
+    no motion and is returned unchanged. Deterministic; ``seed`` is unused."""
+    b, h, w, _ = frames.shape
+    dev, dt = frames.device, frames.dtype
+    if camera is not None:
+        lh, lw = max(2, h // 8), max(2, w // 8)
+        near = None if depth is None else prepare_depth(depth, b, lh, lw, dev, dt)
+        flow = camera_flow(camera, b, lh, lw, near, dev, dt)
+        flow = flow * torch.tensor([w / lw, h / lh], dtype=dt, device=dev)
+    else:
+        flow = frame_flow(frames).to(dev, dt)
+    flow = flow * (2.0 * intensity)
+    half = min(h, w) >= 64
+
+    def one(x, idx):
+        fl = F.interpolate(flow[idx].permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
+        length = fl.norm(dim=1)  # [n,h,w]
+        if float(length.max()) < 0.5:
+            return x
+        xb = to_bchw(x)
+        src = F.interpolate(xb, scale_factor=0.5, mode="area") if half else xb
+        fs = F.interpolate(fl, size=src.shape[-2:], mode="bilinear", align_corners=False) * (0.5 if half else 1.0)
+        taps = int(min(24, max(3, math.ceil(float(fs.norm(dim=1).max()) / 1.5))))
+        gx, gy = pixel_grid(src.shape[-2], src.shape[-1], device=dev, dtype=dt)
+        acc = torch.zeros_like(src)
+        for k in range(taps):
+            a = k / (taps - 1) - 0.5
+            acc += sample(src, gx + a * fs[:, 0], gy + a * fs[:, 1])
+        acc /= taps
+        if half:
+            acc = F.interpolate(acc, size=(h, w), mode="bilinear", align_corners=False)
+        blend = smoothstep(0.5, 3.0, length)[:, None]
+        return to_bhwc(torch.lerp(xb, acc, blend))
+
+    return map_chunks(frames, one, on_progress)
+
+
+# --- whip pan --------------------------------------------------------------------------------------------------
+def _pan_direction(camera, seed: int) -> int:
+    """+1 = the picture slides left (camera pans right), -1 the other way: from the camera's horizontal motion
+    when it has any, else from the seed."""
+    if camera is not None and camera.frames > 1:
+        fwd0 = camera.c2w[0, :3, 2]
+        fwd1 = camera.c2w[-1, :3, 2]
+        dx = float(np.cross(fwd0, fwd1)[1]) + 0.5 * float(camera.c2w[-1, 0, 3] - camera.c2w[0, 0, 3])
+        if abs(dx) > 1e-6:
+            return 1 if dx > 0 else -1
+    return 1 if rng(seed, 13).random() < 0.5 else -1
+
+
+@effect
+def whip_pan_transition(frames, intensity=1.0, seed=0, *, camera=None, on_progress=None):
+    """A whip-pan cut in the middle of the clip: the last frame before the pan (shot A) whips out sideways under
+    heavy horizontal motion blur while the first frame after it (shot B) whips in. The pan spans
+    ``20% + 30%·intensity`` of the clip (at least one frame); blur peaks at ``35%·intensity`` of the width.
+    Frames outside the pan are untouched. Direction: the camera's pan direction when given, else seeded."""
+    b, h, w, _ = frames.shape
+    n = max(1, int(round(b * (0.2 + 0.3 * intensity))))
+    start = (b - n) // 2
+    a_idx, b_idx = max(0, start - 1), min(b - 1, start + n)
+    direction = _pan_direction(camera, seed)
+    u = (np.arange(n) + 1.0) / (n + 1.0)  # strictly inside (0, 1)
+    offset = 0.5 - 0.5 * np.cos(np.pi * u)  # eased travel 0..1 of one frame width
+    radius = 0.35 * w * intensity * np.sin(np.pi * u) ** 1.5
+    out = frames.clone()
+    shot_a, shot_b = frames[a_idx], frames[b_idx]
+    strip = torch.cat((shot_a, shot_b), dim=1) if direction > 0 else torch.cat((shot_b, shot_a), dim=1)
+    strip = to_bchw(strip[None])  # [1,3,h,2w]
+    for k in range(0, n, 8):
+        ks = list(range(k, min(n, k + 8)))
+        rad = torch.as_tensor(radius[ks], dtype=frames.dtype, device=frames.device)
+        blurred = box_blur_x(strip.expand(len(ks), -1, -1, -1), rad)
+        for j, kk in enumerate(ks):
+            o = offset[kk] if direction > 0 else 1.0 - offset[kk]
+            x0 = o * w
+            i0 = int(math.floor(x0))
+            frac = x0 - i0
+            i0 = min(i0, w)
+            a = blurred[j, :, :, i0:i0 + w]
+            nxt = blurred[j, :, :, min(i0 + 1, w):min(i0 + 1, w) + w]
+            out[start + kk] = to_bhwc(torch.lerp(a, nxt, frac)[None])[0]
+        if on_progress is not None:
+            on_progress(min(n, k + 8), n)
+    return out
+
+
+# --- inception fold --------------------------------------------------------------------------------------------
+def fold_angles(b: int, intensity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-frame ``(top, bottom, pull_back)``: the top half folds toward the viewer up to 70°, the bottom half
+    away up to 45°, and the camera pulls back up to 0.45 world units — all easing in over the whole clip."""
+    p = smoothstep(0.0, 1.0, frame_times(b)) * intensity
+    return np.radians(70.0) * p, np.radians(45.0) * p, 0.45 * p
+
+
+@effect
+def inception_fold(frames, intensity=1.0, seed=0, *, camera=None, on_progress=None):
+    """The picture folds like paper in 3D (Inception's Paris fold): the frame is a sheet at depth 1 creased along its
+    horizontal middle; its top half folds up toward the viewer while the bottom half tilts away and the camera pulls
+    back, ray-traced with real perspective and lit (the crease reads through shading). Continuous over the whole
+    clip. Where no sheet is seen: a darkened, blurred copy of the frame. Field of view: the camera's when given,
+    else 60°. Deterministic; ``seed`` unused."""
+    b, h, w, _ = frames.shape
+    dev, dt = frames.device, frames.dtype
+    fov = camera_frames(camera, b)[1] if camera is not None else np.full(b, DEFAULT_FOV_DEG)
+    f = (w / 2.0) / np.tan(np.radians(fov) / 2.0)
+    top, bot, back = fold_angles(b, intensity)
+    per = torch.as_tensor(np.stack([f, top, bot, back], 1), dtype=torch.float32, device=dev)
+    xs, ys = pixel_grid(h, w, device=dev, dtype=torch.float32)
+
+    def one(x, idx):
+        q = per[idx].view(-1, 4, 1, 1)
+        fpx, a_top, a_bot, d = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+        X, Y = (w / 2.0) / fpx, (h / 2.0) / fpx  # sheet half-size in world units at depth 1
+        dx, dy = (xs - w / 2.0) / fpx, (ys - h / 2.0) / fpx  # ray directions (dx, dy, 1) from (0, 0, -d)
+        hz = 1.0 + d  # hinge depth seen from the camera
+        best_s = torch.full_like(dx.expand_as(d), float("inf"))
+        u_src = torch.zeros_like(best_s)
+        v_src = torch.zeros_like(best_s)
+        shade = torch.ones_like(best_s)
+        # half = (sign of image y, its direction from the hinge, fold angle): top goes toward the viewer (-z)
+        for sign, ang, toward in ((-1.0, a_top, -1.0), (1.0, a_bot, 1.0)):
+            ey, ez = sign * torch.cos(ang), toward * torch.sin(ang)  # unit vector along the half, from the hinge
+            ny, nz = -ez, ey  # in-plane normal (the x axis is the other in-plane direction)
+            denom = ny * dy + nz
+            s = (nz * hz) / torch.where(denom.abs() < 1e-6, torch.full_like(denom, 1e-6), denom)
+            py, pz = s * dy, s * 1.0 - hz
+            along = py * ey + pz * ez  # distance from the hinge along the half
+            px = s * dx
+            ok = (s > 0) & (along >= 0) & (along <= Y) & (px.abs() <= X) & (s < best_s)
+            best_s = torch.where(ok, s, best_s)
+            u_src = torch.where(ok, px / X, u_src)
+            v_src = torch.where(ok, sign * along / Y, v_src)
+            light = 1.0 - 0.45 * torch.sin(ang) if toward < 0 else 1.0 - 0.25 * torch.sin(ang)
+            shade = torch.where(ok, light.expand_as(ok), shade)
+        hit = torch.isfinite(best_s)
+        xb = to_bchw(x)
+        sheet = sample(xb, (u_src + 1.0) * (w / 2.0), (v_src + 1.0) * (h / 2.0)) * shade[:, None]
+        limbo = blur_fast(xb, 0.02 * w) * 0.25
+        out = torch.where(hit[:, None], sheet, limbo)
+        return to_bhwc(out)
+
+    return map_chunks(frames, one, on_progress)
