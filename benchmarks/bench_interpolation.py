@@ -93,7 +93,7 @@ def main() -> int:
             for m in methods:
                 p = preds[m]
                 assert p.shape == gt.shape, (m, p.shape, gt.shape)
-                for a, b in zip(p, gt):
+                for a, b in zip(p, gt, strict=True):
                     results[lv][m].append((psnr(a, b), ssim(a, b)))
     if ff_floor:
         print(f"# ffmpeg round trip (yuv444p) on the source frames: {np.mean(ff_floor):.2f} dB (its ceiling)")

@@ -73,7 +73,7 @@ def ssim(a, b, data_range: float = 1.0) -> float:
         return _ssim_2d(a, b, data_range)
     if a.ndim == 3:
         return float(np.mean([_ssim_2d(a[..., c], b[..., c], data_range) for c in range(a.shape[2])]))
-    return float(np.mean([ssim(x, y, data_range) for x, y in zip(a, b)]))
+    return float(np.mean([ssim(x, y, data_range) for x, y in zip(a, b, strict=True)]))
 
 
 def _luma(frames: np.ndarray) -> np.ndarray:
