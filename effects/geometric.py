@@ -100,25 +100,37 @@ def handheld_shake(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
 # --- dolly zoom ------------------------------------------------------------------------------------------------
 @effect
 def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=None, on_progress=None):
-    """Vertigo (Hitchcock zoom) from a plain clip: the subject around the focus point keeps its size while the
-    background swells (up to 1.65x at the end of the clip, intensity 1), easing in over the clip.
+    """Vertigo (Hitchcock zoom) from a plain clip: the subject keeps its size while everything around it zooms in
+    (up to 1.6x at the end of the clip at intensity 1), easing in over the clip, so the background seems to swell
+    toward the subject.
 
-    Focus point: mask centroid, else the camera's look_at, else the centre. With a ``depth`` map (bright = near)
-    the swelling follows depth (far swells most); without, it grows with the distance from the focus point.
-    Deterministic; ``seed`` is unused."""
+    The subject: the ``mask`` when given; else, with a ``depth`` map (bright = near), what is at least as near as the
+    focus point; else a disc around the focus point (15% of the frame's half-diagonal). Focus point: mask
+    centroid, else the camera's look_at, else the centre. The subject/background weight is blurred so the warp
+    stays continuous. Deterministic; ``seed`` is unused."""
     b, h, w, _ = frames.shape
     dev, dt = frames.device, frames.dtype
     cx, cy = _focus_point(b, h, w, camera, mask, dev, dt)
     xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
     dx, dy = xs - cx, ys - cy
     radius = max(math.hypot(max(cx, w - cx), max(cy, h - cy)), 1.0)
-    radial = smoothstep(0.1, 0.75, torch.sqrt(dx * dx + dy * dy) / radius)
-    far = None if depth is None else 1.0 - prepare_depth(depth, b, h, w, dev, dt)
-    z = torch.as_tensor(0.65 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
+    soft = max(1.0, 0.03 * w)
+    if mask is not None:
+        subject = prepare_mask(mask, b, h, w, dev, dt)
+    elif depth is not None:
+        near = prepare_depth(depth, b, h, w, dev, dt)
+        px, py = min(w - 1, int(cx)), min(h - 1, int(cy))
+        focus = near[:, max(0, py - 2):py + 3, max(0, px - 2):px + 3].flatten(1).median(1).values.view(b, 1, 1)
+        subject = smoothstep(-0.12, 0.0, near - focus)
+        disc = 1.0 - smoothstep(0.25, 0.6, torch.sqrt(dx * dx + dy * dy) / radius)
+        subject = subject * disc  # the far side of the frame never counts as the subject
+    else:
+        subject = (1.0 - smoothstep(0.12, 0.3, torch.sqrt(dx * dx + dy * dy) / radius)).expand(b, h, w)
+    background = 1.0 - blur_fast(subject[:, None], soft)[:, 0].clamp(0.0, 1.0)
+    z = torch.as_tensor(0.6 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
 
     def one(x, idx):
-        weight = radial[None] if far is None else (far[idx] * (0.3 + 0.7 * radial[None]))
-        s = 1.0 + z[idx].view(-1, 1, 1) * weight
+        s = 1.0 + z[idx].view(-1, 1, 1) * background[idx]
         return to_bhwc(sample(to_bchw(x), cx + dx / s, cy + dy / s))
 
     return map_chunks(frames, one, on_progress)
@@ -271,58 +283,75 @@ def whip_pan_transition(frames, intensity=1.0, seed=0, *, camera=None, on_progre
 
 
 # --- inception fold --------------------------------------------------------------------------------------------
-def fold_angles(b: int, intensity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-frame ``(top, bottom, pull_back)``: the top half folds toward the viewer up to 70°, the bottom half
-    away up to 45°, and the camera pulls back up to 0.45 world units — all easing in over the whole clip."""
+def fold_params(b: int, intensity: float) -> np.ndarray:
+    """Per-frame ``(top, bottom, pull_back, drop, pitch)`` of the fold, easing in over the whole clip (× intensity):
+    the top half folds over toward the viewer up to 150° (past upright, so it comes down over the bottom half), the
+    bottom half tilts away up to 22°, and the camera pulls back 0.3, rises 0.35 of the sheet's half-height
+    (``drop`` < 0 is up) and pitches 6° down to watch the fold land."""
     p = smoothstep(0.0, 1.0, frame_times(b)) * intensity
-    return np.radians(70.0) * p, np.radians(45.0) * p, 0.45 * p
+    return np.stack([np.radians(FOLD_TOP_DEG) * p, np.radians(FOLD_BOT_DEG) * p, FOLD_BACK * p, FOLD_DROP * p,
+                     np.radians(FOLD_PITCH_DEG) * p], 1)
+
+
+FOLD_TOP_DEG, FOLD_BOT_DEG, FOLD_BACK, FOLD_DROP, FOLD_PITCH_DEG = 150.0, 22.0, 0.3, -0.35, -6.0
+BACK_TINT = (0.78, 0.84, 0.95)
 
 
 @effect
 def inception_fold(frames, intensity=1.0, seed=0, *, camera=None, on_progress=None):
     """The picture folds like paper in 3D (Inception's Paris fold): the frame is a sheet at depth 1 creased along its
-    horizontal middle; its top half folds up toward the viewer while the bottom half tilts away and the camera pulls
-    back, ray-traced with real perspective and lit (the crease reads through shading). Continuous over the whole
-    clip. Where no sheet is seen: a darkened, blurred copy of the frame. Field of view: the camera's when given,
-    else 60°. Deterministic; ``seed`` unused."""
+    horizontal middle. Its top half folds over toward the viewer until it hangs overhead like a ceiling, the bottom
+    half tilts away, and the camera sinks and pulls back — ray-traced with real perspective, lit so the crease reads,
+    continuous over the whole clip. Where no sheet is seen: a dim, blurred mirror of the frame (the dream's limbo);
+    the back of the folded half shows the picture seen through the paper (mirrored, cooler). Field of view: the
+    camera's when given, else 60°. Deterministic; ``seed`` unused."""
     b, h, w, _ = frames.shape
-    dev, dt = frames.device, frames.dtype
+    dev = frames.device
     fov = camera_frames(camera, b)[1] if camera is not None else np.full(b, DEFAULT_FOV_DEG)
     f = (w / 2.0) / np.tan(np.radians(fov) / 2.0)
-    top, bot, back = fold_angles(b, intensity)
-    per = torch.as_tensor(np.stack([f, top, bot, back], 1), dtype=torch.float32, device=dev)
+    per = torch.as_tensor(np.concatenate([f[:, None], fold_params(b, intensity)], 1), dtype=torch.float32,
+                          device=dev)
     xs, ys = pixel_grid(h, w, device=dev, dtype=torch.float32)
+    cool = torch.tensor(BACK_TINT, device=dev, dtype=frames.dtype).view(1, 3, 1, 1)
 
     def one(x, idx):
-        q = per[idx].view(-1, 4, 1, 1)
-        fpx, a_top, a_bot, d = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-        X, Y = (w / 2.0) / fpx, (h / 2.0) / fpx  # sheet half-size in world units at depth 1
-        dx, dy = (xs - w / 2.0) / fpx, (ys - h / 2.0) / fpx  # ray directions (dx, dy, 1) from (0, 0, -d)
-        hz = 1.0 + d  # hinge depth seen from the camera
-        best_s = torch.full_like(dx.expand_as(d), float("inf"))
-        u_src = torch.zeros_like(best_s)
-        v_src = torch.zeros_like(best_s)
-        shade = torch.ones_like(best_s)
-        # half = (sign of image y, its direction from the hinge, fold angle): top goes toward the viewer (-z)
-        for sign, ang, toward in ((-1.0, a_top, -1.0), (1.0, a_bot, 1.0)):
-            ey, ez = sign * torch.cos(ang), toward * torch.sin(ang)  # unit vector along the half, from the hinge
-            ny, nz = -ez, ey  # in-plane normal (the x axis is the other in-plane direction)
-            denom = ny * dy + nz
-            s = (nz * hz) / torch.where(denom.abs() < 1e-6, torch.full_like(denom, 1e-6), denom)
-            py, pz = s * dy, s * 1.0 - hz
-            along = py * ey + pz * ez  # distance from the hinge along the half
+        n = x.shape[0]
+        q = per[idx].view(-1, 6, 1, 1)
+        fpx, a_top, a_bot, d, drop, pitch = q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], q[:, 5]
+        X, Y = (w / 2.0) / fpx, (h / 2.0) / fpx  # sheet half-size (world units) at depth 1
+        yc = drop * Y  # camera height below the crease (OpenCV y points down)
+        dx, dy0 = (xs - w / 2.0) / fpx, (ys - h / 2.0) / fpx
+        # ray (dx, dy, dz) from (0, yc, -d), the camera pitched up by `pitch`
+        dy = dy0 * torch.cos(pitch) - torch.sin(pitch)
+        dz = dy0 * torch.sin(pitch) + torch.cos(pitch)
+        best = torch.full((n, h, w), float("inf"), device=dev)
+        u_src = torch.zeros_like(best)
+        v_src = torch.zeros_like(best)
+        shade = torch.ones_like(best)
+        back = torch.zeros_like(best, dtype=torch.bool)
+        for sign, th in ((-1.0, a_top), (1.0, a_bot)):
+            ny, nz = torch.sin(th), -torch.cos(th)  # front normal of the half (y, z)
+            ey, ez = (-torch.cos(th), -torch.sin(th)) if sign < 0 else (torch.cos(th), torch.sin(th))
+            denom = ny * dy + nz * dz
+            denom = torch.where(denom.abs() < 1e-6, torch.full_like(denom, -1e-6), denom)
+            s = (-ny * yc + nz * (1.0 + d)) / denom
+            ry, rz = yc + s * dy, s * dz - (1.0 + d)
+            along = ry * ey + rz * ez
             px = s * dx
-            ok = (s > 0) & (along >= 0) & (along <= Y) & (px.abs() <= X) & (s < best_s)
-            best_s = torch.where(ok, s, best_s)
+            ok = (s > 0) & (along >= 0) & (along <= Y) & (px.abs() <= X) & (s < best)
+            best = torch.where(ok, s, best)
             u_src = torch.where(ok, px / X, u_src)
             v_src = torch.where(ok, sign * along / Y, v_src)
-            light = 1.0 - 0.45 * torch.sin(ang) if toward < 0 else 1.0 - 0.25 * torch.sin(ang)
-            shade = torch.where(ok, light.expand_as(ok), shade)
-        hit = torch.isfinite(best_s)
+            facing = (denom.abs() / torch.sqrt(dx * dx + dy * dy + dz * dz)).clamp(0.0, 1.0)  # cos(view, normal)
+            light = 0.45 + 0.55 * facing.sqrt()
+            shade = torch.where(ok, light, shade)
+            back = torch.where(ok, denom > 0, back)
+        hit = torch.isfinite(best)
         xb = to_bchw(x)
-        sheet = sample(xb, (u_src + 1.0) * (w / 2.0), (v_src + 1.0) * (h / 2.0)) * shade[:, None]
-        limbo = blur_fast(xb, 0.02 * w) * 0.25
-        out = torch.where(hit[:, None], sheet, limbo)
-        return to_bhwc(out)
+        sheet = sample(xb, (u_src + 1.0) * (w / 2.0), (v_src + 1.0) * (h / 2.0))
+        # the back of the sheet carries the picture too (seen through, mirrored, cooler): the folded city
+        sheet = torch.where(back[:, None], sheet * cool, sheet) * shade[:, None]
+        limbo = blur_fast(torch.flip(xb, dims=(2,)), 0.015 * w) * 0.3
+        return to_bhwc(torch.where(hit[:, None], sheet, limbo))
 
     return map_chunks(frames, one, on_progress)

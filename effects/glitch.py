@@ -124,7 +124,7 @@ def tenet_reverse(frames, intensity=1.0, seed=0, *, mask=None, on_progress=None)
         m = region[idx][..., None]
         rev = frames[(b - 1 - idx)]
         out = torch.lerp(x, rev, m * intensity)
-        band = (4.0 * m * (1.0 - m)).pow_(1.5) * (0.45 * intensity)
+        band = (4.0 * m * (1.0 - m)).pow_(3.0) * (0.55 * intensity)
         glow = torch.lerp(red, blue, m.clamp(0, 1)) * band  # blue toward the inside, red toward the outside
         return out.addcmul_(glow, 1.0 - out)  # screen blend; exact where the glow is 0
 

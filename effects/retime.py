@@ -16,10 +16,10 @@ from ._common import (
     camera_frames,
     effect,
     map_chunks,
-    prepare_mask,
-    project_look_at,
     mask_centroid,
     pixel_grid,
+    prepare_mask,
+    project_look_at,
     sample,
     smoothstep,
     to_bchw,
@@ -52,7 +52,8 @@ def time_map(b: int, speed, max_stretch: float = MAX_STRETCH) -> np.ndarray:
 def _interpolate(frames: torch.Tensor, times: np.ndarray, on_progress=None) -> torch.Tensor:
     from .interpolate import interpolate_at  # issue 5: flow-based frame interpolation
 
-    return interpolate_at(frames, [float(t) for t in times], quality="balanced", on_progress=on_progress)
+    out = interpolate_at(frames, [float(t) for t in times], quality="balanced", on_progress=on_progress)
+    return out.to(device=frames.device, dtype=frames.dtype)
 
 
 def _bump(s, centre: float, width: float):
