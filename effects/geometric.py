@@ -126,7 +126,7 @@ def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=N
         subject = subject * disc  # the far side of the frame never counts as the subject
     else:
         subject = (1.0 - smoothstep(0.12, 0.3, torch.sqrt(dx * dx + dy * dy) / radius)).expand(b, h, w)
-    background = 1.0 - blur_fast(subject[:, None], soft)[:, 0].clamp(0.0, 1.0)
+    background = ((0.95 - blur_fast(subject[:, None], soft)[:, 0]) / 0.95).clamp(0.0, 1.0)  # 0 on the subject
     z = torch.as_tensor(0.6 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
 
     def one(x, idx):
@@ -342,9 +342,8 @@ def inception_fold(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
             best = torch.where(ok, s, best)
             u_src = torch.where(ok, px / X, u_src)
             v_src = torch.where(ok, sign * along / Y, v_src)
-            facing = (denom.abs() / torch.sqrt(dx * dx + dy * dy + dz * dz)).clamp(0.0, 1.0)  # cos(view, normal)
-            light = 0.45 + 0.55 * facing.sqrt()
-            shade = torch.where(ok, light, shade)
+            light = 1.0 - (0.4 if sign < 0 else 0.3) * torch.sin(th)  # darker as the half turns from the light
+            shade = torch.where(ok, light.expand_as(ok), shade)
             back = torch.where(ok, denom > 0, back)
         hit = torch.isfinite(best)
         xb = to_bchw(x)
