@@ -40,7 +40,7 @@ def check_frames(frames) -> torch.Tensor:
         raise ValueError(f"frame size {w}x{h} is out of range (1..{MAX_SIDE} pixels a side)")
     if not frames.is_floating_point():
         raise ValueError(f"frames must be float in 0..1, got dtype {frames.dtype} (divide uint8 frames by 255)")
-    if not bool(torch.isfinite(frames).all()):
+    if not bool(torch.isfinite(frames.sum())) and not bool(torch.isfinite(frames).all()):  # fast path: one sum
         raise ValueError("frames contain NaN or inf")
     return frames
 
@@ -103,6 +103,11 @@ def map_chunks(frames: torch.Tensor, fn: Callable[[torch.Tensor, torch.Tensor], 
     """Apply ``fn(chunk [b,H,W,C], idx (b,) long frame indices)`` to the batch in chunks (bounded memory,
     progress after each chunk); results are written into one output tensor."""
     b = frames.shape[0]
+    if b <= chunk:  # one chunk: no copy into a separate output
+        res = fn(frames, torch.arange(b, device=frames.device))
+        if on_progress is not None:
+            on_progress(b, b)
+        return res
     out = None
     for start in range(0, b, chunk):
         stop = min(b, start + chunk)
@@ -114,6 +119,35 @@ def map_chunks(frames: torch.Tensor, fn: Callable[[torch.Tensor, torch.Tensor], 
         if on_progress is not None:
             on_progress(stop, b)
     return out
+
+
+PIXEL_BLOCK = 1024 * 576 * 4
+"""Pixels per block for per-pixel effects (about 4 frames of 1024x576: bounded memory, few Python round trips)."""
+
+
+def map_pixels(frames: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor],
+               on_progress: ProgressFn | None = None, block: int | None = None) -> torch.Tensor:
+    """Apply a per-pixel ``fn(flat [N,3]) -> [N,3]`` over the batch in cache-sized blocks (the whole batch at once
+    on GPUs); progress is reported per frame."""
+    b = frames.shape[0]
+    flat = frames.reshape(-1, 3)
+    if block is None:
+        block = flat.shape[0] if frames.device.type != "cpu" else PIXEL_BLOCK
+    if block >= flat.shape[0]:
+        res = fn(flat)
+        if on_progress is not None:
+            on_progress(b, b)
+        return res.view(frames.shape)
+    out = torch.empty_like(flat)
+    per_frame = flat.shape[0] // b
+    next_report = per_frame
+    for start in range(0, flat.shape[0], block):
+        stop = min(flat.shape[0], start + block)
+        out[start:stop] = fn(flat[start:stop])
+        if on_progress is not None and stop >= next_report:
+            on_progress(stop // per_frame, b)
+            next_report = (stop // per_frame + 1) * per_frame
+    return out.view(frames.shape)
 
 
 def frame_times(b: int) -> np.ndarray:

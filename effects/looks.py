@@ -19,6 +19,7 @@ from ._common import (
     frame_times,
     luma,
     map_chunks,
+    map_pixels,
     mask_centroid,
     pixel_grid,
     prepare_depth,
@@ -101,16 +102,6 @@ def kelvin_to_rgb(kelvin: float) -> np.ndarray:
 _LUMA = np.array([0.2126, 0.7152, 0.0722])
 
 
-def grade_matrix(g: Grade) -> np.ndarray:
-    """The 3x3 linear part of a grade (white balance, tint, saturation), rows = output channels.
-    White balance keeps luma: a grey stays grey at the same brightness when only the tint is 0."""
-    gains = kelvin_to_rgb(REFERENCE_KELVIN) / kelvin_to_rgb(g.temperature)
-    gains[1] *= 1.0 - 0.006 * g.tint
-    gains /= float(_LUMA @ gains)
-    sat = g.saturation * np.eye(3) + (1.0 - g.saturation) * np.outer(np.ones(3), _LUMA)
-    return sat @ np.diag(gains)
-
-
 def tone_cubic(g: Grade) -> np.ndarray:
     """Coefficients ``(a0, a1, a2, a3)`` of the tone curve ``y = a0 + a1 x + a2 x² + a3 x³`` on 0..1.
 
@@ -126,29 +117,53 @@ def tone_cubic(g: Grade) -> np.ndarray:
     return a
 
 
+def grade_fn(g: Grade, dtype=torch.float32, device=None):
+    """Compile a :class:`Grade` into ``fn(flat [N,3]) -> [N,3]`` (constants prepared once).
+
+    Per pixel: white balance + tint + saturation as ``s·(gains ⊙ x) + (1−s)·luma(gains ⊙ x)`` (one mat-vec
+    for the luma, one fused multiply-add), then the cubic tone curve (Horner, in place), then optional split
+    toning and bleach bypass."""
+    gains = kelvin_to_rgb(REFERENCE_KELVIN) / kelvin_to_rgb(g.temperature)
+    gains[1] *= 1.0 - 0.006 * g.tint
+    gains /= float(_LUMA @ gains)
+    sat = float(g.saturation)
+    scale = torch.as_tensor(sat * gains, dtype=dtype, device=device)
+    lw = torch.as_tensor((1.0 - sat) * (_LUMA * gains)[:, None], dtype=dtype, device=device)
+    a = tone_cubic(g)
+    a1, a2, a3 = float(a[1]), float(a[2]), float(a[3])
+    split = any(g.split_shadows) or any(g.split_highlights)
+    split_rgb = torch.as_tensor([g.split_shadows, g.split_highlights], dtype=dtype, device=device)
+    wl = torch.as_tensor(_LUMA[:, None], dtype=dtype, device=device)
+    bleach = float(g.bleach)
+
+    def fn(flat: torch.Tensor) -> torch.Tensor:
+        y = torch.addcmul(torch.mm(flat, lw), flat, scale).clamp_(0.0, 1.0)
+        z = y * a3
+        z.add_(a2).mul_(y).add_(a1).mul_(y)
+        y = z
+        if split:
+            lum = torch.mm(y, wl).clamp_(0.0, 1.0)
+            w2 = torch.cat(((1.0 - lum).square_().mul_(lum), lum.square().mul_(1.0 - lum)), 1).mul_(6.75)
+            y.addmm_(w2, split_rgb)  # shadows → split_shadows, highlights → split_highlights
+        if bleach > 0:
+            # overlay(y, L) = 2yL below L = 0.5, 1 − 2(1−y)(1−L) above: = y·A − k with per-pixel A, k; then
+            # desaturate 45% toward its luma and mix by `bleach` — all folded into one multiply-add y·P + Q
+            y.clamp_(0.0, 1.0)
+            lum = torch.mm(y, wl)
+            k = (lum >= 0.5).to(y.dtype).mul_(1.0 - 2.0 * lum)
+            A = 2.0 * (lum + k)
+            lum_over = lum * A - k
+            P = (1.0 - bleach) + bleach * 0.55 * A
+            Q = bleach * (0.45 * lum_over - 0.55 * k)
+            y = torch.addcmul(Q, y, P)
+        return y.clamp_(0.0, 1.0)
+
+    return fn
+
+
 def apply_grade(x: torch.Tensor, g: Grade) -> torch.Tensor:
     """Apply a :class:`Grade` to ``[..., 3]`` frames (returns a new tensor, clamped to 0..1)."""
-    shape = x.shape
-    flat = x.reshape(-1, 3)
-    m = torch.as_tensor(grade_matrix(g).T, dtype=x.dtype, device=x.device)
-    y = torch.mm(flat, m).clamp_(0.0, 1.0)
-    a = tone_cubic(g)
-    z = y * float(a[3])
-    z.add_(float(a[2])).mul_(y).add_(float(a[1])).mul_(y).add_(float(a[0]))
-    y = z
-    if any(g.split_shadows) or any(g.split_highlights):
-        lum = luma(y.clamp(0.0, 1.0))
-        ws = (1.0 - lum).square_().mul_(lum).mul_(6.75)
-        wh = lum.square().mul_(1.0 - lum).mul_(6.75)
-        y.addmm_(ws, torch.tensor([g.split_shadows], dtype=x.dtype, device=x.device))
-        y.addmm_(wh, torch.tensor([g.split_highlights], dtype=x.dtype, device=x.device))
-    if g.bleach > 0:
-        y.clamp_(0.0, 1.0)
-        lum = luma(y)
-        over = torch.where(lum < 0.5, 2.0 * y * lum, 1.0 - 2.0 * (1.0 - y) * (1.0 - lum))
-        over = torch.lerp(over, luma(over).expand_as(over), 0.45)
-        y = torch.lerp(y, over, float(g.bleach))
-    return y.clamp_(0.0, 1.0).reshape(shape)
+    return grade_fn(g, x.dtype, x.device)(x.reshape(-1, 3)).reshape(x.shape)
 
 
 @effect
@@ -162,8 +177,8 @@ def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", ove
     g = GRADE_PRESETS[preset]
     if overrides:
         g = replace(g, **overrides)
-    g = g.scaled(intensity)
-    return map_chunks(frames, lambda x, _i: apply_grade(x, g), on_progress, chunk=16)
+    fn = grade_fn(g.scaled(intensity), frames.dtype, frames.device)
+    return map_pixels(frames, fn, on_progress)
 
 
 def _grade_effect(preset: str):
@@ -314,9 +329,10 @@ def light_leak(frames, intensity=1.0, seed=0, *, on_progress=None):
     field = torch.from_numpy(light_leak_field(b, lh, lw, seed, 0.85 * intensity)).to(frames.device, frames.dtype)
 
     def one(x, idx):
+        # field is [b,h,w,3] contiguous = channels-last [b,3,h,w]: the upsampled result permutes back for free
         leak = F.interpolate(field[idx].permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
-        leak = to_bhwc(leak)
-        return 1.0 - (1.0 - x) * (1.0 - leak)
+        leak = leak.permute(0, 2, 3, 1)
+        return torch.addcmul(x, leak, 1.0 - x)  # screen: 1 − (1−x)(1−L) = x + L(1−x)
 
     return map_chunks(frames, one, on_progress)
 
