@@ -192,6 +192,19 @@ def sample(frames_bchw: torch.Tensor, px: torch.Tensor, py: torch.Tensor, paddin
     return F.grid_sample(frames_bchw, grid, mode="bilinear", padding_mode=padding, align_corners=False)
 
 
+def norm_grid(h: int, w: int, device=None, dtype=torch.float32) -> torch.Tensor:
+    """``[H,W,2]`` grid_sample coordinates (x, y in -1..1, align_corners=False) of the pixel centres."""
+    xs = (torch.arange(w, device=device, dtype=dtype) + 0.5) * (2.0 / w) - 1.0
+    ys = (torch.arange(h, device=device, dtype=dtype) + 0.5) * (2.0 / h) - 1.0
+    return torch.stack((xs[None, :].expand(h, w), ys[:, None].expand(h, w)), -1)
+
+
+def sample_norm(frames_bchw: torch.Tensor, grid: torch.Tensor, padding: str = "border") -> torch.Tensor:
+    """Bilinear sample ``[B,C,H,W]`` at normalized ``grid`` ``[B,h,w,2]`` → ``[B,C,h,w]``."""
+    return F.grid_sample(frames_bchw, grid.to(frames_bchw.dtype), mode="bilinear", padding_mode=padding,
+                         align_corners=False)
+
+
 def _gauss_kernel(sigma: float, dtype, device) -> torch.Tensor:
     r = max(1, int(math.ceil(3.0 * sigma)))
     k = torch.exp(-0.5 * (torch.arange(-r, r + 1, dtype=torch.float64) / sigma) ** 2)

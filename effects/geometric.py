@@ -20,12 +20,14 @@ from ._common import (
     frame_times,
     map_chunks,
     mask_centroid,
+    norm_grid,
     pixel_grid,
     prepare_depth,
     prepare_mask,
     project_look_at,
     rng,
     sample,
+    sample_norm,
     smoothstep,
     to_bchw,
     to_bhwc,
@@ -82,17 +84,16 @@ def handheld_shake(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
     ty = p[:, 1] * 0.018 * w * intensity * 0.8
     roll = p[:, 2] * math.radians(1.2) * intensity
     scale = cover_scale(w, h, tx, ty, roll)
-    xs, ys = pixel_grid(h, w, device=frames.device, dtype=frames.dtype)
-    dx, dy = (xs - w / 2.0) / scale, (ys - h / 2.0) / scale
-    params = torch.as_tensor(np.stack([tx, ty, np.cos(roll), np.sin(roll)], 1), dtype=frames.dtype,
-                             device=frames.device)
+    c, si = np.cos(roll) / scale, np.sin(roll) / scale
+    # output → source in normalized coordinates (x, y in -1..1), as affine_grid wants it
+    theta = np.zeros((b, 2, 3))
+    theta[:, 0] = np.stack([c, -si * h / w, -2.0 * tx / w], 1)
+    theta[:, 1] = np.stack([si * w / h, c, -2.0 * ty / h], 1)
+    theta = torch.as_tensor(theta, dtype=frames.dtype, device=frames.device)
 
     def one(x, idx):
-        q = params[idx].view(-1, 4, 1, 1)
-        c, s = q[:, 2], q[:, 3]
-        px = w / 2.0 + c * dx - s * dy - q[:, 0]
-        py = h / 2.0 + s * dx + c * dy - q[:, 1]
-        return to_bhwc(sample(to_bchw(x), px, py))
+        grid = F.affine_grid(theta[idx], [x.shape[0], 3, h, w], align_corners=False)
+        return to_bhwc(sample_norm(to_bchw(x), grid))
 
     return map_chunks(frames, one, on_progress)
 
@@ -129,9 +130,13 @@ def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=N
     background = ((0.95 - blur_fast(subject[:, None], soft)[:, 0]) / 0.95).clamp(0.0, 1.0)  # 0 on the subject
     z = torch.as_tensor(0.6 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
 
+    centre = torch.tensor([cx * 2.0 / w - 1.0, cy * 2.0 / h - 1.0], dtype=dt, device=dev)
+    offset = norm_grid(h, w, dev, dt) - centre  # [h,w,2] from the focus point
+
     def one(x, idx):
-        s = 1.0 + z[idx].view(-1, 1, 1) * background[idx]
-        return to_bhwc(sample(to_bchw(x), cx + dx / s, cy + dy / s))
+        inv = (1.0 + z[idx].view(-1, 1, 1) * background[idx]).reciprocal_()
+        grid = torch.addcmul(centre, offset, inv[..., None])
+        return to_bhwc(sample_norm(to_bchw(x), grid))
 
     return map_chunks(frames, one, on_progress)
 
@@ -219,11 +224,12 @@ def motion_blur(frames, intensity=1.0, seed=0, *, camera=None, depth=None, on_pr
         src = F.interpolate(xb, scale_factor=0.5, mode="area") if half else xb
         fs = F.interpolate(fl, size=src.shape[-2:], mode="bilinear", align_corners=False) * (0.5 if half else 1.0)
         taps = int(min(24, max(3, math.ceil(float(fs.norm(dim=1).max()) / 1.5))))
-        gx, gy = pixel_grid(src.shape[-2], src.shape[-1], device=dev, dtype=dt)
+        sh, sw = src.shape[-2:]
+        base = norm_grid(sh, sw, dev, dt)
+        fn_ = (fs.permute(0, 2, 3, 1) * torch.tensor([2.0 / sw, 2.0 / sh], dtype=dt, device=dev)).contiguous()
         acc = torch.zeros_like(src)
         for k in range(taps):
-            a = k / (taps - 1) - 0.5
-            acc += sample(src, gx + a * fs[:, 0], gy + a * fs[:, 1])
+            acc += sample_norm(src, torch.add(base, fn_, alpha=k / (taps - 1) - 0.5))
         acc /= taps
         if half:
             acc = F.interpolate(acc, size=(h, w), mode="bilinear", align_corners=False)
