@@ -246,9 +246,9 @@ def box_blur_x(x_bchw: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
     cs = pad.double().cumsum(-1) if x_bchw.dtype != torch.float64 else pad.cumsum(-1)
     xs = torch.arange(w, device=x_bchw.device, dtype=cs.dtype) + rmax + 1
     r = radius.to(cs.dtype).view(b, 1, 1, 1)
-    lo = xs.view(1, 1, 1, w) - r - 0.5
-    hi = xs.view(1, 1, 1, w) + r + 0.5
-    total = _interp_last(cs, hi) - _interp_last(cs, lo - 1.0)
+    # cs[k] = sum of padded pixels 0..k; the box [i−r, i+r] of original pixel i (padded index xs) sums
+    # cs[xs + r] − cs[xs − r − 1], read with linear interpolation for fractional radii
+    total = _interp_last(cs, xs.view(1, 1, 1, w) + r) - _interp_last(cs, xs.view(1, 1, 1, w) - r - 1.0)
     return (total / (2.0 * r + 1.0)).to(x_bchw.dtype)
 
 

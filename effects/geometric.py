@@ -273,7 +273,7 @@ def whip_pan_transition(frames, intensity=1.0, seed=0, *, camera=None, on_progre
     for k in range(0, n, 8):
         ks = list(range(k, min(n, k + 8)))
         rad = torch.as_tensor(radius[ks], dtype=frames.dtype, device=frames.device)
-        blurred = box_blur_x(strip.expand(len(ks), -1, -1, -1), rad)
+        blurred = box_blur_x(box_blur_x(strip.expand(len(ks), -1, -1, -1), rad * 0.6), rad * 0.6)  # tent kernel
         for j, kk in enumerate(ks):
             o = offset[kk] if direction > 0 else 1.0 - offset[kk]
             x0 = o * w

@@ -288,7 +288,7 @@ def _letterbox_effect(key: str):
 _LEAK_COLOURS = np.array([
     [1.00, 0.42, 0.08],  # amber
     [1.00, 0.18, 0.10],  # red
-    [1.00, 0.30, 0.55],  # magenta
+    [1.00, 0.35, 0.32],  # rose
     [1.00, 0.72, 0.30],  # gold
 ])
 

@@ -474,3 +474,19 @@ def test_cuda_matches_cpu(clip, name):
     gpu = apply_effect(name, frames.cuda(), 0.8, 3, depth=near.cuda())
     assert gpu.device.type == "cuda"
     assert float((gpu.cpu() - cpu).abs().mean()) < 2e-3
+
+
+def test_box_blur_matches_a_convolution():
+    import torch.nn.functional as F
+
+    from draw_to_video.effects._common import box_blur_x
+
+    x = torch.rand(2, 3, 5, 40, generator=torch.Generator().manual_seed(0))
+    y = box_blur_x(x, torch.tensor([3.0, 0.0]))
+    ref = F.conv2d(F.pad(x[:1], (3, 3, 0, 0), mode="replicate"), torch.ones(3, 1, 1, 7) / 7, groups=3)
+    torch.testing.assert_close(y[:1], ref, atol=1e-5, rtol=0)
+    torch.testing.assert_close(y[1:], x[1:], atol=1e-6, rtol=0)
+    half = box_blur_x(x[:1], torch.tensor([2.5]))  # fractional radius: between the 5- and 7-tap boxes
+    lo = box_blur_x(x[:1], torch.tensor([2.0]))
+    hi = box_blur_x(x[:1], torch.tensor([3.0]))
+    assert float(((half - lo) * (hi - half)).min()) >= -1e-6
