@@ -9,9 +9,10 @@ from __future__ import annotations
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
-from . import effect_nodes
+from . import camera_nodes, effect_nodes
 
 NODE_MODULES = [
+    camera_nodes,
     effect_nodes,
 ]
 
