@@ -238,31 +238,24 @@ def blur_fast(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def box_blur_x(x_bchw: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
-    """Horizontal box blur with a per-image radius ``(B,)`` in pixels (fractional ok) via prefix sums,
-    edges replicated. Cost independent of the radius."""
+    """Horizontal box blur with a per-image radius ``(B,)`` in pixels (fractional radii interpolate between the two
+    nearest integer boxes), edges replicated; prefix sums make the cost independent of the radius."""
     b, c, h, w = x_bchw.shape
-    rmax = int(math.ceil(float(radius.max()))) + 1
+    rad = [max(0.0, float(r)) for r in radius.reshape(-1).tolist()]
+    rmax = int(math.ceil(max(rad))) + 1
     pad = F.pad(x_bchw, (rmax + 1, rmax, 0, 0), mode="replicate")
-    cs = pad.double().cumsum(-1) if x_bchw.dtype != torch.float64 else pad.cumsum(-1)
-    xs = torch.arange(w, device=x_bchw.device, dtype=cs.dtype) + rmax + 1
-    r = radius.to(cs.dtype).view(b, 1, 1, 1)
-    # cs[k] = sum of padded pixels 0..k; the box [i−r, i+r] of original pixel i (padded index xs) sums
-    # cs[xs + r] − cs[xs − r − 1], read with linear interpolation for fractional radii
-    total = _interp_last(cs, xs.view(1, 1, 1, w) + r) - _interp_last(cs, xs.view(1, 1, 1, w) - r - 1.0)
-    return (total / (2.0 * r + 1.0)).to(x_bchw.dtype)
+    cs = pad.cumsum(-1)  # cs[k] = sum of padded pixels 0..k
+    off = rmax + 1  # padded index of pixel 0
+    out = torch.empty_like(x_bchw)
+    for i, r in enumerate(rad):
+        r0 = int(math.floor(r))
+        frac = r - r0
 
+        def box(rr, i=i):  # mean over [x − rr, x + rr]
+            return (cs[i, :, :, off + rr: off + rr + w] - cs[i, :, :, off - rr - 1: off - rr - 1 + w]) / (2 * rr + 1)
 
-def _interp_last(cs: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
-    """Linear interpolation of ``cs`` along its last axis at fractional ``pos`` (broadcast over B,1,1,W)."""
-    n = cs.shape[-1]
-    pos = pos.clamp(0, n - 1)
-    i0 = pos.floor().long().clamp(0, n - 2) if n > 1 else pos.floor().long()
-    frac = (pos - i0.to(pos.dtype))
-    shape = (cs.shape[0], cs.shape[1], cs.shape[2], pos.shape[-1])
-    i0e = i0.expand(shape)
-    v0 = cs.gather(-1, i0e)
-    v1 = cs.gather(-1, (i0e + 1).clamp(max=n - 1))
-    return v0 + (v1 - v0) * frac
+        out[i] = box(r0) if frac < 1e-6 else torch.lerp(box(r0), box(r0 + 1), frac)
+    return out
 
 
 # --- optional inputs -------------------------------------------------------------------------------------------

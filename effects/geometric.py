@@ -223,7 +223,7 @@ def motion_blur(frames, intensity=1.0, seed=0, *, camera=None, depth=None, on_pr
         xb = to_bchw(x)
         src = F.interpolate(xb, scale_factor=0.5, mode="area") if half else xb
         fs = F.interpolate(fl, size=src.shape[-2:], mode="bilinear", align_corners=False) * (0.5 if half else 1.0)
-        taps = int(min(24, max(3, math.ceil(float(fs.norm(dim=1).max()) / 1.5))))
+        taps = int(min(16, max(3, math.ceil(float(fs.norm(dim=1).max()) / 1.5))))
         sh, sw = src.shape[-2:]
         base = norm_grid(sh, sw, dev, dt)
         fn_ = (fs.permute(0, 2, 3, 1) * torch.tensor([2.0 / sw, 2.0 / sh], dtype=dt, device=dev)).contiguous()

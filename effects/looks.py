@@ -201,14 +201,15 @@ def film_grain(frames, intensity=1.0, seed=0, *, grain_px: float = 1.6, on_progr
     amp = 0.05 * intensity
 
     def one(x, idx):
-        noise = torch.stack([torch.randn(gh, gw, generator=torch_generator(seed, 1000 + int(i)))
-                             for i in idx.tolist()])[:, None].to(x.device, x.dtype)
+        noise = torch.empty(len(idx), 1, gh, gw)
+        for j, i in enumerate(idx.tolist()):  # frame i always draws from stream (seed, i): chunking never matters
+            noise[j].normal_(generator=torch_generator(seed, 1000 + int(i)))
+        noise = noise.to(x.device, x.dtype)
         if (gh, gw) != (h, w):
             noise = F.interpolate(noise, size=(h, w), mode="bilinear", align_corners=False)
-        noise = noise[:, 0, :, :, None]
         lum = luma(x)
-        weight = lum * (1.0 - lum) * 3.2 + 0.2  # 0.2 at black/white, 1.0 at mid-grey
-        return torch.addcmul(x, noise, weight, value=amp)
+        weight = (1.0 - lum).mul_(lum).mul_(3.2 * amp).add_(0.2 * amp)  # 0.2 at black/white, 1.0 at mid-grey
+        return torch.addcmul(x, noise.view(-1, h, w, 1), weight)
 
     return map_chunks(frames, one, on_progress)
 
@@ -218,11 +219,13 @@ def vignette_mask(h: int, w: int, strength: float, device=None, dtype=torch.floa
                   center: tuple[float, float] | None = None) -> torch.Tensor:
     """``[H,W,1]`` multiplicative falloff: 1 in the middle, ``1 − 0.8·strength`` in the corners (elliptical,
     following the frame's aspect, smooth)."""
-    xs, ys = pixel_grid(h, w, device=device, dtype=dtype)
     cx, cy = center if center is not None else (w / 2.0, h / 2.0)
-    r = torch.sqrt(((xs - cx) / (w / 2.0)) ** 2 + ((ys - cy) / (h / 2.0)) ** 2) / math.sqrt(2.0)
+    # separable: r² = ax(x) + by(y), then one pass of contiguous [H,W] math
+    ax = ((torch.arange(w, device=device, dtype=dtype) + 0.5 - cx) / (w / 2.0)).square_().mul_(0.5)
+    by = ((torch.arange(h, device=device, dtype=dtype) + 0.5 - cy) / (h / 2.0)).square_().mul_(0.5)
+    r = (by[:, None] + ax[None, :]).sqrt_()
     fall = smoothstep(0.3, 1.0, r)
-    return (1.0 - 0.8 * strength * fall)[..., None]
+    return fall.mul_(-0.8 * strength).add_(1.0)[..., None]
 
 
 @effect
