@@ -78,8 +78,8 @@ GRADE_PRESETS: dict[str, Grade] = {
     "teal_orange": Grade(temperature=5300, saturation=1.12, contrast=1.25, highlights=-0.1, shadows=0.15,
                          split_shadows=(-0.10, 0.035, 0.085), split_highlights=(0.09, 0.015, -0.085)),
     # silver retained: low saturation, hard contrast, crushed blacks
-    "bleach_bypass": Grade(temperature=5300, saturation=0.85, contrast=1.15, highlights=-0.05, shadows=-0.05,
-                           bleach=0.85),
+    "bleach_bypass": Grade(temperature=5300, saturation=0.85, contrast=1.1, highlights=0.0, shadows=0.12,
+                           bleach=0.7),
 }
 
 
