@@ -369,7 +369,7 @@ def chromatic_aberration(frames, intensity=1.0, seed=0, *, on_progress=None):
 
 # --- depth of field --------------------------------------------------------------------------------------------
 @effect
-def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, mask=None, levels: int = 5,
+def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, mask=None, levels: int = 4,
                    on_progress=None):
     """Shallow depth of field: blur grows with the distance from the focal plane (max blur sigma
     ``1.6%`` of the width at intensity 1), blended from ``levels`` pre-blurred layers.
@@ -416,13 +416,12 @@ def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, ma
     def one(x, idx):
         c = coc[idx] * (levels - 1)
         xb = to_bchw(x)
-        out = torch.zeros_like(x)
-        for k in range(levels):
-            wk = (1.0 - (c - k).abs()).clamp_(min=0.0)[..., None]
+        out = xb * (1.0 - c).clamp_(min=0.0)[:, None]
+        for k in range(1, levels):
+            wk = (1.0 - (c - k).abs_()).clamp_(min=0.0)
             if not bool((wk > 0).any()):
                 continue
-            layer = x if k == 0 else to_bhwc(blur_fast(xb, sigma_max * k / (levels - 1)))
-            out.addcmul_(layer, wk)
-        return out
+            out.addcmul_(blur_fast(xb, sigma_max * k / (levels - 1)), wk[:, None])
+        return to_bhwc(out)
 
     return map_chunks(frames, one, on_progress)

@@ -71,6 +71,13 @@ def _interpolate(frames: torch.Tensor, times: np.ndarray, on_progress=None) -> t
     return out.to(device=frames.device, dtype=frames.dtype)
 
 
+def _phase(on_progress, index: int, count: int):
+    """Progress of phase ``index`` of ``count`` equal phases, mapped onto one bar (also the Cancel checkpoint)."""
+    if on_progress is None:
+        return None
+    return lambda done, total: on_progress(index * total + done, count * total)
+
+
 def _bump(s, centre: float, width: float):
     return np.exp(-0.5 * ((np.asarray(s) - centre) / width) ** 2)
 
@@ -154,7 +161,7 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
         src = frames.expand(12, h, w, 3)
     else:
         times = time_map(b, bullet_time_curve(intensity))
-        src = _interpolate(frames, times, None)
+        src = _interpolate(frames, times, _phase(on_progress, 0, 2))
     n = src.shape[0]
     cxy = None
     if mask is not None:
@@ -178,4 +185,4 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
             acc += card_orbit(xb, yk.to(dev), f_px, *cxy)
         return to_bhwc(acc / taps)
 
-    return map_chunks(src, one, on_progress)
+    return map_chunks(src, one, _phase(on_progress, 1 if b >= 2 else 0, 2 if b >= 2 else 1))
