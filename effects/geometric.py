@@ -26,7 +26,6 @@ from ._common import (
     prepare_mask,
     project_look_at,
     rng,
-    sample,
     sample_norm,
     smoothstep,
     to_bchw,
@@ -317,7 +316,9 @@ def inception_fold(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
     f = (w / 2.0) / np.tan(np.radians(fov) / 2.0)
     per = torch.as_tensor(np.concatenate([f[:, None], fold_params(b, intensity)], 1), dtype=torch.float32,
                           device=dev)
-    xs, ys = pixel_grid(h, w, device=dev, dtype=torch.float32)
+    # 1-D pixel centres: everything but the column test and u depends on the row only ([n,h,1] math)
+    xs = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5).view(1, w)
+    ys = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5).view(h, 1)
     cool = torch.tensor(BACK_TINT, device=dev, dtype=frames.dtype).view(1, 3, 1, 1)
 
     def one(x, idx):
@@ -353,7 +354,7 @@ def inception_fold(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
             back = torch.where(ok, denom > 0, back)
         hit = torch.isfinite(best)
         xb = to_bchw(x)
-        sheet = sample(xb, (u_src + 1.0) * (w / 2.0), (v_src + 1.0) * (h / 2.0))
+        sheet = sample_norm(xb, torch.stack((u_src, v_src), -1))  # u, v are already grid_sample coordinates
         # the back of the sheet carries the picture too (seen through, mirrored, cooler): the folded city
         sheet = torch.where(back[:, None], sheet * cool, sheet) * shade[:, None]
         limbo = blur_fast(torch.flip(xb, dims=(2,)), 0.015 * w) * 0.3
