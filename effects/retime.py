@@ -106,7 +106,7 @@ def bullet_time_curve(intensity: float):
     return lambda s: 1.0 - 0.94 * intensity * _bump(s, 0.5, 0.16)
 
 
-def _orbit_yaw(camera, n: int, times: np.ndarray, b: int, intensity: float) -> np.ndarray:
+def _orbit_yaw(camera, n: int, intensity: float) -> np.ndarray:
     """Per-output-frame orbit angle (radians). Shape of the sweep: ``sin(2π u)`` across the frozen window (swing
     to one side, through the subject, to the other, back), peak ``22°·intensity``. With a camera that turns, the
     sweep follows the sign of its yaw."""
@@ -170,7 +170,7 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
         cxy = project_look_at(camera, w, h) or (w / 2.0, h / 2.0)
     fov = float(camera_frames(camera, 1)[1][0]) if camera is not None else 50.0
     f_px = (w / 2.0) / math.tan(math.radians(fov) / 2.0)
-    yaw = _orbit_yaw(camera, n, None, b, intensity)
+    yaw = _orbit_yaw(camera, n, intensity)
     yaw_t = torch.as_tensor(yaw, dtype=torch.float64)
     # per output frame: sub-frame yaws over a 180° shutter for blur along the rotation
     step = np.gradient(yaw) if n > 1 else np.zeros(1)

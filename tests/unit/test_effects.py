@@ -490,3 +490,23 @@ def test_box_blur_matches_a_convolution():
     lo = box_blur_x(x[:1], torch.tensor([2.0]))
     hi = box_blur_x(x[:1], torch.tensor([3.0]))
     assert float(((half - lo) * (hi - half)).min()) >= -1e-6
+
+
+def test_camera_aware_effects_follow_the_camera(clip):
+    frames, _ = clip
+    still = apply_effect("motion_blur", frames, 1.0, 0, camera=_camera(frames.shape[0]))
+    torch.testing.assert_close(still, frames)  # a camera that does not move blurs nothing
+    left = apply_effect("whip_pan_transition", frames, 1.0, 0, camera=_camera(6, yaw_deg=-20))
+    right = apply_effect("whip_pan_transition", frames, 1.0, 0, camera=_camera(6, yaw_deg=20))
+    assert not torch.equal(left, right)  # the whip follows the camera's pan direction
+    wide = apply_effect("inception_fold", frames, 1.0, 0, camera=_camera(6))  # the camera's 60° fov
+    assert wide.shape == frames.shape
+
+
+@pytest.mark.skipif(not HAVE_INTERP, reason="frame interpolation (issue 5) not importable")
+def test_bullet_time_orbit_follows_the_camera_turn(clip):
+    frames, _ = clip
+    a = apply_effect("bullet_time", frames, 1.0, 0, camera=_camera(6, yaw_deg=15))
+    b = apply_effect("bullet_time", frames, 1.0, 0, camera=_camera(6, yaw_deg=-15))
+    assert a.shape == b.shape and not torch.allclose(a, b)
+    torch.testing.assert_close(a[0], b[0])  # same start, mirrored swing
