@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 import torch
 
-from .flow import FlowConfig, backward_warp, flow_pair, resize_flow, to_gray_u8
+from .flow import FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
 
 ProgressFn = Callable[[int, int], None] | None
 
@@ -47,7 +47,7 @@ class InterpQuality:
 
 
 QUALITY = {
-    "fast": InterpQuality(FlowConfig("ultrafast", 0.5), iterations=2),
+    "fast": InterpQuality(FlowConfig("medium", 0.5, finest_scale=2), iterations=2),
     "balanced": InterpQuality(FlowConfig("medium", 0.5), iterations=3),
     "high": InterpQuality(FlowConfig("medium", 1.0), iterations=4, cubic=True),
 }
@@ -115,7 +115,9 @@ class PairInterpolator:
     """Everything needed to render any time between frames ``f0`` and ``f1`` ((H,W,C) float32): flows at the
     quality's scale, soft occlusion maps, and the scene-cut verdict. Render with :meth:`frame_at`."""
 
-    def __init__(self, f0: np.ndarray, f1: np.ndarray, quality: str | InterpQuality = "balanced"):
+    def __init__(self, f0: np.ndarray, f1: np.ndarray, quality: str | InterpQuality = "balanced",
+                 grays: tuple[np.ndarray, np.ndarray] | None = None):
+        """``grays``: the uint8 grays of f0, f1 at the flow resolution (see :meth:`flow_gray`), if known."""
         q = quality_settings(quality)
         self.q = q
         self.f0, self.f1 = f0, f1
@@ -123,11 +125,8 @@ class PairInterpolator:
         self.size = (H, W)
         fh, fw = max(8, round(H * q.flow.scale)), max(8, round(W * q.flow.scale))
         self.flow_size = (fh, fw)
-        g0, g1 = to_gray_u8(_rgb(f0)), to_gray_u8(_rgb(f1))
-        if (fh, fw) != (H, W):
-            g0 = cv2.resize(g0, (fw, fh), interpolation=cv2.INTER_AREA)
-            g1 = cv2.resize(g1, (fw, fh), interpolation=cv2.INTER_AREA)
-        cfg = FlowConfig(q.flow.preset, 1.0, q.flow.refine)
+        g0, g1 = grays if grays is not None else (flow_gray(f0, q), flow_gray(f1, q))
+        cfg = FlowConfig(q.flow.preset, 1.0, q.flow.refine, q.flow.finest_scale, q.flow.gd_iterations)
         self.pair = flow_pair(g0, g1, cfg)
         # soft "not visible in the other frame" maps (slightly dilated, so blends fade in)
         k = 5
@@ -170,17 +169,29 @@ class PairInterpolator:
         w1 = np.where(weak, t * (~out1) + 1e-4, w1)
         w0 = w0 / (w0 + w1)
         if (fh, fw) != self.size:
-            d0 = resize_flow(d0, self.size)
-            d1 = resize_flow(d1, self.size)
             w0 = cv2.resize(w0, (self.size[1], self.size[0]), interpolation=cv2.INTER_LINEAR)
         interp = cv2.INTER_CUBIC if self.q.cubic else cv2.INTER_LINEAR
-        i0 = backward_warp(self.f0, d0, interp)
-        i1 = backward_warp(self.f1, d1, interp)
-        w0 = w0[..., None]
-        out = i1 + w0 * (i0 - i1)
+        i0 = remap(self.f0, sampling_map(d0, self.size), interp)
+        i1 = remap(self.f1, sampling_map(d1, self.size), interp)
+        # out = i1 + w0 (i0 - i1), in place
+        np.subtract(i0, i1, out=i0)
+        i0 *= w0[..., None]
+        i0 += i1
         if self.q.cubic:
-            np.clip(out, 0.0, 1.0, out=out)
-        return out
+            np.clip(i0, 0.0, 1.0, out=i0)
+        return i0
+
+
+def flow_gray(frame: np.ndarray, quality: str | InterpQuality = "balanced") -> np.ndarray:
+    """uint8 gray of an (H,W,C) frame at the resolution the quality computes flow at."""
+    q = quality_settings(quality)
+    H, W = frame.shape[:2]
+    fh, fw = max(8, round(H * q.flow.scale)), max(8, round(W * q.flow.scale))
+    if (fh, fw) != (H, W):  # shrink first (cheaper), then convert
+        frame = cv2.resize(np.ascontiguousarray(_rgb(frame)), (fw, fh), interpolation=cv2.INTER_AREA)
+        if frame.ndim == 2:
+            frame = frame[..., None]
+    return to_gray_u8(_rgb(frame))
 
 
 def _outside(d: np.ndarray) -> np.ndarray:
@@ -282,7 +293,15 @@ def iter_interpolate(frames: Iterable, plan: ClipPlan, quality: str | InterpQual
     idx = -1
     shape = None
     pair_key, pair = None, None
+    grays: dict[int, np.ndarray] = {}
     done = 0
+
+    def gray(k: int, f: np.ndarray) -> np.ndarray:
+        if k not in grays:
+            grays[k] = flow_gray(f, q)
+            for old in [x for x in grays if x not in (0, k, k - 1, k + 1)]:
+                del grays[old]
+        return grays[k]
 
     def advance():
         nonlocal prev, cur, idx, shape, first
@@ -310,9 +329,9 @@ def iter_interpolate(frames: Iterable, plan: ClipPlan, quality: str | InterpQual
             if j <= B - 1:
                 a, b = prev, cur
             else:  # loop: last -> first
-                a, b = cur, first
+                a, b, j = cur, first, 0
             if pair_key != (i, j):
-                pair_key, pair = (i, j), PairInterpolator(a, b, q)
+                pair_key, pair = (i, j), PairInterpolator(a, b, q, (gray(i, a), gray(j, b)))
             out = pair.frame_at(tau)
         done += 1
         if on_progress is not None:
@@ -321,13 +340,13 @@ def iter_interpolate(frames: Iterable, plan: ClipPlan, quality: str | InterpQual
 
 
 def _to_torch(frames_np_iter: Iterable[np.ndarray], n: int, shape) -> torch.Tensor:
-    out = torch.empty((n, *shape), dtype=torch.float32)
+    out = np.empty((n, *shape), dtype=np.float32)
     k = 0
     for k, f in enumerate(frames_np_iter):
-        out[k] = torch.from_numpy(f)
+        out[k] = f
     if n and k != n - 1:
         raise RuntimeError("internal error: wrong number of frames rendered")
-    return out
+    return torch.from_numpy(out)
 
 
 def interpolate_clip(frames, multiplier: int | None = None, target_fps: float | None = None,
@@ -361,19 +380,19 @@ def interpolate_at(frames, times: Sequence[float], quality: str = "balanced",
         raise ValueError(f"times must lie in [0, {B - 1}] (source-frame positions); got {ts.min()}..{ts.max()}")
     ts = np.clip(ts, 0, B - 1)
     q = quality_settings(quality)
-    out = torch.empty((ts.size, *arr.shape[1:]), dtype=torch.float32)
+    out = np.empty((ts.size, *arr.shape[1:]), dtype=np.float32)
     order = np.argsort(ts, kind="stable")
     pair_key, pair = None, None
     for done, k in enumerate(order, 1):
         t = float(ts[k])
         r = round(t)
         if abs(t - r) < 1e-9:
-            out[k] = torch.from_numpy(arr[int(r)])
+            out[k] = arr[int(r)]
         else:
             i = min(int(math.floor(t)), B - 2)
             if pair_key != i:
                 pair_key, pair = i, PairInterpolator(arr[i], arr[i + 1], q)
-            out[k] = torch.from_numpy(pair.frame_at(t - i))
+            out[k] = pair.frame_at(t - i)
         if on_progress is not None:
             on_progress(done, ts.size)
-    return out
+    return torch.from_numpy(out)
