@@ -13,6 +13,7 @@ class UsageError(ValueError):
 COMMANDS: dict = {}
 # Modules under commands/ whose import registers subcommands (append one per capability).
 COMMAND_MODULES = [
+    "camera",
 ]
 
 

@@ -31,6 +31,12 @@ class Stroke:
     role: str
     points: np.ndarray
 
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Stroke) and self.role == other.role and self.points.shape == other.points.shape
+                and bool(np.allclose(self.points, other.points, atol=1e-6, equal_nan=True)))
+
+    __hash__ = None
+
     @property
     def xy(self) -> np.ndarray:
         """(N, 2) normalized coordinates."""

@@ -105,8 +105,11 @@ class CameraTrajectory:
             c2w = c2w.reshape(n, 4, 4)
             fov = np.asarray(d["fov_deg"], dtype=np.float64).reshape(-1)
             sensor = tuple(float(v) for v in d.get("sensor_mm", (36.0, 24.0)))
-            focal = np.asarray(d.get("focal_length_mm", sensor[0] / (2 * np.tan(np.radians(fov) / 2))),
-                               dtype=np.float64).reshape(-1)
+            if "focal_length_mm" in d:
+                focal = np.asarray(d["focal_length_mm"], dtype=np.float64).reshape(-1)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):  # bad FOVs are reported by validation
+                    focal = sensor[0] / (2 * np.tan(np.radians(fov) / 2))
             focus = np.asarray(d.get("focus_distance", np.ones(n)), dtype=np.float64).reshape(-1)
             aperture = np.asarray(d.get("aperture", np.full(n, 8.0)), dtype=np.float64).reshape(-1)
             look = d.get("look_at")

@@ -9,7 +9,10 @@ from __future__ import annotations
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
+from . import camera_nodes
+
 NODE_MODULES = [
+    camera_nodes,
 ]
 
 

@@ -40,3 +40,6 @@ _register_checkout()
 def package_env() -> dict:
     """Environment for subprocesses so that ``python -m draw_to_video`` runs this checkout."""
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(_LINK_DIR), os.environ.get("PYTHONPATH", "")])}
+
+# Test helper modules (e.g. tests/unit/strokes.py) are imported by name.
+sys.path.insert(0, str(ROOT / "tests" / "unit"))

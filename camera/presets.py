@@ -1,0 +1,335 @@
+"""Camera presets as data, and :func:`build_trajectory`, which turns a preset (or a drawn path) into a
+:class:`CameraTrajectory`.
+
+Every move is expressed around a subject at ``subject`` (default: straight ahead at the median scene
+depth, 1 world unit). ``intensity`` scales translations and angles linearly and zoom ratios
+geometrically (``ratio ** intensity``); 0 gives a static camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import geometry as geo
+from .easing import ease, limit_progress
+from .lens import fov_from_focal
+from .path import DrawnPath, progress_from_timing, smooth
+from .trajectory import CameraTrajectory
+
+
+@dataclass(frozen=True)
+class PresetSpec:
+    """A move at intensity 1. Units: world (median scene depth = 1), degrees.
+
+    translate: camera displacement at the end, in frame-0 camera axes (x right, y down, z forward).
+    rotate: (yaw, pitch, roll) at the end, applied on top of the path (ignored when ``aim`` is set, except roll).
+    orbit: degrees swung around the subject about the vertical axis (> 0 moves the camera left).
+    zoom: focal-length ratio at the end (1 = none).
+    dolly_zoom: focal length follows the subject distance so the subject keeps its size (vertigo).
+    spiral_turns / spiral_radius: circles traced around the optical axis while moving.
+    aim: keep the camera aimed at the subject.
+    shake: default handheld amount.
+    """
+
+    name: str
+    description: str
+    intent: str
+    translate: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    rotate: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    orbit: float = 0.0
+    zoom: float = 1.0
+    dolly_zoom: bool = False
+    spiral_turns: float = 0.0
+    spiral_radius: float = 0.0
+    aim: bool = False
+    easing: str = "ease_in_out"
+    shake: float = 0.0
+    wobble: tuple[float, float, float] = (0.0, 0.0, 0.0)  # fpv: yaw/roll/height oscillation amplitudes
+
+
+PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
+    PresetSpec("static", "Locked-off camera: nothing moves (add handheld for life).", "static"),
+    PresetSpec("dolly_in", "Camera travels forward towards the subject.", "dolly_in", translate=(0, 0, 0.35)),
+    PresetSpec("dolly_out", "Camera travels backward, revealing more of the scene.", "dolly_out",
+               translate=(0, 0, -0.4)),
+    PresetSpec("crash_zoom_in", "Sudden fast zoom in (focal length), camera stays put.", "zoom_in", zoom=2.5,
+               easing="crash"),
+    PresetSpec("crash_zoom_out", "Sudden fast zoom out (focal length), camera stays put.", "zoom_out",
+               zoom=1 / 2.5, easing="crash"),
+    PresetSpec("dolly_zoom_in", "Vertigo: dolly in while zooming out; the subject keeps its size, the background "
+               "stretches away.", "dolly_zoom", translate=(0, 0, 0.45), dolly_zoom=True),
+    PresetSpec("dolly_zoom_out", "Vertigo: dolly out while zooming in; the subject keeps its size, the background "
+               "closes in.", "dolly_zoom", translate=(0, 0, -0.6), dolly_zoom=True),
+    PresetSpec("pan_left", "Camera turns left on the spot.", "pan", rotate=(-30, 0, 0)),
+    PresetSpec("pan_right", "Camera turns right on the spot.", "pan", rotate=(30, 0, 0)),
+    PresetSpec("tilt_up", "Camera tilts up on the spot.", "tilt", rotate=(0, 20, 0)),
+    PresetSpec("tilt_down", "Camera tilts down on the spot.", "tilt", rotate=(0, -20, 0)),
+    PresetSpec("truck_left", "Camera slides sideways to the left (parallax).", "truck_left", translate=(-0.3, 0, 0)),
+    PresetSpec("truck_right", "Camera slides sideways to the right (parallax).", "truck_right",
+               translate=(0.3, 0, 0)),
+    PresetSpec("pedestal_up", "Camera rises straight up, not tilting.", "pedestal", translate=(0, -0.25, 0)),
+    PresetSpec("pedestal_down", "Camera lowers straight down, not tilting.", "pedestal", translate=(0, 0.25, 0)),
+    PresetSpec("crane_up", "Crane shot: the camera rises and tilts down to keep the subject.", "crane",
+               translate=(0, -0.45, 0.05), aim=True),
+    PresetSpec("crane_down", "Crane shot: the camera descends and tilts up to keep the subject.", "crane",
+               translate=(0, 0.4, 0.05), aim=True),
+    PresetSpec("orbit_left", "Camera circles left around the subject, always facing it.", "orbit", orbit=35,
+               aim=True),
+    PresetSpec("orbit_right", "Camera circles right around the subject, always facing it.", "orbit", orbit=-35,
+               aim=True),
+    PresetSpec("arc", "A gentle partial orbit with a slight push in: the classic reveal.", "arc", orbit=20,
+               translate=(0, 0, 0.12), aim=True),
+    PresetSpec("spiral_in", "Camera spirals towards the subject with a slow roll.", "spiral_in",
+               translate=(0, 0, 0.4), spiral_turns=1.0, spiral_radius=0.08, rotate=(0, 0, 15), aim=True),
+    PresetSpec("spiral_out", "Camera spirals away from the subject with a slow roll.", "spiral_out",
+               translate=(0, 0, -0.45), spiral_turns=1.0, spiral_radius=0.08, rotate=(0, 0, -15), aim=True),
+    PresetSpec("whip_pan", "Very fast pan that blurs through the middle of the shot.", "whip_pan", rotate=(60, 0, 0),
+               easing="whip"),
+    PresetSpec("dutch_roll", "Camera rolls onto a Dutch angle while easing forward.", "dutch_roll",
+               rotate=(0, 0, 15), translate=(0, 0, 0.05)),
+    PresetSpec("handheld", "A held camera: organic drift and shake, no deliberate move.", "handheld", shake=1.0),
+    PresetSpec("fpv_drone", "FPV drone: fast forward flight with banking and small altitude swings.", "fpv",
+               translate=(0, -0.05, 0.55), wobble=(12, 10, 0.04), shake=0.35, easing="linear"),
+    PresetSpec("bullet_time", "Wide constant-speed orbit around the subject (pair with the bullet_time effect).",
+               "bullet_time", orbit=60, aim=True, easing="linear"),
+    PresetSpec("follow_path", "The camera flies along the drawn curve in 3D (without a drawing: a gentle S-curve "
+               "forward).", "follow_path", translate=(0, 0, 0.35)),
+]}
+
+AUTO = "auto"
+# The subject may come no closer than this fraction of its starting distance.
+MIN_SUBJECT_FRACTION = 0.2
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, intensity: float = 1.0,
+                     easing: str = "auto", focal_length_mm: float = 35.0,
+                     sensor_mm: tuple[float, float] = (36.0, 24.0), handheld: float = 0.0, seed: int = 0,
+                     path: DrawnPath | None = None, use_drawing_speed: bool = False, aperture: float = 4.0,
+                     max_speed: float | None = None, max_accel: float | None = None) -> CameraTrajectory:
+    """Build a camera trajectory from a preset, or from the drawn ``path`` when ``preset="auto"``.
+
+    Args:
+        preset: a name from :data:`PRESETS` or ``"auto"`` (intent of the path's camera stroke; static without one).
+        frames, fps: clip length. intensity: 0..5 scale of the move (0 = static).
+        easing: ``"auto"`` (the preset's own) or a name from :mod:`camera.easing`.
+        focal_length_mm, sensor_mm: the physical lens; fov_deg follows (horizontal).
+        handheld: extra seeded shake (0 = none, 1 = a typical handheld camera), added to the preset's own.
+        path: the drawing; sets the subject (focus stroke or tap point), the move's size from the stroke's
+            extent, and the curve itself for ``follow_path``.
+        use_drawing_speed: replay the camera stroke's drawing speed (its ``t_ms``) instead of the easing.
+        max_speed, max_accel: optional physical limits in world units/s and units/s² (the move may end short).
+    """
+    from .intent import analyze_intent
+
+    frames = _check_int(frames, "frames", 1, 10_000)
+    fps = _check_float(fps, "fps", 0.1, 1000.0)
+    intensity = _check_float(intensity, "intensity", 0.0, 5.0)
+    focal_length_mm = _check_float(focal_length_mm, "focal_length_mm", 1.0, 2000.0)
+    handheld = _check_float(handheld, "handheld", 0.0, 10.0)
+    aperture = _check_float(aperture, "aperture", 0.5, 64.0)
+    sensor_mm = (_check_float(sensor_mm[0], "sensor width", 1.0, 200.0),
+                 _check_float(sensor_mm[1], "sensor height", 1.0, 200.0))
+    stroke = path.camera_stroke() if path is not None else None
+    intent_name, direction = None, 1
+    if preset == AUTO:
+        if stroke is None:
+            preset, intent_name = "static", "static"
+        else:
+            result = analyze_intent(path)
+            preset, intent_name = result.preset, result.intent
+            direction = result.direction
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; use 'auto' or one of: {', '.join(PRESETS)}")
+    spec = PRESETS[preset]
+    if intent_name and direction > 0 and spec.name == "arc":  # clockwise on screen swings right
+        spec = replace(spec, orbit=-spec.orbit)
+    if intent_name and direction < 0 and spec.name == "whip_pan":  # drawn leftwards
+        spec = replace(spec, rotate=(-spec.rotate[0], *spec.rotate[1:]))
+    easing_name = spec.easing if easing == "auto" else easing
+
+    t = np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
+    if use_drawing_speed and stroke is not None and stroke.has_timing:
+        s = progress_from_timing(stroke, frames)
+    else:
+        s = ease(easing_name, t)
+
+    subject = _subject_point(path)
+    scale = _stroke_scale(path) if path is not None and stroke is not None else 1.0
+    amount = intensity * scale
+    if spec.name == "follow_path" and stroke is not None:
+        positions, rotation = _follow_drawn_path(path, s, amount)
+    else:
+        positions, rotation = _preset_motion(spec, s, amount, subject)
+
+    move_length = float(np.sum(np.linalg.norm(np.diff(positions, axis=0), axis=1))) if frames > 1 else 0.0
+    completed = True
+    if frames > 1 and (max_speed or max_accel) and move_length > 0:
+        s_limited, completed = limit_progress(s, move_length, fps, max_speed, max_accel)
+        s_lim = np.interp(s_limited, s, np.arange(frames)) if np.all(np.diff(s) > 0) else s_limited
+        positions = np.stack([np.interp(s_lim, np.arange(frames), positions[:, k]) for k in range(3)], 1) \
+            if np.all(np.diff(s) > 0) else positions
+        rotation = _interp_rotations(rotation, s_lim) if np.all(np.diff(s) > 0) else rotation
+        s = s_limited
+
+    # Handheld shake on top, seeded and smooth; zero at frame 0 so the first frame stays at the origin.
+    shake = handheld + spec.shake * (intensity if intensity > 0 else 0.0)
+    if shake > 0 and frames > 1:
+        d_rot, d_pos = _shake(frames, fps, shake, seed)
+        rotation = rotation @ geo.yaw_pitch_roll(d_rot[:, 0], d_rot[:, 1], d_rot[:, 2])
+        positions = positions + np.einsum("nij,nj->ni", rotation, d_pos)
+
+    rotation = geo.orthonormalize(rotation)
+    c2w = geo.compose(rotation, positions)
+    # Focus follows the subject: its distance from the camera (equal to its depth when it is on axis).
+    subject_depth = np.maximum(np.einsum("nji,nj->ni", rotation, subject[None] - positions)[:, 2], 0.05)
+    focus = np.maximum(np.linalg.norm(subject[None] - positions, axis=1), 0.05)
+    focal = _focal_curve(spec, focal_length_mm, s, amount, subject_depth)
+    return CameraTrajectory(
+        c2w=c2w, fov_deg=np.asarray(fov_from_focal(focal, sensor_mm[0]), dtype=np.float64).reshape(-1),
+        focal_length_mm=focal, focus_distance=focus, aperture=np.full(frames, aperture), fps=fps,
+        sensor_mm=sensor_mm, preset=spec.name, intent=intent_name or spec.intent,
+        look_at=tuple(float(v) for v in subject),
+        metadata={"completed": completed, "intensity": intensity, "stroke_scale": scale, "seed": seed},
+    )
+
+
+def _check_int(v, name, lo, hi) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer, float)) or not np.isfinite(v) or int(v) != v:
+        raise ValueError(f"{name} must be a whole number, got {v!r}")
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {v}")
+    return int(v)
+
+
+def _check_float(v, name, lo, hi) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {v!r}")
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {v}")
+    return float(v)
+
+
+def _subject_point(path: DrawnPath | None) -> np.ndarray:
+    """World point of the subject: the focus stroke (or a tap) seen at depth 1, else straight ahead."""
+    if path is None:
+        return np.array([0.0, 0.0, 1.0])
+    point = path.focus_point()
+    stroke = path.camera_stroke()
+    if point is None and stroke is not None:
+        from .intent import is_tap
+
+        if is_tap(stroke, path.aspect):
+            point = (float(stroke.points[-1, 0]), float(stroke.points[-1, 1]))
+    if point is None:
+        return np.array([0.0, 0.0, 1.0])
+    # Ray through the point with a nominal 50° horizontal FOV; depth 1 along the optical axis.
+    half = np.tan(np.radians(25.0))
+    x = (point[0] - 0.5) * 2 * half
+    y = (point[1] - 0.5) * 2 * half / path.aspect
+    return np.array([x, y, 1.0])
+
+
+def _stroke_scale(path: DrawnPath) -> float:
+    """Size of the move relative to a stroke spanning half the image diagonal (clamped to 0.35..2)."""
+    xy = path.camera_stroke().xy * np.array([path.aspect, 1.0])
+    diag = np.hypot(path.aspect, 1.0)
+    extent = np.linalg.norm(xy.max(0) - xy.min(0)) / diag
+    return float(np.clip(extent / 0.5, 0.35, 2.0))
+
+
+def _preset_motion(spec: PresetSpec, s: np.ndarray, amount: float, subject: np.ndarray):
+    """Positions (F, 3) and rotations (F, 3, 3) of a preset at progress ``s`` (F,)."""
+    n = len(s)
+    distance = float(np.linalg.norm(subject))
+    trans = np.asarray(spec.translate) * amount
+    # Forward moves are capped so the camera never reaches the subject.
+    max_forward = distance * (1 - MIN_SUBJECT_FRACTION)
+    if trans[2] > max_forward:
+        trans = trans * (max_forward / trans[2])
+    pos = s[:, None] * trans[None, :]
+    axis_dir = subject / distance
+    if spec.orbit:
+        theta = np.radians(spec.orbit * amount) * s
+        # Swing around the subject about the vertical axis: R_y(θ) applied to the subject→camera vector.
+        offset = -subject
+        pos = pos + (subject[None] + np.einsum("nij,j->ni", geo.rot_y(theta), offset))
+    if spec.spiral_turns:
+        phi = 2 * np.pi * spec.spiral_turns * s
+        radius = spec.spiral_radius * amount * np.sin(np.pi * np.clip(s, 0, 1)) ** 0.5
+        right = np.cross(geo.DOWN, axis_dir)
+        right /= np.linalg.norm(right)
+        down = np.cross(axis_dir, right)
+        pos = pos + radius[:, None] * (np.sin(phi)[:, None] * right + (1 - np.cos(phi))[:, None] * -down)
+    if spec.wobble != (0.0, 0.0, 0.0):
+        w = np.sin(2 * np.pi * 1.0 * s)
+        pos = pos + np.outer(spec.wobble[2] * amount * w, [0, 1, 0])
+    yaw, pitch, roll = (np.asarray(spec.rotate) * amount)[:, None] * s[None, :]
+    if spec.wobble != (0.0, 0.0, 0.0):
+        yaw = yaw + spec.wobble[0] * amount * np.sin(2 * np.pi * s)
+        roll = roll + spec.wobble[1] * amount * (np.sin(2 * np.pi * s + 0.6) - np.sin(0.6))
+    if spec.aim:
+        # Relative to the frame-0 aim, so frame 0 is the input view and the subject keeps its pixel position.
+        aim = geo.look_at(pos, subject)
+        rotation = aim @ aim[0].T @ geo.rot_z(np.radians(roll))
+    else:
+        rotation = geo.yaw_pitch_roll(yaw, pitch, roll)
+    return pos, rotation.reshape(n, 3, 3)
+
+
+def _follow_drawn_path(path: DrawnPath, s: np.ndarray, amount: float):
+    """Fly along the drawn curve: image-plane displacement becomes sideways/vertical travel at the subject
+    depth, progress along the stroke becomes forward travel; the camera looks a little ahead along the curve."""
+    xy = smooth(path.camera_stroke().xy, n_out=256)
+    half = np.tan(np.radians(25.0))
+    world = np.stack([(xy[:, 0] - xy[0, 0]) * 2 * half, (xy[:, 1] - xy[0, 1]) * 2 * half / path.aspect], 1)
+    u = np.linspace(0, 1, len(world))
+    lateral = np.stack([np.interp(s, u, world[:, k]) for k in range(2)], 1) * 0.5 * amount
+    forward = np.minimum(0.35 * amount, 1 - MIN_SUBJECT_FRACTION) * s
+    pos = np.stack([lateral[:, 0], lateral[:, 1], forward], 1)
+    ahead = np.clip(s + 0.15, 0, 1)
+    lat_ahead = np.stack([np.interp(ahead, u, world[:, k]) for k in range(2)], 1) * 0.5 * amount
+    target = np.stack([lat_ahead[:, 0], lat_ahead[:, 1], forward + 1.0], 1)
+    rot = geo.look_at(pos, target)
+    return pos, rot @ rot[0].T
+
+
+def _focal_curve(spec: PresetSpec, focal0: float, s: np.ndarray, amount: float, depth: np.ndarray) -> np.ndarray:
+    if spec.dolly_zoom:
+        # Exact vertigo: image size of the subject ∝ f / distance, held constant.
+        return focal0 * depth / depth[0]
+    if spec.zoom != 1.0:
+        return focal0 * np.power(spec.zoom, amount * s)
+    return np.full(len(s), focal0)
+
+
+def _interp_rotations(rot: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Rotations (F,3,3) sampled at fractional frame indices ``at`` (slerp through scipy)."""
+    from scipy.spatial.transform import Rotation, Slerp
+
+    idx = np.arange(len(rot))
+    return Slerp(idx, Rotation.from_matrix(rot))(np.clip(at, 0, len(rot) - 1)).as_matrix()
+
+
+def _shake(frames: int, fps: float, amount: float, seed: int):
+    """Seeded smooth handheld noise: (F, 3) degrees (yaw, pitch, roll) and (F, 3) world offsets, zero at frame 0.
+
+    Each channel is a sum of three sinusoids at 0.2–1.2 Hz with random phases (a band-limited drift
+    that reads as a held camera), scaled to ~0.6° and ~0.006 units RMS at ``amount`` 1.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames) / fps
+    freqs = rng.uniform(0.2, 1.2, size=(6, 3))
+    phases = rng.uniform(0, 2 * np.pi, size=(6, 3))
+    weights = rng.uniform(0.5, 1.0, size=(6, 3))
+    waves = np.einsum("ck,ckt->tc", weights, np.sin(2 * np.pi * freqs[..., None] * t + phases[..., None]))
+    waves = waves / np.sqrt((weights ** 2).sum(1) / 2)[None]
+    waves = waves - waves[:1]
+    rot = waves[:, :3] * np.array([0.6, 0.5, 0.3]) * amount
+    pos = waves[:, 3:] * np.array([0.006, 0.005, 0.004]) * amount
+    return rot, pos

@@ -1,0 +1,81 @@
+"""``presets`` and ``trajectory`` subcommands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..camera.export import to_cameractrl_lines, to_motionctrl_rt, tracks_to_json
+from ..camera.intent import analyze_intent
+from ..camera.motion import suggest_motion_bucket
+from ..camera.path import parse_path
+from ..camera.presets import AUTO, PRESETS, build_trajectory
+from ..cli import UsageError, command
+
+
+def load_path_file(file: str, width: int | None = None, height: int | None = None):
+    p = Path(file)
+    if not p.is_file():
+        raise UsageError(f"path file not found: {file}")
+    return parse_path(p.read_text(encoding="utf-8", errors="replace"), width, height)
+
+
+@command("presets", "List the camera presets with a one-line description each.")
+def presets_cmd(args) -> int:
+    width = max(len(n) for n in PRESETS)
+    for name, spec in PRESETS.items():
+        print(f"{name:<{width}}  {spec.description}")
+    return 0
+
+
+presets_cmd.configure = lambda p: None
+
+
+@command("trajectory", "Detect the intent of a drawn path and write the camera trajectory JSON.")
+def trajectory_cmd(args) -> int:
+    path = load_path_file(args.path, args.width, args.height)
+    for w in path.warnings:
+        print(f"warning: {w}")
+    if path.camera_stroke() is not None:
+        result = analyze_intent(path)
+        print(f"intent: {result.intent} (preset {result.preset}, confidence {result.confidence:.2f})")
+    camera = build_trajectory(preset=args.preset, frames=args.frames, fps=args.fps, intensity=args.intensity,
+                              focal_length_mm=args.focal_length, handheld=args.handheld, seed=args.seed, path=path,
+                              use_drawing_speed=args.drawing_speed)
+    print(f"preset: {camera.preset}, {camera.frames} frames at {camera.fps:g} fps, "
+          f"suggested motion_bucket_id {suggest_motion_bucket(camera, path.width, path.height)}")
+    if args.json:
+        Path(args.json).write_text(camera.to_json(indent=1))
+        print(f"trajectory written to {args.json}")
+    if args.motionctrl:
+        Path(args.motionctrl).write_text(json.dumps(to_motionctrl_rt(camera)))
+        print(f"MotionCtrl RT written to {args.motionctrl}")
+    if args.cameractrl:
+        Path(args.cameractrl).write_text(to_cameractrl_lines(camera, path.width, path.height))
+        print(f"CameraCtrl poses written to {args.cameractrl}")
+    if args.tracks:
+        Path(args.tracks).write_text(tracks_to_json(path))
+        print(f"tracks written to {args.tracks}")
+    return 0
+
+
+def _configure_trajectory(p):
+    p.add_argument("--path", required=True, help="drawn path JSON file (contract, pixel points or KJNodes)")
+    p.add_argument("--preset", default=AUTO, choices=[AUTO, *PRESETS], metavar="PRESET",
+                   help="'auto' (from the drawing) or a preset name (see 'presets')")
+    p.add_argument("--frames", type=int, default=25)
+    p.add_argument("--fps", type=float, default=12.0)
+    p.add_argument("--intensity", type=float, default=1.0)
+    p.add_argument("--focal-length", type=float, default=35.0, help="mm on a 36x24 sensor")
+    p.add_argument("--handheld", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--drawing-speed", action="store_true", help="replay the stroke's drawing speed")
+    p.add_argument("--width", type=int, help="image width in pixels (pixel-point paths)")
+    p.add_argument("--height", type=int, help="image height in pixels (pixel-point paths)")
+    p.add_argument("--json", help="write the trajectory JSON here")
+    p.add_argument("--motionctrl", help="write MotionCtrl RT rows (JSON) here")
+    p.add_argument("--cameractrl", help="write CameraCtrl pose lines here")
+    p.add_argument("--tracks", help="write KJNodes/ATI pixel tracks (JSON) here")
+
+
+trajectory_cmd.configure = _configure_trajectory

@@ -1,0 +1,135 @@
+"""Reading and writing frame sequences: video files through PyAV, image folders and single images through Pillow.
+
+Frames are float32 numpy arrays [B, H, W, 3] in 0..1 (RGB). Alpha is dropped on read.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif"}
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+DEFAULT_FPS = 12.0
+
+
+def read_frames(path: str | Path, max_frames: int | None = None) -> tuple[np.ndarray, float]:
+    """Read a video file, a folder of images (sorted by name) or one image.
+
+    Returns ``(frames [B,H,W,3] float32 0..1, fps)``; folders and images report ``DEFAULT_FPS``.
+    Raises ``FileNotFoundError`` / ``ValueError`` with a message saying what to fix.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"input not found: {p}")
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
+        if not files:
+            raise ValueError(f"folder {p} holds no images ({', '.join(sorted(IMAGE_EXTS))})")
+        files = files[:max_frames] if max_frames else files
+        frames = [_read_image(f) for f in files]
+        if len({f.shape for f in frames}) != 1:
+            raise ValueError(f"images in {p} have different sizes; resize them to one size first")
+        return np.stack(frames), DEFAULT_FPS
+    ext = p.suffix.lower()
+    if ext in IMAGE_EXTS and ext != ".webp":
+        return _read_image(p)[None], DEFAULT_FPS
+    if ext in VIDEO_EXTS or ext == ".webp":
+        return _read_video(p, max_frames)
+    raise ValueError(f"unsupported input {p.name}: use a video ({', '.join(sorted(VIDEO_EXTS))}), "
+                     "an image, or a folder of images")
+
+
+def _read_image(path: Path) -> np.ndarray:
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im).convert("RGB")
+        return np.asarray(im, dtype=np.float32) / 255.0
+
+
+def _read_video(path: Path, max_frames: int | None) -> tuple[np.ndarray, float]:
+    import av
+
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as e:
+        raise ValueError(f"cannot open {path.name} as a video: {e}") from None
+    with container:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate
+        fps = float(rate) if rate else DEFAULT_FPS
+        frames = []
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0)
+            if max_frames and len(frames) >= max_frames:
+                break
+    if not frames:
+        raise ValueError(f"{path.name} has no video frames")
+    return np.stack(frames), fps
+
+
+def to_uint8(frames) -> np.ndarray:
+    """[B,H,W,C] float 0..1 (numpy or torch) → uint8 RGB numpy, clipped; extra channels dropped."""
+    if hasattr(frames, "detach"):
+        frames = frames.detach().float().cpu().numpy()
+    arr = np.asarray(frames, dtype=np.float32)
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4 or arr.shape[0] == 0:
+        raise ValueError(f"frames must have shape [B,H,W,C] with B >= 1, got {arr.shape}")
+    if arr.shape[-1] == 1:
+        arr = np.repeat(arr, 3, axis=-1)
+    arr = np.nan_to_num(arr[..., :3], nan=0.0)
+    return (np.clip(arr, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
+    """Write frames [B,H,W,C] (0..1, numpy or torch) to ``path``.
+
+    ``.mp4``/``.mov``/``.mkv``: H.264, yuv420p (odd sizes are padded by one edge pixel, as the codec needs
+    even sizes); ``.webm``: VP9; ``.gif``/``.webp``: animated image (Pillow); a path without a suffix,
+    or an existing folder: numbered PNGs. Returns the written path.
+    """
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    data = to_uint8(frames)
+    p = Path(path)
+    ext = p.suffix.lower()
+    if ext == "" or p.is_dir():
+        p.mkdir(parents=True, exist_ok=True)
+        from PIL import Image
+
+        for i, f in enumerate(data):
+            Image.fromarray(f).save(p / f"frame_{i:05d}.png")
+        return p
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if ext in (".gif", ".webp"):
+        from PIL import Image
+
+        ims = [Image.fromarray(f) for f in data]
+        ims[0].save(p, save_all=True, append_images=ims[1:], duration=round(1000.0 / fps), loop=0)
+        return p
+    if ext not in (".mp4", ".mov", ".mkv", ".webm"):
+        raise ValueError(f"unsupported output {p.name}: use .mp4, .webm, .gif, .webp or a folder")
+    import av
+
+    h, w = data.shape[1:3]
+    pad_h, pad_w = h % 2, w % 2
+    if pad_h or pad_w:
+        data = np.pad(data, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(str(p), mode="w") as container:
+        codec = "libvpx-vp9" if ext == ".webm" else "libx264"
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height = data.shape[2], data.shape[1]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(crf)} if codec == "libx264" else {"crf": str(crf + 12), "b": "0"}
+        for f in data:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return p

@@ -1,0 +1,146 @@
+"""Draw Path Input and Cinematic Camera Trajectory: thin V3 glue over camera/."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from comfy_api.latest import io, ui
+
+from ..camera.export import tracks_to_json
+from ..camera.lens import SENSORS_MM
+from ..camera.motion import suggest_motion_bucket
+from ..camera.path import DrawnPath, parse_path
+from ..camera.presets import AUTO, PRESETS, build_trajectory
+from ..camera.preview import blank_canvas, draw_path, trajectory_preview
+from ..effects.video_io import to_uint8
+from .types import Camera, DrawPath
+
+CATEGORY = "Draw to Video"
+DEFAULT_PATH = ('{"version": 1, "width": 1024, "height": 576, "strokes": [{"role": "camera", "points": '
+                '[[0.5, 0.8], [0.5, 0.65], [0.5, 0.5], [0.5, 0.35]]}]}')
+EASING_CHOICES = ["auto", "linear", "ease_in", "ease_out", "ease_in_out", "whip", "crash"]
+
+
+def _first_image_uint8(image: torch.Tensor | None, width: int, height: int) -> np.ndarray:
+    if image is None:
+        return blank_canvas(width, height)
+    if image.ndim != 4 or image.shape[0] < 1 or image.shape[-1] < 3:
+        raise ValueError(f"image must be an IMAGE batch [B,H,W,3], got shape {tuple(image.shape)}")
+    return to_uint8(image[:1])[0]
+
+
+def _to_image(arr: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(arr.astype(np.float32) / 255.0)[None]
+
+
+def _path_for_image(path: DrawnPath, image: torch.Tensor | None) -> DrawnPath:
+    """The drawing keeps its normalized points; only the pixel size follows the connected image."""
+    if image is None:
+        return path
+    h, w = int(image.shape[1]), int(image.shape[2])
+    return DrawnPath(width=w, height=h, strokes=path.strokes, warnings=path.warnings)
+
+
+class DrawPathInput(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="D2V_DrawPathInput",
+            display_name="Draw Path Input",
+            category=CATEGORY,
+            description="Draw the camera move over the image (canvas widget), or send path JSON from an API client.",
+            inputs=[
+                io.Image.Input("image", optional=True, tooltip="The image to draw on (first frame of a batch)."),
+                io.String.Input("path_json", multiline=True, default=DEFAULT_PATH,
+                                tooltip='Drawn path JSON: {"version": 1, "width", "height", "strokes": [{"role": '
+                                        '"camera"|"focus"|"path", "points": [[x, y, t_ms, pressure], ...]}]} with '
+                                        "x, y in 0..1. Also accepts KJNodes spline coordinates."),
+            ],
+            outputs=[
+                # V3 needs output ids distinct from input ids; the socket is still shown as "image".
+                io.Image.Output("image_out", display_name="image", tooltip="The input image, passed through."),
+                DrawPath.Output("path"),
+                io.Image.Output("preview", tooltip="The strokes drawn over the image."),
+                io.String.Output("tracks", tooltip="Pixel tracks of the strokes (KJNodes / ATI JSON, 121 points)."),
+            ],
+        )
+
+    @classmethod
+    def validate_inputs(cls, path_json=None, **kwargs):
+        if path_json is None:
+            return True
+        try:
+            parse_path(path_json, 1024, 576)
+        except ValueError as e:
+            return f"path_json: {e}"
+        return True
+
+    @classmethod
+    def execute(cls, path_json: str, image: torch.Tensor | None = None) -> io.NodeOutput:
+        path = _path_for_image(parse_path(path_json, 1024, 576), image)
+        base = _first_image_uint8(image, path.width, path.height)
+        preview = _to_image(draw_path(base, path))
+        passthrough = image if image is not None else _to_image(base)
+        return io.NodeOutput(passthrough, path, preview, tracks_to_json(path),
+                             ui=ui.PreviewImage(preview, cls=cls))
+
+
+class CinematicCameraTrajectory(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="D2V_CinematicCameraTrajectory",
+            display_name="Cinematic Camera Trajectory",
+            category=CATEGORY,
+            description="Turns the drawn path (or a preset) into a physical 3D camera move.",
+            inputs=[
+                DrawPath.Input("path", optional=True, tooltip="The drawing; with preset 'auto' it decides the move."),
+                io.Image.Input("image", optional=True, tooltip="Background and aspect ratio for the preview."),
+                io.Combo.Input("preset", options=[AUTO, *PRESETS], default=AUTO,
+                               tooltip="'auto' reads the camera stroke: loop → orbit, shrinking/growing loop → "
+                                       "spiral, straight up/down → dolly in/out, left/right → truck, zig-zag → "
+                                       "handheld or whip pan, tap → push in, other curves → follow the path."),
+                io.Int.Input("frames", default=25, min=1, max=1000, tooltip="Number of frames (SVD-XT: 25, SVD: 14)."),
+                io.Float.Input("fps", default=12.0, min=1.0, max=120.0, step=0.5),
+                io.Float.Input("intensity", default=1.0, min=0.0, max=3.0, step=0.05,
+                               tooltip="Scales the move: translations and angles linearly, zoom geometrically."),
+                io.Combo.Input("easing", options=EASING_CHOICES, default="auto",
+                               tooltip="auto: the preset's own (smooth start and stop for most)."),
+                io.Float.Input("focal_length_mm", default=35.0, min=8.0, max=600.0, step=1.0),
+                io.Combo.Input("sensor", options=list(SENSORS_MM), default="full_frame_36x24"),
+                io.Float.Input("handheld", default=0.0, min=0.0, max=3.0, step=0.05,
+                               tooltip="Seeded handheld shake added on top of the move (1 = a typical hand)."),
+                io.Int.Input("seed", default=0, min=0, max=2**31 - 1, control_after_generate=False),
+                io.Boolean.Input("use_drawing_speed", default=False,
+                                 tooltip="Replay the speed at which the stroke was drawn instead of the easing."),
+            ],
+            outputs=[
+                Camera.Output("camera"),
+                io.Image.Output("preview", tooltip="Path, framing at first/middle/last frame, top-down plot."),
+                io.String.Output("intent"),
+                io.Int.Output("motion_bucket_id", tooltip="Suggested SVD motion bucket from the image speed."),
+                io.Float.Output("fps_out", display_name="fps", tooltip="Frame rate for CreateVideo."),
+            ],
+        )
+
+    @classmethod
+    def execute(cls, preset: str, frames: int, fps: float, intensity: float, easing: str, focal_length_mm: float,
+                sensor: str, handheld: float, seed: int, use_drawing_speed: bool,
+                path: DrawnPath | None = None, image: torch.Tensor | None = None) -> io.NodeOutput:
+        if path is not None:
+            path = _path_for_image(path, image)
+        if sensor not in SENSORS_MM:
+            raise ValueError(f"unknown sensor {sensor!r}; use one of {', '.join(SENSORS_MM)}")
+        camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, easing=easing,
+                                  focal_length_mm=focal_length_mm, sensor_mm=SENSORS_MM[sensor], handheld=handheld,
+                                  seed=seed, path=path, use_drawing_speed=use_drawing_speed)
+        width, height = (path.width, path.height) if path is not None else (1024, 576)
+        if image is not None:
+            height, width = int(image.shape[1]), int(image.shape[2])
+        preview = _to_image(trajectory_preview(_first_image_uint8(image, width, height), camera, path))
+        bucket = suggest_motion_bucket(camera, width, height)
+        return io.NodeOutput(camera, preview, camera.intent, bucket, float(camera.fps),
+                             ui=ui.PreviewImage(preview, cls=cls))
+
+
+NODES = [DrawPathInput, CinematicCameraTrajectory]
