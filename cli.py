@@ -14,6 +14,7 @@ COMMANDS: dict = {}
 # Modules under commands/ whose import registers subcommands (append one per capability).
 COMMAND_MODULES = [
     "camera",
+    "video",
 ]
 
 

@@ -48,10 +48,14 @@ ProgressFn = Callable[[int, int], None] | None
 class TemporalSettings:
     """Knobs of :func:`temporal_consistency` beyond the user-facing three."""
 
-    gate: float = 0.2            # colour change (0..1) beyond which a neighbour's pixel is not trusted (real change)
+    gate: float = 0.06           # disagreement (0..1, after a smooth relative gain) beyond which a neighbour is not trusted
     fb_tolerance: float = 1.5    # forward-backward residual (flow pixels) of the soft visibility
     fit_scale: float = 1 / 24    # Gaussian window of the local colour fit, as a fraction of the longer side
     eps: float = 1e-3            # regulariser of the local gain (pulls it towards 1 in flat regions)
+    gate_mode: str = "compensated"  # "compensated": gate after removing a smooth relative gain; "raw"
+    gate_scale: float = 1 / 8    # window of that smooth relative gain, as a fraction of the longer side
+    fit: str = "gain"            # "gain": smoothed log-ratio gain + offset fields; "affine": local regression
+    delta: float = 0.05          # regulariser of the log ratio (dark pixels)
     flow: FlowConfig = FlowConfig("medium", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
 
@@ -199,6 +203,8 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
     wk = np.exp(-0.5 * (np.arange(K + 1) / sigma) ** 2)
     fit_sigma = max(2.0, s.fit_scale * max(lh, lw))
     blur = lambda z: cv2.GaussianBlur(z, (0, 0), fit_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
+    gate_sigma = max(2.0, s.gate_scale * max(lh, lw))
+    gblur = lambda z: cv2.GaussianBlur(z, (0, 0), gate_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
     Sb = np.stack([cv2.GaussianBlur(x, (0, 0), 1.0).reshape(lh, lw, cc) for x in S])
     for t in range(T):
         num = Sb[t].copy()
@@ -217,7 +223,14 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
                 trust = np.minimum(trust, remap(vis, smap, border=cv2.BORDER_CONSTANT))
                 comp = comp + remap(step, smap)
                 sk = remap(Sb[v], sampling_map(comp)).reshape(lh, lw, cc)
-                d = np.abs(sk - Sb[t]).mean(-1)
+                if s.gate_mode == "compensated":
+                    # flicker-invariant agreement: compare after a smooth relative gain (fitted over a wide
+                    # window) is taken out, so only misalignment / real change makes a pixel disagree
+                    lr = np.log((sk + s.delta) / (Sb[t] + s.delta)) * trust[..., None]
+                    g = np.exp(gblur(lr).reshape(lh, lw, cc) / (gblur(trust).reshape(lh, lw, 1) + 1e-4))
+                    d = np.abs(sk - g * Sb[t]).mean(-1)
+                else:
+                    d = np.abs(sk - Sb[t]).mean(-1)
                 w = wk[k] * trust * np.exp(-((d / s.gate) ** 2))
                 num += w[..., None] * sk
                 den += w
@@ -229,13 +242,17 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
         wgt = conf + 1e-3
         mw = blur(wgt).reshape(lh, lw, 1)
         x, y = Sb[t], A
-        mx = blur(wgt[..., None] * x).reshape(lh, lw, cc) / mw
-        my = blur(wgt[..., None] * y).reshape(lh, lw, cc) / mw
-        cxy = blur(wgt[..., None] * x * y).reshape(lh, lw, cc) / mw - mx * my
-        cxx = blur(wgt[..., None] * x * x).reshape(lh, lw, cc) / mw - mx * mx
-        a = (cxy + s.eps) / (cxx + s.eps)
-        a = np.clip(a, 0.5, 2.0)
-        b = my - a * mx
+        if s.fit == "affine":
+            mx = blur(wgt[..., None] * x).reshape(lh, lw, cc) / mw
+            my = blur(wgt[..., None] * y).reshape(lh, lw, cc) / mw
+            cxy = blur(wgt[..., None] * x * y).reshape(lh, lw, cc) / mw - mx * my
+            cxx = blur(wgt[..., None] * x * x).reshape(lh, lw, cc) / mw - mx * mx
+            a = np.clip((cxy + s.eps) / (cxx + s.eps), 0.5, 2.0)
+            b = my - a * mx
+        else:  # "gain": smooth gain field from log ratios, then a smooth offset field from what is left
+            lr = np.log((y + s.delta) / (x + s.delta))
+            a = np.exp(blur(wgt[..., None] * lr).reshape(lh, lw, cc) / mw)
+            b = blur(wgt[..., None] * (y - a * x)).reshape(lh, lw, cc) / mw
         A_fit = np.concatenate([a, b], -1)
         # 3. apply at full resolution (the maps are smooth: bilinear upsampling is enough)
         up = _up(A_fit, (H, W))
