@@ -48,7 +48,7 @@ ProgressFn = Callable[[int, int], None] | None
 class TemporalSettings:
     """Knobs of :func:`temporal_consistency` beyond the user-facing three."""
 
-    gate: float = 0.06           # disagreement (0..1, after a smooth relative gain) beyond which a neighbour is not trusted
+    gate: float = 0.06           # disagreement (0..1, smooth relative gain removed) that stops trusting a neighbour
     fb_tolerance: float = 1.5    # forward-backward residual (flow pixels) of the soft visibility
     fit_scale: float = 1 / 24    # Gaussian window of the local colour fit, as a fraction of the longer side
     eps: float = 1e-3            # regulariser of the local gain (pulls it towards 1 in flat regions)
