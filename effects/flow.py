@@ -100,16 +100,19 @@ def backward_warp(img: np.ndarray, flow: np.ndarray, interpolation: int = cv2.IN
 
 def sampling_map(flow: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
     """The (H,W,2) float32 absolute sampling map ``x + flow(x)`` for ``cv2.remap(img, map, None, ...)``.
-    With ``size`` = (H, W) different from the flow's, the map is built at the flow's resolution in the target's
-    pixel coordinates and upsampled once (bilinear, half-pixel centres: exact for the grid part)."""
+    With ``size`` = (H, W) different from the flow's, the flow is upsampled (bilinear) and scaled first."""
     h, w = flow.shape[:2]
     H, W = size or (h, w)
     gx, gy = _grid(h, w)
     if (H, W) == (h, w):
         return np.dstack([gx + flow[..., 0], gy + flow[..., 1]])
-    sx, sy = W / w, H / h
-    m = np.dstack([(gx + 0.5 + flow[..., 0]) * sx - 0.5, (gy + 0.5 + flow[..., 1]) * sy - 0.5])
-    return cv2.resize(m, (W, H), interpolation=cv2.INTER_LINEAR)
+    up = cv2.resize(flow, (W, H), interpolation=cv2.INTER_LINEAR)
+    up[..., 0] *= W / w
+    up[..., 1] *= H / h
+    GX, GY = _grid(H, W)
+    up[..., 0] += GX
+    up[..., 1] += GY
+    return up
 
 
 def remap(img: np.ndarray, smap: np.ndarray, interpolation: int = cv2.INTER_LINEAR,

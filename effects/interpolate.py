@@ -35,6 +35,7 @@ import torch
 from .flow import FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
 
 ProgressFn = Callable[[int, int], None] | None
+MIN_SIDE = 16  # DIS needs images of at least 12 px; flow is never computed below 16 px
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ def _as_numpy_frames(frames) -> np.ndarray:
         raise ValueError("no frames given: the batch is empty")
     if not 1 <= arr.shape[3] <= 4:
         raise ValueError(f"frames must have 1..4 channels (gray, RGB or RGBA); got {arr.shape[3]}")
-    if arr.shape[1] < 2 or arr.shape[2] < 2:
-        raise ValueError(f"frames are too small to interpolate: {arr.shape[1]}x{arr.shape[2]}")
+    if arr.shape[1] < MIN_SIDE or arr.shape[2] < MIN_SIDE:
+        raise ValueError(f"frames are too small to interpolate: {arr.shape[2]}x{arr.shape[1]} "
+                         f"(at least {MIN_SIDE}x{MIN_SIDE})")
     if not np.isfinite(arr).all():
         raise ValueError("frames contain NaN or infinity")
     return np.ascontiguousarray(arr, dtype=np.float32)
@@ -123,8 +125,7 @@ class PairInterpolator:
         self.f0, self.f1 = f0, f1
         H, W = f0.shape[:2]
         self.size = (H, W)
-        fh, fw = max(8, round(H * q.flow.scale)), max(8, round(W * q.flow.scale))
-        self.flow_size = (fh, fw)
+        self.flow_size = _flow_size(H, W, q)
         g0, g1 = grays if grays is not None else (flow_gray(f0, q), flow_gray(f1, q))
         cfg = FlowConfig(q.flow.preset, 1.0, q.flow.refine, q.flow.finest_scale, q.flow.gd_iterations)
         self.pair = flow_pair(g0, g1, cfg)
@@ -155,7 +156,6 @@ class PairInterpolator:
         if self.is_cut:
             return (self.f0 if t < 0.5 else self.f1).copy()
         d0, d1 = self.intermediate_flows(t)
-        fh, fw = self.flow_size
         # visibility: the point taken from frame 0 must not be occluded in frame 1 for frame 1 to vote, and v.v.
         a0 = backward_warp(self.occ0, d0, border=cv2.BORDER_REPLICATE)
         a1 = backward_warp(self.occ1, d1, border=cv2.BORDER_REPLICATE)
@@ -168,7 +168,7 @@ class PairInterpolator:
         w0 = np.where(weak, (1 - t) * (~out0) + 1e-4, w0)
         w1 = np.where(weak, t * (~out1) + 1e-4, w1)
         w0 = w0 / (w0 + w1)
-        if (fh, fw) != self.size:
+        if self.flow_size != self.size:
             w0 = cv2.resize(w0, (self.size[1], self.size[0]), interpolation=cv2.INTER_LINEAR)
         interp = cv2.INTER_CUBIC if self.q.cubic else cv2.INTER_LINEAR
         i0 = remap(self.f0, sampling_map(d0, self.size), interp)
@@ -182,11 +182,15 @@ class PairInterpolator:
         return i0
 
 
+def _flow_size(H: int, W: int, q: InterpQuality) -> tuple[int, int]:
+    return min(H, max(MIN_SIDE, round(H * q.flow.scale))), min(W, max(MIN_SIDE, round(W * q.flow.scale)))
+
+
 def flow_gray(frame: np.ndarray, quality: str | InterpQuality = "balanced") -> np.ndarray:
     """uint8 gray of an (H,W,C) frame at the resolution the quality computes flow at."""
     q = quality_settings(quality)
     H, W = frame.shape[:2]
-    fh, fw = max(8, round(H * q.flow.scale)), max(8, round(W * q.flow.scale))
+    fh, fw = _flow_size(H, W, q)
     if (fh, fw) != (H, W):  # shrink first (cheaper), then convert
         frame = cv2.resize(np.ascontiguousarray(_rgb(frame)), (fw, fh), interpolation=cv2.INTER_AREA)
         if frame.ndim == 2:
@@ -242,11 +246,12 @@ def _fraction(x: float, name: str) -> Fraction:
 
 def plan_clip(num_frames: int, multiplier: int | None = None, target_fps: float | None = None,
               source_fps: float | None = None, loop: bool = False, max_frames: int = 100_000) -> ClipPlan:
-    """Exact output timestamps; see the module docstring for the rules. ``target_fps`` needs ``source_fps``."""
+    """Exact output timestamps; see the module docstring for the rules. ``target_fps`` (when not None) overrides
+    ``multiplier`` and needs ``source_fps``."""
     B = int(num_frames)
     if B < 1:
         raise ValueError("no frames given: pass at least one frame")
-    if target_fps is not None and float(target_fps) > 0:
+    if target_fps is not None:
         f = _fraction(target_fps, "target_fps")
         if source_fps is None:
             raise ValueError("target_fps needs source_fps (the frame rate of the input clip)")
