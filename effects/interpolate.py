@@ -129,6 +129,7 @@ class PairInterpolator:
         g0, g1 = grays if grays is not None else (flow_gray(f0, q), flow_gray(f1, q))
         cfg = FlowConfig(q.flow.preset, 1.0, q.flow.refine, q.flow.finest_scale, q.flow.gd_iterations)
         self.pair = flow_pair(g0, g1, cfg)
+        _symmetrize(self.pair)
         # soft "not visible in the other frame" maps (slightly dilated, so blends fade in)
         k = 5
         self.occ0 = cv2.blur(self.pair.occ_fwd.astype(np.float32), (k, k))
@@ -180,6 +181,16 @@ class PairInterpolator:
         if self.q.cubic:
             np.clip(i0, 0.0, 1.0, out=i0)
         return i0
+
+
+def _symmetrize(pair) -> None:
+    """Average each flow with the negated opposite flow where both agree (not occluded): halves DIS's random
+    sub-pixel error at the cost of two small remaps. In place."""
+    f, b = pair.fwd, pair.bwd
+    fs = 0.5 * (f - backward_warp(b, f))
+    bs = 0.5 * (b - backward_warp(f, b))
+    pair.fwd = np.where(pair.occ_fwd[..., None], f, fs)
+    pair.bwd = np.where(pair.occ_bwd[..., None], b, bs)
 
 
 def _flow_size(H: int, W: int, q: InterpQuality) -> tuple[int, int]:
