@@ -73,6 +73,8 @@ def _as_clip(frames, name: str = "frames") -> np.ndarray:
         raise ValueError(f"{name} must have 1..4 channels; got {arr.shape[3]}")
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contain NaN or infinity")
+    if arr.shape[1] < 16 or arr.shape[2] < 16:
+        raise ValueError(f"{name} are too small: {arr.shape[2]}x{arr.shape[1]} (at least 16x16)")
     return arr
 
 
@@ -162,9 +164,10 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
 
     out = np.empty_like(arr)
     # working resolution (= flow resolution): small frames S_t and flows between neighbours, streamed pairwise
-    lh, lw = max(8, round(H * s.flow.scale)), max(8, round(W * s.flow.scale))
+    lh, lw = min(H, max(16, round(H * s.flow.scale))), min(W, max(16, round(W * s.flow.scale)))
     if ref is not None:
-        rh, rw = max(8, round(ref.shape[1] * s.flow.scale)), max(8, round(ref.shape[2] * s.flow.scale))
+        rh, rw = min(ref.shape[1], max(16, round(ref.shape[1] * s.flow.scale))), \
+            min(ref.shape[2], max(16, round(ref.shape[2] * s.flow.scale)))
     flow_cfg = FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations)
 
     def small(img: np.ndarray, h: int, w: int) -> np.ndarray:
