@@ -15,6 +15,7 @@ COMMANDS: dict = {}
 COMMAND_MODULES = [
     "camera",
     "effects",
+    "video",
 ]
 
 

@@ -36,6 +36,8 @@ class FlowConfig:
     preset: str = "medium"
     scale: float = 1.0
     refine: int | None = None
+    finest_scale: int | None = None  # DIS pyramid level the flow stops at (0 = full res); None = preset's
+    gd_iterations: int | None = None
 
     def __post_init__(self):
         if self.preset not in DIS_PRESETS:
@@ -96,6 +98,32 @@ def backward_warp(img: np.ndarray, flow: np.ndarray, interpolation: int = cv2.IN
     return out
 
 
+def sampling_map(flow: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+    """The (H,W,2) float32 absolute sampling map ``x + flow(x)`` for ``cv2.remap(img, map, None, ...)``.
+    With ``size`` = (H, W) different from the flow's, the flow is upsampled (bilinear) and scaled first."""
+    h, w = flow.shape[:2]
+    H, W = size or (h, w)
+    gx, gy = _grid(h, w)
+    if (H, W) == (h, w):
+        return np.dstack([gx + flow[..., 0], gy + flow[..., 1]])
+    up = cv2.resize(flow, (W, H), interpolation=cv2.INTER_LINEAR)
+    up[..., 0] *= W / w
+    up[..., 1] *= H / h
+    GX, GY = _grid(H, W)
+    up[..., 0] += GX
+    up[..., 1] += GY
+    return up
+
+
+def remap(img: np.ndarray, smap: np.ndarray, interpolation: int = cv2.INTER_LINEAR,
+          border: int = cv2.BORDER_REPLICATE) -> np.ndarray:
+    """``cv2.remap`` with a map from :func:`sampling_map`, keeping a trailing channel axis."""
+    out = cv2.remap(np.ascontiguousarray(img), smap, None, interpolation, borderMode=border)
+    if img.ndim == 3 and out.ndim == 2:
+        out = out[..., None]
+    return out
+
+
 def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize a flow field to ``size`` = (H, W), scaling its vectors accordingly."""
     h, w = flow.shape[:2]
@@ -130,6 +158,10 @@ def dis_flow(gray_a: np.ndarray, gray_b: np.ndarray, config: FlowConfig = FlowCo
     dis = cv2.DISOpticalFlow_create(DIS_PRESETS[config.preset])
     if config.refine is not None:
         dis.setVariationalRefinementIterations(int(config.refine))
+    if config.finest_scale is not None:
+        dis.setFinestScale(int(config.finest_scale))
+    if config.gd_iterations is not None:
+        dis.setGradientDescentIterations(int(config.gd_iterations))
     flow = dis.calc(gray_a, gray_b, None)
     return resize_flow(flow, size)
 

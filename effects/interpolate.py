@@ -32,9 +32,10 @@ import cv2
 import numpy as np
 import torch
 
-from .flow import FlowConfig, backward_warp, flow_pair, resize_flow, to_gray_u8
+from .flow import FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
 
 ProgressFn = Callable[[int, int], None] | None
+MIN_SIDE = 16  # DIS needs images of at least 12 px; flow is never computed below 16 px
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class InterpQuality:
 
 
 QUALITY = {
-    "fast": InterpQuality(FlowConfig("ultrafast", 0.5), iterations=2),
+    "fast": InterpQuality(FlowConfig("medium", 0.5, finest_scale=2), iterations=2),
     "balanced": InterpQuality(FlowConfig("medium", 0.5), iterations=3),
     "high": InterpQuality(FlowConfig("medium", 1.0), iterations=4, cubic=True),
 }
@@ -88,8 +89,9 @@ def _as_numpy_frames(frames) -> np.ndarray:
         raise ValueError("no frames given: the batch is empty")
     if not 1 <= arr.shape[3] <= 4:
         raise ValueError(f"frames must have 1..4 channels (gray, RGB or RGBA); got {arr.shape[3]}")
-    if arr.shape[1] < 2 or arr.shape[2] < 2:
-        raise ValueError(f"frames are too small to interpolate: {arr.shape[1]}x{arr.shape[2]}")
+    if arr.shape[1] < MIN_SIDE or arr.shape[2] < MIN_SIDE:
+        raise ValueError(f"frames are too small to interpolate: {arr.shape[2]}x{arr.shape[1]} "
+                         f"(at least {MIN_SIDE}x{MIN_SIDE})")
     if not np.isfinite(arr).all():
         raise ValueError("frames contain NaN or infinity")
     return np.ascontiguousarray(arr, dtype=np.float32)
@@ -115,20 +117,19 @@ class PairInterpolator:
     """Everything needed to render any time between frames ``f0`` and ``f1`` ((H,W,C) float32): flows at the
     quality's scale, soft occlusion maps, and the scene-cut verdict. Render with :meth:`frame_at`."""
 
-    def __init__(self, f0: np.ndarray, f1: np.ndarray, quality: str | InterpQuality = "balanced"):
+    def __init__(self, f0: np.ndarray, f1: np.ndarray, quality: str | InterpQuality = "balanced",
+                 grays: tuple[np.ndarray, np.ndarray] | None = None):
+        """``grays``: the uint8 grays of f0, f1 at the flow resolution (see :meth:`flow_gray`), if known."""
         q = quality_settings(quality)
         self.q = q
         self.f0, self.f1 = f0, f1
         H, W = f0.shape[:2]
         self.size = (H, W)
-        fh, fw = max(8, round(H * q.flow.scale)), max(8, round(W * q.flow.scale))
-        self.flow_size = (fh, fw)
-        g0, g1 = to_gray_u8(_rgb(f0)), to_gray_u8(_rgb(f1))
-        if (fh, fw) != (H, W):
-            g0 = cv2.resize(g0, (fw, fh), interpolation=cv2.INTER_AREA)
-            g1 = cv2.resize(g1, (fw, fh), interpolation=cv2.INTER_AREA)
-        cfg = FlowConfig(q.flow.preset, 1.0, q.flow.refine)
+        self.flow_size = _flow_size(H, W, q)
+        g0, g1 = grays if grays is not None else (flow_gray(f0, q), flow_gray(f1, q))
+        cfg = FlowConfig(q.flow.preset, 1.0, q.flow.refine, q.flow.finest_scale, q.flow.gd_iterations)
         self.pair = flow_pair(g0, g1, cfg)
+        _symmetrize(self.pair)
         # soft "not visible in the other frame" maps (slightly dilated, so blends fade in)
         k = 5
         self.occ0 = cv2.blur(self.pair.occ_fwd.astype(np.float32), (k, k))
@@ -156,7 +157,6 @@ class PairInterpolator:
         if self.is_cut:
             return (self.f0 if t < 0.5 else self.f1).copy()
         d0, d1 = self.intermediate_flows(t)
-        fh, fw = self.flow_size
         # visibility: the point taken from frame 0 must not be occluded in frame 1 for frame 1 to vote, and v.v.
         a0 = backward_warp(self.occ0, d0, border=cv2.BORDER_REPLICATE)
         a1 = backward_warp(self.occ1, d1, border=cv2.BORDER_REPLICATE)
@@ -169,18 +169,44 @@ class PairInterpolator:
         w0 = np.where(weak, (1 - t) * (~out0) + 1e-4, w0)
         w1 = np.where(weak, t * (~out1) + 1e-4, w1)
         w0 = w0 / (w0 + w1)
-        if (fh, fw) != self.size:
-            d0 = resize_flow(d0, self.size)
-            d1 = resize_flow(d1, self.size)
+        if self.flow_size != self.size:
             w0 = cv2.resize(w0, (self.size[1], self.size[0]), interpolation=cv2.INTER_LINEAR)
         interp = cv2.INTER_CUBIC if self.q.cubic else cv2.INTER_LINEAR
-        i0 = backward_warp(self.f0, d0, interp)
-        i1 = backward_warp(self.f1, d1, interp)
-        w0 = w0[..., None]
-        out = i1 + w0 * (i0 - i1)
+        i0 = remap(self.f0, sampling_map(d0, self.size), interp)
+        i1 = remap(self.f1, sampling_map(d1, self.size), interp)
+        # out = i1 + w0 (i0 - i1), in place
+        np.subtract(i0, i1, out=i0)
+        i0 *= w0[..., None]
+        i0 += i1
         if self.q.cubic:
-            np.clip(out, 0.0, 1.0, out=out)
-        return out
+            np.clip(i0, 0.0, 1.0, out=i0)
+        return i0
+
+
+def _symmetrize(pair) -> None:
+    """Average each flow with the negated opposite flow where both agree (not occluded): halves DIS's random
+    sub-pixel error at the cost of two small remaps. In place."""
+    f, b = pair.fwd, pair.bwd
+    fs = 0.5 * (f - backward_warp(b, f))
+    bs = 0.5 * (b - backward_warp(f, b))
+    pair.fwd = np.where(pair.occ_fwd[..., None], f, fs)
+    pair.bwd = np.where(pair.occ_bwd[..., None], b, bs)
+
+
+def _flow_size(H: int, W: int, q: InterpQuality) -> tuple[int, int]:
+    return min(H, max(MIN_SIDE, round(H * q.flow.scale))), min(W, max(MIN_SIDE, round(W * q.flow.scale)))
+
+
+def flow_gray(frame: np.ndarray, quality: str | InterpQuality = "balanced") -> np.ndarray:
+    """uint8 gray of an (H,W,C) frame at the resolution the quality computes flow at."""
+    q = quality_settings(quality)
+    H, W = frame.shape[:2]
+    fh, fw = _flow_size(H, W, q)
+    if (fh, fw) != (H, W):  # shrink first (cheaper), then convert
+        frame = cv2.resize(np.ascontiguousarray(_rgb(frame)), (fw, fh), interpolation=cv2.INTER_AREA)
+        if frame.ndim == 2:
+            frame = frame[..., None]
+    return to_gray_u8(_rgb(frame))
 
 
 def _outside(d: np.ndarray) -> np.ndarray:
@@ -231,11 +257,12 @@ def _fraction(x: float, name: str) -> Fraction:
 
 def plan_clip(num_frames: int, multiplier: int | None = None, target_fps: float | None = None,
               source_fps: float | None = None, loop: bool = False, max_frames: int = 100_000) -> ClipPlan:
-    """Exact output timestamps; see the module docstring for the rules. ``target_fps`` needs ``source_fps``."""
+    """Exact output timestamps; see the module docstring for the rules. ``target_fps`` (when not None) overrides
+    ``multiplier`` and needs ``source_fps``."""
     B = int(num_frames)
     if B < 1:
         raise ValueError("no frames given: pass at least one frame")
-    if target_fps is not None and float(target_fps) > 0:
+    if target_fps is not None:
         f = _fraction(target_fps, "target_fps")
         if source_fps is None:
             raise ValueError("target_fps needs source_fps (the frame rate of the input clip)")
@@ -282,7 +309,15 @@ def iter_interpolate(frames: Iterable, plan: ClipPlan, quality: str | InterpQual
     idx = -1
     shape = None
     pair_key, pair = None, None
+    grays: dict[int, np.ndarray] = {}
     done = 0
+
+    def gray(k: int, f: np.ndarray) -> np.ndarray:
+        if k not in grays:
+            grays[k] = flow_gray(f, q)
+            for old in [x for x in grays if x not in (0, k, k - 1, k + 1)]:
+                del grays[old]
+        return grays[k]
 
     def advance():
         nonlocal prev, cur, idx, shape, first
@@ -310,9 +345,9 @@ def iter_interpolate(frames: Iterable, plan: ClipPlan, quality: str | InterpQual
             if j <= B - 1:
                 a, b = prev, cur
             else:  # loop: last -> first
-                a, b = cur, first
+                a, b, j = cur, first, 0
             if pair_key != (i, j):
-                pair_key, pair = (i, j), PairInterpolator(a, b, q)
+                pair_key, pair = (i, j), PairInterpolator(a, b, q, (gray(i, a), gray(j, b)))
             out = pair.frame_at(tau)
         done += 1
         if on_progress is not None:
@@ -321,13 +356,13 @@ def iter_interpolate(frames: Iterable, plan: ClipPlan, quality: str | InterpQual
 
 
 def _to_torch(frames_np_iter: Iterable[np.ndarray], n: int, shape) -> torch.Tensor:
-    out = torch.empty((n, *shape), dtype=torch.float32)
+    out = np.empty((n, *shape), dtype=np.float32)
     k = 0
     for k, f in enumerate(frames_np_iter):
-        out[k] = torch.from_numpy(f)
+        out[k] = f
     if n and k != n - 1:
         raise RuntimeError("internal error: wrong number of frames rendered")
-    return out
+    return torch.from_numpy(out)
 
 
 def interpolate_clip(frames, multiplier: int | None = None, target_fps: float | None = None,
@@ -361,19 +396,19 @@ def interpolate_at(frames, times: Sequence[float], quality: str = "balanced",
         raise ValueError(f"times must lie in [0, {B - 1}] (source-frame positions); got {ts.min()}..{ts.max()}")
     ts = np.clip(ts, 0, B - 1)
     q = quality_settings(quality)
-    out = torch.empty((ts.size, *arr.shape[1:]), dtype=torch.float32)
+    out = np.empty((ts.size, *arr.shape[1:]), dtype=np.float32)
     order = np.argsort(ts, kind="stable")
     pair_key, pair = None, None
     for done, k in enumerate(order, 1):
         t = float(ts[k])
         r = round(t)
         if abs(t - r) < 1e-9:
-            out[k] = torch.from_numpy(arr[int(r)])
+            out[k] = arr[int(r)]
         else:
             i = min(int(math.floor(t)), B - 2)
             if pair_key != i:
                 pair_key, pair = i, PairInterpolator(arr[i], arr[i + 1], q)
-            out[k] = torch.from_numpy(pair.frame_at(t - i))
+            out[k] = pair.frame_at(t - i)
         if on_progress is not None:
             on_progress(done, ts.size)
-    return out
+    return torch.from_numpy(out)

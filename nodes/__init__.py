@@ -9,10 +9,11 @@ from __future__ import annotations
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
-from . import camera_nodes, effect_nodes
+from . import camera_nodes, effect_nodes, video_nodes
 
 NODE_MODULES = [
     camera_nodes,
+    video_nodes,
     effect_nodes,
 ]
 
