@@ -100,44 +100,56 @@ def handheld_shake(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
 # --- dolly zoom ------------------------------------------------------------------------------------------------
 @effect
 def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=None, on_progress=None):
-    """Vertigo (Hitchcock zoom) from a plain clip: the subject keeps its size while everything around it zooms in
+    """Vertigo (Hitchcock zoom) from a plain clip: the subject keeps its size while everything behind it zooms in
     (up to 1.6x at the end of the clip at intensity 1), easing in over the clip, so the background seems to swell
     toward the subject.
 
-    The subject: the ``mask`` when given; else, with a ``depth`` map (bright = near), what is at least as near as the
-    focus point; else a disc around the focus point (15% of the frame's half-diagonal). Focus point: mask
-    centroid, else the camera's look_at, else the centre. The subject/background weight is blurred so the warp
-    stays continuous. Deterministic; ``seed`` is unused."""
+    With a ``mask`` (the subject) or a ``depth`` map (bright = near: the subject is what is at least as near as the
+    focus point): two layers — the background, with the subject filled in from its surroundings, zooms about the
+    focus point and the untouched subject is composited on top (soft edge). Without either: one continuous warp
+    where a disc around the focus point (15% of the half-diagonal) keeps its size and the zoom grows outside it.
+    Focus point: mask centroid, else the camera's look_at, else the centre. Deterministic; ``seed`` is unused."""
     b, h, w, _ = frames.shape
     dev, dt = frames.device, frames.dtype
     cx, cy = _focus_point(b, h, w, camera, mask, dev, dt)
-    xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
-    dx, dy = xs - cx, ys - cy
-    radius = max(math.hypot(max(cx, w - cx), max(cy, h - cy)), 1.0)
-    soft = max(1.0, 0.03 * w)
+    centre = torch.tensor([cx * 2.0 / w - 1.0, cy * 2.0 / h - 1.0], dtype=dt, device=dev)
+    offset = norm_grid(h, w, dev, dt) - centre  # [h,w,2] from the focus point
+    z = torch.as_tensor(0.6 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
+    if mask is None and depth is None:
+        xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
+        radius = max(math.hypot(max(cx, w - cx), max(cy, h - cy)), 1.0)
+        background = smoothstep(0.12, 0.3, torch.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / radius)
+
+        def warp(x, idx):
+            inv = (1.0 + z[idx].view(-1, 1, 1) * background).reciprocal_()
+            return to_bhwc(sample_norm(to_bchw(x), torch.addcmul(centre, offset, inv[..., None])))
+
+        return map_chunks(frames, warp, on_progress)
+
     if mask is not None:
         subject = prepare_mask(mask, b, h, w, dev, dt)
-    elif depth is not None:
+    else:
         near = prepare_depth(depth, b, h, w, dev, dt)
         px, py = min(w - 1, int(cx)), min(h - 1, int(cy))
         focus = near[:, max(0, py - 2):py + 3, max(0, px - 2):px + 3].flatten(1).median(1).values.view(b, 1, 1)
-        subject = smoothstep(-0.12, 0.0, near - focus)
-        disc = 1.0 - smoothstep(0.25, 0.6, torch.sqrt(dx * dx + dy * dy) / radius)
-        subject = subject * disc  # the far side of the frame never counts as the subject
-    else:
-        subject = (1.0 - smoothstep(0.12, 0.3, torch.sqrt(dx * dx + dy * dy) / radius)).expand(b, h, w)
-    background = ((0.95 - blur_fast(subject[:, None], soft)[:, 0]) / 0.95).clamp(0.0, 1.0)  # 0 on the subject
-    z = torch.as_tensor(0.6 * intensity * smoothstep(0.0, 1.0, frame_times(b)), dtype=dt, device=dev)
+        subject = smoothstep(-0.08, 0.0, near - focus)
+    alpha = blur_fast(subject[:, None], max(0.6, 0.004 * w))[:, 0].clamp(0.0, 1.0)  # soft composite edge
+    cover = blur_fast(subject[:, None], max(1.0, 0.012 * w))[:, 0].mul(3.0).clamp_(0.0, 1.0)  # subject + fringe
+    fill_sigma = max(2.0, 0.06 * w)
 
-    centre = torch.tensor([cx * 2.0 / w - 1.0, cy * 2.0 / h - 1.0], dtype=dt, device=dev)
-    offset = norm_grid(h, w, dev, dt) - centre  # [h,w,2] from the focus point
+    def layered(x, idx):
+        xb = to_bchw(x)
+        keep = (1.0 - cover[idx])[:, None]
+        # the background without the subject: normalized convolution of what is not covered
+        fill = blur_fast(xb * keep, fill_sigma) / blur_fast(keep, fill_sigma).clamp_min(1e-3)
+        zi = z[idx].view(-1, 1, 1, 1)
+        reveal = smoothstep(0.0, 0.06, zi)  # no zoom yet (first frame): nothing to fill, the frame is untouched
+        bg = torch.lerp(xb, fill.clamp_(0.0, 1.0), (1.0 - keep) * reveal)
+        inv = 1.0 / (1.0 + zi)
+        zoomed = sample_norm(bg, centre + offset[None] * inv)
+        return to_bhwc(torch.lerp(zoomed, xb, alpha[idx][:, None]))
 
-    def one(x, idx):
-        inv = (1.0 + z[idx].view(-1, 1, 1) * background[idx]).reciprocal_()
-        grid = torch.addcmul(centre, offset, inv[..., None])
-        return to_bhwc(sample_norm(to_bchw(x), grid))
-
-    return map_chunks(frames, one, on_progress)
+    return map_chunks(frames, layered, on_progress)
 
 
 # --- motion blur -----------------------------------------------------------------------------------------------

@@ -510,3 +510,13 @@ def test_bullet_time_orbit_follows_the_camera_turn(clip):
     b = apply_effect("bullet_time", frames, 1.0, 0, camera=_camera(6, yaw_deg=-15))
     assert a.shape == b.shape and not torch.allclose(a, b)
     torch.testing.assert_close(a[0], b[0])  # same start, mirrored swing
+
+
+def test_dolly_zoom_with_a_mask_keeps_the_subject_pixels():
+    frames = _texture(5, 48, 80)
+    mask = torch.zeros(48, 80)
+    mask[14:34, 30:50] = 1.0
+    out = apply_effect("dolly_zoom", frames, 1.0, 0, mask=mask)
+    torch.testing.assert_close(out[:, 18:30, 34:46], frames[:, 18:30, 34:46], atol=1e-4, rtol=0)  # subject stays
+    assert float((out[-1, :8] - frames[-1, :8]).abs().mean()) > 0.1  # the background zoomed
+    torch.testing.assert_close(out[0], frames[0], atol=1e-4, rtol=0)  # no zoom yet on the first frame
