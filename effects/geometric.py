@@ -134,7 +134,7 @@ def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=N
         focus = near[:, max(0, py - 2):py + 3, max(0, px - 2):px + 3].flatten(1).median(1).values.view(b, 1, 1)
         subject = smoothstep(-0.08, 0.0, near - focus)
     alpha = blur_fast(subject[:, None], max(0.6, 0.004 * w))[:, 0].clamp(0.0, 1.0)  # soft composite edge
-    cover = blur_fast(subject[:, None], max(1.0, 0.012 * w))[:, 0].mul(3.0).clamp_(0.0, 1.0)  # subject + fringe
+    cover = blur_fast(subject[:, None], max(1.0, 0.012 * w))[:, 0].mul(12.0).clamp_(0.0, 1.0)  # subject + fringe
     fill_sigma = max(2.0, 0.06 * w)
 
     def layered(x, idx):
