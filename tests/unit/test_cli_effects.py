@@ -52,3 +52,30 @@ def test_effect_bad_input_exits_2_with_one_line(package_env, tmp_path):
         r = run(full, package_env, tmp_path)
         assert r.returncode == 2, (args, r.stderr)
         assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("error:"), r.stderr
+
+
+def test_effect_with_camera_depth_and_mask_files(package_env, tmp_path):
+    from PIL import Image
+
+    from draw_to_video.camera.trajectory import CameraTrajectory
+
+    frames, near = demo_clip(6, 64, 96)
+    write_video(frames.numpy(), 12.0, tmp_path / "clip")  # a folder of PNGs
+    Image.fromarray((near[0].numpy() * 255).astype(np.uint8)).save(tmp_path / "depth.png")
+    m = np.zeros((64, 96), np.uint8)
+    m[20:44, 30:66] = 255
+    Image.fromarray(m).save(tmp_path / "mask.png")
+    c2w = np.tile(np.eye(4), (6, 1, 1))
+    c2w[:, 0, 3] = np.linspace(0, 0.3, 6)
+    cam = CameraTrajectory(c2w=c2w, fov_deg=np.full(6, 60.0), focal_length_mm=np.full(6, 31.2),
+                           focus_distance=np.full(6, 2.0), aperture=np.full(6, 2.8))
+    (tmp_path / "cam.json").write_text(cam.to_json())
+    for effect, extra in (("depth_of_field", ["--depth", "depth.png", "--camera", "cam.json"]),
+                          ("motion_blur", ["--camera", "cam.json"]),
+                          ("tenet_reverse", ["--mask", "mask.png"])):
+        r = run(["effect", "--input", "clip", "--effect", effect, "--intensity", "1", *extra, "--out", f"{effect}.gif"],
+                package_env, tmp_path)
+        assert r.returncode == 0, (effect, r.stderr)
+        out, _ = read_frames(tmp_path / f"{effect}.gif")
+        assert out.shape == (6, 64, 96, 3)
+        assert np.abs(out - frames.numpy()).mean() > 0.005, effect
