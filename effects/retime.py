@@ -11,16 +11,16 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ._common import (
     camera_frames,
     effect,
     map_chunks,
     mask_centroid,
-    pixel_grid,
     prepare_mask,
     project_look_at,
-    sample,
+    sample_norm,
     smoothstep,
     to_bchw,
     to_bhwc,
@@ -122,12 +122,19 @@ def _orbit_yaw(camera, n: int, intensity: float) -> np.ndarray:
     return yaw
 
 
-def card_orbit(frames_bchw: torch.Tensor, yaw: torch.Tensor, f_px: float, cx: float, cy: float) -> torch.Tensor:
+def card_orbit(frames_bchw: torch.Tensor, yaw: torch.Tensor, f_px: float, cx: float, cy: float,
+               grid_step: int = 4) -> torch.Tensor:
     """Render frames as a card at depth 1 seen by a camera that orbits the focus pixel ``(cx, cy)`` by ``yaw``
-    (``(n,)`` radians about the vertical axis), zoomed in just enough that no border shows."""
+    (``(n,)`` radians about the vertical axis), zoomed in just enough that no border shows.
+
+    The map is a homography, smooth everywhere: it is evaluated on a grid ``grid_step`` times coarser (placed on
+    the first and last pixel centres) and upsampled, which is exact for the affine part and sub-pixel for the rest.
+    """
     n, _, h, w = frames_bchw.shape
     dev, dt = frames_bchw.device, frames_bchw.dtype
-    xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
+    lh, lw = max(2, -(-h // grid_step) + 1), max(2, -(-w // grid_step) + 1)
+    xs = torch.linspace(0.5, w - 0.5, lw, device=dev, dtype=dt).view(1, 1, lw)
+    ys = torch.linspace(0.5, h - 0.5, lh, device=dev, dtype=dt).view(1, lh, 1)
     # focus point on the card (world), card plane z = 1; camera orbits it at radius 1
     fx, fy = (cx - w / 2) / f_px, (cy - h / 2) / f_px
     yw = yaw.view(n, 1, 1).to(dt)
@@ -141,11 +148,11 @@ def card_orbit(frames_bchw: torch.Tensor, yaw: torch.Tensor, f_px: float, cx: fl
     # ray direction in world: R(yaw) · (dx, dy, 1)
     rx, rz = c * dx + s, -s * dx + c
     t = (1.0 - oz) / rz.clamp_min(1e-4)
-    wx = ox + t * rx
-    wy = fy + t * dy
-    px = wx * f_px + w / 2
-    py = wy * f_px + h / 2
-    return sample(frames_bchw, px, py, padding="reflection")
+    gx = (ox + t * rx) * (2.0 * f_px / w)  # world x on the card → grid_sample x
+    gy = (fy + t * dy) * (2.0 * f_px / h)
+    grid = torch.stack((gx.expand(n, lh, lw), gy.expand(n, lh, lw)), 1)
+    grid = F.interpolate(grid, size=(h, w), mode="bilinear", align_corners=True).permute(0, 2, 3, 1)
+    return sample_norm(frames_bchw, grid, padding="reflection")
 
 
 @effect
@@ -174,7 +181,7 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
     yaw_t = torch.as_tensor(yaw, dtype=torch.float64)
     # per output frame: sub-frame yaws over a 180° shutter for blur along the rotation
     step = np.gradient(yaw) if n > 1 else np.zeros(1)
-    taps = int(np.clip(np.ceil(np.abs(step).max() * f_px * 0.5 / 1.5), 1, 9)) if n > 1 else 1
+    taps = int(np.clip(np.ceil(np.abs(step).max() * f_px * 0.5 / 2.0), 1, 7)) if n > 1 else 1
 
     def one(x, idx):
         xb = to_bchw(x)
