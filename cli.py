@@ -15,6 +15,8 @@ COMMANDS: dict = {}
 COMMAND_MODULES = [
     "camera",
     "render",
+    "video",
+    "effects",
 ]
 
 
