@@ -4,21 +4,24 @@ Generated frames flicker at low spatial frequencies (exposure, white balance, so
 fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0..1):
 
 1. **Colour statistics**: each frame's per-channel mean and standard deviation are matched to their Gaussian
-   average over a temporal window (``sigma`` frames) — removes global gain/offset flicker.
-2. **Flow-guided low-frequency correction** (after Bonneel et al. 2015 / Lai et al. 2018, on the low band only):
-   a low-pass ``L_t`` of every frame (1/8 resolution, blurred) is averaged along the optical flow, in both time
-   directions, with per-pixel weights ``α^|k|`` (``α = exp(-1/sigma)``) that stop at occlusions, at the frame border
-   and where the low band changes more than flicker plausibly does (real lighting changes are kept). The result
-   ``T_t`` replaces ``L_t``: ``O_t = T_t + (I_t − L_t)·(T_t + ε)/(L_t + ε)`` (additive for offsets, the ratio
-   re-scales detail under a gain change). With ``reference`` (e.g. the 2.5D render or the original frames) the
-   flow comes from the reference, which does not flicker.
-3. **Detail** (optional, ``detail`` < 1): the high band is mixed with the visibility-weighted, flow-aligned average
-   of the neighbours to calm residual shimmer (``detail`` = 1 keeps every frame's own detail).
+   average over a short temporal window (``min(sigma, 2)`` frames) — removes most global gain/offset flicker.
+2. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on a coarse grid (long side
+   ``work_size``), every frame is compared with its neighbours aligned by DIS optical flow (flows composed along
+   the chain; Gaussian weights over ``sigma`` frames, both time directions). A chain stops where the soft
+   forward-backward check fails (occlusion, frame border) and a neighbour's pixel is down-weighted where it
+   disagrees with the frame after a smooth relative gain is taken out (misalignment or real change, not flicker).
+   A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least squares in a Gaussian window, regularised
+   towards a = 1: a guided-filter fit) moves the frame towards that aligned average; it is applied at full
+   resolution, so detail is kept. Stages 1–2 run ``passes`` times (the second pass sees a calmer clip). With
+   ``reference`` (e.g. the 2.5D render or the original frames) the flow comes from the reference.
+3. **Detail** (optional, ``detail`` < 1): the result is mixed with the visibility-weighted, flow-aligned average
+   of its neighbours to calm residual shimmer and noise (``detail`` = 1 keeps every frame's own detail).
 
 ``strength`` blends the result with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes
-through untouched. Flows are computed at ``flow_scale`` of the resolution; per-frame low-band state is small, so a
-long clip costs memory only for its output.
+through untouched. Flows are computed at ``flow.scale`` of the resolution; per-frame state lives on the coarse
+grid, so a long clip costs memory mainly for its output.
 """
+
 
 from __future__ import annotations
 
