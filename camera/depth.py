@@ -1,0 +1,329 @@
+"""Depth for the 2.5D renderer: loading, normalization, a no-model heuristic, and depth-edge detection.
+
+Conventions (ARCHITECTURE.md): a depth map is a torch tensor [H, W] of *z-depth* (distance along the optical
+axis of the frame-0 camera, OpenCV axes), normalized so that its median is 1. All functions here are pure torch
+(run on the device of their input) unless they read files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DEPTH_KINDS = ("depth", "disparity")
+MAX_DEPTH_RATIO = 50.0
+"""Depths are clamped to [median / MAX_DEPTH_RATIO, median * MAX_DEPTH_RATIO] (sky / zero disparity = far)."""
+
+
+def normalize_depth(depth, kind: str = "depth") -> torch.Tensor:
+    """Turn a raw depth or disparity map into normalized z-depth with median 1.
+
+    Args:
+        depth: [H, W] (or [1, H, W], [H, W, 1], [H, W, C] whose first channel is used) tensor or array.
+            ``kind="depth"``: larger = farther; values <= 0 are "unknown" and become the farthest depth.
+            ``kind="disparity"``: larger = nearer (MiDaS / Depth Anything style); 0 means infinitely far.
+    Returns:
+        float32 [H, W] on the input's device, median 1, values in [1/50, 50].
+    Raises:
+        ValueError: NaN/inf, all zeros (or no positive value), a constant disparity-free map, wrong rank.
+    """
+    if kind not in DEPTH_KINDS:
+        raise ValueError(f"depth kind must be one of {DEPTH_KINDS}, got {kind!r}")
+    d = torch.as_tensor(depth)
+    d = _to_2d(d).float()
+    if d.shape[0] < 2 or d.shape[1] < 2:
+        raise ValueError(f"depth map must be at least 2x2 pixels, got {tuple(d.shape)}")
+    if not bool(torch.isfinite(d).all()):
+        raise ValueError("depth map contains NaN or inf: fix the depth source (or leave depth unconnected "
+                         "to use the built-in estimate)")
+    positive = d > 0
+    if not bool(positive.any()):
+        raise ValueError(f"{kind} map is all zeros (or has no positive value): it carries no depth; "
+                         "check the depth source or leave depth empty")
+    if kind == "disparity":
+        disp = d
+        ref = disp[positive].median()
+        disp = disp.clamp(min=float(ref) / MAX_DEPTH_RATIO)
+        z = 1.0 / disp
+    else:
+        z = torch.where(positive, d, d[positive].max())
+    z = z / z.median()
+    return z.clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
+
+
+def _to_2d(d: torch.Tensor) -> torch.Tensor:
+    if d.ndim == 4 and d.shape[0] == 1:  # a ComfyUI IMAGE batch of one [1, H, W, C]
+        d = d[0]
+    if d.ndim == 3:
+        if d.shape[0] == 1:
+            d = d[0]
+        elif d.shape[-1] in (1, 3, 4):
+            d = d[..., 0]
+        else:
+            raise ValueError(f"depth map must be [H, W] (or one channel of an image), got shape {tuple(d.shape)}")
+    if d.ndim != 2:
+        raise ValueError(f"depth map must be [H, W] (or one channel of an image), got shape {tuple(d.shape)}")
+    return d
+
+
+def check_depth(depth: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """Validate a normalized depth for an image of ``height`` x ``width``; return it as float32 [H, W]."""
+    if not isinstance(depth, torch.Tensor):
+        raise ValueError(f"depth must be a torch tensor [H, W], got {type(depth).__name__}")
+    if depth.ndim != 2:
+        raise ValueError(f"depth must have shape [H, W] = [{height}, {width}], got {tuple(depth.shape)}")
+    if tuple(depth.shape) != (height, width):
+        raise ValueError(f"depth is {depth.shape[1]}x{depth.shape[0]} but the image is {width}x{height}: "
+                         "resize the depth map to the image size")
+    if not bool(torch.isfinite(depth).all()):
+        raise ValueError("depth contains NaN or inf")
+    if not bool((depth > 0).all()):
+        raise ValueError("depth must be > 0 everywhere (all zeros or negative values given): pass it "
+                         "through normalize_depth(depth, kind) first")
+    return depth.float()
+
+
+def load_depth(path_or_tensor, kind: str = "depth", size: tuple[int, int] | None = None) -> torch.Tensor:
+    """Load a depth map and normalize it (median 1).
+
+    Args:
+        path_or_tensor: a path to a 16-bit (or 8-bit) PNG / any image Pillow reads, a ``.npy`` array
+            (loaded with ``allow_pickle=False``), or a tensor/array (e.g. a ComfyUI IMAGE [1, H, W, C]).
+        kind: ``"depth"`` (larger = farther) or ``"disparity"`` (larger = nearer; most monocular depth
+            models and ComfyUI depth preprocessors output this).
+        size: optional ``(height, width)``; the map is resized (bilinear) when it differs and the aspect ratios
+            agree within 2 %, otherwise ``ValueError``.
+    Returns:
+        float32 [H, W] tensor, median 1 (on the tensor's device; CPU for files).
+    """
+    if isinstance(path_or_tensor, (str, Path)):
+        p = Path(path_or_tensor)
+        if not p.is_file():
+            raise FileNotFoundError(f"depth file not found: {p}")
+        if p.suffix.lower() == ".npy":
+            try:
+                arr = np.load(p, allow_pickle=False)
+            except ValueError as e:
+                raise ValueError(f"cannot read {p.name} as a numeric .npy array: {e}") from None
+            if not np.issubdtype(arr.dtype, np.number):
+                raise ValueError(f"{p.name} does not hold numbers (dtype {arr.dtype})")
+            t = torch.from_numpy(np.asarray(arr, dtype=np.float32))
+        else:
+            from PIL import Image, UnidentifiedImageError
+
+            try:
+                with Image.open(p) as im:
+                    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                        arr = np.asarray(im, dtype=np.float32)
+                    else:
+                        arr = np.asarray(im.convert("L"), dtype=np.float32)
+            except UnidentifiedImageError:
+                raise ValueError(f"cannot read {p.name} as an image: use a 16-bit PNG or a .npy file") from None
+            t = torch.from_numpy(arr)
+    else:
+        t = torch.as_tensor(path_or_tensor)
+    z = normalize_depth(t, kind)
+    if size is not None and tuple(z.shape) != tuple(size):
+        h, w = size
+        if abs((z.shape[1] / z.shape[0]) / (w / h) - 1.0) > 0.02:
+            raise ValueError(f"depth map is {z.shape[1]}x{z.shape[0]} but the image is {w}x{h} "
+                             "(different aspect ratio): give a depth map of the image's size")
+        z = F.interpolate(z[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0]
+        z = z / z.median()
+    return z
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The no-model heuristic
+# --------------------------------------------------------------------------------------------------------------
+
+def _box(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Mean over a (2r+1)^2 window of [..., H, W] (edges replicated), via cumulative sums (O(1) in r)."""
+    if r <= 0:
+        return x
+    shape = x.shape
+    x = x.reshape(-1, 1, *shape[-2:])
+    x = F.pad(x, (r + 1, r, r + 1, r), mode="replicate")
+    c = x.double().cumsum(-1).cumsum(-2)
+    k = 2 * r + 1
+    s = c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
+    return (s / (k * k)).to(x.dtype).reshape(shape)
+
+
+def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
+    """Edge-preserving guided filter (He et al. 2010) with a gray guide: both [H, W]."""
+    mean_i, mean_p = _box(guide, r), _box(src, r)
+    cov = _box(guide * src, r) - mean_i * mean_p
+    var = _box(guide * guide, r) - mean_i * mean_i
+    a = cov / (var + eps)
+    b = mean_p - a * mean_i
+    return _box(a, r) * guide + _box(b, r)
+
+
+def estimate_horizon(image: torch.Tensor) -> float:
+    """Horizon row as a fraction of the height (0 = top), from where the mean row colour changes most.
+
+    Searches 0.3..0.9 of the height with a mild prior toward 0.55; returns 0.55 when no row stands out.
+    """
+    h = image.shape[0]
+    rows = image.mean(dim=1)  # [H, 3]
+    band = max(2, h // 12)
+    ys = torch.arange(int(0.3 * h), int(0.9 * h), device=image.device)
+    if len(ys) == 0:
+        return 0.55
+    c = torch.cat([rows.new_zeros(1, 3), rows.cumsum(0)])
+    lo = (ys - band).clamp(min=0)
+    hi = (ys + band).clamp(max=h)
+    above = (c[ys] - c[lo]) / (ys - lo).clamp(min=1)[:, None]
+    below = (c[hi] - c[ys]) / (hi - ys).clamp(min=1)[:, None]
+    score = (above - below).norm(dim=1)
+    prior = 1.0 - 0.5 * ((ys.float() / h - 0.55) / 0.35) ** 2
+    score = score * prior
+    best = int(score.argmax())
+    if float(score[best]) < 0.03:
+        return 0.55
+    return float(ys[best]) / h
+
+
+def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.Tensor:
+    """A plausible depth map from the image alone (no model): ground plane + far background + standing objects.
+
+    Assumptions (documented in the README): the camera is roughly level; below a horizon line the scene is a
+    ground plane whose disparity grows linearly toward the bottom edge; above it lies a far background
+    (sky-like, low-texture regions) and textured structures standing on the ground, which are taken as nearer
+    the taller they reach above the horizon (perspective). The horizon is soft (blended over ~4 % of the
+    height) and the result is refined by the image's own edges with a guided filter, so depth steps follow
+    the outlines in the picture and the renderer tears there.
+
+    Args:
+        image: [H, W, 3] float 0..1 (any device).
+        horizon: optional horizon row as a fraction of the height; estimated when None.
+    Returns:
+        float32 [H, W] z-depth with median 1 on the image's device.
+    """
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"image must be [H, W, 3], got {tuple(image.shape)}")
+    img = image.float()
+    h, w = img.shape[:2]
+    yh = estimate_horizon(img) if horizon is None else float(horizon)
+    gray = (img * img.new_tensor([0.299, 0.587, 0.114])).sum(-1)
+
+    # Work at a reduced resolution for the smooth parts (speed), then refine at full resolution.
+    s = max(1, min(h, w) // 256)
+    g = F.avg_pool2d(gray[None, None], s)[0, 0] if s > 1 else gray
+    hs, ws = g.shape
+    y = (torch.arange(hs, device=img.device, dtype=torch.float32) + 0.5) / hs
+    tau = 0.04
+    # Ground: disparity linear in (y - horizon), softened around the horizon (softplus), sky/far floor at d_far.
+    d_far, d_hor, d_bottom = 0.35, 0.5, 1.0
+    # Texture energy: gradient magnitude averaged over a window.
+    gx = F.pad((g[:, 1:] - g[:, :-1]).abs(), (0, 1))
+    gy = F.pad((g[1:] - g[:-1]).abs(), (0, 0, 0, 1))
+    tex = _box(gx + gy, max(1, hs // 64))
+    thr = torch.quantile(tex.flatten()[:: max(1, tex.numel() // 20000)], 0.5).clamp(min=0.01) * 0.8
+    structure = (tex > thr).float()
+    above = (y < yh).float()[:, None].expand(hs, ws)
+    # Height above the horizon of the top-most structure pixel of each column (taller = nearer).
+    rows = torch.arange(hs, device=img.device)[:, None].expand(hs, ws)
+    struct_above = (structure * above) > 0
+    top = torch.where(struct_above, rows, torch.full_like(rows, hs)).min(0).values.float()
+    reach = ((yh * hs - top) / max(1.0, yh * hs)).clamp(0, 1)  # 0..1
+    k = max(1, ws // 40)
+    reach = F.avg_pool1d(reach[None, None], 2 * k + 1, 1, k, count_include_pad=False)[0, 0]
+    obj = d_hor + (0.6 * d_bottom - d_hor) * reach  # [ws]
+    struct_soft = _box(structure, 1)
+
+    def up(t: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0] if s > 1 else t
+
+    # Hard layer boundary at full resolution (the renderer tears at it), snapped to the image edges below.
+    hard = torch.sigmoid((up(struct_soft) - 0.5) / 0.04)
+    yf = (torch.arange(h, device=img.device, dtype=torch.float32) + 0.5) / h
+    ramp_f = tau * F.softplus((yf - yh) / tau) / max(1e-3, 1.0 - yh)
+    ground_f = (d_hor + (d_bottom - d_hor) * ramp_f)[:, None]
+    obj_f = F.interpolate(obj[None, None], size=w, mode="linear", align_corners=False)[0, 0][None, :]
+    upper = d_far + (obj_f - d_far) * hard
+    sky_blend = torch.sigmoid((yf - yh) / (tau / 2))[:, None]  # 0 above, 1 below the horizon
+    disp = upper * (1 - sky_blend) + ground_f * sky_blend
+    disp = torch.maximum(disp, upper)  # a structure in front of the ground stays in front
+    r = max(1, min(h, w) // 300)
+    disp = guided_filter(gray, disp, r, 1e-4).clamp(min=d_far * 0.5)
+    z = 1.0 / disp
+    return (z / z.median()).clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Depth edges
+# --------------------------------------------------------------------------------------------------------------
+
+def depth_edges(depth: torch.Tensor, threshold: float = 0.04) -> torch.Tensor:
+    """Occlusion edges of a depth map: bool [H, W], True on both sides of a depth discontinuity.
+
+    A plane has disparity linear in the pixel coordinates, so slanted surfaces (a ground plane near the
+    horizon) are not edges; a pixel is an edge where the disparity's second difference, relative to the
+    disparity, exceeds ``threshold`` (horizontally or vertically).
+    """
+    disp = 1.0 / depth
+    edge = torch.zeros_like(disp, dtype=torch.bool)
+    d2x = (disp[:, 2:] - 2 * disp[:, 1:-1] + disp[:, :-2]).abs() / disp[:, 1:-1]
+    d2y = (disp[2:] - 2 * disp[1:-1] + disp[:-2]).abs() / disp[1:-1]
+    ex = d2x > threshold
+    ey = d2y > threshold
+    edge[:, 1:-1] |= ex
+    edge[:, 2:] |= ex
+    edge[:, :-2] |= ex
+    edge[1:-1] |= ey
+    edge[2:] |= ey
+    edge[:-2] |= ey
+    return edge
+
+
+def disparity_slope(depth: torch.Tensor) -> torch.Tensor:
+    """Robust local disparity slope per pixel [H, W]: |gx| + |gy| where each g is the smaller of the two
+    one-sided differences (so a depth edge next to a pixel does not count as slope)."""
+    disp = 1.0 / depth
+    dx = (disp[:, 1:] - disp[:, :-1]).abs()
+    dy = (disp[1:] - disp[:-1]).abs()
+    inf = torch.full_like(disp[:, :1], float("inf"))
+    left = torch.cat([inf, dx], 1)
+    right = torch.cat([dx, inf], 1)
+    gx = torch.minimum(left, right)
+    inf_r = torch.full_like(disp[:1], float("inf"))
+    up = torch.cat([inf_r, dy], 0)
+    down = torch.cat([dy, inf_r], 0)
+    gy = torch.minimum(up, down)
+    return torch.nan_to_num(gx, posinf=0.0) + torch.nan_to_num(gy, posinf=0.0)
+
+
+def sharpen_depth_edges(depth: torch.Tensor, radius: int = 2, threshold: float = 0.04) -> torch.Tensor:
+    """Snap soft occlusion edges to the nearer or the farther side: [H, W] -> [H, W].
+
+    Depth from estimators (and the heuristic) ramps over a few pixels where one object occludes another; a
+    reprojection would turn those intermediate depths into a "rubber sheet" stretched across the disocclusion.
+    Within ``radius`` px of a detected depth edge each pixel takes the local minimum or maximum depth, whichever
+    is closer in disparity. Smooth surfaces (no edge) are untouched.
+    """
+    near = _window_max(depth_edges(depth, threshold).float(), radius) > 0
+    lo = -_window_max(-depth, radius)
+    hi = _window_max(depth, radius)
+    disp, dlo, dhi = 1.0 / depth, 1.0 / lo, 1.0 / hi
+    snapped = torch.where((disp - dhi).abs() < (dlo - disp).abs(), hi, lo)
+    return torch.where(near, snapped, depth)
+
+
+def _window_max(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Max over a (2r+1)^2 window of [H, W] (edges replicated), separable, by shifted maxima (fast on CPU)."""
+    out = x
+    for dim in (0, 1):
+        n = x.shape[dim]
+        pad = [0, 0, 0, 0]
+        pad[2 * (1 - dim)] = pad[2 * (1 - dim) + 1] = r
+        xp = F.pad(out[None, None], pad, mode="replicate")[0, 0]
+        acc = xp.narrow(dim, 0, n)
+        for i in range(1, 2 * r + 1):
+            acc = torch.maximum(acc, xp.narrow(dim, i, n))
+        out = acc
+    return out

@@ -1,0 +1,594 @@
+"""2.5D camera-motion render: reproject one image with its depth to every frame of a camera trajectory.
+
+Pure torch, the same code on CPU and CUDA (computation happens on the image's device).
+
+Geometry (ARCHITECTURE.md): OpenCV axes, ``c2w`` camera-to-world, horizontal FOV per frame. The source image is
+what the *frame-0* camera of the trajectory sees; its depth map is the z-depth in that camera (median 1).
+Pixel ``(i, j)`` covers ``[i, i+1) x [j, j+1)``, so its centre has continuous coordinates ``(i + 0.5, j + 0.5)``
+and the principal point is ``(W/2, H/2)`` (camera/lens.py).
+
+Per frame (batched over ``chunk_size`` frames):
+
+1. forward-splat the source depth into the target view with a z-buffer (nearest pixel; on a coarser grid when
+   the view magnifies the image by more than ~1.8x, so the splat stays crack-free);
+2. close cracks: a pixel farther than nearer surfaces on both opposite sides (within 2 px) takes their depth;
+3. back-project every target pixel with that depth into the source and sample the colour there (bilinear; nearest
+   next to depth edges so foreground and background never blend) -- one source location per pixel, so no
+   double images and no splat blur;
+4. a pixel is valid only when the depth found in the source at that location agrees with the back-projected
+   depth (disparity within 2 % + the local slope); everything else is a hole (disocclusion or outside the source);
+5. holes are filled background-first: along the row or the column (whichever crosses the hole in fewer
+   pixels) the farther of the two hole borders is stretched in, then blended into a smooth normalized-convolution
+   inpaint of those background colours away from the border;
+6. optional depth of field (thin lens, focus distance and f-number of the trajectory) and motion blur (along the
+   per-pixel image motion to the next frame).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
+from .trajectory import CameraTrajectory, rigid_inverse
+
+FILL_MODES = ("background", "stretch", "none")
+"""background: push-pull inpaint that prefers the farther side (smooth, fast); stretch: the farther hole border
+stretched across each hole along rows/columns, softened deeper in; none: holes stay black."""
+EMPTY = 1e30
+"""Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
+slow on CPU)."""
+SCENE_SCALE_M = 3.0
+"""Metres per world unit assumed for the physical depth of field (median scene depth = 3 m)."""
+
+
+@dataclass
+class RenderResult:
+    """Output of :func:`render_views`.
+
+    frames: [F, H, W, 3] float 0..1, holes: [F, H, W] float (1 = hole / disoccluded, before filling),
+    coverage: (F,) float valid fraction per frame, depth: [H, W] the normalized depth used (median ~1; soft
+    occlusion edges snapped to the nearer/farther side, see ``sharpen_depth_edges``).
+    All on the image's device.
+    """
+
+    frames: torch.Tensor
+    holes: torch.Tensor
+    coverage: torch.Tensor
+    depth: torch.Tensor
+
+
+def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None = None, *,
+                 fill: str = "background", depth_of_field: float = 0.0, motion_blur: float = 0.0,
+                 chunk_size: int = 8, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
+    """Render ``image`` along ``camera``.
+
+    Args:
+        image: [H, W, 3] float 0..1 tensor on any device (computation runs there).
+        camera: the trajectory; frame 0 is the view the image was taken from.
+        depth: optional [H, W] z-depth, already normalized (median 1; see ``normalize_depth``/``load_depth``);
+            estimated with ``estimate_depth`` when None.
+        fill: "background" (background-first stretch + smooth inpaint), "stretch" (background-first stretch
+            only) or "none" (holes stay black).
+        depth_of_field: 0 = off; 1 = physical thin-lens blur for the trajectory's focal length, f-number and focus
+            distance (assuming a median scene depth of 3 m); larger values exaggerate it.
+        motion_blur: shutter fraction of the frame interval, 0..1 (0.5 = 180-degree shutter).
+        chunk_size: frames processed at once on CUDA (bounds memory: about 150 bytes per pixel per frame of the
+            chunk); on CPU frames are rendered one at a time (faster there), so memory is bounded anyway.
+        on_progress: ``on_progress(done, total)`` called after every frame.
+    Returns:
+        :class:`RenderResult`.
+    Raises:
+        ValueError: bad image, depth (size, NaN, zeros), fill mode or parameters.
+    """
+    img = _check_image(image)
+    if not isinstance(camera, CameraTrajectory):
+        raise ValueError(f"camera must be a CameraTrajectory, got {type(camera).__name__}")
+    if fill not in FILL_MODES:
+        raise ValueError(f"fill must be one of {FILL_MODES}, got {fill!r}")
+    if not (math.isfinite(depth_of_field) and 0.0 <= depth_of_field <= 20.0):
+        raise ValueError(f"depth_of_field must be in 0..20, got {depth_of_field}")
+    if not (math.isfinite(motion_blur) and 0.0 <= motion_blur <= 1.0):
+        raise ValueError(f"motion_blur must be in 0..1 (shutter fraction), got {motion_blur}")
+    if int(chunk_size) < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    h, w = img.shape[:2]
+    dev = img.device
+    if depth is None:
+        depth = estimate_depth(img)
+    else:
+        depth = check_depth(depth.to(dev), h, w)
+
+    depth = sharpen_depth_edges(depth)
+    n_frames = camera.frames
+    K = camera.intrinsics(w, h)  # (F, 3, 3)
+    rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
+    src = _Source.build(img, depth, K[0])
+    frames = torch.empty((n_frames, h, w, 3), dtype=torch.float32, device=dev)
+    holes = torch.empty((n_frames, h, w), dtype=torch.float32, device=dev)
+    coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
+    dof = _dof_params(camera, w, depth_of_field)
+    # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
+    # into the outputs, so no chunk-sized temporaries exist
+    step = int(chunk_size) if dev.type == "cuda" else 1
+    for start in range(0, n_frames, step):
+        idx = np.arange(start, min(n_frames, start + step))
+        nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
+        out, valid, zfull = _render_chunk(src, K[idx], rel[idx], fill)
+        if depth_of_field > 0:
+            out = _depth_of_field(out, zfull, dof[0][idx], dof[1][idx])
+        if motion_blur > 0 and n_frames > 1:
+            out = _motion_blur(out, zfull, K[idx], rel[idx], K[nxt], rel[nxt], motion_blur, sign=np.where(
+                idx + 1 < n_frames, 1.0, -1.0))
+        sl = slice(int(idx[0]), int(idx[-1]) + 1)
+        frames[sl] = out.permute(0, 2, 3, 1)
+        holes[sl] = valid.logical_not()
+        coverage[sl] = valid.flatten(1).sum(1) / float(h * w)
+        if on_progress is not None:
+            for i in idx:
+                on_progress(int(i) + 1, n_frames)
+    return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth)
+
+
+def _check_image(image) -> torch.Tensor:
+    if not isinstance(image, torch.Tensor):
+        raise ValueError(f"image must be a torch tensor [H, W, 3], got {type(image).__name__}")
+    if image.ndim == 4 and image.shape[0] == 1:
+        image = image[0]
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"image must have shape [H, W, 3], got {tuple(image.shape)}")
+    if image.shape[0] < 2 or image.shape[1] < 2:
+        raise ValueError(f"image must be at least 2x2 pixels, got {image.shape[1]}x{image.shape[0]}")
+    img = image.float()
+    if not bool(torch.isfinite(img).all()):
+        raise ValueError("image contains NaN or inf")
+    return img.clamp(0, 1)
+
+
+@dataclass
+class _Source:
+    """What every frame needs from the source view, computed once."""
+
+    color: torch.Tensor  # [1, 3, H, W]
+    color_rows: torch.Tensor  # [N, 3]
+    attrs: torch.Tensor  # [N, 2] disparity (1 / depth) and robust disparity slope (negated on depth edges)
+    points: torch.Tensor  # [3, N] camera-0 coordinates of the pixel centres
+    K0: np.ndarray
+
+    @classmethod
+    def build(cls, img: torch.Tensor, depth: torch.Tensor, K0: np.ndarray) -> _Source:
+        h, w = depth.shape
+        dev = depth.device
+        k0 = torch.as_tensor(K0, dtype=torch.float32, device=dev)
+        x = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5 - k0[0, 2]) / k0[0, 0]
+        y = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5 - k0[1, 2]) / k0[1, 1]
+        pts = torch.stack([depth * x[None, :], depth * y[:, None], depth]).reshape(3, -1)
+        slope = disparity_slope(depth)
+        slope = torch.where(depth_edges(depth), -slope - 1e-12, slope)  # sign bit = on a depth edge
+        color = img.permute(2, 0, 1)[None].contiguous(memory_format=torch.channels_last)  # faster grid_sample
+        return cls(color=color, color_rows=img.reshape(-1, 3).contiguous(),
+                   attrs=torch.stack([(1.0 / depth).reshape(-1), slope.reshape(-1)], 1).contiguous(),
+                   points=pts.contiguous(), K0=K0)
+
+
+def close_cracks(zbuf: torch.Tensor) -> torch.Tensor:
+    """Close splat cracks in a z-buffer [B, H, W] (``EMPTY`` = nothing landed).
+
+    A pixel that is farther (or empty) than nearer surfaces found within 2 px on *both* opposite sides (rows,
+    then columns) takes the farther of those two surfaces' depths. Disocclusion holes have a farther background
+    on one side, so they are left open (and any wrong closing is caught by the back-projection check).
+    """
+    zp = _pad2(zbuf, (2, 2, 0, 0))
+    far = torch.maximum(torch.minimum(zp[..., :-4], zp[..., 1:-3]), torch.minimum(zp[..., 3:-1], zp[..., 4:]))
+    zbuf = torch.minimum(zbuf, far)
+    zp = _pad2(zbuf, (0, 0, 2, 2))
+    far = torch.maximum(torch.minimum(zp[..., :-4, :], zp[..., 1:-3, :]),
+                        torch.minimum(zp[..., 3:-1, :], zp[..., 4:, :]))
+    return torch.minimum(zbuf, far)
+
+
+def _pad2(x: torch.Tensor, pad: tuple[int, int, int, int]) -> torch.Tensor:
+    """Pad [B, H, W] by reflection (so a crack on the image border is closed like one inside), or with
+    ``EMPTY`` where the image is too small to reflect."""
+    if min(x.shape[-2:]) > 2:
+        return F.pad(x[:, None], pad, mode="reflect")[:, 0]
+    return F.pad(x, pad, value=EMPTY)
+
+
+def _magnification(u: torch.Tensor, v: torch.Tensor, h: int, w: int) -> np.ndarray:
+    """How much the source->target map spreads neighbouring pixels apart along the target axes
+    (u, v: [B, H*W] target coordinates, non-finite = behind the camera): robust max of |du/dx|, |dv/dy| and
+    sqrt|det J|. A shear (a ground plane under sideways motion) spreads nothing, so it does not count."""
+    step = max(1, min(h, w) // 64)
+    uu = u.reshape(-1, h, w)[:, ::step, ::step]
+    vv = v.reshape(-1, h, w)[:, ::step, ::step]
+    ux = (uu[:, :, 1:] - uu[:, :, :-1])[:, :-1, :] / step
+    vx = (vv[:, :, 1:] - vv[:, :, :-1])[:, :-1, :] / step
+    uy = (uu[:, 1:, :] - uu[:, :-1, :])[:, :, :-1] / step
+    vy = (vv[:, 1:, :] - vv[:, :-1, :])[:, :, :-1] / step
+    det = (ux * vy - uy * vx).abs().sqrt()
+    s = torch.maximum(torch.maximum(ux.abs(), vy.abs()), det).flatten(1)
+    s = torch.where(torch.isfinite(s), s, 0.0)  # behind the camera / off-screen: no spread
+    return torch.quantile(s.float(), 0.9, dim=1).cpu().numpy()
+
+
+def _splat(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, b: int, h: int, w: int, k: int) -> torch.Tensor:
+    """Nearest-pixel z-buffer splat of target coordinates (u, v: [B, N]; off-screen = not drawn) with depth z on a
+    grid k times coarser; cracks closed. Returns [B, ceil(H/k), ceil(W/k)] with ``EMPTY`` where nothing landed."""
+    hk, wk = -(-h // k), -(-w // k)
+    # a one-pixel border ring catches everything off-screen, so no bounds masks are needed
+    ix = torch.floor(u if k == 1 else u * (1.0 / k)).clamp_(-1, wk)
+    iy = torch.floor(v if k == 1 else v * (1.0 / k)).clamp_(-1, hk)
+    stride = (hk + 2) * (wk + 2)
+    lin = torch.addcmul(ix + 1, iy + 1, torch.tensor(float(wk + 2), device=u.device)).long()
+    if b > 1:
+        lin += torch.arange(b, device=u.device)[:, None] * stride
+    zbuf = torch.full((b * stride,), EMPTY, device=u.device)
+    zbuf.scatter_reduce_(0, lin.view(-1), z.reshape(-1), reduce="amin", include_self=True)
+    return close_cracks(zbuf.view(b, hk + 2, wk + 2)[:, 1:-1, 1:-1])
+
+
+def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
+    """Render B frames. Returns (colour [B, 3, H, W], valid [B, H, W] bool, depth [B, H, W] incl. filled holes)."""
+    dev = src.points.device
+    _, _, h, w = src.color.shape
+    b = K.shape[0]
+    # 1. forward splat of the depth ----------------------------------------------------------------------------
+    P = K @ rel[:, :3, :]  # (B, 3, 4)
+    Pt = torch.as_tensor(P, dtype=torch.float32, device=dev)
+    if b == 1:
+        q = torch.addmm(Pt[0, :, 3:], Pt[0, :, :3], src.points)[None]  # (1, 3, N)
+    else:
+        q = torch.baddbmm(Pt[:, :, 3:], Pt[:, :, :3], src.points.expand(b, -1, -1))  # (B, 3, N)
+    z = q[:, 2]
+    front = (z > 1e-3).float()
+    zinv = front / z.clamp(min=1e-3)
+    off = (front - 1.0) * 10.0  # behind the camera: u = v = -10, off-screen
+    u = torch.addcmul(off, q[:, 0], zinv)
+    v = torch.addcmul(off, q[:, 1], zinv)
+    m = _magnification(u, v, h, w)
+    zbuf = _splat(u, v, z, b, h, w, 1)
+    level = None
+    k = 1
+    while (m > 1.8 * k).any() and k < 8:  # magnified views: fill what the full-resolution splat left empty
+        k *= 2                            # from coarser splats (a pyramid), so no crack survives
+        need = torch.as_tensor(m > 0.9 * k, device=dev)[:, None, None]  # per frame, whatever the chunk
+        empty = (zbuf >= EMPTY) & need
+        if not bool(empty.any()):
+            break
+        coarse = _splat(u, v, z, b, h, w, k)
+        coarse = coarse.repeat_interleave(k, dim=1).repeat_interleave(k, dim=2)[:, :h, :w]
+        zbuf = torch.where(empty, coarse, zbuf)
+        level = torch.where(empty, float(k), torch.ones_like(zbuf) if level is None else level)
+    # 2. back-projection into the source (in grid_sample's normalized coordinates) ------------------------------
+    inv = rigid_inverse(rel)  # frame-i camera -> frame-0 camera
+    S = np.array([[2.0 / w, 0.0, -1.0], [0.0, 2.0 / h, -1.0], [0.0, 0.0, 1.0]])
+    A = S @ src.K0[None] @ inv[:, :3, :3] @ np.linalg.inv(K)  # (B, 3, 3): target pixel -> source ray
+    c = S @ src.K0[None] @ inv[:, :3, 3:]  # (B, 3, 1)
+    At = torch.as_tensor(A, dtype=torch.float32, device=dev)
+    ct = torch.as_tensor(c, dtype=torch.float32, device=dev)[..., None]  # (B, 3, 1, 1)
+    px = torch.arange(w, device=dev, dtype=torch.float32) + 0.5
+    py = torch.arange(h, device=dev, dtype=torch.float32) + 0.5
+    ray_x = At[:, :, 0, None] * px + At[:, :, 2, None]  # (B, 3, W)
+    ray_y = At[:, :, 1, None] * py  # (B, 3, H)
+    zt = zbuf  # EMPTY pixels give far-off garbage below, masked out by ``has``
+    hom = torch.addcmul(ct, ray_x[:, :, None, :] + ray_y[:, :, :, None], zt[:, None])  # (B, 3, H, W)
+    z0 = hom[:, 2]
+    ok = (zt < EMPTY) & (z0 > 1e-3)
+    z0inv = 1.0 / z0.clamp(min=1e-3)
+    gx = hom[:, 0] * z0inv
+    gy = hom[:, 1] * z0inv
+    ok &= (gx.abs() < 1.0) & (gy.abs() < 1.0)
+    grid = torch.stack([gx, gy], dim=-1)
+    color = F.grid_sample(src.color.expand(b, -1, -1, -1), grid, mode="bilinear", padding_mode="border",
+                          align_corners=False)
+    # nearest source pixel: its depth (for the visibility check) and whether it lies on a depth edge
+    ix = ((gx + 1.0) * (0.5 * w)).clamp_(0, w - 1).long()
+    iy = ((gy + 1.0) * (0.5 * h)).clamp_(0, h - 1).long()
+    nearest = ix.add_(iy, alpha=w)
+    attrs = src.attrs.index_select(0, nearest.view(-1)).view(b, h, w, 2)
+    disp_src, slope = attrs[..., 0], attrs[..., 1]
+    # visible only if the source sees the same surface there: disparity within 2 % + the local slope over the
+    # splat footprint (pixels filled from a coarser splat may be off by more)
+    foot = 2.0 if level is None else 1.0 + level
+    tol = torch.addcmul(0.02 * disp_src, slope.abs(), torch.as_tensor(foot, device=dev))
+    valid = ok & ((z0inv - disp_src).abs() <= tol)
+    # next to depth edges take the nearest source colour so foreground and background never blend
+    on_edge = (valid & (slope < 0)).view(-1).nonzero()[:, 0]
+    if on_edge.numel():
+        _put_rows(color, on_edge, src.color_rows[nearest.view(-1)[on_edge]])
+    # 3. holes ----------------------------------------------------------------------------------------------------
+    if fill == "none":
+        color = color * valid[:, None]
+        zfull = torch.where(valid, zt, _fallback_depth(zt, valid))
+        return color, valid, zfull
+    if fill == "background":
+        color, zfull = push_pull_fill(color, zt, valid)
+    else:
+        color, zfull = fill_holes(color, zt, valid, smooth=True)
+    return color, valid, zfull
+
+
+def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, power: int = 8):
+    """Background-first smooth hole filling by push-pull over an image pyramid.
+
+    Push: each coarser level averages the finer one with weights ``(z / z_max) ** power`` (valid pixels only), so a
+    cell that sees both foreground and background takes the background's colour. Pull: from coarse to fine, a cell
+    keeps its own colour in proportion to its weight relative to its parent's; a cell that holds only a nearer
+    surface (foreground next to a hole) has a tiny relative weight and takes the parent's background colour
+    instead. Hole pixels take the bilinear pull of the level above them. Cost: about 1.4 full-resolution passes.
+
+    Args/returns as :func:`fill_holes` (``color`` and ``depth`` are updated in place; ``depth`` may hold anything
+    finite in holes).
+    """
+    b, _, h, w = color.shape
+    # the pyramid starts from every s-th pixel (a fill is smooth anyway; this makes it s^2 times cheaper)
+    st = 4 if min(h, w) >= 256 else (2 if min(h, w) >= 32 else 1)
+    zd = depth[:, None, ::st, ::st] * valid[:, None, ::st, ::st]
+    zmax = zd.flatten(1).amax(1).clamp(min=1e-6)[:, None, None, None]
+    wgt = zd / zmax
+    for _ in range(int(math.log2(power))):
+        wgt = wgt * wgt
+    levels = [torch.cat([color[:, :, ::st, ::st] * wgt, zd * wgt, wgt], 1)]
+    while min(levels[-1].shape[-2:]) > 1:
+        levels.append(_pool2(levels[-1]))
+    tiny = 1e-30
+    top = levels[-1]
+    val = top[:, :4] / top[:, 4:].clamp(min=tiny)
+    wl = top[:, 4:]
+    for lev in reversed(levels[:-1]):
+        up = F.interpolate(torch.cat([val, wl], 1), size=lev.shape[-2:], mode="bilinear", align_corners=False)
+        own_w = lev[:, 4:]
+        alpha = (own_w / up[:, 4:].clamp(min=tiny)).clamp(0, 1)
+        own = lev[:, :4] / own_w.clamp(min=tiny)
+        val = up[:, :4] + (own - up[:, :4]) * alpha
+        wl = up[:, 4:] + (own_w - up[:, 4:]) * alpha
+    # hole pixels: the finest pulled level at their position (nearest; it is smooth)
+    lin = (~valid).view(-1).nonzero()[:, 0]
+    hl, wl1 = val.shape[-2:]
+    dev = color.device
+    cmap = ((torch.arange(h, device=dev) // st) * wl1)[:, None] + (torch.arange(w, device=dev) // st)[None, :]
+    if b == 1:
+        cell = cmap.view(-1)[lin]
+        far = zmax.view(())
+    else:
+        bi = lin // (h * w)
+        cell = cmap.view(-1)[lin - bi * (h * w)] + bi * (hl * wl1)
+        far = zmax.view(-1)[bi]
+    sample = val.permute(0, 2, 3, 1).reshape(-1, 4)[cell]
+    _put_rows(color, lin, sample[:, :3])
+    zs = sample[:, 3]
+    zfull = depth.contiguous()
+    zfull.view(-1).index_copy_(0, lin, torch.where(zs > 0, zs, far))
+    return color, zfull
+
+
+def _put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> None:
+    """In place: ``color[b, :, y, x] = rows[i]`` for the flat pixel indices ``lin = (b*H + y)*W + x`` of a
+    contiguous [B, C, H, W] tensor (per channel, so no channels-last copy is needed)."""
+    b, c, h, w = color.shape
+    hw = h * w
+    base = lin if b == 1 else (lin // hw) * (c * hw) + lin % hw  # flat index of channel 0
+    flat = color.view(-1)
+    for ch in range(c):
+        flat.index_copy_(0, base + ch * hw, rows[:, ch].contiguous())
+
+
+def _pool2(x: torch.Tensor) -> torch.Tensor:
+    """2x2 mean of [B, C, H, W] (odd sizes: the last row/column is repeated)."""
+    if x.shape[-2] % 2:
+        x = torch.cat([x, x[..., -1:, :]], -2)
+    if x.shape[-1] % 2:
+        x = torch.cat([x, x[..., -1:]], -1)
+    return (x[..., ::2, ::2] + x[..., 1::2, ::2] + x[..., ::2, 1::2] + x[..., 1::2, 1::2]) * 0.25
+
+
+def _fallback_depth(zt: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Per frame, the farthest valid depth (at least 1), broadcast to [B, H, W]."""
+    far = (zt * valid).flatten(1).amax(1).clamp(min=1.0)
+    return far[:, None, None].expand_as(zt)
+
+
+def _nearest_valid(valid: torch.Tensor, dim: int):
+    """Indices of the nearest valid pixel before/at and after/at each pixel along ``dim`` (-1 / n when none)."""
+    n = valid.shape[dim]
+    shape = [1] * valid.ndim
+    shape[dim] = n
+    pos = torch.arange(n, device=valid.device).view(shape).expand_as(valid)
+    before = torch.cummax(torch.where(valid, pos, torch.full_like(pos, -1)), dim=dim).values
+    after = torch.cummin(torch.where(valid, pos, torch.full_like(pos, n)).flip(dim), dim=dim).values.flip(dim)
+    return pos, before, after
+
+
+def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, smooth: bool = True):
+    """Background-first hole filling.
+
+    Args:
+        color: [B, 3, H, W]; depth: [B, H, W] (anything finite in holes); valid: [B, H, W] bool.
+        smooth: blend the stretched background into a smooth inpaint away from the hole border.
+    Returns:
+        (colour [B, 3, H, W] with holes filled, depth [B, H, W] with holes given the chosen background depth).
+    """
+    b, _, h, w = color.shape
+    big = float(4 * (h + w))
+    choice = []
+    for dim, n in ((-1, w), (-2, h)):
+        pos, lo, hi = _nearest_valid(valid, dim)
+        has_lo, has_hi = lo >= 0, hi < n
+        d_lo = torch.gather(depth, dim, lo.clamp(0, n - 1))
+        d_hi = torch.gather(depth, dim, hi.clamp(0, n - 1))
+        d_lo = torch.where(has_lo, d_lo, torch.full_like(d_lo, -1.0))
+        d_hi = torch.where(has_hi, d_hi, torch.full_like(d_hi, -1.0))
+        take_hi = d_hi > d_lo  # the farther border (background first); missing borders have depth -1
+        idx = torch.where(take_hi, hi, lo)
+        dist = (idx - pos).abs().float()
+        span = torch.where(has_lo & has_hi, (hi - lo).float(), big + dist)
+        span = torch.where(has_lo | has_hi, span, torch.full_like(span, 2 * big))
+        choice.append((idx, dist, span, torch.maximum(d_lo, d_hi)))
+    (ix, dx, sx, zx), (iy, dy, sy, zy) = choice
+    use_row = sx <= sy
+    rows = torch.arange(h, device=color.device).view(1, h, 1)
+    cols = torch.arange(w, device=color.device).view(1, 1, w)
+    lin = torch.where(use_row, rows * w + ix.clamp(0, w - 1), iy.clamp(0, h - 1) * w + cols)
+    dist = torch.where(use_row, dx, dy)
+    zfill = torch.where(use_row, zx, zy)
+    nothing = (sx >= 2 * big) & (sy >= 2 * big)  # a frame with no valid pixel at all
+    flat = color.flatten(2)
+    stretched = torch.gather(flat, 2, lin.flatten(1)[:, None].expand(-1, 3, -1)).view_as(color)
+    hole = ~valid
+    if smooth:
+        inpaint = _smooth_inpaint(stretched, hole)
+        alpha = (dist / 12.0).clamp(0, 1)[:, None]
+        filled = stretched + (inpaint - stretched) * alpha
+    else:
+        filled = stretched
+    filled = torch.where(nothing[:, None], torch.zeros_like(filled), filled)
+    out = torch.where(hole[:, None], filled, color)
+    zfill = torch.where(nothing | (zfill <= 0), _fallback_depth(depth, valid), zfill)
+    return out, torch.where(valid, depth, zfill)
+
+
+def _smooth_inpaint(stretched: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    """Normalized-convolution blur of the stretched background colours over the holes only (at 1/4 size)."""
+    b, _, h, w = stretched.shape
+    s = 4 if min(h, w) >= 64 else 1
+    m = hole[:, None].float()
+    cm = torch.cat([stretched * m, m], 1)
+    if s > 1:
+        cm = F.avg_pool2d(cm, s, ceil_mode=True)
+    r = max(1, min(cm.shape[-2:]) // 40)
+    cm = F.avg_pool2d(cm, 2 * r + 1, 1, r, count_include_pad=False)
+    cm = F.avg_pool2d(cm, 2 * r + 1, 1, r, count_include_pad=False)
+    if s > 1:
+        cm = F.interpolate(cm, size=(h, w), mode="bilinear", align_corners=False)
+    return cm[:, :3] / cm[:, 3:].clamp(min=1e-4)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Lens effects
+# --------------------------------------------------------------------------------------------------------------
+
+def _dof_params(camera: CameraTrajectory, width: int, strength: float):
+    """Per frame (circle of confusion at infinity in pixels, focus distance in world units)."""
+    f_mm = np.asarray(camera.focal_length_mm, dtype=np.float64)
+    s_w = np.asarray(camera.focus_distance, dtype=np.float64)
+    n = np.asarray(camera.aperture, dtype=np.float64)
+    s_mm = s_w * SCENE_SCALE_M * 1000.0
+    coc_mm = f_mm * f_mm / (n * np.maximum(s_mm - f_mm, 1e-3))
+    coc_px = strength * coc_mm * width / float(camera.sensor_mm[0])
+    return coc_px, s_w
+
+
+def _blur(x: torch.Tensor, radius: float) -> torch.Tensor:
+    """Approximate disc/gaussian blur of [B, C, H, W] with the given radius (px): box filters at reduced size."""
+    if radius < 0.75:
+        return x
+    h, w = x.shape[-2:]
+    s = max(1, int(radius // 3))
+    y = F.avg_pool2d(x, s, ceil_mode=True) if s > 1 else x
+    r = max(1, int(round(radius / s / 1.7)))
+    for _ in range(2):
+        y = F.avg_pool2d(y, 2 * r + 1, 1, r, count_include_pad=False)
+    if s > 1:
+        y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False)
+    return y
+
+
+def _depth_of_field(color: torch.Tensor, depth: torch.Tensor, coc_inf: np.ndarray, focus: np.ndarray):
+    """Thin-lens blur: radius = coc_inf * |1 - focus / z| (px, capped at 4 % of the width), blended over levels."""
+    b, _, h, w = color.shape
+    dev = color.device
+    ci = torch.as_tensor(coc_inf, dtype=torch.float32, device=dev)[:, None, None]
+    fo = torch.as_tensor(focus, dtype=torch.float32, device=dev)[:, None, None]
+    rad = (ci * (1.0 - fo / depth.clamp(min=1e-3)).abs()).clamp(max=0.04 * w)
+    rmax = float(rad.max())
+    if rmax < 0.75:
+        return color
+    levels = [0.0] + [r for r in (1.5, 3.0, 6.0, 12.0, 24.0, 48.0) if r < rmax * 2][:5]
+    out = torch.zeros_like(color)
+    wsum = torch.zeros_like(rad)
+    for i, r in enumerate(levels):
+        # piecewise-linear (hat) weights in radius between neighbouring levels
+        if i + 1 < len(levels):
+            hi = levels[i + 1]
+            wt = torch.where(rad >= r, ((hi - rad) / (hi - r)).clamp(0, 1), torch.zeros_like(rad))
+        else:
+            wt = (rad >= r).float()
+        if i > 0:
+            lo = levels[i - 1]
+            wt = torch.where(rad < r, ((rad - lo) / (r - lo)).clamp(0, 1), wt)
+        if float(wt.max()) == 0:
+            continue
+        out += _blur(color, r) * wt[:, None]
+        wsum += wt
+    return out / wsum[:, None].clamp(min=1e-6)
+
+
+def _motion_blur(color, depth, K, rel, K_next, rel_next, shutter: float, sign: np.ndarray):
+    """Blur each pixel along its image motion toward the next frame (the previous one for the last frame),
+    over ``shutter`` of the frame interval, centred on the frame time."""
+    b, _, h, w = color.shape
+    dev = color.device
+    # target pixel -> 3-D point in the frame-i camera -> frame-j camera -> pixel
+    M = rel_next @ rigid_inverse(rel)  # frame i -> frame j
+    A = K_next @ M[:, :3, :3] @ np.linalg.inv(K)
+    c = K_next @ M[:, :3, 3:]
+    At = torch.as_tensor(A, dtype=torch.float32, device=dev)[..., None, None]
+    ct = torch.as_tensor(c, dtype=torch.float32, device=dev)[..., None]
+    px = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5)[None, None, None, :]
+    py = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5)[None, None, :, None]
+    hom = (At[:, :, 0] * px + At[:, :, 1] * py + At[:, :, 2]) * depth[:, None] + ct
+    zz = hom[:, 2].clamp(min=1e-3)
+    sg = torch.as_tensor(sign, dtype=torch.float32, device=dev)[:, None, None]
+    mx = (hom[:, 0] / zz - px[0, 0]) * sg
+    my = (hom[:, 1] / zz - py[0, 0]) * sg
+    mx = torch.nan_to_num(mx).clamp(-w / 4, w / 4) * shutter
+    my = torch.nan_to_num(my).clamp(-h / 4, h / 4) * shutter
+    length = float(torch.quantile(torch.hypot(mx, my).flatten()[:: max(1, mx.numel() // 50000)], 0.99))
+    taps = int(min(16, max(0, math.ceil(length / 1.5))))
+    if taps < 2:
+        return color
+    gx = (px[0, 0] * (2.0 / w) - 1.0).expand(b, h, w)
+    gy = (py[0, 0] * (2.0 / h) - 1.0).expand(b, h, w)
+    out = torch.zeros_like(color)
+    for t in torch.linspace(-0.5, 0.5, taps).tolist():
+        grid = torch.stack([gx + mx * t * (2.0 / w), gy + my * t * (2.0 / h)], dim=-1)
+        out += F.grid_sample(color, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out / taps
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The plain reference (benchmarks, tests)
+# --------------------------------------------------------------------------------------------------------------
+
+def splat_reference(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor) -> torch.Tensor:
+    """A straightforward forward warp: nearest-pixel splat of every source pixel with a z-buffer, no crack
+    closing, no hole filling. Returns frames [F, H, W, 3] (holes black). Used as the speed/quality reference."""
+    h, w = depth.shape
+    dev = image.device
+    K = camera.intrinsics(w, h)
+    rel = camera.w2c() @ camera.c2w[0]
+    src = _Source.build(image.float(), depth.to(dev).float(), K[0])
+    colors = image.reshape(-1, 3).float()
+    out = torch.zeros((camera.frames, h * w, 3), device=dev)
+    for i in range(camera.frames):
+        P = torch.as_tensor(K[i] @ rel[i, :3, :], dtype=torch.float32, device=dev)
+        q = P[:, :3] @ src.points + P[:, 3:]
+        z = q[2]
+        ok = z > 1e-3
+        zs = torch.where(ok, z, torch.ones_like(z))
+        ix = torch.floor(q[0] / zs)
+        iy = torch.floor(q[1] / zs)
+        ok &= (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        lin = torch.where(ok, (iy * w + ix).long().clamp(0, h * w - 1), torch.full_like(z, h * w, dtype=torch.long))
+        zbuf = torch.full((h * w + 1,), float("inf"), device=dev).scatter_reduce_(0, lin, z, "amin")
+        win = ok & (z <= zbuf[lin])
+        frame = torch.zeros((h * w + 1, 3), device=dev)
+        frame[torch.where(win, lin, h * w)] = colors
+        out[i] = frame[:-1]
+    return out.view(camera.frames, h, w, 3)
