@@ -52,11 +52,11 @@ class TemporalSettings:
     """Knobs of :func:`temporal_consistency` beyond the user-facing three."""
 
     gate: float = 0.06           # disagreement (0..1, smooth relative gain removed) that stops trusting a neighbour
-    fb_tolerance: float = 3.0    # forward-backward residual (flow pixels) of the soft visibility
+    fb_tolerance: float = 5.0    # forward-backward residual (flow pixels) of the soft visibility
     fit_scale: float = 1 / 24    # Gaussian window of the local colour fit, as a fraction of the longer side
     eps: float = 1e-2            # regulariser of the local gain (pulls it towards 1 in flat regions)
     gate_mode: str = "compensated"  # "compensated": gate after removing a smooth relative gain; "raw"
-    gate_scale: float = 1 / 8    # window of that smooth relative gain, as a fraction of the longer side
+    gate_scale: float = 1 / 16    # window of that smooth relative gain, as a fraction of the longer side
     fit: str = "affine"          # "affine": local regression (guided-filter fit); "gain": log-ratio gain + offset
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
     work_size: int = 128         # long side of the grid the colour maps are fitted on
