@@ -67,24 +67,26 @@ def main() -> int:
     ap.add_argument("--kinds", default="pan,zoom,rotate")
     ap.add_argument("--speed", type=float, default=6.0, help="camera motion, px per frame")
     ap.add_argument("--strong", action="store_true")
+    ap.add_argument("--noise", type=float, default=0.01, help="noise sigma of the flicker model (reference: 0.01)")
     ap.add_argument("--sigma", type=float, default=6.0)
-    ap.add_argument("--detail", type=float, default=1.0)
+    ap.add_argument("--detail", type=float, default=0.5, help="also run ours with this detail (besides 1.0)")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
     W, H = map(int, args.size.split("x"))
     amp = 2.0 if args.strong else 1.0
     have_ffmpeg = shutil.which("ffmpeg") is not None
     print(f"# temporal benchmark: {W}x{H}, {args.frames} frames, moves={args.kinds} at {args.speed} px/frame, "
-          f"flicker amp x{amp}; ours sigma={args.sigma} detail={args.detail} strength=1; cpu_count={os.cpu_count()}, "
+          f"flicker amp x{amp}, noise {args.noise}; ours sigma={args.sigma} strength=1; cpu_count={os.cpu_count()}, "
           f"load avg={os.getloadavg()[0]:.2f} (shared machine: timings are indicative)")
     rows = {}
     for i, kind in enumerate(args.kinds.split(",")):
         clean = render_sequence(kind, args.speed, np.arange(args.frames), size=(H, W), seed=10 + i)
-        noisy = add_flicker(clean, seed=100 + i, amp=amp)
+        noisy = add_flicker(clean, seed=100 + i, amp=amp, noise=args.noise)
         outs = {"input (flicker)": noisy}
         if have_ffmpeg:
             outs["ffmpeg deflicker am/5"] = ffmpeg_deflicker(noisy)
-        outs["ours"] = temporal_consistency(noisy, sigma=args.sigma, detail=args.detail).numpy()
+        for d in sorted({1.0, args.detail}, reverse=True):
+            outs[f"ours (detail={d:g})"] = temporal_consistency(noisy, sigma=args.sigma, detail=d).numpy()
         floor = warp_error(clean)
         for name, o in outs.items():
             e = warp_error(o, clean)

@@ -52,8 +52,9 @@ def test_plan_properties(B, s, f, loop):
     t = plan.times
     assert t[0] == 0 and all(a < b for a, b in zip(t, t[1:], strict=False))
     assert t[-1] < B if loop else t[-1] <= B - 1
-    expected = max(1, round(B * f / s)) if loop else math.floor((B - 1) * f / s + 1e-9) + 1
-    assert abs(len(plan) - expected) <= 1 and len(plan) >= 1
+    fs, ff = Fraction(str(s)), Fraction(str(f))
+    expected = max(1, round(B * ff / fs)) if loop else math.floor((B - 1) * ff / fs) + 1
+    assert len(plan) == expected
 
 
 def test_clip_length_and_source_frames_exact():
