@@ -14,6 +14,9 @@ COMMANDS: dict = {}
 # Modules under commands/ whose import registers subcommands (append one per capability).
 COMMAND_MODULES = [
     "camera",
+    "render",
+    "video",
+    "effects",
 ]
 
 

@@ -218,9 +218,7 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     y = (torch.arange(hs, device=img.device, dtype=torch.float32) + 0.5) / hs
     tau = 0.04
     # Ground: disparity linear in (y - horizon), softened around the horizon (softplus), sky/far floor at d_far.
-    d_far, d_hor, d_bottom = 0.15, 0.3, 1.0
-    ramp = tau * F.softplus((y - yh) / tau) / max(1e-3, 1.0 - yh)
-    ground = d_hor + (d_bottom - d_hor) * ramp  # [hs]
+    d_far, d_hor, d_bottom = 0.35, 0.5, 1.0
     # Texture energy: gradient magnitude averaged over a window.
     gx = F.pad((g[:, 1:] - g[:, :-1]).abs(), (0, 1))
     gy = F.pad((g[1:] - g[:-1]).abs(), (0, 0, 0, 1))
@@ -237,8 +235,10 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     reach = F.avg_pool1d(reach[None, None], 2 * k + 1, 1, k, count_include_pad=False)[0, 0]
     obj = d_hor + (0.6 * d_bottom - d_hor) * reach  # [ws]
     struct_soft = _box(structure, 1)
-    up = (lambda t: F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0]
-          if s > 1 else t)
+
+    def up(t: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0] if s > 1 else t
+
     # Hard layer boundary at full resolution (the renderer tears at it), snapped to the image edges below.
     hard = torch.sigmoid((up(struct_soft) - 0.5) / 0.04)
     yf = (torch.arange(h, device=img.device, dtype=torch.float32) + 0.5) / h
@@ -296,3 +296,34 @@ def disparity_slope(depth: torch.Tensor) -> torch.Tensor:
     down = torch.cat([dy, inf_r], 0)
     gy = torch.minimum(up, down)
     return torch.nan_to_num(gx, posinf=0.0) + torch.nan_to_num(gy, posinf=0.0)
+
+
+def sharpen_depth_edges(depth: torch.Tensor, radius: int = 2, threshold: float = 0.04) -> torch.Tensor:
+    """Snap soft occlusion edges to the nearer or the farther side: [H, W] -> [H, W].
+
+    Depth from estimators (and the heuristic) ramps over a few pixels where one object occludes another; a
+    reprojection would turn those intermediate depths into a "rubber sheet" stretched across the disocclusion.
+    Within ``radius`` px of a detected depth edge each pixel takes the local minimum or maximum depth, whichever
+    is closer in disparity. Smooth surfaces (no edge) are untouched.
+    """
+    near = _window_max(depth_edges(depth, threshold).float(), radius) > 0
+    lo = -_window_max(-depth, radius)
+    hi = _window_max(depth, radius)
+    disp, dlo, dhi = 1.0 / depth, 1.0 / lo, 1.0 / hi
+    snapped = torch.where((disp - dhi).abs() < (dlo - disp).abs(), hi, lo)
+    return torch.where(near, snapped, depth)
+
+
+def _window_max(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Max over a (2r+1)^2 window of [H, W] (edges replicated), separable, by shifted maxima (fast on CPU)."""
+    out = x
+    for dim in (0, 1):
+        n = x.shape[dim]
+        pad = [0, 0, 0, 0]
+        pad[2 * (1 - dim)] = pad[2 * (1 - dim) + 1] = r
+        xp = F.pad(out[None, None], pad, mode="replicate")[0, 0]
+        acc = xp.narrow(dim, 0, n)
+        for i in range(1, 2 * r + 1):
+            acc = torch.maximum(acc, xp.narrow(dim, i, n))
+        out = acc
+    return out

@@ -23,6 +23,9 @@ from .trajectory import CameraTrajectory
 class PresetSpec:
     """A move at intensity 1. Units: world (median scene depth = 1), degrees.
 
+    Magnitudes are chosen so that at intensity 1 a move from a single image reveals at most about a fifth of
+    new content (what the 2.5D renderer must fill, or SVD must invent); raise ``intensity`` for bigger moves.
+
     translate: camera displacement at the end, in frame-0 camera axes (x right, y down, z forward).
     rotate: (yaw, pitch, roll) at the end, applied on top of the path (ignored when ``aim`` is set, except roll).
     orbit: degrees swung around the subject about the vertical axis (> 0 moves the camera left).
@@ -51,49 +54,49 @@ class PresetSpec:
 
 PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
     PresetSpec("static", "Locked-off camera: nothing moves (add handheld for life).", "static"),
-    PresetSpec("dolly_in", "Camera travels forward towards the subject.", "dolly_in", translate=(0, 0, 0.35)),
+    PresetSpec("dolly_in", "Camera travels forward towards the subject.", "dolly_in", translate=(0, 0, 0.3)),
     PresetSpec("dolly_out", "Camera travels backward, revealing more of the scene.", "dolly_out",
-               translate=(0, 0, -0.4)),
-    PresetSpec("crash_zoom_in", "Sudden fast zoom in (focal length), camera stays put.", "zoom_in", zoom=2.5,
+               translate=(0, 0, -0.25)),
+    PresetSpec("crash_zoom_in", "Sudden fast zoom in (focal length), camera stays put.", "zoom_in", zoom=2.0,
                easing="crash"),
     PresetSpec("crash_zoom_out", "Sudden fast zoom out (focal length), camera stays put.", "zoom_out",
-               zoom=1 / 2.5, easing="crash"),
+               zoom=1 / 1.4, easing="crash"),
     PresetSpec("dolly_zoom_in", "Vertigo: dolly in while zooming out; the subject keeps its size, the background "
-               "stretches away.", "dolly_zoom", translate=(0, 0, 0.45), dolly_zoom=True),
+               "stretches away.", "dolly_zoom", translate=(0, 0, 0.3), dolly_zoom=True),
     PresetSpec("dolly_zoom_out", "Vertigo: dolly out while zooming in; the subject keeps its size, the background "
-               "closes in.", "dolly_zoom", translate=(0, 0, -0.6), dolly_zoom=True),
-    PresetSpec("pan_left", "Camera turns left on the spot.", "pan", rotate=(-30, 0, 0)),
-    PresetSpec("pan_right", "Camera turns right on the spot.", "pan", rotate=(30, 0, 0)),
-    PresetSpec("tilt_up", "Camera tilts up on the spot.", "tilt", rotate=(0, 20, 0)),
-    PresetSpec("tilt_down", "Camera tilts down on the spot.", "tilt", rotate=(0, -20, 0)),
-    PresetSpec("truck_left", "Camera slides sideways to the left (parallax).", "truck_left", translate=(-0.3, 0, 0)),
+               "closes in.", "dolly_zoom", translate=(0, 0, -0.5), dolly_zoom=True),
+    PresetSpec("pan_left", "Camera turns left on the spot.", "pan", rotate=(-12, 0, 0)),
+    PresetSpec("pan_right", "Camera turns right on the spot.", "pan", rotate=(12, 0, 0)),
+    PresetSpec("tilt_up", "Camera tilts up on the spot.", "tilt", rotate=(0, 8, 0)),
+    PresetSpec("tilt_down", "Camera tilts down on the spot.", "tilt", rotate=(0, -8, 0)),
+    PresetSpec("truck_left", "Camera slides sideways to the left (parallax).", "truck_left", translate=(-0.15, 0, 0)),
     PresetSpec("truck_right", "Camera slides sideways to the right (parallax).", "truck_right",
-               translate=(0.3, 0, 0)),
-    PresetSpec("pedestal_up", "Camera rises straight up, not tilting.", "pedestal", translate=(0, -0.25, 0)),
-    PresetSpec("pedestal_down", "Camera lowers straight down, not tilting.", "pedestal", translate=(0, 0.25, 0)),
+               translate=(0.15, 0, 0)),
+    PresetSpec("pedestal_up", "Camera rises straight up, not tilting.", "pedestal", translate=(0, -0.1, 0)),
+    PresetSpec("pedestal_down", "Camera lowers straight down, not tilting.", "pedestal", translate=(0, 0.1, 0)),
     PresetSpec("crane_up", "Crane shot: the camera rises and tilts down to keep the subject.", "crane",
-               translate=(0, -0.45, 0.05), aim=True),
+               translate=(0, -0.2, 0.05), aim=True),
     PresetSpec("crane_down", "Crane shot: the camera descends and tilts up to keep the subject.", "crane",
-               translate=(0, 0.4, 0.05), aim=True),
-    PresetSpec("orbit_left", "Camera circles left around the subject, always facing it.", "orbit", orbit=35,
+               translate=(0, 0.18, 0.05), aim=True),
+    PresetSpec("orbit_left", "Camera circles left around the subject, always facing it.", "orbit", orbit=18,
                aim=True),
-    PresetSpec("orbit_right", "Camera circles right around the subject, always facing it.", "orbit", orbit=-35,
+    PresetSpec("orbit_right", "Camera circles right around the subject, always facing it.", "orbit", orbit=-18,
                aim=True),
-    PresetSpec("arc", "A gentle partial orbit with a slight push in: the classic reveal.", "arc", orbit=20,
-               translate=(0, 0, 0.12), aim=True),
+    PresetSpec("arc", "A gentle partial orbit with a slight push in: the classic reveal.", "arc", orbit=12,
+               translate=(0, 0, 0.1), aim=True),
     PresetSpec("spiral_in", "Camera spirals towards the subject with a slow roll.", "spiral_in",
-               translate=(0, 0, 0.4), spiral_turns=1.0, spiral_radius=0.08, rotate=(0, 0, 15), aim=True),
+               translate=(0, 0, 0.3), spiral_turns=1.0, spiral_radius=0.05, rotate=(0, 0, 10), aim=True),
     PresetSpec("spiral_out", "Camera spirals away from the subject with a slow roll.", "spiral_out",
-               translate=(0, 0, -0.45), spiral_turns=1.0, spiral_radius=0.08, rotate=(0, 0, -15), aim=True),
-    PresetSpec("whip_pan", "Very fast pan that blurs through the middle of the shot.", "whip_pan", rotate=(60, 0, 0),
+               translate=(0, 0, -0.3), spiral_turns=1.0, spiral_radius=0.05, rotate=(0, 0, -10), aim=True),
+    PresetSpec("whip_pan", "Very fast pan that blurs through the middle of the shot.", "whip_pan", rotate=(30, 0, 0),
                easing="whip"),
     PresetSpec("dutch_roll", "Camera rolls onto a Dutch angle while easing forward.", "dutch_roll",
-               rotate=(0, 0, 15), translate=(0, 0, 0.05)),
+               rotate=(0, 0, 10), translate=(0, 0, 0.05)),
     PresetSpec("handheld", "A held camera: organic drift and shake, no deliberate move.", "handheld", shake=1.0),
     PresetSpec("fpv_drone", "FPV drone: fast forward flight with banking and small altitude swings.", "fpv",
-               translate=(0, -0.05, 0.55), wobble=(12, 10, 0.04), shake=0.35, easing="linear"),
+               translate=(0, -0.04, 0.4), wobble=(6, 8, 0.03), shake=0.35, easing="linear"),
     PresetSpec("bullet_time", "Wide constant-speed orbit around the subject (pair with the bullet_time effect).",
-               "bullet_time", orbit=60, aim=True, easing="linear"),
+               "bullet_time", orbit=30, aim=True, easing="linear"),
     PresetSpec("follow_path", "The camera flies along the drawn curve in 3D (without a drawing: a gentle S-curve "
                "forward).", "follow_path", translate=(0, 0, 0.35)),
 ]}

@@ -9,11 +9,16 @@ from __future__ import annotations
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
-from . import camera_nodes, svd_nodes
+from . import camera_nodes, effect_nodes, render_nodes, routes, svd_nodes, video_nodes
+
+routes.register()  # POST /draw_to_video/analyze (the Draw Path widget's live readout)
 
 NODE_MODULES = [
     camera_nodes,
+    render_nodes,
     svd_nodes,
+    video_nodes,
+    effect_nodes,
 ]
 
 

@@ -1,19 +1,22 @@
-"""The shipped SVD workflows (UI format + API twins) against recorded node schemas.
+"""The shipped SVD workflows: UI format and API twin describe the same graph, widget values in schema order.
 
-Core nodes: ``tests/data/object_info-core-0.3.64-svd.json`` (copied from the recorded ``/object_info`` of a real
-ComfyUI 0.3.64). The pack's nodes: ``tests/data/object_info-d2v.json`` (recorded from the pack loaded in that
-server; the integration tier checks that it is still what the pack declares).
+Schemas: the recorded core 0.3.64 ``/object_info`` and the pack's recorded schemas (``tests/workflow_check.py``; the
+integration tier keeps the record in sync with the live server). ``test_workflows.py`` runs the generic checks on
+every workflow; this file adds the twin/ordering checks and what the SVD workflows must contain.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(ROOT / "tests"))
+from workflow_check import load_schemas  # noqa: E402
+
 WORKFLOWS = ["svd_image_to_video", "svd_draw_to_video", "text_to_video"]
 USER_FILES = {("LoadImage", "image"), ("ImageOnlyCheckpointLoader", "ckpt_name"),
               ("CheckpointLoaderSimple", "ckpt_name")}  # lists that depend on the user's files
@@ -21,8 +24,7 @@ WIDGET_TYPES = {"INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"}
 
 
 def schemas() -> dict:
-    core = json.loads((DATA / "object_info-core-0.3.64-svd.json").read_text())
-    return {**core, **json.loads((DATA / "object_info-d2v.json").read_text())}
+    return load_schemas()
 
 
 def all_inputs(info: dict) -> dict:

@@ -1,0 +1,95 @@
+"""The effect table: name → function, one-line description, whether it retimes, which optional inputs it uses.
+
+Every effect is called the same way::
+
+    apply_effect(name, frames [B,H,W,3] float 0..1, intensity=0..1, seed=int,
+                 camera=CameraTrajectory|None, mask=[H,W]|[N,H,W]|None, depth=IMAGE|None, on_progress=None)
+
+and returns ``[B',H,W,3]`` float 0..1 with ``B' == B`` unless ``EFFECTS[name].retimes``.
+Intensity 0 returns an exact copy; the same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import geometric, glitch, looks, retime
+
+
+@dataclass(frozen=True)
+class EffectSpec:
+    name: str
+    fn: Callable
+    description: str
+    kind: str  # "look" (per pixel), "lens", "geometric", "time", "retime"
+    retimes: bool = False
+    uses: tuple[str, ...] = ()  # optional inputs it reads: camera / mask / depth
+
+    def __call__(self, frames, intensity: float = 1.0, seed: int = 0, **kw):
+        accepted = getattr(self.fn, "accepts", None) or set(inspect.signature(self.fn).parameters)
+        return self.fn(frames, intensity, seed, **{k: v for k, v in kw.items() if k in accepted})
+
+
+def _spec(name, fn, description, kind, retimes=False, uses=()):
+    return name, EffectSpec(name, fn, description, kind, retimes, tuple(uses))
+
+
+EFFECTS: dict[str, EffectSpec] = dict([
+    _spec("bullet_time", retime.bullet_time,
+          "time nearly freezes mid-clip while the view orbits the subject, blurred along the rotation "
+          "(longer clip, interpolated)", "retime", True, ("camera", "mask")),
+    _spec("inception_fold", geometric.inception_fold,
+          "the picture folds like paper in 3D: top half up toward you, bottom half away, camera pulls back",
+          "geometric", uses=("camera",)),
+    _spec("quantum_glitch", glitch.quantum_glitch,
+          "seeded digital glitch bursts: RGB split, block displacement, macroblocks, noise bands, scanlines",
+          "time"),
+    _spec("tenet_reverse", glitch.tenet_reverse,
+          "a region (mask, else a soft central ellipse) plays backward while the rest plays forward",
+          "time", uses=("mask",)),
+    _spec("dolly_zoom", geometric.dolly_zoom,
+          "vertigo: the subject keeps its size while the background swells (depth-aware when given)",
+          "geometric", uses=("camera", "mask", "depth")),
+    _spec("speed_ramp", retime.speed_ramp,
+          "fast, ramping into slow motion mid-clip and back out (length changes, interpolated)",
+          "retime", True),
+    _spec("motion_blur", geometric.motion_blur,
+          "directional blur along the motion: from the camera when given, else from optical flow",
+          "geometric", uses=("camera", "depth")),
+    _spec("handheld_shake", geometric.handheld_shake,
+          "seeded smooth handheld shake (drift + roll) with a crop that hides the borders", "geometric",
+          uses=("camera",)),
+    _spec("whip_pan_transition", geometric.whip_pan_transition,
+          "a whip-pan cut mid-clip: the shot whips out sideways under motion blur, the next whips in",
+          "geometric", uses=("camera",)),
+    *[_spec(f"color_grade_{p}", looks._grade_effect(p), f"colour grade, {p.replace('_', ' ')} preset", "look")
+      for p in looks.GRADE_PRESETS],
+    _spec("film_grain", looks.film_grain, "animated, seeded film grain, strongest in the mid-tones", "look"),
+    _spec("vignette", looks.vignette, "smooth elliptical darkening toward the corners", "look"),
+    *[_spec(f"letterbox_{k}", looks._letterbox_effect(k), f"black bars framing the picture at {k}"
+            + ("" if ":" in k else ":1"), "look") for k in looks.LETTERBOX_RATIOS],
+    _spec("light_leak", looks.light_leak, "seeded warm light leaking in from the frame edges, drifting", "look"),
+    _spec("chromatic_aberration", looks.chromatic_aberration,
+          "lateral colour fringing growing toward the corners", "lens"),
+    _spec("depth_of_field", looks.depth_of_field,
+          "shallow focus from a depth map (focus from the camera, mask or centre); no depth: sharp centre",
+          "lens", uses=("depth", "camera", "mask")),
+])
+
+
+def effect_names() -> list[str]:
+    return list(EFFECTS)
+
+
+def get_effect(name: str) -> EffectSpec:
+    if name not in EFFECTS:
+        raise ValueError(f"unknown effect {name!r}; choose one of: {', '.join(EFFECTS)}")
+    return EFFECTS[name]
+
+
+def apply_effect(name: str, frames, intensity: float = 1.0, seed: int = 0, *, camera=None, mask=None, depth=None,
+                 on_progress=None):
+    """Run effect ``name`` (see the module docstring for the contract)."""
+    return get_effect(name)(frames, intensity, seed, camera=camera, mask=mask, depth=depth, on_progress=on_progress)

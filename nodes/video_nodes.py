@@ -1,0 +1,135 @@
+"""Frame Interpolate, Temporal Consistency and Video Quality Report: thin V3 glue over effects/."""
+
+from __future__ import annotations
+
+import torch
+from comfy_api.latest import io, ui
+
+from ..effects.interpolate import QUALITY, interpolate_clip, plan_clip
+from ..effects.metrics import quality_report
+from ..effects.temporal import temporal_consistency
+from .common import output_device, progress
+
+CATEGORY = "Draw to Video"
+
+
+def _check_image(name: str, images: torch.Tensor) -> None:
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[0] < 1:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"{name} must be an IMAGE batch [B,H,W,C] with at least one frame, got {shape}")
+
+
+class FrameInterpolate(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="D2V_FrameInterpolate",
+            display_name="Frame Interpolate",
+            category=CATEGORY,
+            description="Flow-based frame interpolation (OpenCV DIS + occlusion-aware blending, no model download). "
+                        "multiplier m: (B-1)*m+1 frames (B*m with loop). target_fps > 0 overrides the multiplier: "
+                        "frames at every source_fps/target_fps step that fits in the clip. Scene cuts are held, "
+                        "not morphed.",
+            inputs=[
+                io.Image.Input("frames", tooltip="The clip: an IMAGE batch, one frame per batch entry."),
+                io.Int.Input("multiplier", default=2, min=1, max=16,
+                             tooltip="Output frames per source frame interval (used when target_fps is 0)."),
+                io.Float.Input("source_fps", default=12.0, min=0.1, max=1000.0, step=0.01,
+                               tooltip="Frame rate of the input clip."),
+                io.Float.Input("target_fps", default=0.0, min=0.0, max=1000.0, step=0.01,
+                               tooltip="Resample to this frame rate (any ratio); 0 = use the multiplier."),
+                io.Boolean.Input("loop", default=False,
+                                 tooltip="Also interpolate from the last frame back to the first (seamless loops)."),
+                io.Combo.Input("quality", options=list(QUALITY), default="balanced",
+                               tooltip="fast / balanced / high: flow resolution and accuracy vs speed."),
+            ],
+            outputs=[
+                io.Image.Output("frames_out", display_name="frames"),
+                io.Float.Output("fps", tooltip="Frame rate of the output: wire it into CreateVideo."),
+            ],
+        )
+
+    @classmethod
+    def validate_inputs(cls, multiplier=None, source_fps=None, target_fps=None, **kwargs):
+        if isinstance(target_fps, (int, float)) and isinstance(source_fps, (int, float)) and target_fps > 0:
+            if target_fps / max(source_fps, 1e-6) > 64:
+                return f"target_fps {target_fps} is more than 64x source_fps {source_fps}"
+        return True
+
+    @classmethod
+    def execute(cls, frames, multiplier, source_fps, target_fps, loop, quality) -> io.NodeOutput:
+        _check_image("frames", frames)
+        tfps = target_fps if target_fps and target_fps > 0 else None
+        plan = plan_clip(frames.shape[0], multiplier, tfps, source_fps, loop)
+        out, fps = interpolate_clip(frames, multiplier=multiplier, target_fps=tfps, source_fps=source_fps,
+                                    loop=loop, quality=quality, on_progress=progress(len(plan)))
+        return io.NodeOutput(out.to(output_device()), float(fps))
+
+
+class TemporalConsistency(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="D2V_TemporalConsistency",
+            display_name="Temporal Consistency",
+            category=CATEGORY,
+            description="Deflicker and steady a generated clip: colour statistics matched over time, then a "
+                        "flow-aligned, occlusion-aware local colour correction in both directions; optional "
+                        "flow-aligned averaging of fine detail. A reference clip (e.g. the 2.5D render) guides the "
+                        "flow.",
+            inputs=[
+                io.Image.Input("frames", tooltip="The clip to stabilise."),
+                io.Float.Input("strength", default=1.0, min=0.0, max=1.0, step=0.05,
+                               tooltip="0 = unchanged, 1 = full correction."),
+                io.Float.Input("sigma", default=6.0, min=0.5, max=100.0, step=0.5,
+                               tooltip="Temporal window in frames: larger = steadier, slower to follow real "
+                                       "lighting changes."),
+                io.Float.Input("detail", default=1.0, min=0.0, max=1.0, step=0.05,
+                               tooltip="1 = keep every frame's own fine detail; lower values average detail with "
+                                       "the flow-aligned neighbours (calms shimmer and noise, slightly softer)."),
+                io.Image.Input("reference", optional=True,
+                               tooltip="Optional clip with the same frame count (e.g. the 2.5D render or the "
+                                       "original frames) whose optical flow is used."),
+            ],
+            outputs=[io.Image.Output("frames_out", display_name="frames")],
+        )
+
+    @classmethod
+    def execute(cls, frames, strength, sigma, detail, reference=None) -> io.NodeOutput:
+        _check_image("frames", frames)
+        if reference is not None:
+            _check_image("reference", reference)
+        T = frames.shape[0]
+        total = 2 * T + (T if detail < 1.0 else 0)
+        out = temporal_consistency(frames, strength=strength, sigma=sigma, detail=detail, reference=reference,
+                                   on_progress=progress(total))
+        return io.NodeOutput(out.to(output_device()))
+
+
+class VideoQualityReport(io.ComfyNode):
+    @classmethod
+    def define_schema(cls):
+        return io.Schema(
+            node_id="D2V_VideoQualityReport",
+            display_name="Video Quality Report",
+            category=CATEGORY,
+            description="Flicker index, warping error E_warp (Lai et al. 2018) and, with a reference clip, "
+                        "PSNR / SSIM / detail kept.",
+            inputs=[
+                io.Image.Input("frames"),
+                io.Image.Input("reference", optional=True,
+                               tooltip="Same-size clip to compare with (e.g. the input of Temporal Consistency)."),
+            ],
+            outputs=[io.String.Output("report"), io.Float.Output("warp_error"), io.Float.Output("flicker_index")],
+            is_output_node=True,
+        )
+
+    @classmethod
+    def execute(cls, frames, reference=None) -> io.NodeOutput:
+        _check_image("frames", frames)
+        rep = quality_report(frames, reference, on_progress=progress(max(1, frames.shape[0] - 1)))
+        text = rep.format()
+        return io.NodeOutput(text, float(rep.warp_error), float(rep.flicker_index), ui=ui.PreviewText(text))
+
+
+NODES = [FrameInterpolate, TemporalConsistency, VideoQualityReport]

@@ -1,0 +1,101 @@
+"""Depth inputs: normalization, loading from files/tensors, the no-model heuristic, edge detection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from draw_to_video.camera.depth import (
+    depth_edges,
+    estimate_depth,
+    load_depth,
+    normalize_depth,
+    sharpen_depth_edges,
+)
+
+
+def test_normalize_depth_and_disparity():
+    raw = torch.linspace(2.0, 10.0, 50).repeat(40, 1)
+    z = normalize_depth(raw, "depth")
+    assert z.shape == (40, 50) and abs(float(z.median()) - 1.0) < 1e-3
+    assert torch.allclose(z / z[0, 0], raw / raw[0, 0], rtol=1e-5)
+    zd = normalize_depth(1.0 / raw, "disparity")  # the same scene given as disparity
+    assert torch.allclose(zd, z, rtol=1e-4)
+
+
+def test_disparity_zero_means_far_and_depth_zero_means_unknown():
+    disp = torch.ones(10, 10)
+    disp[:3] = 0.0  # sky in a Depth-Anything-style map
+    z = normalize_depth(disp, "disparity")
+    assert float(z[:3].min()) > 10 * float(z[5:].max())
+    d = torch.ones(10, 10)
+    d[0, 0] = 0.0
+    assert float(normalize_depth(d, "depth")[0, 0]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad,msg", [(torch.zeros(8, 8), "all zeros"), (torch.full((8, 8), float("nan")), "NaN"),
+                                     (torch.ones(8), r"\[H, W\]"), (torch.ones(1, 1), "2x2")])
+def test_normalize_rejects_bad_maps(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        normalize_depth(bad, "depth")
+    with pytest.raises(ValueError, match="kind"):
+        normalize_depth(torch.ones(4, 4), "inverse")
+
+
+def test_load_depth_png16_npy_and_image_tensor(tmp_path):
+    raw = (np.linspace(1000, 60000, 64 * 48).reshape(48, 64)).astype(np.uint16)
+    png = tmp_path / "d.png"
+    Image.fromarray(raw).save(png)
+    assert Image.open(png).mode.startswith("I")
+    z = load_depth(png, "depth")
+    assert abs(float(z.median()) - 1.0) < 1e-6
+    assert np.allclose(z.numpy() / float(z[0, 0]), raw.astype(np.float64) / raw[0, 0], rtol=1e-4)
+    npy = tmp_path / "d.npy"
+    np.save(npy, raw.astype(np.float32))
+    assert torch.allclose(load_depth(npy, "depth"), z, rtol=1e-5)
+    # a ComfyUI IMAGE from a depth preprocessor: [1, H, W, 3], bright = near (disparity)
+    image = torch.from_numpy(raw.astype(np.float32) / 65535.0)[None, ..., None].expand(1, 48, 64, 3)
+    zd = load_depth(image, "disparity")
+    assert float(zd[0, 0]) > float(zd[-1, -1])  # first pixel has the smallest disparity -> farthest
+    # resized to the image when the aspect matches, refused when it does not
+    assert load_depth(npy, "depth", size=(96, 128)).shape == (96, 128)
+    with pytest.raises(ValueError, match="aspect"):
+        load_depth(npy, "depth", size=(100, 100))
+    with pytest.raises(FileNotFoundError):
+        load_depth(tmp_path / "missing.png", "depth")
+    (tmp_path / "bad.npy").write_bytes(b"not an array")
+    with pytest.raises(ValueError):
+        load_depth(tmp_path / "bad.npy", "depth")
+
+
+def test_estimate_depth_ground_and_sky():
+    h, w = 120, 200
+    img = torch.zeros(h, w, 3)
+    img[: h // 2] = torch.tensor([0.5, 0.7, 0.95])  # flat sky
+    g = torch.Generator().manual_seed(0)
+    img[h // 2:] = torch.tensor([0.35, 0.3, 0.2]) + 0.1 * torch.rand(h - h // 2, w, 3, generator=g)  # textured ground
+    z = estimate_depth(img)
+    assert z.shape == (h, w) and torch.isfinite(z).all() and float(z.min()) > 0
+    assert abs(float(z.median()) - 1.0) < 0.05
+    rows = z.median(dim=1).values
+    assert float(rows[5]) > float(rows[h // 2 + 10]) > float(rows[-5])  # sky far, ground nearer toward the bottom
+    assert torch.all(rows[h // 2 + 5:].diff() <= 1e-3)  # the ground approaches monotonically
+
+
+def test_depth_edges_ignore_slanted_planes_and_sharpening_snaps():
+    h, w = 40, 60
+    yy = torch.arange(h, dtype=torch.float32)[:, None].expand(h, w)
+    plane = 1.0 / (0.2 + yy / h)  # a ground plane: disparity linear in y
+    assert not depth_edges(plane).any()
+    step = torch.ones(h, w)
+    step[:, w // 2:] = 3.0
+    soft = step.clone()
+    soft[:, w // 2 - 1] = 1.6  # an estimator's soft ramp across the occlusion
+    soft[:, w // 2] = 2.2
+    e = depth_edges(soft)
+    assert e[:, w // 2 - 2: w // 2 + 2].all() and not e[:, :w // 2 - 5].any()
+    sharp = sharpen_depth_edges(soft)
+    assert set(torch.unique(sharp).tolist()) <= {1.0, 3.0}
+    assert torch.equal(sharpen_depth_edges(plane), plane)

@@ -1,0 +1,154 @@
+import numpy as np
+import pytest
+import torch
+from video_clips import texture, translating_clip
+
+from draw_to_video.effects.metrics import (
+    flicker_index,
+    hf_energy_ratio,
+    psnr,
+    quality_report,
+    ssim,
+    warp_error,
+)
+from draw_to_video.effects.temporal import temporal_consistency
+
+
+def flicker(clean: np.ndarray, seed: int = 0, amp: float = 1.0) -> np.ndarray:
+    """Global gain, per-channel offsets and a smooth spatial gain field per frame (the benchmark's model)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    T, H, W, C = clean.shape
+    out = []
+    for t in range(T):
+        field = cv2.resize(rng.standard_normal((3, 4)).astype(np.float32), (W, H), interpolation=cv2.INTER_CUBIC)
+        field /= field.std() + 1e-6
+        g = 1 + amp * 0.05 * rng.standard_normal()
+        o = amp * 0.02 * rng.standard_normal(C)
+        out.append(np.clip(clean[t] * g * (1 + amp * 0.05 * field[..., None]) + o, 0, 1))
+    return np.stack(out).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return translating_clip(12, 2.0, 1.0, h=96, w=160, seed=3)
+
+
+# ---- metrics -----------------------------------------------------------------------------------------------------
+
+def test_psnr_ssim_basics():
+    a = texture(48, 64)
+    assert psnr(a, a) == float("inf") and ssim(a, a) == pytest.approx(1.0)
+    b = np.clip(a + 0.01, 0, 1)
+    assert psnr(a, b) == pytest.approx(40.0, abs=0.2)
+    assert 0.9 < ssim(a, b) < 1.0
+    with pytest.raises(ValueError, match="shapes differ"):
+        psnr(a, a[:10])
+
+
+def test_flicker_index_and_hf_ratio():
+    base = texture(32, 32)
+    clip = np.stack([base * g for g in (1.0, 0.9, 1.0)])
+    luma = float((base[..., 0] * 0.299 + base[..., 1] * 0.587 + base[..., 2] * 0.114).mean())
+    assert flicker_index(clip) == pytest.approx(0.1 * luma, rel=1e-4)
+    assert flicker_index(clip[:1]) == 0.0
+    import cv2
+
+    blurred = cv2.GaussianBlur(base, (0, 0), 1.5)
+    assert hf_energy_ratio(blurred, base) < 0.5 and hf_energy_ratio(base, base) == pytest.approx(1.0)
+
+
+def test_warp_error_zero_for_static_and_grows_with_flicker(clean):
+    static = np.repeat(clean[:1], 4, 0)
+    assert warp_error(static) == pytest.approx(0.0, abs=1e-10)
+    assert warp_error(clean[:1]) == 0.0
+    e_clean = warp_error(clean)
+    e_flicker = warp_error(flicker(clean), clean)
+    assert e_clean < 2e-3 and e_flicker > 5 * e_clean
+    # the reference implementation's per-channel mean is the paper's value divided by 3
+    assert warp_error(clean, channel_mean=True) == pytest.approx(e_clean / 3)
+    with pytest.raises(ValueError, match="must match"):
+        warp_error(clean, clean[:5])
+
+
+def test_quality_report(clean):
+    rep = quality_report(clean)
+    assert rep.frames == 12 and rep.psnr is None and rep.warp_error >= 0
+    rep = quality_report(torch.from_numpy(flicker(clean)), clean)
+    assert rep.psnr < 40 and rep.warp_error_ratio > 1 and "E_warp" in rep.format()
+
+
+# ---- temporal consistency ---------------------------------------------------------------------------------------
+
+def test_removes_flicker(clean):
+    noisy = flicker(clean, seed=1)
+    out = temporal_consistency(noisy).numpy()
+    assert out.shape == noisy.shape and out.dtype == np.float32
+    assert psnr(out, clean) > psnr(noisy, clean) + 4
+    assert warp_error(out, clean) < 0.3 * warp_error(noisy, clean)
+    assert flicker_index(out) < 0.5 * flicker_index(noisy)
+    assert hf_energy_ratio(out, clean) > 0.9
+
+
+def test_clean_clip_is_left_nearly_alone(clean):
+    out = temporal_consistency(clean).numpy()
+    assert psnr(out, clean) > 40
+
+
+def test_reference_flow_is_used(clean):
+    noisy = flicker(clean, seed=2, amp=2.0)
+    with_ref = temporal_consistency(noisy, reference=clean).numpy()
+    assert psnr(with_ref, clean) > psnr(noisy, clean) + 4
+    # a reference of another size works (its flow is resized)
+    import cv2
+
+    small = np.stack([cv2.resize(f, (80, 48), interpolation=cv2.INTER_AREA) for f in clean])
+    assert temporal_consistency(noisy, reference=small).shape == noisy.shape
+
+
+def test_strength_zero_and_single_frame_are_identity(clean):
+    noisy = flicker(clean)
+    assert np.array_equal(temporal_consistency(noisy, strength=0.0).numpy(), noisy)
+    assert np.array_equal(temporal_consistency(noisy[:1]).numpy(), noisy[:1])
+    half = temporal_consistency(noisy, strength=0.5).numpy()
+    full = temporal_consistency(noisy).numpy()
+    assert np.allclose(half, np.clip(0.5 * (noisy + full), 0, 1), atol=1e-5)
+
+
+def test_detail_averaging_calms_noise(clean):
+    rng = np.random.default_rng(0)
+    noisy = np.clip(clean + 0.03 * rng.standard_normal(clean.shape), 0, 1).astype(np.float32)
+    smooth = temporal_consistency(noisy, detail=0.0).numpy()
+    assert psnr(smooth, clean) > psnr(noisy, clean) + 2
+
+
+def test_rgba_alpha_passes_through(clean):
+    alpha = np.random.default_rng(0).random((*clean.shape[:3], 1)).astype(np.float32)
+    out = temporal_consistency(np.concatenate([flicker(clean), alpha], -1), detail=0.5).numpy()
+    assert out.shape[-1] == 4 and np.array_equal(out[..., 3:], alpha)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"strength": 2.0}, "strength"), ({"sigma": 0.0}, "sigma"), ({"detail": -0.1}, "detail"),
+    ({"sigma": float("nan")}, "sigma"),
+])
+def test_bad_parameters(clean, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        temporal_consistency(clean, **kwargs)
+
+
+def test_bad_inputs(clean):
+    with pytest.raises(ValueError, match="reference has 5 frames"):
+        temporal_consistency(clean, reference=clean[:5])
+    with pytest.raises(ValueError, match="NaN"):
+        temporal_consistency(np.full((2, 16, 16, 3), np.nan, np.float32))
+    with pytest.raises(ValueError, match="non-empty"):
+        temporal_consistency(np.zeros((0, 16, 16, 3), np.float32))
+
+
+def test_small_frames():
+    tiny = translating_clip(3, 1.0, h=16, w=20)
+    assert temporal_consistency(tiny).shape == tiny.shape
+    with pytest.raises(ValueError, match="too small"):
+        temporal_consistency(np.zeros((3, 8, 40, 3), np.float32))
