@@ -208,3 +208,25 @@ def test_guide_preview_layout():
     assert torch.allclose(p[1, 0, 0], torch.tensor([1.0, 0.0, 1.0]) * 0.6 + frames[1, 0, 0] * 0.4)
     assert torch.all(p[0, 16:] == 0) and torch.all(p[1, 16:, :8] == 1) and torch.all(p[1, 16:, 8:] == 0)
     assert g.guide_preview(frames, holes, None).shape == (3, 16, 24, 3)
+
+
+def test_guide_from_the_real_renderer_pan():
+    """render_views (camera/render.py) -> latent holes -> noise mask: a pan right opens holes at the right edge only,
+    frame 0 is the image and is kept, and the renders move as the camera says."""
+    from draw_to_video.camera.render import render_views
+
+    rng = np.random.default_rng(0)
+    image = torch.from_numpy(rng.uniform(0, 1, (64, 96, 3)).astype(np.float32))
+    image = torch.nn.functional.avg_pool2d(image.permute(2, 0, 1)[None], 3, 1, 1)[0].permute(1, 2, 0)  # texture
+    cam = dolly(4, 0.0, pan_deg=9.0)
+    res = render_views(image, cam, torch.ones(64, 96), fill="background")
+    assert torch.allclose(res.frames[0], image, atol=1e-4) and res.holes[0].sum() == 0
+    cells = g.latent_holes(res.holes, g.latent_size(96, 64))
+    mask = g.guidance_noise_mask(cells, 1.0)
+    assert mask.shape == (4, 1, 8, 12) and not mask[0].any()
+    assert mask[-1, 0, :, -1].all() and not mask[-1, 0, :, :4].any(), "holes open on the right of a pan right"
+    assert mask[1:].mean() < 0.5
+    f = 96 / 2 / np.tan(np.radians(30))  # 60 degree horizontal fov
+    shift = -f * np.tan(np.radians(9.0))
+    col = int(round(48 + shift))  # where the frame-0 centre column lands in the last frame
+    np.testing.assert_allclose(res.frames[-1][:, col], image[:, 48], atol=0.08)
