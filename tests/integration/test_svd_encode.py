@@ -162,7 +162,7 @@ def test_without_camera_equals_core_node(comfy, svd_checkpoint, test_image):
 
 
 # --- slow: every mode through the real samplers, and the guide path --------------------------------------------
-PAN = {"preset": "pan_right", "frames": FRAMES, "fps": 6.0, "intensity": 0.25}
+PAN = {"preset": "pan_right", "frames": FRAMES, "fps": 6.0, "intensity": 0.6}
 MODES = {"off": 1.0, "init": 0.7, "dual_clock": 1.0}  # guidance mode -> KSampler denoise
 
 
