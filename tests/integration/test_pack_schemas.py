@@ -20,6 +20,23 @@ def _pack(object_info: dict) -> dict:
     return {k: v for k, v in sorted(object_info.items()) if k.startswith("D2V_")}
 
 
+# Every node of the pack (ARCHITECTURE.md's table plus the quality report).
+PACK_NODE_IDS = {
+    "D2V_DrawPathInput", "D2V_CinematicCameraTrajectory", "D2V_CameraMotionRender", "D2V_SVDImageEncodeWithMotion",
+    "D2V_TemporalConsistency", "D2V_FrameInterpolate", "D2V_ExclusiveEffects", "D2V_VideoQualityReport",
+}
+
+
+def test_every_pack_node_is_served(comfy, object_info):
+    assert PACK_NODE_IDS <= set(_pack(object_info)), PACK_NODE_IDS - set(_pack(object_info))
+    assert set(_pack(object_info)) <= PACK_NODE_IDS, "a new node: add it to PACK_NODE_IDS and the README"
+    failed = [line for line in comfy.log().splitlines() if "IMPORT FAILED" in line and "draw_to_video" in line]
+    assert not failed
+    for node_id, info in _pack(object_info).items():
+        assert info["category"].startswith("Draw to Video"), node_id
+        assert info["display_name"] and not info["display_name"].startswith("D2V_"), node_id
+
+
 def test_recorded_pack_schemas_are_current(object_info):
     live = _pack(object_info)
     if os.environ.get("D2V_RECORD_SCHEMAS"):
