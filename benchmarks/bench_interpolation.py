@@ -17,13 +17,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pkg import import_package  # noqa: E402
+from _pkg import import_package, timed  # noqa: E402
 from synthetic import render_sequence  # noqa: E402
 
 d2v = import_package()
@@ -50,20 +49,6 @@ def ffmpeg_interpolate(frames: np.ndarray, vf: str, fps_in: int = 10) -> np.ndar
         raise RuntimeError(f"ffmpeg returned {res.shape[0]} frames, expected at least {2 * T - 1}")
     return res[: 2 * T - 1]
 
-
-def _timed(fn, repeats: int = 2, children: bool = False) -> tuple[float, float]:
-    """Best wall-clock seconds and best CPU seconds (this process, or its children for ffmpeg) over repeats."""
-    import resource
-
-    walls, cpus = [], []
-    for _ in range(repeats):
-        who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-        r0, t0 = resource.getrusage(who), time.perf_counter()
-        fn()
-        r1, t1 = resource.getrusage(who), time.perf_counter()
-        walls.append(t1 - t0)
-        cpus.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
-    return min(walls), min(cpus)
 
 
 def main() -> int:
@@ -141,10 +126,10 @@ def main() -> int:
         reps = args.repeats
         if have_ffmpeg:
             for name, vf in FFMPEG_VARIANTS.items():
-                wall, cpu = _timed(lambda vf=vf: ffmpeg_interpolate(src, vf), reps, children=True)
+                wall, cpu = timed(lambda vf=vf: ffmpeg_interpolate(src, vf), reps, children=True)
                 rows.append((name, (n - 1) / wall, cpu / (n - 1)))
         for q in qualities:
-            wall, cpu = _timed(lambda q=q: interpolate_clip(src, multiplier=2, quality=q), reps)
+            wall, cpu = timed(lambda q=q: interpolate_clip(src, multiplier=2, quality=q), reps)
             rows.append((f"ours ({q})", (n - 1) / wall, cpu / (n - 1)))
         ff = [r for r in rows if r[0].startswith("ffmpeg")]
         ff_fps = max((r[1] for r in ff), default=None)

@@ -20,14 +20,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pkg import import_package  # noqa: E402
+from _pkg import import_package, timed  # noqa: E402
 from synthetic import render_sequence  # noqa: E402
 
 import_package()
@@ -105,10 +104,10 @@ def main() -> int:
         clip = add_flicker(render_sequence("pan", 6, np.arange(n), size=(SH, SW), seed=3), seed=3)
         print(f"\nspeed at {SW}x{SH}, {n} frames (best of 2; CPU s/frame = process CPU incl. threads/children):")
         if have_ffmpeg:
-            wall, cpu = _timed(lambda: ffmpeg_deflicker(clip), children=True)
+            wall, cpu = timed(lambda: ffmpeg_deflicker(clip), children=True)
             _row("ffmpeg deflicker am/5", wall, cpu, n)
         for d in sorted({1.0, args.detail}):
-            wall, cpu = _timed(lambda d=d: temporal_consistency(clip, sigma=args.sigma, detail=d))
+            wall, cpu = timed(lambda d=d: temporal_consistency(clip, sigma=args.sigma, detail=d))
             _row(f"ours (detail={d})", wall, cpu, n)
     return 0
 
@@ -116,19 +115,6 @@ def main() -> int:
 def _row(name: str, wall: float, cpu: float, n: int) -> None:
     print(f"  {name:<24} {wall / n:.4f} s/frame  {n / wall:6.2f} frames/s  {cpu / n:.4f} CPU s/frame")
 
-
-def _timed(fn, repeats: int = 2, children: bool = False) -> tuple[float, float]:
-    import resource
-
-    walls, cpus = [], []
-    for _ in range(repeats):
-        who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-        r0, t0 = resource.getrusage(who), time.perf_counter()
-        fn()
-        r1, t1 = resource.getrusage(who), time.perf_counter()
-        walls.append(t1 - t0)
-        cpus.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
-    return min(walls), min(cpus)
 
 
 if __name__ == "__main__":
