@@ -20,6 +20,45 @@ COMMAND_MODULES = [
 ]
 
 
+class TqdmProgress:
+    """An ``on_progress(done, total)`` callback for the pure functions, drawing a tqdm bar on stderr.
+
+    The bar appears at once when ``total`` is known, else at the first report; a ``total`` passed with a report
+    replaces the current one (multi-phase work). Use it as a context manager (or call :meth:`close`).
+    """
+
+    def __init__(self, desc: str, total: int | None = None, leave: bool = True):
+        self.desc, self.leave, self.bar = desc, leave, None
+        if total is not None:
+            self._open(total)
+
+    def _open(self, total: int | None) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc=self.desc, unit="frame", leave=self.leave, dynamic_ncols=True)
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if self.bar is None:
+            self._open(total)
+        elif total is not None and total != self.bar.total:
+            self.bar.total = total
+        if done < self.bar.n:  # a new phase started over
+            self.bar.n = done
+            self.bar.refresh()
+        else:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> TqdmProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def command(name: str, help: str):
     """Register ``fn(args)`` as a subcommand; ``fn.configure(parser)`` adds its arguments."""
     def deco(fn):

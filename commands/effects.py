@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import UsageError, command
+from ..cli import TqdmProgress, UsageError, command
 
 
 @command("effects", "list the cinematic effects")
@@ -48,37 +48,13 @@ def run_effect(args) -> int:
         d, _ = read_frames(args.depth)
         depth = torch.from_numpy(d)
     x = torch.from_numpy(np.ascontiguousarray(frames))
-    bar = _progress_bar(args.effect)
-    out = apply_effect(args.effect, x, args.intensity, args.seed, camera=camera, mask=mask, depth=depth,
-                       on_progress=bar)
-    if bar is not None:
-        bar.close()
+    with TqdmProgress(args.effect, leave=False) as bar:
+        out = apply_effect(args.effect, x, args.intensity, args.seed, camera=camera, mask=mask, depth=depth,
+                           on_progress=bar)
     path = write_video(out.cpu().numpy(), args.fps or fps, args.out)
     note = f" ({x.shape[0]} → {out.shape[0]} frames)" if spec.retimes else f" ({out.shape[0]} frames)"
     print(f"wrote {path}{note}")
     return 0
-
-
-def _progress_bar(desc: str):
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-
-    class Bar:
-        def __init__(self):
-            self.t = tqdm(total=1, desc=desc, unit="frame", leave=False)
-
-        def __call__(self, done, total=None):
-            if total is not None and total != self.t.total:
-                self.t.total = total
-            self.t.n = done
-            self.t.refresh()
-
-        def close(self):
-            self.t.close()
-
-    return Bar()
 
 
 def _configure_effect(p):

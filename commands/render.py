@@ -5,24 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..cli import UsageError, command
+from ..cli import TqdmProgress, UsageError, command
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 EXAMPLE_IMAGE = ASSETS / "example.jpg"
 EXAMPLE_PATH = ASSETS / "example_path.json"
 FILL_CHOICES = ("background", "stretch", "none")  # = camera.render.FILL_MODES (kept here so --help needs no torch)
-
-
-def _tqdm_progress(total: int, desc: str):
-    """An ``on_progress(done, total)`` callback drawing a tqdm bar; returns (callback, close)."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit="frame", dynamic_ncols=True)
-
-    def on_progress(done: int, total_now: int | None = None) -> None:
-        bar.update(max(0, done - bar.n))
-
-    return on_progress, bar.close
 
 
 def _device(name: str):
@@ -85,16 +73,14 @@ def render_file(image_path: str, out: str, *, path_file: str | None = None, came
     depth = None
     if depth_file is not None:
         depth = load_depth(depth_file, depth_kind, size=(h, w)).to(dev)
-    if quiet:
-        on_progress, close = None, (lambda: None)
-    else:
-        on_progress, close = _tqdm_progress(camera.frames, f"rendering {camera.preset}")
+    bar = None if quiet else TqdmProgress(f"rendering {camera.preset}", total=camera.frames)
     t0 = time.perf_counter()
     try:
         result = render_views(img, camera, depth, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
-                              on_progress=on_progress)
+                              on_progress=bar)
     finally:
-        close()
+        if bar is not None:
+            bar.close()
     seconds = time.perf_counter() - t0
     written = write_video(result.frames.cpu().numpy(), camera.fps, out)
     return {"out": written, "frames": camera.frames, "fps": camera.fps, "preset": camera.preset,

@@ -5,25 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..cli import UsageError, command
-
-
-def _progress(desc: str):
-    """An ``on_progress(done, total)`` callback drawing a tqdm bar on stderr."""
-    from tqdm import tqdm
-
-    state = {"bar": None}
-
-    def on_progress(done: int, total: int) -> None:
-        if state["bar"] is None:
-            state["bar"] = tqdm(total=total, desc=desc, unit="frame", leave=False)
-        bar = state["bar"]
-        bar.total = total
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    return on_progress
+from ..cli import TqdmProgress, UsageError, command
 
 
 def _read(path: str, what: str = "input"):
@@ -46,9 +28,9 @@ def interpolate_cmd(args) -> int:
     plan = plan_clip(frames.shape[0], args.multiplier, args.target_fps, src_fps, args.loop)
     print(f"{frames.shape[0]} frames at {src_fps:g} fps -> {len(plan)} frames at {plan.fps:g} fps "
           f"({frames.shape[2]}x{frames.shape[1]}, quality {args.quality})")
-    out, out_fps = interpolate_clip(frames, multiplier=args.multiplier, target_fps=args.target_fps,
-                                    source_fps=src_fps, loop=args.loop, quality=args.quality,
-                                    on_progress=_progress("interpolate"))
+    with TqdmProgress("interpolate", leave=False) as bar:
+        out, out_fps = interpolate_clip(frames, multiplier=args.multiplier, target_fps=args.target_fps,
+                                        source_fps=src_fps, loop=args.loop, quality=args.quality, on_progress=bar)
     path = write_video(out, out_fps, args.out)
     print(f"written {path}")
     return 0
@@ -78,8 +60,9 @@ def stabilize_cmd(args) -> int:
         ref, _ = _read(args.reference, "reference")
     print(f"{frames.shape[0]} frames {frames.shape[2]}x{frames.shape[1]} at {fps:g} fps: strength {args.strength}, "
           f"sigma {args.sigma}, detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
-    out = temporal_consistency(frames, strength=args.strength, sigma=args.sigma, detail=args.detail, reference=ref,
-                               on_progress=_progress("stabilize"))
+    with TqdmProgress("stabilize", leave=False) as bar:
+        out = temporal_consistency(frames, strength=args.strength, sigma=args.sigma, detail=args.detail,
+                                   reference=ref, on_progress=bar)
     path = write_video(out, fps, args.out)
     print(f"written {path}")
     return 0
@@ -108,7 +91,8 @@ def metrics_cmd(args) -> int:
         if ref.shape != frames.shape:
             raise UsageError(f"reference is {ref.shape[0]} frames {ref.shape[2]}x{ref.shape[1]}, input is "
                              f"{frames.shape[0]} frames {frames.shape[2]}x{frames.shape[1]}: they must match")
-    rep = quality_report(frames, ref, on_progress=_progress("metrics"))
+    with TqdmProgress("metrics", leave=False) as bar:
+        rep = quality_report(frames, ref, on_progress=bar)
     print(json.dumps(rep.to_dict(), indent=1) if args.json else rep.format())
     return 0
 
