@@ -37,7 +37,9 @@ except ImportError:  # running from a checkout: make the repo importable as its 
     sys.modules["draw_to_video"] = mod
     spec.loader.exec_module(mod)
 
-from draw_to_video.effects.demo import demo_clip  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "unit"))  # the procedural demo scene lives with the test fixtures
+from demo_clip import demo_clip  # noqa: E402
+
 from draw_to_video.effects.registry import EFFECTS, apply_effect  # noqa: E402
 
 TARGETS = {"look": 60.0, "lens": 15.0, "geometric": 15.0, "time": 15.0, "retime": None}

@@ -26,8 +26,8 @@ from _pkg import import_package, timed  # noqa: E402
 from synthetic import render_sequence  # noqa: E402
 
 d2v = import_package()
-from draw_to_video.effects.interpolate import interpolate_clip  # noqa: E402
-from draw_to_video.effects.metrics import psnr, ssim  # noqa: E402
+from draw_to_video.video.interpolate import interpolate_clip  # noqa: E402
+from draw_to_video.video.metrics import psnr, ssim  # noqa: E402
 
 FFMPEG_VARIANTS = {
     "ffmpeg mci (defaults)": "minterpolate=fps={fps}:mi_mode=mci",

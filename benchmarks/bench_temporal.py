@@ -30,8 +30,8 @@ from _pkg import import_package, timed  # noqa: E402
 from synthetic import render_sequence  # noqa: E402
 
 import_package()
-from draw_to_video.effects.metrics import hf_energy_ratio, psnr, ssim, warp_error  # noqa: E402
-from draw_to_video.effects.temporal import temporal_consistency  # noqa: E402
+from draw_to_video.video.metrics import hf_energy_ratio, psnr, ssim, warp_error  # noqa: E402
+from draw_to_video.video.temporal import temporal_consistency  # noqa: E402
 
 
 def add_flicker(clean: np.ndarray, seed: int = 0, amp: float = 1.0, noise: float = 0.01) -> np.ndarray:

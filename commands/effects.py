@@ -26,7 +26,7 @@ def run_effect(args) -> int:
     import torch
 
     from ..effects.registry import apply_effect, get_effect
-    from ..effects.video_io import read_frames, write_video
+    from ..video.io import read_frames, write_video
 
     spec = get_effect(args.effect)
     if not 0.0 <= args.intensity <= 1.0:

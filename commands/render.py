@@ -27,7 +27,7 @@ def _load_image(path: str, max_size: int | None):
     import torch
     import torch.nn.functional as F
 
-    from ..effects.video_io import read_frames
+    from ..video.io import read_frames
 
     p = Path(path)
     if not p.is_file():
@@ -48,11 +48,11 @@ def render_file(image_path: str, out: str, *, path_file: str | None = None, came
                 depth_of_field: float = 0.0, motion_blur: float = 0.0, max_size: int | None = None,
                 device: str = "auto", quiet: bool = False) -> dict:
     """Render an image along a drawn path (or a camera JSON) into a video/folder. Returns figures for printing."""
-    from ..camera.depth import load_depth
     from ..camera.presets import build_trajectory
-    from ..camera.render import render_views
     from ..camera.trajectory import CameraTrajectory
-    from ..effects.video_io import write_video
+    from ..render.depth import load_depth
+    from ..render.reproject import render_views
+    from ..video.io import write_video
     from .camera import load_path_file
 
     if (path_file is None) == (camera_file is None):

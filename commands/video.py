@@ -9,7 +9,7 @@ from ..cli import TqdmProgress, UsageError, command
 
 
 def _read(path: str, what: str = "input"):
-    from ..effects.video_io import read_frames
+    from ..video.io import read_frames
 
     if not Path(path).exists():
         raise UsageError(f"{what} not found: {path}")
@@ -18,8 +18,8 @@ def _read(path: str, what: str = "input"):
 
 @command("interpolate", "Interpolate a clip (video file or folder of images) by a multiplier or to a target fps.")
 def interpolate_cmd(args) -> int:
-    from ..effects.interpolate import interpolate_clip, plan_clip
-    from ..effects.video_io import write_video
+    from ..video.interpolate import interpolate_clip, plan_clip
+    from ..video.io import write_video
 
     if (args.multiplier is None) == (args.target_fps is None):
         raise UsageError("give exactly one of --multiplier N or --target-fps F")
@@ -51,8 +51,8 @@ interpolate_cmd.configure = _interpolate_args
 
 @command("stabilize", "Deflicker / temporally stabilise a clip (colour statistics + flow-guided correction).")
 def stabilize_cmd(args) -> int:
-    from ..effects.temporal import temporal_consistency
-    from ..effects.video_io import write_video
+    from ..video.io import write_video
+    from ..video.temporal import temporal_consistency
 
     frames, fps = _read(args.input)
     ref = None
@@ -82,7 +82,7 @@ stabilize_cmd.configure = _stabilize_args
 
 @command("metrics", "Print video quality metrics: flicker index, E_warp, and PSNR/SSIM/detail against a reference.")
 def metrics_cmd(args) -> int:
-    from ..effects.metrics import quality_report
+    from ..video.metrics import quality_report
 
     frames, _ = _read(args.input)
     ref = None

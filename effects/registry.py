@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import geometric, glitch, looks, retime
+from . import geometric, glitch, looks, time
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def _spec(name, fn, description, kind, retimes=False, uses=()):
 
 
 EFFECTS: dict[str, EffectSpec] = dict([
-    _spec("bullet_time", retime.bullet_time,
+    _spec("bullet_time", time.bullet_time,
           "time nearly freezes mid-clip while the view orbits the subject, blurred along the rotation "
           "(longer clip, interpolated)", "retime", True, ("camera", "mask")),
     _spec("inception_fold", geometric.inception_fold,
@@ -52,7 +52,7 @@ EFFECTS: dict[str, EffectSpec] = dict([
     _spec("dolly_zoom", geometric.dolly_zoom,
           "vertigo: the subject keeps its size while the background swells (depth-aware when given)",
           "geometric", uses=("camera", "mask", "depth")),
-    _spec("speed_ramp", retime.speed_ramp,
+    _spec("speed_ramp", time.speed_ramp,
           "fast, ramping into slow motion mid-clip and back out (length changes, interpolated)",
           "retime", True),
     _spec("motion_blur", geometric.motion_blur,

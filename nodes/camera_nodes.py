@@ -12,7 +12,7 @@ from ..camera.motion import suggest_motion_bucket
 from ..camera.path import DrawnPath, parse_path
 from ..camera.presets import AUTO, PRESETS, build_trajectory
 from ..camera.preview import blank_canvas, draw_path, trajectory_preview
-from ..effects.video_io import to_uint8
+from ..video.io import to_uint8
 from .types import Camera, DrawPath
 
 CATEGORY = "Draw to Video"

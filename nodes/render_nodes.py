@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from comfy_api.latest import io
 
-from ..camera.depth import load_depth
-from ..camera.render import FILL_MODES, render_views
 from ..camera.trajectory import CameraTrajectory
+from ..render.depth import load_depth
+from ..render.reproject import FILL_MODES, render_views
 from .common import compute_device, output_device, progress
 from .types import Camera
 

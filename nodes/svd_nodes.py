@@ -11,7 +11,7 @@ from comfy_api.latest import io
 
 import nodes as comfy_nodes
 
-from ..camera import guidance as gd
+from ..conditioning import svd as gd
 from .common import compute_device, output_device, progress
 from .types import Camera
 
@@ -145,11 +145,11 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
 
 def _render(image: torch.Tensor, camera, depth, depth_kind: str, width: int, height: int):
     """2.5D renders of ``image`` [H, W, 3] along ``camera`` -> (frames [F, H, W, 3], holes [F, H, W])."""
-    from ..camera.render import render_views
+    from ..render.reproject import render_views
 
     depth_map = None
     if depth is not None:
-        from ..camera.depth import normalize_depth
+        from ..render.depth import normalize_depth
 
         d = comfy.utils.common_upscale(depth[:1].movedim(-1, 1), width, height, "bilinear", "center").movedim(1, -1)
         depth_map = normalize_depth(d[0].to(compute_device()), kind=depth_kind)

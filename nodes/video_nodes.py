@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from comfy_api.latest import io, ui
 
-from ..effects.interpolate import QUALITY, interpolate_clip, plan_clip
-from ..effects.metrics import quality_report
-from ..effects.temporal import temporal_consistency
+from ..video.interpolate import QUALITY, interpolate_clip, plan_clip
+from ..video.metrics import quality_report
+from ..video.temporal import temporal_consistency
 from .common import output_device, progress
 
 CATEGORY = "Draw to Video"

@@ -6,12 +6,12 @@ import io as _io
 
 import numpy as np
 import pytest
+from demo_clip import demo_clip
 from PIL import Image
 
-from draw_to_video.effects.demo import demo_clip
 from draw_to_video.effects.looks import letterbox_bars
 from draw_to_video.effects.registry import EFFECTS
-from draw_to_video.effects.retime import speed_ramp_curve, time_map
+from draw_to_video.effects.time import speed_ramp_curve, time_map
 
 W, H, N = 160, 96, 6
 

@@ -4,10 +4,10 @@ import subprocess
 import sys
 
 import numpy as np
+from demo_clip import demo_clip
 
-from draw_to_video.effects.demo import demo_clip
 from draw_to_video.effects.registry import EFFECTS
-from draw_to_video.effects.video_io import read_frames, write_video
+from draw_to_video.video.io import read_frames, write_video
 
 
 def run(args, env, cwd):

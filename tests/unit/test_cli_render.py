@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from draw_to_video.commands.render import FILL_CHOICES
-from draw_to_video.effects.video_io import read_frames
+from draw_to_video.video.io import read_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,6 +72,6 @@ def test_render_bad_input_exits_2_with_one_line(package_env, tmp_path):
 
 
 def test_fill_choices_match_the_renderer():
-    from draw_to_video.camera.render import FILL_MODES
+    from draw_to_video.render.reproject import FILL_MODES
 
     assert tuple(FILL_CHOICES) == tuple(FILL_MODES)

@@ -4,7 +4,7 @@ import sys
 import numpy as np
 from video_clips import translating_clip
 
-from draw_to_video.effects.video_io import read_frames, write_video
+from draw_to_video.video.io import read_frames, write_video
 
 
 def run(args, env, cwd):

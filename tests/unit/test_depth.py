@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from draw_to_video.camera.depth import (
+from draw_to_video.render.depth import (
     depth_edges,
     estimate_depth,
     load_depth,

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 import torch
+from demo_clip import demo_clip
 
 from draw_to_video.camera.trajectory import CameraTrajectory
 from draw_to_video.effects import geometric, glitch, looks
-from draw_to_video.effects.demo import demo_clip
 from draw_to_video.effects.registry import EFFECTS, apply_effect, get_effect
 
 try:
-    from draw_to_video.effects.interpolate import interpolate_at  # noqa: F401
+    from draw_to_video.video.interpolate import interpolate_at  # noqa: F401
 
     HAVE_INTERP = True
 except ImportError as e:  # issue 5 not merged yet
@@ -426,7 +426,7 @@ def test_quantum_glitch_bursts_and_scanlines():
 
 # --- retiming ------------------------------------------------------------------------------------------------
 def test_time_maps_are_monotone_and_keep_the_ends():
-    from draw_to_video.effects import retime
+    from draw_to_video.effects import time as retime
 
     for curve in (retime.speed_ramp_curve(1.0), retime.bullet_time_curve(1.0), retime.bullet_time_curve(0.3)):
         for b in (2, 5, 24):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from draw_to_video.camera import guidance as g
 from draw_to_video.camera.trajectory import CameraTrajectory
+from draw_to_video.conditioning import svd as g
 
 
 def karras(n: int, sigma_min=0.002, sigma_max=700.0, rho=7.0) -> torch.Tensor:
@@ -213,7 +213,7 @@ def test_guide_preview_layout():
 def test_guide_from_the_real_renderer_pan():
     """render_views (camera/render.py) -> latent holes -> noise mask: a pan right opens holes at the right edge only,
     frame 0 is the image and is kept, and the renders move as the camera says."""
-    from draw_to_video.camera.render import render_views
+    from draw_to_video.render.reproject import render_views
 
     rng = np.random.default_rng(0)
     image = torch.from_numpy(rng.uniform(0, 1, (64, 96, 3)).astype(np.float32))

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from video_clips import texture, translating_clip
 
-from draw_to_video.effects.flow import backward_warp
-from draw_to_video.effects.interpolate import interpolate_at, interpolate_clip, iter_interpolate, plan_clip
-from draw_to_video.effects.metrics import psnr
+from draw_to_video.video.flow import backward_warp
+from draw_to_video.video.interpolate import interpolate_at, interpolate_clip, iter_interpolate, plan_clip
+from draw_to_video.video.metrics import psnr
 
 # ---- exact frame counts and timestamps --------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from draw_to_video.camera.lens import focal_px, intrinsics
-from draw_to_video.camera.render import FILL_MODES, RenderResult, render_views
 from draw_to_video.camera.trajectory import CameraTrajectory
+from draw_to_video.render.reproject import FILL_MODES, RenderResult, render_views
 
 
 def rot(yaw=0.0, pitch=0.0, roll=0.0) -> np.ndarray:
@@ -248,8 +248,8 @@ def test_bad_image_and_parameters_raise():
 
 def test_batched_chunks_equal_frame_by_frame():
     """The GPU path renders a chunk of frames per pass; on CPU the same code, batched, must give the same frames."""
-    from draw_to_video.camera.depth import sharpen_depth_edges
-    from draw_to_video.camera.render import _render_chunk, _Source
+    from draw_to_video.render.depth import sharpen_depth_edges
+    from draw_to_video.render.reproject import _render_chunk, _Source
 
     img = torch.rand(H, W, 3, generator=torch.Generator().manual_seed(5))
     depth = sharpen_depth_edges(two_planes(H, W, 0.6, 1.5)[0])

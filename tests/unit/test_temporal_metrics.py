@@ -3,7 +3,7 @@ import pytest
 import torch
 from video_clips import texture, translating_clip
 
-from draw_to_video.effects.metrics import (
+from draw_to_video.video.metrics import (
     flicker_index,
     hf_energy_ratio,
     psnr,
@@ -11,7 +11,7 @@ from draw_to_video.effects.metrics import (
     ssim,
     warp_error,
 )
-from draw_to_video.effects.temporal import temporal_consistency
+from draw_to_video.video.temporal import temporal_consistency
 
 
 def flicker(clean: np.ndarray, seed: int = 0, amp: float = 1.0) -> np.ndarray:

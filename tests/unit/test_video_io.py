@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from draw_to_video.effects.video_io import read_frames, write_video
+from draw_to_video.video.io import read_frames, write_video
 
 
 def _clip(n=6, h=48, w=64):

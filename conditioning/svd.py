@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .trajectory import CameraTrajectory
+from ..camera.trajectory import CameraTrajectory
 
 GUIDANCE_MODES = ("off", "init", "dual_clock")
 LATENT_SCALE = 8  # SVD's VAE downsamples by 8
@@ -243,7 +243,7 @@ def auto_motion_bucket(camera: CameraTrajectory, width: int, height: int) -> int
     Uses ``camera/motion.py`` (``image_speed`` = per-frame image motion as a fraction of the width,
     ``motion_bucket_from_speed``) on the mean speed over the move.
     """
-    from .motion import image_speed, motion_bucket_from_speed
+    from ..camera.motion import image_speed, motion_bucket_from_speed
 
     if camera.frames < 2:
         return 1

@@ -34,8 +34,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..camera.trajectory import CameraTrajectory, rigid_inverse
 from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
-from .trajectory import CameraTrajectory, rigid_inverse
 
 FILL_MODES = ("background", "stretch", "none")
 """background: push-pull inpaint that prefers the farther side (smooth, fast); stretch: the farther hole border

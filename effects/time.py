@@ -65,7 +65,7 @@ def _interpolate(frames: torch.Tensor, times: np.ndarray, on_progress=None) -> t
     """Frames at fractional source times: flow-based interpolation (issue 5), cross-fades for tiny frames."""
     if min(frames.shape[1:3]) < MIN_FLOW_SIDE:
         return _crossfade_at(frames, times)
-    from .interpolate import interpolate_at  # issue 5: flow-based frame interpolation
+    from ..video.interpolate import interpolate_at  # issue 5: flow-based frame interpolation
 
     out = interpolate_at(frames, [float(t) for t in times], quality="balanced", on_progress=on_progress)
     return out.to(device=frames.device, dtype=frames.dtype)

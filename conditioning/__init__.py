@@ -1,0 +1,1 @@
+"""Bridges from camera trajectories to video models (SVD today)."""

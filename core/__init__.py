@@ -1,0 +1,1 @@
+"""Shared building blocks: frame checks and layout, filters, parameter tables, seeded randomness."""

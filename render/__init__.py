@@ -1,0 +1,1 @@
+"""2.5D view synthesis: depth, reprojection, hole filling, lens effects."""

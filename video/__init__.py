@@ -1,0 +1,1 @@
+"""Video I/O, optical flow, frame interpolation, temporal consistency and quality metrics."""
