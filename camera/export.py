@@ -13,9 +13,10 @@ import json
 
 import numpy as np
 
-from .lens import focal_from_fov
+from .geometry import rigid_inverse
+from .lens import focal_from_fov, fov_from_focal
 from .path import DrawnPath, parse_path, resample
-from .trajectory import CameraTrajectory, rigid_inverse
+from .trajectory import CameraTrajectory
 
 ATI_TRACK_POINTS = 121
 
@@ -59,7 +60,7 @@ def from_cameractrl_lines(text: str, width: int, height: int) -> CameraTrajector
     if arr.shape[1] != 19:
         raise ValueError(f"each CameraCtrl pose line needs 19 numbers, got {arr.shape[1]}")
     fx = arr[:, 1] * width
-    fov = np.degrees(2 * np.arctan(width / (2 * fx)))
+    fov = fov_from_focal(fx, width)  # focal in pixels over the width in pixels
     w2c = np.tile(np.eye(4), (len(arr), 1, 1))
     w2c[:, :3, :4] = arr[:, 7:].reshape(-1, 3, 4)
     dt = np.diff(arr[:, 0])

@@ -83,3 +83,13 @@ def rotation_angle_deg(r: np.ndarray) -> np.ndarray:
     """Rotation angle in degrees of (…, 3, 3) rotations."""
     tr = np.clip((np.trace(r, axis1=-2, axis2=-1) - 1.0) / 2.0, -1.0, 1.0)
     return np.degrees(np.arccos(tr))
+
+def rigid_inverse(m: np.ndarray) -> np.ndarray:
+    """Inverse of rigid transforms (..., 4, 4): ``[R t; 0 1]^-1 = [Rᵀ -Rᵀt; 0 1]``."""
+    m = np.asarray(m, dtype=np.float64)
+    out = np.zeros_like(m)
+    rt = np.swapaxes(m[..., :3, :3], -1, -2)
+    out[..., :3, :3] = rt
+    out[..., :3, 3] = -(rt @ m[..., :3, 3:4])[..., 0]
+    out[..., 3, 3] = 1.0
+    return out

@@ -48,4 +48,6 @@ def motion_bucket_from_speed(speed) -> int:
 
 
 def suggest_motion_bucket(camera: CameraTrajectory, width: int = 1024, height: int = 576) -> int:
+    """SVD ``motion_bucket_id`` (1..255) for the mean image speed of the move at ``width`` x ``height``; 1 for a
+    single frame."""
     return motion_bucket_from_speed(image_speed(camera, width, height)) if camera.frames > 1 else 1

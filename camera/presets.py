@@ -16,7 +16,7 @@ from . import geometry as geo
 from .easing import ease, limit_progress
 from .lens import fov_from_focal
 from .path import DrawnPath, progress_from_timing, smooth
-from .trajectory import CameraTrajectory
+from .trajectory import CameraTrajectory, interpolate_poses
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,8 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
     if frames > 1 and (max_speed or max_accel) and move_length > 0:
         s_limited, completed = limit_progress(s, move_length, fps, max_speed, max_accel)
         s_lim = np.interp(s_limited, s, np.arange(frames)) if np.all(np.diff(s) > 0) else s_limited
-        positions = np.stack([np.interp(s_lim, np.arange(frames), positions[:, k]) for k in range(3)], 1) \
-            if np.all(np.diff(s) > 0) else positions
-        rotation = _interp_rotations(rotation, s_lim) if np.all(np.diff(s) > 0) else rotation
+        if np.all(np.diff(s) > 0):
+            rotation, positions = interpolate_poses(rotation, positions, s_lim)
         s = s_limited
 
     # Handheld shake on top, seeded and smooth; zero at frame 0 so the first frame stays at the origin.
@@ -310,13 +309,6 @@ def _focal_curve(spec: PresetSpec, focal0: float, s: np.ndarray, amount: float, 
         return focal0 * np.power(spec.zoom, amount * s)
     return np.full(len(s), focal0)
 
-
-def _interp_rotations(rot: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Rotations (F,3,3) sampled at fractional frame indices ``at`` (slerp through scipy)."""
-    from scipy.spatial.transform import Rotation, Slerp
-
-    idx = np.arange(len(rot))
-    return Slerp(idx, Rotation.from_matrix(rot))(np.clip(at, 0, len(rot) - 1)).as_matrix()
 
 
 def _shake(frames: int, fps: float, amount: float, seed: int):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .lens import intrinsics
+from .geometry import rigid_inverse
+from .lens import focal_from_fov, intrinsics
 
 TRAJECTORY_VERSION = 1
 CONVENTION = "opencv_c2w"
@@ -108,8 +109,7 @@ class CameraTrajectory:
             if "focal_length_mm" in d:
                 focal = np.asarray(d["focal_length_mm"], dtype=np.float64).reshape(-1)
             else:
-                with np.errstate(divide="ignore", invalid="ignore"):  # bad FOVs are reported by validation
-                    focal = sensor[0] / (2 * np.tan(np.radians(fov) / 2))
+                focal = np.asarray(focal_from_fov(fov, sensor[0]), dtype=np.float64).reshape(-1)
             focus = np.asarray(d.get("focus_distance", np.ones(n)), dtype=np.float64).reshape(-1)
             aperture = np.asarray(d.get("aperture", np.full(n, 8.0)), dtype=np.float64).reshape(-1)
             look = d.get("look_at")
@@ -133,15 +133,6 @@ class CameraTrajectory:
         return cls.from_dict(d)
 
 
-def rigid_inverse(m: np.ndarray) -> np.ndarray:
-    """Inverse of rigid transforms (..., 4, 4): ``[R t; 0 1]^-1 = [Rᵀ -Rᵀt; 0 1]``."""
-    m = np.asarray(m, dtype=np.float64)
-    out = np.zeros_like(m)
-    rt = np.swapaxes(m[..., :3, :3], -1, -2)
-    out[..., :3, :3] = rt
-    out[..., :3, 3] = -(rt @ m[..., :3, 3:4])[..., 0]
-    out[..., 3, 3] = 1.0
-    return out
 
 
 def validate_arrays(c2w, fov_deg, focal_mm, focus, aperture, fps) -> None:
@@ -171,3 +162,62 @@ def validate_arrays(c2w, fov_deg, focal_mm, focus, aperture, fps) -> None:
         raise ValueError(f"c2w rotations must be orthonormal with det +1 (max error {err:.2e})")
     if np.abs(c2w[:, 3] - np.array([0, 0, 0, 1.0])).max() > 1e-9:
         raise ValueError("c2w last row must be [0, 0, 0, 1]")
+
+
+LENS_FIELDS = ("fov_deg", "focal_length_mm", "focus_distance", "aperture")
+
+
+def interpolate_poses(rotations: np.ndarray, positions: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Poses sampled at fractional frame indices.
+
+    Args:
+        rotations: (F, 3, 3) orthonormal; positions: (F, 3); at: (N,) fractional indices, clipped to 0..F-1.
+    Returns:
+        (N, 3, 3) rotations (slerp) and (N, 3) positions (linear).
+    """
+    n = len(rotations)
+    at = np.clip(np.asarray(at, dtype=np.float64), 0, n - 1)
+    if n == 1:
+        return np.repeat(rotations[:1], len(at), 0), np.repeat(positions[:1], len(at), 0)
+    from scipy.spatial.transform import Rotation, Slerp
+
+    idx = np.arange(n)
+    rots = Slerp(idx, Rotation.from_matrix(rotations))(at).as_matrix()
+    pos = np.stack([np.interp(at, idx, positions[:, k]) for k in range(3)], 1)
+    return rots, pos
+
+
+def resample_trajectory(camera: CameraTrajectory, frames: int) -> CameraTrajectory:
+    """The same move spread over ``frames`` frames (same duration: fps scaled).
+
+    Positions and lens values are interpolated linearly in normalized time, rotations by slerp; a one-frame
+    camera is repeated.
+    """
+    if int(frames) < 1:
+        raise ValueError(f"frames must be >= 1, got {frames}")
+    n = camera.frames
+    if frames == n:
+        return camera
+    at = np.linspace(0.0, n - 1, frames) if frames > 1 else np.zeros(1)
+    rots, pos = interpolate_poses(camera.c2w[:, :3, :3], camera.c2w[:, :3, 3], at)
+    c2w = np.tile(np.eye(4), (frames, 1, 1))
+    c2w[:, :3, :3] = rots
+    c2w[:, :3, 3] = pos
+    grid = np.arange(n)
+    lens = {k: np.interp(at, grid, getattr(camera, k)) for k in LENS_FIELDS}
+    fps = camera.fps * (frames - 1) / (n - 1) if n > 1 and frames > 1 else camera.fps
+    return replace(camera, c2w=c2w, fps=float(fps), **lens)
+
+
+def look_at_pixel(camera: CameraTrajectory | None, width: int, height: int) -> tuple[float, float] | None:
+    """Pixel position (x, y) of the camera's ``look_at`` point in its first frame, clipped to the image; None when
+    there is no camera or look-at point, or it lies behind the camera."""
+    if camera is None or camera.look_at is None:
+        return None
+    p = camera.w2c()[0] @ np.array([*camera.look_at, 1.0])
+    if p[2] <= 1e-6:
+        return None
+    K = camera.intrinsics(width, height)[0]
+    u = K[0, 0] * p[0] / p[2] + K[0, 2]
+    v = K[1, 1] * p[1] / p[2] + K[1, 2]
+    return float(np.clip(u, 0, width)), float(np.clip(v, 0, height))

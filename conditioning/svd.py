@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..camera.motion import suggest_motion_bucket
 from ..camera.trajectory import CameraTrajectory
 
 GUIDANCE_MODES = ("off", "init", "dual_clock")
@@ -207,48 +208,6 @@ def check_guide_size(frames: int, width: int, height: int) -> None:
                          "resolution (SVD is trained on 14-25 frames at 1024x576)")
 
 
-def resample_trajectory(camera: CameraTrajectory, frames: int) -> CameraTrajectory:
-    """The same move spread over ``frames`` frames (same duration: fps scaled).
-
-    Positions and lens values are interpolated linearly in normalized time, rotations by slerp.
-    """
-    if frames < 1:
-        raise ValueError(f"frames must be >= 1, got {frames}")
-    n = camera.frames
-    if frames == n:
-        return camera
-    from scipy.spatial.transform import Rotation, Slerp
-
-    src_t = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
-    dst_t = np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
-    if n == 1:
-        idx = np.zeros(frames, dtype=int)
-        c2w = camera.c2w[idx].copy()
-        lerp = {k: getattr(camera, k)[idx].copy() for k in ("fov_deg", "focal_length_mm", "focus_distance", "aperture")}
-    else:
-        c2w = np.tile(np.eye(4), (frames, 1, 1))
-        rots = Slerp(src_t, Rotation.from_matrix(camera.c2w[:, :3, :3]))(dst_t).as_matrix()
-        c2w[:, :3, :3] = rots
-        for j in range(3):
-            c2w[:, j, 3] = np.interp(dst_t, src_t, camera.c2w[:, j, 3])
-        lerp = {k: np.interp(dst_t, src_t, getattr(camera, k))
-                for k in ("fov_deg", "focal_length_mm", "focus_distance", "aperture")}
-    fps = camera.fps * (frames - 1) / (n - 1) if n > 1 and frames > 1 else camera.fps
-    return replace(camera, c2w=c2w, fps=float(fps), **lerp)
-
-
-def auto_motion_bucket(camera: CameraTrajectory, width: int, height: int) -> int:
-    """motion_bucket_id (1..255) from the trajectory's image speed (seed mapping: 1-50 subtle ... 201-255 violent).
-
-    Uses ``camera/motion.py`` (``image_speed`` = per-frame image motion as a fraction of the width,
-    ``motion_bucket_from_speed``) on the mean speed over the move.
-    """
-    from ..camera.motion import image_speed, motion_bucket_from_speed
-
-    if camera.frames < 2:
-        return 1
-    speed = np.asarray(image_speed(camera, width, height), dtype=np.float64)
-    return int(motion_bucket_from_speed(float(speed.mean()) if speed.size else 0.0))
 
 
 def resolve_motion_bucket(motion_bucket_id: int, camera: CameraTrajectory | None, width: int, height: int) -> int:
@@ -257,7 +216,7 @@ def resolve_motion_bucket(motion_bucket_id: int, camera: CameraTrajectory | None
         raise ValueError(f"motion_bucket_id must be >= 0 (0 = auto), got {motion_bucket_id}")
     if motion_bucket_id > 0:
         return int(motion_bucket_id)
-    return auto_motion_bucket(camera, width, height) if camera is not None else DEFAULT_MOTION_BUCKET
+    return suggest_motion_bucket(camera, width, height) if camera is not None else DEFAULT_MOTION_BUCKET
 
 
 def guide_preview(frames: torch.Tensor, holes: torch.Tensor, noise_mask: torch.Tensor | None) -> torch.Tensor:

@@ -12,25 +12,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import (
-    blur_fast,
-    box_blur_x,
-    camera_frames,
-    effect,
-    frame_times,
-    map_chunks,
-    mask_centroid,
-    norm_grid,
-    pixel_grid,
-    prepare_depth,
-    prepare_mask,
-    project_look_at,
-    rng,
-    sample_norm,
-    smoothstep,
-    to_bchw,
-    to_bhwc,
-)
+from ..camera.lens import focal_px
+from ..camera.trajectory import look_at_pixel, resample_trajectory
+from ..core.filters import blur_fast, box_blur_x
+from ..core.frames import prepare_mask, to_bchw, to_bhwc
+from ..core.rng import rng
+from ..core.sampling import norm_grid, pixel_grid, sample_norm
+from ..render.depth import prepare_depth
+from .base import effect, frame_times, map_chunks, mask_centroid, smoothstep
 
 DEFAULT_FPS = 12.0
 DEFAULT_FOV_DEG = 60.0
@@ -42,7 +31,7 @@ def _focus_point(b, h, w, camera=None, mask=None, device=None, dtype=torch.float
         c = mask_centroid(prepare_mask(mask, b, h, w, device, dtype))
         if c is not None:
             return c
-    c = project_look_at(camera, w, h)
+    c = look_at_pixel(camera, w, h)
     return c if c is not None else (w / 2.0, h / 2.0)
 
 
@@ -159,9 +148,10 @@ def camera_flow(camera, b: int, h: int, w: int, near: torch.Tensor | None = None
     at depth 1 (the median depth) or at the depths given by ``near`` (``[B,h,w]``, 1 = nearest)."""
     if b < 2:
         return torch.zeros(b, h, w, 2, device=device, dtype=dtype)
-    c2w, fov, _ = camera_frames(camera, b)
+    cam = resample_trajectory(camera, b)
+    c2w, fov = cam.c2w, cam.fov_deg
     c2w = torch.as_tensor(c2w, dtype=torch.float64, device=device)
-    f = torch.as_tensor((w / 2.0) / np.tan(np.radians(fov) / 2.0), dtype=torch.float64, device=device)
+    f = torch.as_tensor(focal_px(fov, w), dtype=torch.float64, device=device)
     xs, ys = pixel_grid(h, w, device=device, dtype=torch.float64)
     if near is None:
         z = torch.ones(b, h, w, dtype=torch.float64, device=device)
@@ -324,8 +314,8 @@ def inception_fold(frames, intensity=1.0, seed=0, *, camera=None, on_progress=No
     camera's when given, else 60°. Deterministic; ``seed`` unused."""
     b, h, w, _ = frames.shape
     dev = frames.device
-    fov = camera_frames(camera, b)[1] if camera is not None else np.full(b, DEFAULT_FOV_DEG)
-    f = (w / 2.0) / np.tan(np.radians(fov) / 2.0)
+    fov = resample_trajectory(camera, b).fov_deg if camera is not None else np.full(b, DEFAULT_FOV_DEG)
+    f = focal_px(fov, w)
     per = torch.as_tensor(np.concatenate([f[:, None], fold_params(b, intensity)], 1), dtype=torch.float32,
                           device=dev)
     # 1-D pixel centres: everything but the column test and u depends on the row only ([n,h,1] math)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._common import effect, gaussian_blur, map_chunks, pixel_grid, prepare_mask, rng, torch_generator
+from ..core.filters import gaussian_blur
+from ..core.frames import prepare_mask
+from ..core.rng import rng, torch_generator
+from ..core.sampling import pixel_grid
+from .base import effect, map_chunks
 
 
 # --- quantum glitch --------------------------------------------------------------------------------------------

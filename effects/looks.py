@@ -1,6 +1,6 @@
 """Looks: per-pixel and lens effects (colour grade, grain, vignette, letterbox, light leak, chromatic aberration,
 depth of field). All take and return ``[B,H,W,3]`` float 0..1, keep the frame count, and are identity at
-intensity 0 (see :func:`._common.effect`).
+intensity 0 (see :func:`.base.effect`).
 """
 
 from __future__ import annotations
@@ -12,25 +12,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import (
-    blur_fast,
-    camera_frames,
-    effect,
-    frame_times,
-    luma,
-    map_chunks,
-    map_pixels,
-    mask_centroid,
-    pixel_grid,
-    prepare_depth,
-    prepare_mask,
-    rng,
-    sample_norm,
-    smoothstep,
-    to_bchw,
-    to_bhwc,
-    torch_generator,
-)
+from ..camera.trajectory import resample_trajectory
+from ..core.filters import blur_fast
+from ..core.frames import luma, prepare_mask, to_bchw, to_bhwc
+from ..core.rng import rng, torch_generator
+from ..core.sampling import pixel_grid, sample_norm
+from ..render.depth import prepare_depth
+from .base import effect, frame_times, map_chunks, map_pixels, mask_centroid, smoothstep
 
 # --- colour grade ----------------------------------------------------------------------------------------------
 REFERENCE_KELVIN = 5500.0
@@ -207,7 +195,7 @@ def film_grain(frames, intensity=1.0, seed=0, *, grain_px: float = 1.6, on_progr
         noise = noise.to(x.device, x.dtype)
         if (gh, gw) != (h, w):
             noise = F.interpolate(noise, size=(h, w), mode="bilinear", align_corners=False)
-        lum = luma(x)
+        lum = luma(x)[..., None]
         weight = (1.0 - lum).mul_(lum).mul_(3.2 * amp).add_(0.2 * amp)  # 0.2 at black/white, 1.0 at mid-grey
         return torch.addcmul(x, noise.view(-1, h, w, 1), weight)
 
@@ -388,7 +376,7 @@ def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, ma
         med = disp.flatten(1).median(dim=1).values.view(b, 1, 1)
         disp = disp / med  # median depth = 1 (world units)
         if camera is not None:
-            _, _, focus = camera_frames(camera, b)
+            focus = resample_trajectory(camera, b).focus_distance
             f_disp = torch.as_tensor(1.0 / focus, dtype=dt, device=dev).view(b, 1, 1)
         else:
             centre = None

@@ -13,18 +13,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._common import (
-    camera_frames,
-    effect,
-    map_chunks,
-    mask_centroid,
-    prepare_mask,
-    project_look_at,
-    sample_norm,
-    smoothstep,
-    to_bchw,
-    to_bhwc,
-)
+from ..camera.trajectory import look_at_pixel
+from ..core.frames import prepare_mask, to_bchw, to_bhwc
+from ..core.sampling import sample_norm
+from .base import effect, map_chunks, mask_centroid, smoothstep
 
 MAX_STRETCH = 6.0
 """A retimed clip is at most this many times longer than its source."""
@@ -174,8 +166,8 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
     if mask is not None:
         cxy = mask_centroid(prepare_mask(mask, 1, h, w, dev, dt))
     if cxy is None:
-        cxy = project_look_at(camera, w, h) or (w / 2.0, h / 2.0)
-    fov = float(camera_frames(camera, 1)[1][0]) if camera is not None else 50.0
+        cxy = look_at_pixel(camera, w, h) or (w / 2.0, h / 2.0)
+    fov = float(camera.fov_deg[0]) if camera is not None else 50.0
     f_px = (w / 2.0) / math.tan(math.radians(fov) / 2.0)
     yaw = _orbit_yaw(camera, n, intensity)
     yaw_t = torch.as_tensor(yaw, dtype=torch.float64)

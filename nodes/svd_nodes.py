@@ -11,6 +11,7 @@ from comfy_api.latest import io
 
 import nodes as comfy_nodes
 
+from ..camera.trajectory import resample_trajectory
 from ..conditioning import svd as gd
 from .common import compute_device, output_device, progress
 from .types import Camera
@@ -121,7 +122,7 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
             return io.NodeOutput(positive, negative, latent, model, clean.to(output_device()))
 
         g.check_guide_size(frames, width, height)
-        cam = g.resample_trajectory(camera.relative_to_first(), frames)
+        cam = resample_trajectory(camera.relative_to_first(), frames)
         renders, holes = _render(clean[0], cam, depth, depth_kind, width, height)
         if mode == "off":
             preview = g.guide_preview(renders, holes, None)

@@ -13,6 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core.filters import box_mean, guided_filter
+from ..core.frames import per_frame_map
+
 DEPTH_KINDS = ("depth", "disparity")
 MAX_DEPTH_RATIO = 50.0
 """Depths are clamped to [median / MAX_DEPTH_RATIO, median * MAX_DEPTH_RATIO] (sky / zero disparity = far)."""
@@ -140,27 +143,6 @@ def load_depth(path_or_tensor, kind: str = "depth", size: tuple[int, int] | None
 # The no-model heuristic
 # --------------------------------------------------------------------------------------------------------------
 
-def _box(x: torch.Tensor, r: int) -> torch.Tensor:
-    """Mean over a (2r+1)^2 window of [..., H, W] (edges replicated), via cumulative sums (O(1) in r)."""
-    if r <= 0:
-        return x
-    shape = x.shape
-    x = x.reshape(-1, 1, *shape[-2:])
-    x = F.pad(x, (r + 1, r, r + 1, r), mode="replicate")
-    c = x.double().cumsum(-1).cumsum(-2)
-    k = 2 * r + 1
-    s = c[..., k:, k:] - c[..., :-k, k:] - c[..., k:, :-k] + c[..., :-k, :-k]
-    return (s / (k * k)).to(x.dtype).reshape(shape)
-
-
-def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
-    """Edge-preserving guided filter (He et al. 2010) with a gray guide: both [H, W]."""
-    mean_i, mean_p = _box(guide, r), _box(src, r)
-    cov = _box(guide * src, r) - mean_i * mean_p
-    var = _box(guide * guide, r) - mean_i * mean_i
-    a = cov / (var + eps)
-    b = mean_p - a * mean_i
-    return _box(a, r) * guide + _box(b, r)
 
 
 def estimate_horizon(image: torch.Tensor) -> float:
@@ -222,7 +204,7 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     # Texture energy: gradient magnitude averaged over a window.
     gx = F.pad((g[:, 1:] - g[:, :-1]).abs(), (0, 1))
     gy = F.pad((g[1:] - g[:-1]).abs(), (0, 0, 0, 1))
-    tex = _box(gx + gy, max(1, hs // 64))
+    tex = box_mean(gx + gy, max(1, hs // 64))
     thr = torch.quantile(tex.flatten()[:: max(1, tex.numel() // 20000)], 0.5).clamp(min=0.01) * 0.8
     structure = (tex > thr).float()
     above = (y < yh).float()[:, None].expand(hs, ws)
@@ -234,7 +216,7 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     k = max(1, ws // 40)
     reach = F.avg_pool1d(reach[None, None], 2 * k + 1, 1, k, count_include_pad=False)[0, 0]
     obj = d_hor + (0.6 * d_bottom - d_hor) * reach  # [ws]
-    struct_soft = _box(structure, 1)
+    struct_soft = box_mean(structure, 1)
 
     def up(t: torch.Tensor) -> torch.Tensor:
         return F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0] if s > 1 else t
@@ -327,3 +309,15 @@ def _window_max(x: torch.Tensor, r: int) -> torch.Tensor:
             acc = torch.maximum(acc, xp.narrow(dim, i, n))
         out = acc
     return out
+
+
+def prepare_depth(depth, b: int, h: int, w: int, device, dtype=torch.float32) -> torch.Tensor:
+    """A depth map as ``[B,H,W]`` *nearness* in 0..1 (1 = nearest), normalized per frame.
+
+    Convention (that of ComfyUI depth estimators such as Depth Anything / MiDaS): the depth IMAGE is bright
+    where the scene is near. Give ``[H,W]``, ``[N,H,W]`` or an IMAGE ``[N,H,W,C]`` (channels averaged).
+    """
+    d = per_frame_map(depth, b, h, w, "depth", device, dtype)
+    lo = d.amin(dim=(1, 2), keepdim=True)
+    hi = d.amax(dim=(1, 2), keepdim=True)
+    return ((d - lo) / (hi - lo).clamp_min(1e-6)).clamp(0.0, 1.0)

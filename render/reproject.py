@@ -34,7 +34,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..camera.trajectory import CameraTrajectory, rigid_inverse
+from ..camera.geometry import rigid_inverse
+from ..camera.trajectory import CameraTrajectory
 from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
 
 FILL_MODES = ("background", "stretch", "none")

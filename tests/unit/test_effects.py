@@ -479,7 +479,7 @@ def test_cuda_matches_cpu(clip, name):
 def test_box_blur_matches_a_convolution():
     import torch.nn.functional as F
 
-    from draw_to_video.effects._common import box_blur_x
+    from draw_to_video.core.filters import box_blur_x
 
     x = torch.rand(2, 3, 5, 40, generator=torch.Generator().manual_seed(0))
     y = box_blur_x(x, torch.tensor([3.0, 0.0]))

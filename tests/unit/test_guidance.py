@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from draw_to_video.camera.trajectory import CameraTrajectory
+from draw_to_video.camera.trajectory import CameraTrajectory, resample_trajectory
 from draw_to_video.conditioning import svd as g
 
 
@@ -165,8 +165,8 @@ def test_resolve_frames_and_resample():
     assert g.resolve_frames(0, None) == 14 and g.resolve_frames(0, cam) == 25 and g.resolve_frames(7, cam) == 7
     with pytest.raises(ValueError):
         g.resolve_frames(-1, cam)
-    assert g.resample_trajectory(cam, 25) is cam
-    r = g.resample_trajectory(cam, 14)
+    assert resample_trajectory(cam, 25) is cam
+    r = resample_trajectory(cam, 14)
     assert r.frames == 14
     np.testing.assert_allclose(r.c2w[0], cam.c2w[0], atol=1e-9)
     np.testing.assert_allclose(r.c2w[-1], cam.c2w[-1], atol=1e-9)
@@ -174,7 +174,7 @@ def test_resolve_frames_and_resample():
     yaw = np.degrees(np.arctan2(r.c2w[:, 0, 2], r.c2w[:, 2, 2]))
     np.testing.assert_allclose(yaw, np.linspace(0, 20, 14), atol=1e-6)
     assert r.fps == pytest.approx(12.0 * 13 / 24)
-    still = g.resample_trajectory(dolly(1, 0.0), 5)
+    still = resample_trajectory(dolly(1, 0.0), 5)
     assert still.frames == 5 and np.allclose(still.c2w, np.eye(4))
 
 

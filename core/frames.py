@@ -1,0 +1,142 @@
+"""Frames as the pack passes them around: validation, layout, dtype and luma.
+
+A clip is ``[B, H, W, C]`` float in 0..1 (ComfyUI's IMAGE layout: the frames are the batch), torch or numpy.
+Luma follows one standard everywhere: Rec.709 (the sRGB primaries), ``Y = 0.2126 R + 0.7152 G + 0.0722 B``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+MAX_SIDE = 16384
+"""Largest accepted frame side in pixels."""
+
+LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
+"""Rec.709 luma weights of (R, G, B)."""
+
+
+def check_frames(frames, name: str = "frames") -> torch.Tensor:
+    """Validate an RGB batch ``[B,H,W,3]`` (B ≥ 1, float, finite) and return it as a floating tensor.
+
+    Raises ``ValueError`` that says what to fix (one image without a batch axis, empty batch, wrong channels,
+    integer dtype, NaN/inf, absurd size).
+    """
+    if isinstance(frames, np.ndarray):
+        frames = torch.from_numpy(frames)
+    if not isinstance(frames, torch.Tensor):
+        raise ValueError(f"{name} must be a torch tensor [B,H,W,3], got {type(frames).__name__}")
+    if frames.ndim == 3:
+        raise ValueError(f"{name} must be a batch [B,H,W,3]; got one image {tuple(frames.shape)} — add a batch axis")
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"{name} must have shape [B,H,W,3] (RGB), got {tuple(frames.shape)}")
+    b, h, w, _ = frames.shape
+    if b < 1:
+        raise ValueError(f"{name} is an empty batch: give at least 1 frame")
+    if h < 1 or w < 1 or h > MAX_SIDE or w > MAX_SIDE:
+        raise ValueError(f"{name}: frame size {w}x{h} is out of range (1..{MAX_SIDE} pixels a side)")
+    if not frames.is_floating_point():
+        raise ValueError(f"{name} must be float in 0..1, got dtype {frames.dtype} (divide uint8 frames by 255)")
+    if not bool(torch.isfinite(frames.sum())) and not bool(torch.isfinite(frames).all()):  # fast path: one sum
+        raise ValueError(f"{name} contain NaN or inf")
+    return frames
+
+
+def check_image_batch(images, name: str = "image") -> torch.Tensor:
+    """Validate a ComfyUI IMAGE ``[B,H,W,C]`` with B ≥ 1 and 1..4 channels (any content); returns it."""
+    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[0] < 1:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"{name} must be an IMAGE batch [B,H,W,C] with at least one image, got {shape}")
+    if not 1 <= images.shape[-1] <= 4:
+        raise ValueError(f"{name} must have 1..4 channels (grey, RGB or RGBA), got {images.shape[-1]}")
+    return images
+
+
+def to_rgb(images: torch.Tensor) -> torch.Tensor:
+    """IMAGE ``[B,H,W,C]`` with 1, 3 or 4 channels → ``[B,H,W,3]`` (alpha dropped, grey repeated)."""
+    c = images.shape[-1]
+    if c == 3:
+        return images
+    if c == 4:
+        return images[..., :3]
+    if c == 1:
+        return images.expand(*images.shape[:-1], 3)
+    raise ValueError(f"frames must have 1, 3 or 4 channels, got {c}")
+
+
+def as_numpy_clip(frames, name: str = "frames", min_side: int = 1) -> np.ndarray:
+    """A clip as contiguous float32 numpy ``[B,H,W,C]`` (C = 1..4), validated.
+
+    Accepts torch or numpy ``[B,H,W,C]`` / ``[B,H,W]`` or a list of ``[H,W,C]`` frames of one size.
+    """
+    if isinstance(frames, (list, tuple)):
+        if not frames:
+            raise ValueError(f"no {name} given: pass at least one frame")
+        arrs = [f.detach().to("cpu", torch.float32).numpy() if isinstance(f, torch.Tensor)
+                else np.asarray(f, np.float32) for f in frames]
+        shapes = {a.shape for a in arrs}
+        if len(shapes) > 1:
+            raise ValueError(f"all {name} must have the same size and channels; got {sorted(shapes)} "
+                             "(resize them first, e.g. with ImageScale)")
+        arr = np.stack(arrs)
+    elif isinstance(frames, torch.Tensor):
+        arr = frames.detach().to("cpu", torch.float32).numpy()
+    else:
+        arr = np.asarray(frames, dtype=np.float32)
+    if arr.ndim == 3:
+        arr = arr[..., None]
+    if arr.ndim != 4 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty clip [B,H,W,C]; got shape {tuple(arr.shape)}")
+    if not 1 <= arr.shape[3] <= 4:
+        raise ValueError(f"{name} must have 1..4 channels (grey, RGB or RGBA); got {arr.shape[3]}")
+    if arr.shape[1] < min_side or arr.shape[2] < min_side:
+        raise ValueError(f"{name} are too small: {arr.shape[2]}x{arr.shape[1]} (at least {min_side}x{min_side})")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contain NaN or infinity")
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def luma(x):
+    """Rec.709 luma of ``[..., C]`` (torch or numpy; C ≥ 3 uses RGB, fewer channels: the first) → ``[...]``."""
+    if x.shape[-1] < 3:
+        return x[..., 0]
+    r, g, b = LUMA_WEIGHTS
+    return x[..., 0] * r + x[..., 1] * g + x[..., 2] * b
+
+
+def to_bchw(x: torch.Tensor) -> torch.Tensor:
+    """``[B,H,W,C]`` → contiguous ``[B,C,H,W]``."""
+    return x.permute(0, 3, 1, 2).contiguous()
+
+
+def to_bhwc(x: torch.Tensor) -> torch.Tensor:
+    """``[B,C,H,W]`` → contiguous ``[B,H,W,C]``."""
+    return x.permute(0, 2, 3, 1).contiguous()
+
+
+def per_frame_map(x, b: int, h: int, w: int, name: str, device, dtype=torch.float32) -> torch.Tensor:
+    """A map given as ``[H,W]``, ``[N,H,W]`` or an IMAGE ``[N,H,W,C]`` (channels averaged) as ``[B,H,W]``:
+    resized bilinearly to ``h`` x ``w``; frame i uses map ``min(i, N-1)``."""
+    if isinstance(x, np.ndarray):
+        x = torch.from_numpy(x)
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor, got {type(x).__name__}")
+    x = x.to(device=device, dtype=dtype)
+    if x.ndim == 2:
+        x = x[None]
+    elif x.ndim == 4:
+        x = x[..., :3].mean(-1)
+    if x.ndim != 3 or x.shape[0] < 1 or x.shape[1] < 1 or x.shape[2] < 1:
+        raise ValueError(f"{name} must have shape [H,W], [N,H,W] or [N,H,W,C], got {tuple(x.shape)}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} contains NaN or inf")
+    if x.shape[1:] != (h, w):
+        x = F.interpolate(x[:, None], size=(h, w), mode="bilinear", align_corners=False)[:, 0]
+    idx = torch.arange(b, device=device).clamp(max=x.shape[0] - 1)
+    return x[idx]
+
+
+def prepare_mask(mask, b: int, h: int, w: int, device, dtype=torch.float32) -> torch.Tensor:
+    """A MASK (``[H,W]`` or ``[N,H,W]``, any size; 1 = selected) as ``[B,H,W]`` in 0..1."""
+    return per_frame_map(mask, b, h, w, "mask", device, dtype).clamp(0.0, 1.0)
