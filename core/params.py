@@ -1,0 +1,203 @@
+"""Every user-facing choice list and numeric range of the pack, in one place.
+
+Node schemas (``nodes/``), the CLI (``commands/``), the widget's HTTP route and the JS widget (through the
+generated ``web/js/d2v_params.js``) all read these tables, and the pure functions validate against them, so a range
+cannot disagree between two ways in. Preset and effect names are not here: they live with their data
+(``camera/presets.PRESETS``, ``effects/registry.EFFECTS``) and every schema reads them from there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Range:
+    """A number the user sets: ``kind`` "int" or "float", inclusive ``lo``..``hi``, UI ``step``."""
+
+    kind: str
+    default: float
+    lo: float
+    hi: float
+    step: float | None = None
+    help: str = ""
+
+    def check(self, value, name: str) -> int | float:
+        """``value`` as int/float inside the range; ``ValueError`` naming ``name`` and the range otherwise."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if self.kind == "int":
+            if v != int(v):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            v = int(v)
+        if not self.lo <= v <= self.hi:
+            raise ValueError(f"{name} must be between {_fmt(self.lo)} and {_fmt(self.hi)}, got {_fmt(v)}")
+        return v
+
+    def clamp(self, value) -> int | float:
+        """``value`` forced into the range (for lenient inputs such as the widget's live preview)."""
+        v = min(max(float(value), self.lo), self.hi)
+        return int(round(v)) if self.kind == "int" else v
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of ``options`` (strings); ``default`` is one of them."""
+
+    options: tuple[str, ...]
+    default: str
+    help: str = ""
+
+    def check(self, value, name: str) -> str:
+        if value not in self.options:
+            raise ValueError(f"unknown {name} {value!r}; use one of: {', '.join(self.options)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Flag:
+    default: bool = False
+    help: str = ""
+
+    def check(self, value, name: str) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+        return value
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+# --- shared choice lists ----------------------------------------------------------------------------------------
+EASINGS = ("linear", "ease_in", "ease_out", "ease_in_out", "whip", "crash")
+"""Easing curves (``camera/easing.py`` implements each); the trajectory also takes "auto" = the preset's own."""
+SENSORS_MM = {
+    "full_frame_36x24": (36.0, 24.0),
+    "super35_24.9x18.7": (24.89, 18.66),
+    "aps_c_23.6x15.6": (23.6, 15.6),
+    "micro_four_thirds_17.3x13": (17.3, 13.0),
+    "one_inch_13.2x8.8": (13.2, 8.8),
+    "imax_70mm_70x48.5": (70.41, 52.63),
+}
+"""Sensor sizes (width, height) in mm by name."""
+DEPTH_KINDS = ("disparity", "depth")
+"""What a depth image holds: disparity (bright = near, what depth estimators output) or depth (bright = far)."""
+FILL_MODES = ("background", "stretch", "none")
+"""Hole filling of the 2.5D render: background = push-pull inpaint that prefers the farther side; stretch = the
+farther hole border stretched across; none = holes stay black."""
+INTERPOLATION_QUALITIES = ("fast", "balanced", "high")
+"""Frame interpolation presets: flow resolution and accuracy against speed."""
+GUIDANCE_MODES = ("off", "init", "dual_clock")
+"""How SVD follows the camera: off, init (CamTrol latent init), dual_clock (Time-to-Move)."""
+
+SEED_MAX_TRAJECTORY = 2**31 - 1
+SEED_MAX = 2**64 - 1
+
+# --- per job ------------------------------------------------------------------------------------------------------
+TRAJECTORY = {
+    "frames": Range("int", 25, 1, 1000, help="Number of frames (SVD-XT: 25, SVD: 14)."),
+    "fps": Range("float", 12.0, 1.0, 120.0, 0.5),
+    "intensity": Range("float", 1.0, 0.0, 3.0, 0.05,
+                       help="Scales the move: translations and angles linearly, zoom geometrically."),
+    "easing": Choice(("auto", *EASINGS), "auto", help="auto: the preset's own (smooth start and stop for most)."),
+    "focal_length_mm": Range("float", 35.0, 8.0, 600.0, 1.0),
+    "sensor": Choice(tuple(SENSORS_MM), "full_frame_36x24"),
+    "handheld": Range("float", 0.0, 0.0, 3.0, 0.05,
+                      help="Seeded handheld shake added on top of the move (1 = a typical hand)."),
+    "seed": Range("int", 0, 0, SEED_MAX_TRAJECTORY),
+    "use_drawing_speed": Flag(False, "Replay the speed at which the stroke was drawn instead of the easing."),
+    "aperture": Range("float", 4.0, 0.5, 64.0, help="f-number of the lens (depth of field)."),
+}
+"""Cinematic Camera Trajectory (node, ``trajectory``/``render`` commands, the widget's live preview)."""
+
+PREVIEW_MAX_FRAMES = 240
+"""The widget's live preview looks at the first and last frame only, so it never builds more frames than this."""
+
+RENDER = {
+    "depth_kind": Choice(DEPTH_KINDS, "disparity",
+                         help="disparity: bright = near (depth preprocessor nodes). depth: bright = far."),
+    "fill": Choice(FILL_MODES, "background"),
+    "depth_of_field": Range("float", 0.0, 0.0, 8.0, 0.1,
+                            help="0 = off; 1 = the lens's physical blur (focal length, f-number, focus distance; "
+                                 "median scene depth = 3 m); more = stronger."),
+    "motion_blur": Range("float", 0.0, 0.0, 1.0, 0.05,
+                         help="Shutter as a fraction of the frame interval (0.5 = 180° shutter)."),
+}
+"""Camera Motion Render (2.5D) and the ``render`` command."""
+
+INTERPOLATE = {
+    "multiplier": Range("int", 2, 1, 16, help="Output frames per source frame interval (used when target_fps is 0)."),
+    "source_fps": Range("float", 12.0, 0.1, 1000.0, 0.01, help="Frame rate of the input clip."),
+    "target_fps": Range("float", 0.0, 0.0, 1000.0, 0.01,
+                        help="Resample to this frame rate (any ratio); 0 = use the multiplier."),
+    "quality": Choice(INTERPOLATION_QUALITIES, "balanced",
+                      help="fast / balanced / high: flow resolution and accuracy vs speed."),
+}
+"""Frame Interpolate and the ``interpolate`` command."""
+MAX_FPS_RATIO = 64
+"""target_fps may be at most this many times source_fps."""
+
+TEMPORAL = {
+    "strength": Range("float", 1.0, 0.0, 1.0, 0.05, help="0 = unchanged, 1 = full correction."),
+    "sigma": Range("float", 6.0, 0.5, 100.0, 0.5,
+                   help="Temporal window in frames: larger = steadier, slower to follow real lighting changes."),
+    "detail": Range("float", 1.0, 0.0, 1.0, 0.05,
+                    help="1 = keep every frame's own fine detail; lower values average detail with the flow-aligned "
+                         "neighbours (calms shimmer and noise, slightly softer)."),
+}
+"""Temporal Consistency and the ``stabilize`` command."""
+
+EFFECT = {
+    "intensity": Range("float", 0.7, 0.0, 1.0, 0.01, help="0 = no effect (exact copy), 1 = full strength"),
+    "seed": Range("int", 0, 0, SEED_MAX,
+                  help="randomness of grain, glitch, shake, light leaks (same seed, same result)"),
+}
+"""Exclusive Effects and the ``effect`` command."""
+
+SVD = {
+    "video_frames": Range("int", 0, 0, 4096),
+    "motion_bucket_id": Range("int", 0, 0, 1023),
+    "fps": Range("int", 6, 1, 1024),
+    "augmentation_level": Range("float", 0.0, 0.0, 10.0, 0.01),
+    "guidance": Choice(GUIDANCE_MODES, "dual_clock"),
+    "strength": Range("float", 1.0, 0.0, 1.0, 0.01),
+    "release": Range("float", 0.4, 0.0, 1.0, 0.01),
+    "depth_kind": RENDER["depth_kind"],
+}
+"""SVD Image Encode (with motion)."""
+
+TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
+          "effect": EFFECT, "svd": SVD}
+
+
+def spec_to_dict(spec: Range | Choice | Flag) -> dict:
+    """A JSON-able description of one parameter (what the widget and API docs read)."""
+    if isinstance(spec, Range):
+        d = {"type": spec.kind, "default": spec.default, "min": spec.lo, "max": spec.hi}
+        if spec.step is not None:
+            d["step"] = spec.step
+        return d
+    if isinstance(spec, Choice):
+        return {"type": "choice", "default": spec.default, "options": list(spec.options)}
+    return {"type": "bool", "default": spec.default}
+
+
+def export_tables() -> dict:
+    """Every table as plain JSON data: ``{table: {param: {type, default, min/max/step | options}}}``."""
+    out = {name: {k: spec_to_dict(v) for k, v in table.items()} for name, table in TABLES.items()}
+    out["preview_max_frames"] = PREVIEW_MAX_FRAMES
+    return out
+
+
+def widget_module_source() -> str:
+    """The text of ``web/js/d2v_params.js`` (an ES module the widget imports); regenerate with
+    ``python -m draw_to_video params --write-widget``."""
+    body = json.dumps(export_tables(), indent=1, sort_keys=True)
+    return ("// Generated from core/params.py by `python -m draw_to_video params --write-widget`: do not edit.\n"
+            f"export const D2V_PARAMS = {body};\n")
