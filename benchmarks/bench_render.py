@@ -7,10 +7,11 @@
    against the known depth) and compared with the true pose: rotation error (deg) and translation error (% of
    the move). Targets: < 0.1 deg, < 2 %.
 2. Speed at 1024x576, 25 frames (the bundled photo upscaled, its estimated depth): ms per frame and peak memory
-   of ``render_views`` (hole filling included, and with fill="none") beside a straightforward reference measured
-   in the same run: a nearest-pixel z-buffer forward splat in plain torch without crack closing or filling
-   (``camera.render.splat_reference``). Timings interleave the renderers round by round (best of 6 rounds);
-   peak memory (added by the render, output frames included) comes from one fresh subprocess per renderer.
+   of ``render_views`` (hole filling included, with fill="none", and filled with depth of field 1 + motion blur
+   0.5) beside a straightforward reference measured in the same run: a nearest-pixel z-buffer forward splat in
+   plain torch without crack closing or filling (``render.reproject.splat_reference``). Timings interleave the
+   renderers round by round (best of 6 rounds); peak memory (added by the render, output frames included) comes
+   from one fresh subprocess per renderer.
 3. Quality per preset on the photo: hole fraction before filling (and the plain splat's empty pixels) and a
    sharpness ratio (Laplacian energy of the render on visible pixels / the source's energy carried there).
 
@@ -165,7 +166,8 @@ def bench_geometry(device: torch.device, size=(360, 640), frames=25, step=4) -> 
 SPEED_PRESET = "arc"
 
 
-KINDS = ("reference", "ours:none", "ours:background")
+KINDS = ("reference", "ours:none", "ours:background", "ours:lens")
+"""ours:lens = filled, with depth of field 1 (physical) and motion blur 0.5 (180-degree shutter)."""
 
 
 def _speed_setup(device: str, frames: int, size=(576, 1024)):
@@ -180,6 +182,8 @@ def _speed_setup(device: str, frames: int, size=(576, 1024)):
 def _run_kind(kind: str, img, cam, depth):
     if kind == "reference":
         return splat_reference(img, cam, depth)
+    if kind == "ours:lens":
+        return render_views(img, cam, depth, fill="background", depth_of_field=1.0, motion_blur=0.5)
     return render_views(img, cam, depth, fill=kind.split(":")[1])
 
 
@@ -292,7 +296,8 @@ def speed(args, threads: list[int]) -> None:
     print(f"\n## Speed: 1024x576, {args.frames} frames, preset {SPEED_PRESET}, bundled photo + estimated depth")
     print(f"{'renderer':<18}{'threads':>8}{'ms/frame':>10}{'frames/s':>10}{'+RSS MiB':>10}{'+CUDA MiB':>11}")
     for r in [row for t in threads for row in bench_speed(args.device, t, args.frames)]:
-        name = {"reference": "reference splat", "ours:none": "ours, no fill", "ours:background": "ours, filled"}
+        name = {"reference": "reference splat", "ours:none": "ours, no fill", "ours:background": "ours, filled",
+                "ours:lens": "filled+DoF+blur"}
         print(f"{name[r['kind']]:<18}{r['threads']:>8}{r['ms_per_frame']:>10.1f}{r['fps']:>10.1f}"
               f"{r['peak_rss_mib']:>10.0f}{r.get('peak_cuda_mib', float('nan')):>11.0f}")
 
