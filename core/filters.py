@@ -9,25 +9,31 @@ import torch
 import torch.nn.functional as F
 
 
-def _gauss_kernel(sigma: float, dtype, device) -> torch.Tensor:
+def _gauss_taps(sigma: float) -> list[float]:
+    """Normalized Gaussian taps over ±ceil(3 sigma)."""
     r = max(1, int(math.ceil(3.0 * sigma)))
     k = torch.exp(-0.5 * (torch.arange(-r, r + 1, dtype=torch.float64) / sigma) ** 2)
-    return (k / k.sum()).to(dtype=dtype, device=device)
+    return (k / k.sum()).tolist()
 
 
 def gaussian_blur(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of ``[B,C,H,W]`` with reflect padding (replicate where the image is too small)."""
     if sigma <= 0.05:
         return x_bchw
-    k = _gauss_kernel(sigma, x_bchw.dtype, x_bchw.device)
-    r = k.numel() // 2
-    c = x_bchw.shape[1]
+    k = _gauss_taps(sigma)
+    r = len(k) // 2
     h, w = x_bchw.shape[-2:]
     mode = "reflect" if (r < h and r < w) else "replicate"
+    # shifted multiply-adds: on CPU several times faster than a depthwise conv2d, the same sums
     y = F.pad(x_bchw, (r, r, 0, 0), mode=mode)
-    y = F.conv2d(y, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-    y = F.pad(y, (0, 0, r, r), mode=mode)
-    return F.conv2d(y, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+    acc = y[..., 0:w] * k[0]
+    for i in range(1, 2 * r + 1):
+        acc.add_(y[..., i:i + w], alpha=k[i])
+    y = F.pad(acc, (0, 0, r, r), mode=mode)
+    acc = y[..., 0:h, :] * k[0]
+    for i in range(1, 2 * r + 1):
+        acc.add_(y[..., i:i + h, :], alpha=k[i])
+    return acc
 
 
 def blur_fast(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
