@@ -15,8 +15,8 @@ import torch.nn.functional as F
 
 from ..core.filters import box_mean, guided_filter
 from ..core.frames import per_frame_map
+from ..core.params import DEPTH_KINDS
 
-DEPTH_KINDS = ("depth", "disparity")
 MAX_DEPTH_RATIO = 50.0
 """Depths are clamped to [median / MAX_DEPTH_RATIO, median * MAX_DEPTH_RATIO] (sky / zero disparity = far)."""
 

@@ -8,7 +8,8 @@ import torch
 
 from draw_to_video.camera.lens import focal_px, intrinsics
 from draw_to_video.camera.trajectory import CameraTrajectory
-from draw_to_video.render.reproject import FILL_MODES, RenderResult, render_views
+from draw_to_video.core.params import FILL_MODES
+from draw_to_video.render.reproject import RenderResult, render_views
 
 
 def rot(yaw=0.0, pitch=0.0, roll=0.0) -> np.ndarray:
