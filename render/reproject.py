@@ -37,12 +37,11 @@ from ..camera.trajectory import CameraTrajectory
 from ..core.params import FILL_MODES
 from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
 from .fill import fill_holes, put_rows
+from .lens import blur_along_motion, blur_by_radius, camera_motion, thin_lens_coc, thin_lens_radius
 
 EMPTY = 1e30
 """Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
 slow on CPU)."""
-SCENE_SCALE_M = 3.0
-"""Metres per world unit assumed for the physical depth of field (median scene depth = 3 m)."""
 
 
 @dataclass
@@ -110,7 +109,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     frames = torch.empty((n_frames, h, w, 3), dtype=torch.float32, device=dev)
     holes = torch.empty((n_frames, h, w), dtype=torch.float32, device=dev)
     coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
-    dof = _dof_params(camera, w, depth_of_field)
+    radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
     # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
     # into the outputs, so no chunk-sized temporaries exist
     step = int(chunk_size) if dev.type == "cuda" else 1
@@ -119,10 +118,13 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
         out, valid, zfull = _render_chunk(src, K[idx], rel[idx], fill)
         if depth_of_field > 0:
-            out = _depth_of_field(out, zfull, dof[0][idx], dof[1][idx])
+            out = blur_by_radius(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w))
         if motion_blur > 0 and n_frames > 1:
-            out = _motion_blur(out, zfull, K[idx], rel[idx], K[nxt], rel[nxt], motion_blur, sign=np.where(
-                idx + 1 < n_frames, 1.0, -1.0))
+            # travel toward the next frame (away from the previous one for the last frame), over the shutter
+            motion = camera_motion(zfull, K[idx], K[nxt], rel[nxt] @ rigid_inverse(rel[idx]))
+            shutter = torch.as_tensor(np.where(idx + 1 < n_frames, motion_blur, -motion_blur), dtype=out.dtype,
+                                      device=dev)
+            out = blur_along_motion(out, motion * shutter.view(-1, 1, 1, 1))
         sl = slice(int(idx[0]), int(idx[-1]) + 1)
         frames[sl] = out.permute(0, 2, 3, 1)
         holes[sl] = valid.logical_not()
@@ -304,99 +306,6 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     color, zfull = fill_holes(color, zt, valid, fill)
     return color, valid, zfull
 
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Lens effects
-# --------------------------------------------------------------------------------------------------------------
-
-def _dof_params(camera: CameraTrajectory, width: int, strength: float):
-    """Per frame (circle of confusion at infinity in pixels, focus distance in world units)."""
-    f_mm = np.asarray(camera.focal_length_mm, dtype=np.float64)
-    s_w = np.asarray(camera.focus_distance, dtype=np.float64)
-    n = np.asarray(camera.aperture, dtype=np.float64)
-    s_mm = s_w * SCENE_SCALE_M * 1000.0
-    coc_mm = f_mm * f_mm / (n * np.maximum(s_mm - f_mm, 1e-3))
-    coc_px = strength * coc_mm * width / float(camera.sensor_mm[0])
-    return coc_px, s_w
-
-
-def _blur(x: torch.Tensor, radius: float) -> torch.Tensor:
-    """Approximate disc/gaussian blur of [B, C, H, W] with the given radius (px): box filters at reduced size."""
-    if radius < 0.75:
-        return x
-    h, w = x.shape[-2:]
-    s = max(1, int(radius // 3))
-    y = F.avg_pool2d(x, s, ceil_mode=True) if s > 1 else x
-    r = max(1, int(round(radius / s / 1.7)))
-    for _ in range(2):
-        y = F.avg_pool2d(y, 2 * r + 1, 1, r, count_include_pad=False)
-    if s > 1:
-        y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False)
-    return y
-
-
-def _depth_of_field(color: torch.Tensor, depth: torch.Tensor, coc_inf: np.ndarray, focus: np.ndarray):
-    """Thin-lens blur: radius = coc_inf * |1 - focus / z| (px, capped at 4 % of the width), blended over levels."""
-    b, _, h, w = color.shape
-    dev = color.device
-    ci = torch.as_tensor(coc_inf, dtype=torch.float32, device=dev)[:, None, None]
-    fo = torch.as_tensor(focus, dtype=torch.float32, device=dev)[:, None, None]
-    rad = (ci * (1.0 - fo / depth.clamp(min=1e-3)).abs()).clamp(max=0.04 * w)
-    rmax = float(rad.max())
-    if rmax < 0.75:
-        return color
-    levels = [0.0] + [r for r in (1.5, 3.0, 6.0, 12.0, 24.0, 48.0) if r < rmax * 2][:5]
-    out = torch.zeros_like(color)
-    wsum = torch.zeros_like(rad)
-    for i, r in enumerate(levels):
-        # piecewise-linear (hat) weights in radius between neighbouring levels
-        if i + 1 < len(levels):
-            hi = levels[i + 1]
-            wt = torch.where(rad >= r, ((hi - rad) / (hi - r)).clamp(0, 1), torch.zeros_like(rad))
-        else:
-            wt = (rad >= r).float()
-        if i > 0:
-            lo = levels[i - 1]
-            wt = torch.where(rad < r, ((rad - lo) / (r - lo)).clamp(0, 1), wt)
-        if float(wt.max()) == 0:
-            continue
-        out += _blur(color, r) * wt[:, None]
-        wsum += wt
-    return out / wsum[:, None].clamp(min=1e-6)
-
-
-def _motion_blur(color, depth, K, rel, K_next, rel_next, shutter: float, sign: np.ndarray):
-    """Blur each pixel along its image motion toward the next frame (the previous one for the last frame),
-    over ``shutter`` of the frame interval, centred on the frame time."""
-    b, _, h, w = color.shape
-    dev = color.device
-    # target pixel -> 3-D point in the frame-i camera -> frame-j camera -> pixel
-    M = rel_next @ rigid_inverse(rel)  # frame i -> frame j
-    A = K_next @ M[:, :3, :3] @ np.linalg.inv(K)
-    c = K_next @ M[:, :3, 3:]
-    At = torch.as_tensor(A, dtype=torch.float32, device=dev)[..., None, None]
-    ct = torch.as_tensor(c, dtype=torch.float32, device=dev)[..., None]
-    px = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5)[None, None, None, :]
-    py = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5)[None, None, :, None]
-    hom = (At[:, :, 0] * px + At[:, :, 1] * py + At[:, :, 2]) * depth[:, None] + ct
-    zz = hom[:, 2].clamp(min=1e-3)
-    sg = torch.as_tensor(sign, dtype=torch.float32, device=dev)[:, None, None]
-    mx = (hom[:, 0] / zz - px[0, 0]) * sg
-    my = (hom[:, 1] / zz - py[0, 0]) * sg
-    mx = torch.nan_to_num(mx).clamp(-w / 4, w / 4) * shutter
-    my = torch.nan_to_num(my).clamp(-h / 4, h / 4) * shutter
-    length = float(torch.quantile(torch.hypot(mx, my).flatten()[:: max(1, mx.numel() // 50000)], 0.99))
-    taps = int(min(16, max(0, math.ceil(length / 1.5))))
-    if taps < 2:
-        return color
-    gx = (px[0, 0] * (2.0 / w) - 1.0).expand(b, h, w)
-    gy = (py[0, 0] * (2.0 / h) - 1.0).expand(b, h, w)
-    out = torch.zeros_like(color)
-    for t in torch.linspace(-0.5, 0.5, taps).tolist():
-        grid = torch.stack([gx + mx * t * (2.0 / w), gy + my * t * (2.0 / h)], dim=-1)
-        out += F.grid_sample(color, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    return out / taps
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Lens effects: depth of field and motion blur, one implementation each.
+
+Used by the 2.5D render (``render_views``: blur radius from the thin lens of the trajectory, motion from
+reprojection) and by the cinematic effects (``effects/lens.py``: radius from intensity, depth and focus; motion
+from the camera or from optical flow).
+
+Shapes: frames ``[B, C, H, W]`` float; depth ``[B, H, W]`` z-depth (world units: median 1); radius ``[B, H, W]``
+in pixels (of a disc; a Gaussian of sigma = radius / 2 has the same spread); motion ``[B, 2, H, W]`` in pixels,
+``(dx, dy)``. Pure torch, on the input's device. Pixel centres sit at ``(i + 0.5, j + 0.5)``, principal point
+``(W/2, H/2)`` (camera/lens.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..camera.trajectory import CameraTrajectory
+from ..core.filters import blur_fast
+from ..core.sampling import norm_grid, sample_norm
+
+SCENE_SCALE_M = 3.0
+"""Metres per world unit assumed for the physical depth of field (median scene depth = 3 m)."""
+
+BLUR_LEVELS = (0.0, 1.5, 3.0, 6.0, 12.0, 24.0, 48.0, 96.0)
+"""Radii (px) of the pre-blurred levels :func:`blur_by_radius` blends; larger radii get the last level."""
+
+
+# --- depth of field --------------------------------------------------------------------------------------------
+
+def thin_lens_coc(camera: CameraTrajectory, width: int, strength: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame ``(radius_inf, focus)``: the blur-circle radius in pixels of a point at infinity, for the
+    trajectory's focal length, f-number and focus distance (thin lens, median scene depth ``SCENE_SCALE_M``),
+    times ``strength``; and the focus distance in world units. Both ``(F,)`` float64."""
+    f_mm = np.asarray(camera.focal_length_mm, dtype=np.float64)
+    s_w = np.asarray(camera.focus_distance, dtype=np.float64)
+    n = np.asarray(camera.aperture, dtype=np.float64)
+    s_mm = s_w * SCENE_SCALE_M * 1000.0
+    diameter_mm = f_mm * f_mm / (n * np.maximum(s_mm - f_mm, 1e-3))
+    return strength * 0.5 * diameter_mm * width / float(camera.sensor_mm[0]), s_w
+
+
+def thin_lens_radius(depth: torch.Tensor, focus, radius_inf, max_radius: float) -> torch.Tensor:
+    """Blur radius ``[B, H, W]`` (px) of a thin lens focused at ``focus``: ``radius_inf * |1 - focus / z|``,
+    capped at ``max_radius``. ``focus``, ``radius_inf``: ``(B,)`` arrays or tensors (world units, px)."""
+    dev, dt = depth.device, depth.dtype
+    fo = torch.as_tensor(focus, dtype=dt, device=dev).view(-1, 1, 1)
+    ri = torch.as_tensor(radius_inf, dtype=dt, device=dev).view(-1, 1, 1)
+    return (ri * (1.0 - fo / depth.clamp(min=1e-3)).abs()).clamp(max=max_radius)
+
+
+def blur_by_radius(x: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
+    """Blur ``x`` ``[B, C, H, W]`` with a per-pixel radius ``[B, H, W]`` (px).
+
+    Each pixel mixes the two pre-blurred levels (``BLUR_LEVELS``, Gaussian of sigma = radius / 2) around its
+    radius, linearly in the radius; only the levels some pixel needs are computed. A pixel of radius 0 comes back
+    unchanged (bit-exact). Gather-style: a sharp pixel stays sharp even next to a blurred one, while a blurred
+    pixel also gathers its sharp neighbours (no occlusion-aware spreading).
+    """
+    rmax = float(radius.max())
+    if rmax < 0.25:  # a quarter pixel nowhere shows
+        return x
+    n = next((i + 1 for i, r in enumerate(BLUR_LEVELS) if r >= rmax), len(BLUR_LEVELS))
+    levels = torch.tensor(BLUR_LEVELS[:n], dtype=radius.dtype, device=radius.device)
+    i = (torch.bucketize(radius, levels, right=True) - 1).clamp_(0, n - 2)
+    lo, hi = levels[i], levels[i + 1]
+    pos = ((radius - lo) / (hi - lo)).clamp_(0.0, 1.0).add_(i)  # fractional level index per pixel
+    pmin, pmax = float(pos.min()), float(pos.max())
+    out = x * (1.0 - pos).clamp(min=0.0)[:, None]
+    for k in range(1, n):
+        if k - 1 >= pmax or k + 1 <= pmin:  # no pixel between this level and a neighbour
+            continue
+        wk = (1.0 - (pos - k).abs()).clamp_(min=0.0)
+        out.addcmul_(blur_fast(x, BLUR_LEVELS[k] / 2.0), wk[:, None])
+    return out
+
+
+# --- motion blur -----------------------------------------------------------------------------------------------
+
+def camera_motion(depth: torch.Tensor, K, K_to, rel) -> torch.Tensor:
+    """Image motion ``[B, 2, H, W]`` (px) of every pixel of B views to B other views of the same static scene.
+
+    Args:
+        depth: ``[B, H, W]`` z-depth of the pixels in their own view.
+        K, K_to: ``(B, 3, 3)`` numpy intrinsics of the views and of the views they move to.
+        rel: ``(B, 4, 4)`` numpy camera-to-camera transforms (view i's camera coordinates -> the other view's).
+    Points that cross the camera plane would move without bound: motion is clamped to a quarter of the frame.
+    """
+    b, h, w = depth.shape
+    dev = depth.device
+    K, K_to, rel = (np.asarray(m, dtype=np.float64) for m in (K, K_to, rel))
+    A = torch.as_tensor(K_to @ rel[:, :3, :3] @ np.linalg.inv(K), dtype=torch.float32, device=dev)[..., None, None]
+    c = torch.as_tensor(K_to @ rel[:, :3, 3:], dtype=torch.float32, device=dev)[..., None]  # (B, 3, 1, 1)
+    px = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5)[None, None, None, :]
+    py = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5)[None, None, :, None]
+    hom = (A[:, :, 0] * px + A[:, :, 1] * py + A[:, :, 2]) * depth.float()[:, None] + c  # (B, 3, H, W)
+    zz = hom[:, 2].clamp(min=1e-3)
+    mx = torch.nan_to_num(hom[:, 0] / zz - px[0, 0]).clamp_(-w / 4, w / 4)
+    my = torch.nan_to_num(hom[:, 1] / zz - py[0, 0]).clamp_(-h / 4, h / 4)
+    return torch.stack([mx, my], 1).to(depth.dtype)
+
+
+def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1.0,
+                      max_taps: int = 16) -> torch.Tensor:
+    """Blur ``x`` ``[B, C, H, W]`` along each pixel's ``motion`` ``[B, 2, H, W]`` (px: its travel while the
+    shutter is open, centred on the frame time).
+
+    Each pixel averages bilinear taps of ``x`` at ``p + t * motion(p)``, ``t`` evenly in ``[-1/2, 1/2]``, at most
+    1.5 px apart for 99 % of the pixels (3..``max_taps`` taps). Pixels that move less than half a pixel stay
+    sharp, blending into the full blur by 3 px. ``scale`` < 1 takes the taps from an area-downsampled copy
+    (``scale**2`` of the cost; softer across the motion too). A batch moving < 0.5 px comes back unchanged.
+    """
+    b, _, h, w = x.shape
+    length = motion.norm(dim=1)  # [B, H, W]
+    robust = float(torch.quantile(length.flatten()[:: max(1, length.numel() // 50000)].float(), 0.99))
+    if robust < 0.5:
+        return x
+    src, m = x, motion
+    if scale < 1.0:
+        src = F.interpolate(x, size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
+        m = F.interpolate(motion, size=src.shape[-2:], mode="bilinear", align_corners=False)
+    sh, sw = src.shape[-2:]
+    step = torch.tensor([2.0 / w, 2.0 / h], dtype=x.dtype, device=x.device)  # px -> grid units (any size)
+    step_grid = (m.permute(0, 2, 3, 1) * step).contiguous()
+    base = norm_grid(sh, sw, x.device, x.dtype)
+    taps = int(min(max_taps, max(3, math.ceil(robust * sh / h / 1.5))))
+    acc = torch.zeros_like(src)
+    for t in torch.linspace(-0.5, 0.5, taps).tolist():
+        acc += sample_norm(src, torch.add(base, step_grid, alpha=t))
+    acc /= taps
+    if (sh, sw) != (h, w):
+        acc = F.interpolate(acc, size=(h, w), mode="bilinear", align_corners=False)
+    ramp = ((length - 0.5) / 2.5).clamp_(0.0, 1.0)
+    return torch.lerp(x, acc, (ramp * ramp * (3.0 - 2.0 * ramp))[:, None])  # smoothstep(0.5, 3, length)
