@@ -13,6 +13,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..core.filters import blur_fast
 from ..core.params import FILL_MODES
 
 
@@ -169,16 +170,8 @@ def stretch_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor):
 
 
 def _smooth_inpaint(stretched: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-    """Normalized-convolution blur of the stretched background colours over the holes only (at 1/4 size)."""
-    b, _, h, w = stretched.shape
-    s = 4 if min(h, w) >= 64 else 1
-    m = hole[:, None].float()
-    cm = torch.cat([stretched * m, m], 1)
-    if s > 1:
-        cm = F.avg_pool2d(cm, s, ceil_mode=True)
-    r = max(1, min(cm.shape[-2:]) // 40)
-    cm = F.avg_pool2d(cm, 2 * r + 1, 1, r, count_include_pad=False)
-    cm = F.avg_pool2d(cm, 2 * r + 1, 1, r, count_include_pad=False)
-    if s > 1:
-        cm = F.interpolate(cm, size=(h, w), mode="bilinear", align_corners=False)
+    """Normalized-convolution blur of the stretched background colours over the holes only (Gaussian, sigma 2 %
+    of the short side)."""
+    m = hole[:, None].to(stretched.dtype)
+    cm = blur_fast(torch.cat([stretched * m, m], 1), max(1.0, min(stretched.shape[-2:]) / 50.0))
     return cm[:, :3] / cm[:, 3:].clamp(min=1e-4)
