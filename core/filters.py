@@ -37,7 +37,9 @@ def gaussian_blur(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def blur_fast(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Gaussian-like blur whose cost does not grow with ``sigma``: blur at a reduced resolution and upsample."""
+    """Gaussian-like blur of ``[B,C,H,W]`` whose cost does not grow with ``sigma``: below sigma 4 the exact
+    :func:`gaussian_blur`, above it a Gaussian at 1/(sigma/2) of the resolution, upsampled bilinearly. The pack's one
+    large blur (a disc of radius R has the spread of sigma = R/2: depth of field, inpainting, soft masks)."""
     h, w = x_bchw.shape[-2:]
     f = int(max(1, min(sigma / 2.0, min(h, w) / 4.0)))
     if f <= 1:
