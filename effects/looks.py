@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from ..camera.trajectory import resample_trajectory
 from ..core.filters import blur_fast
-from ..core.frames import luma, prepare_mask, to_bchw, to_bhwc
+from ..core.frames import LUMA_WEIGHTS, luma, prepare_mask, to_bchw, to_bhwc
 from ..core.rng import rng, torch_generator
 from ..core.sampling import pixel_grid, sample_norm
 from ..render.depth import prepare_depth
@@ -87,7 +87,7 @@ def kelvin_to_rgb(kelvin: float) -> np.ndarray:
     return np.clip(np.array([r, g, b]) / 255.0, 1e-3, 1.0)
 
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
+_LUMA = np.array(LUMA_WEIGHTS)
 
 
 def tone_cubic(g: Grade) -> np.ndarray:

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..core.filters import box_mean, guided_filter
-from ..core.frames import per_frame_map
+from ..core.frames import luma, per_frame_map
 from ..core.params import DEPTH_KINDS
 
 MAX_DEPTH_RATIO = 50.0
@@ -191,7 +191,7 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.T
     img = image.float()
     h, w = img.shape[:2]
     yh = estimate_horizon(img) if horizon is None else float(horizon)
-    gray = (img * img.new_tensor([0.299, 0.587, 0.114])).sum(-1)
+    gray = luma(img)
 
     # Work at a reduced resolution for the smooth parts (speed), then refine at full resolution.
     s = max(1, min(h, w) // 256)
