@@ -1,4 +1,4 @@
-"""Geometric and motion effects: handheld shake, dolly zoom, motion blur, whip pan, inception fold.
+"""Geometric effects: handheld shake, dolly zoom, whip pan, inception fold.
 
 All take and return ``[B,H,W,3]`` float 0..1 and keep the frame count. Warps are inverse maps sampled
 bilinearly (``grid_sample``), vectorized over the batch in chunks.
@@ -139,105 +139,6 @@ def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=N
         return to_bhwc(torch.lerp(zoomed, xb, alpha[idx][:, None]))
 
     return map_chunks(frames, layered, on_progress)
-
-
-# --- motion blur -----------------------------------------------------------------------------------------------
-def camera_flow(camera, b: int, h: int, w: int, near: torch.Tensor | None = None,
-                device=None, dtype=torch.float32) -> torch.Tensor:
-    """``[B,h,w,2]`` image motion in pixels per frame induced by the camera (central difference), for scene points
-    at depth 1 (the median depth) or at the depths given by ``near`` (``[B,h,w]``, 1 = nearest)."""
-    if b < 2:
-        return torch.zeros(b, h, w, 2, device=device, dtype=dtype)
-    cam = resample_trajectory(camera, b)
-    c2w, fov = cam.c2w, cam.fov_deg
-    c2w = torch.as_tensor(c2w, dtype=torch.float64, device=device)
-    f = torch.as_tensor(focal_px(fov, w), dtype=torch.float64, device=device)
-    xs, ys = pixel_grid(h, w, device=device, dtype=torch.float64)
-    if near is None:
-        z = torch.ones(b, h, w, dtype=torch.float64, device=device)
-    else:
-        disp = 0.1 + 0.9 * near.double()
-        z = disp.flatten(1).median(1).values.view(b, 1, 1) / disp
-    fv = f.view(b, 1, 1)
-    pts = torch.stack(((xs - w / 2) / fv * z, (ys - h / 2) / fv * z, z, torch.ones_like(z)), -1)  # [B,h,w,4]
-    world = torch.einsum("bij,bhwj->bhwi", c2w, pts)
-
-    def project(i_cam, pts_world):
-        w2c = torch.linalg.inv(c2w[i_cam])
-        pc = torch.einsum("bij,bhwj->bhwi", w2c, pts_world)
-        zc = pc[..., 2].clamp_min(1e-3)
-        fi = f[i_cam].view(-1, 1, 1)
-        return torch.stack((pc[..., 0] / zc * fi + w / 2, pc[..., 1] / zc * fi + h / 2), -1)
-
-    idx = torch.arange(b, device=device)
-    nxt, prv = (idx + 1).clamp(max=b - 1), (idx - 1).clamp(min=0)
-    span = (nxt - prv).to(torch.float64).view(b, 1, 1, 1)
-    flow = (project(nxt, world) - project(prv, world)) / span
-    return flow.to(dtype)
-
-
-def frame_flow(frames: torch.Tensor, size: int = 256) -> torch.Tensor:
-    """``[B,h,w,2]`` per-frame motion in pixels of the full-size frames (central difference of Farnebäck flow,
-    computed on grey frames about ``size`` pixels wide); zeros for a single frame."""
-    import cv2
-
-    b, H, W, _ = frames.shape
-    scale = min(1.0, size / W)
-    h, w = max(8, round(H * scale)), max(8, round(W * scale))
-    if b < 2:
-        return torch.zeros(b, h, w, 2)
-    grey = (frames.detach().float().cpu() @ torch.tensor([0.299, 0.587, 0.114])).numpy()
-    small = [cv2.resize((g * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) for g in grey]
-    fwd = [cv2.calcOpticalFlowFarneback(small[i], small[i + 1], None, 0.5, 3, 15, 3, 5, 1.2, 0)
-           for i in range(b - 1)]
-    fwd = np.stack(fwd) * np.array([W / w, H / h], dtype=np.float32)
-    flows = np.zeros((b, h, w, 2), np.float32)
-    flows[:-1] += fwd
-    flows[1:] += fwd
-    flows[1:-1] *= 0.5
-    return torch.from_numpy(flows)
-
-
-@effect
-def motion_blur(frames, intensity=1.0, seed=0, *, camera=None, depth=None, on_progress=None):
-    """Directional motion blur along each pixel's motion: from the camera's movement when a camera is given (with
-    the depth map for parallax when given), else from optical flow between frames. The blur covers up to two
-    frames of motion at intensity 1 (a 720° shutter, exaggerated on purpose). A single frame without a camera has
-    no motion and is returned unchanged. Deterministic; ``seed`` is unused."""
-    b, h, w, _ = frames.shape
-    dev, dt = frames.device, frames.dtype
-    if camera is not None:
-        lh, lw = max(2, h // 8), max(2, w // 8)
-        near = None if depth is None else prepare_depth(depth, b, lh, lw, dev, dt)
-        flow = camera_flow(camera, b, lh, lw, near, dev, dt)
-        flow = flow * torch.tensor([w / lw, h / lh], dtype=dt, device=dev)
-    else:
-        flow = frame_flow(frames).to(dev, dt)
-    flow = flow * (2.0 * intensity)
-    half = min(h, w) >= 64
-
-    def one(x, idx):
-        fl = F.interpolate(flow[idx].permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
-        length = fl.norm(dim=1)  # [n,h,w]
-        if float(length.max()) < 0.5:
-            return x
-        xb = to_bchw(x)
-        src = F.interpolate(xb, scale_factor=0.5, mode="area") if half else xb
-        fs = F.interpolate(fl, size=src.shape[-2:], mode="bilinear", align_corners=False) * (0.5 if half else 1.0)
-        taps = int(min(16, max(3, math.ceil(float(fs.norm(dim=1).max()) / 1.5))))
-        sh, sw = src.shape[-2:]
-        base = norm_grid(sh, sw, dev, dt)
-        fn_ = (fs.permute(0, 2, 3, 1) * torch.tensor([2.0 / sw, 2.0 / sh], dtype=dt, device=dev)).contiguous()
-        acc = torch.zeros_like(src)
-        for k in range(taps):
-            acc += sample_norm(src, torch.add(base, fn_, alpha=k / (taps - 1) - 0.5))
-        acc /= taps
-        if half:
-            acc = F.interpolate(acc, size=(h, w), mode="bilinear", align_corners=False)
-        blend = smoothstep(0.5, 3.0, length)[:, None]
-        return to_bhwc(torch.lerp(xb, acc, blend))
-
-    return map_chunks(frames, one, on_progress)
 
 
 # --- whip pan --------------------------------------------------------------------------------------------------

@@ -1,14 +1,11 @@
-"""Time and signal effects that keep the frame count: quantum glitch, tenet reverse."""
+"""Glitch: seeded digital corruption of the signal (quantum glitch); keeps the frame count."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ..core.filters import gaussian_blur
-from ..core.frames import prepare_mask
 from ..core.rng import rng, torch_generator
-from ..core.sampling import pixel_grid
 from .base import effect, map_chunks
 
 
@@ -87,49 +84,5 @@ def quantum_glitch(frames, intensity=1.0, seed=0, *, on_progress=None):
             if sched[i] > 0:
                 out[j] = _glitch_frame(x[j], frames[max(0, i - 1)], float(sched[i]), intensity, seed, i)
         return out
-
-    return map_chunks(frames, one, on_progress)
-
-
-# --- tenet reverse ---------------------------------------------------------------------------------------------
-def ellipse_mask(h: int, w: int, device=None, dtype=torch.float32, feather: float = 0.12) -> torch.Tensor:
-    """``[H,W]`` soft central ellipse (semi-axes 32% of the width, 36% of the height): 1 inside, 0 outside,
-    a smooth edge ``feather`` (fraction of the radius) wide."""
-    xs, ys = pixel_grid(h, w, device=device, dtype=dtype)
-    rho = torch.sqrt(((xs - w / 2) / (0.32 * w)) ** 2 + ((ys - h / 2) / (0.36 * h)) ** 2)
-    t = ((rho - (1.0 - feather)) / (2 * feather)).clamp(0.0, 1.0)
-    return 1.0 - t * t * (3.0 - 2.0 * t)
-
-
-TENET_RED = (1.0, 0.25, 0.15)
-TENET_BLUE = (0.2, 0.55, 1.0)
-
-
-@effect
-def tenet_reverse(frames, intensity=1.0, seed=0, *, mask=None, on_progress=None):
-    """A region plays backward while the rest plays forward (Tenet's inverted entropy). Region: the ``mask``
-    (``[H,W]`` or one per frame; feathered over ~0.6% of the short side), else a soft central ellipse.
-
-    Output frame ``t`` = ``lerp(frame[t], frame[B-1-t], alpha)`` with ``alpha = region · intensity``: where the
-    region is 1 and intensity is 1 the output *is* the reversed clip. The seam gets a Tenet blue (inside) /
-    red (outside) glow that only touches the soft edge (0 < region < 1). Deterministic; ``seed`` unused."""
-    b, h, w, _ = frames.shape
-    dev, dt = frames.device, frames.dtype
-    if mask is None:
-        region = ellipse_mask(h, w, dev, dt)[None].expand(b, h, w)
-    else:
-        region = prepare_mask(mask, b, h, w, dev, dt)
-        sigma = max(0.6, 0.006 * min(h, w))
-        region = gaussian_blur(region[:, None], sigma)[:, 0].clamp(0.0, 1.0)
-    blue = torch.tensor(TENET_BLUE, dtype=dt, device=dev)
-    red = torch.tensor(TENET_RED, dtype=dt, device=dev)
-
-    def one(x, idx):
-        m = region[idx][..., None]
-        rev = frames[(b - 1 - idx)]
-        out = torch.lerp(x, rev, m * intensity)
-        band = (4.0 * m * (1.0 - m)).pow_(3.0) * (0.55 * intensity)
-        glow = torch.lerp(red, blue, m.clamp(0, 1)) * band  # blue toward the inside, red toward the outside
-        return out.addcmul_(glow, 1.0 - out)  # screen blend; exact where the glow is 0
 
     return map_chunks(frames, one, on_progress)

@@ -1,6 +1,5 @@
-"""Looks: per-pixel and lens effects (colour grade, grain, vignette, letterbox, light leak, chromatic aberration,
-depth of field). All take and return ``[B,H,W,3]`` float 0..1, keep the frame count, and are identity at
-intensity 0 (see :func:`.base.effect`).
+"""Looks: per-pixel effects (colour grade, grain, vignette, letterbox, light leak). All take and return
+``[B,H,W,3]`` float 0..1, keep the frame count, and are identity at intensity 0 (see :func:`.base.effect`).
 """
 
 from __future__ import annotations
@@ -12,13 +11,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..camera.trajectory import resample_trajectory
-from ..core.filters import blur_fast
-from ..core.frames import LUMA_WEIGHTS, luma, prepare_mask, to_bchw, to_bhwc
+from ..core.frames import LUMA_WEIGHTS, luma
 from ..core.rng import rng, torch_generator
-from ..core.sampling import pixel_grid, sample_norm
-from ..render.depth import prepare_depth
-from .base import effect, frame_times, map_chunks, map_pixels, mask_centroid, smoothstep
+from .base import effect, frame_times, map_chunks, map_pixels, smoothstep
 
 # --- colour grade ----------------------------------------------------------------------------------------------
 REFERENCE_KELVIN = 5500.0
@@ -324,92 +319,5 @@ def light_leak(frames, intensity=1.0, seed=0, *, on_progress=None):
         leak = F.interpolate(field[idx].permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
         leak = leak.permute(0, 2, 3, 1)
         return torch.addcmul(x, leak, 1.0 - x)  # screen: 1 − (1−x)(1−L) = x + L(1−x)
-
-    return map_chunks(frames, one, on_progress)
-
-
-# --- chromatic aberration --------------------------------------------------------------------------------------
-@effect
-def chromatic_aberration(frames, intensity=1.0, seed=0, *, on_progress=None):
-    """Lateral chromatic aberration: red magnified and blue shrunk about the centre, growing with the square of
-    the radius (up to ~1.6% of the half-diagonal at the corners at intensity 1). Deterministic; ``seed`` unused."""
-    b, h, w, _ = frames.shape
-    xs, ys = pixel_grid(h, w, device=frames.device, dtype=frames.dtype)
-    cx, cy = w / 2.0, h / 2.0
-    half_diag = math.hypot(cx, cy)
-    dx, dy = xs - cx, ys - cy
-    r2 = (dx * dx + dy * dy) / (half_diag * half_diag)
-    k = 0.016 * intensity * (0.35 + 0.65 * r2)
-    # red sampled nearer the centre (magnified), blue further out; one grid_sample for both planes
-    grids = torch.stack([torch.stack(((cx + dx * (1.0 - sgn * k)) * (2.0 / w) - 1.0,
-                                      (cy + dy * (1.0 - sgn * k)) * (2.0 / h) - 1.0), -1) for sgn in (1.0, -1.0)])
-
-    def one(x, _i):
-        n = x.shape[0]
-        planes = x[..., 0::2].permute(0, 3, 1, 2).reshape(n * 2, 1, h, w)  # [r0, b0, r1, b1, ...]
-        moved = sample_norm(planes, grids.repeat(n, 1, 1, 1)).view(n, 2, h, w)
-        out = x.clone()
-        out[..., 0::2] = moved.permute(0, 2, 3, 1)
-        return out
-
-    return map_chunks(frames, one, on_progress)
-
-
-# --- depth of field --------------------------------------------------------------------------------------------
-@effect
-def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, mask=None, levels: int = 4,
-                   on_progress=None):
-    """Shallow depth of field: blur grows with the distance from the focal plane (max blur sigma
-    ``1.6%`` of the width at intensity 1), blended from ``levels`` pre-blurred layers.
-
-    * ``depth`` (bright = near, any size, one map or one per frame): blur ∝ |disparity − focus disparity|.
-      Focus: the camera's ``focus_distance`` per frame when a camera is given (world units, median depth 1);
-      else the depth under the mask's centroid; else the median depth of the central fifth of the frame.
-    * no depth, a ``mask``: the masked region stays sharp, the rest blurs.
-    * neither: a lens-like falloff, sharp centre and blur growing toward the edges.
-    """
-    b, h, w, _ = frames.shape
-    dev, dt = frames.device, frames.dtype
-    if depth is not None:
-        near = prepare_depth(depth, b, h, w, dev, dt)
-        disp = 0.1 + 0.9 * near  # disparity-like, never 0
-        med = disp.flatten(1).median(dim=1).values.view(b, 1, 1)
-        disp = disp / med  # median depth = 1 (world units)
-        if camera is not None:
-            focus = resample_trajectory(camera, b).focus_distance
-            f_disp = torch.as_tensor(1.0 / focus, dtype=dt, device=dev).view(b, 1, 1)
-        else:
-            centre = None
-            if mask is not None:
-                centre = mask_centroid(prepare_mask(mask, b, h, w, dev, dt))
-            if centre is not None:
-                px = min(w - 1, int(centre[0]))
-                py = min(h - 1, int(centre[1]))
-                f_disp = disp[:, py:py + 1, px:px + 1]
-            else:
-                y0, y1, x0, x1 = int(h * 0.4), max(int(h * 0.6), int(h * 0.4) + 1), int(w * 0.4), \
-                    max(int(w * 0.6), int(w * 0.4) + 1)
-                f_disp = disp[:, y0:y1, x0:x1].flatten(1).median(dim=1).values.view(b, 1, 1)
-        coc = ((disp - f_disp).abs() / 0.6).clamp(0.0, 1.0)
-    elif mask is not None:
-        m = prepare_mask(mask, b, h, w, dev, dt)
-        coc = 1.0 - blur_fast(m[:, None], max(1.0, 0.01 * w))[:, 0]
-    else:
-        xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
-        r = torch.sqrt(((xs - w / 2) / (w / 2)) ** 2 + ((ys - h / 2) / (h / 2)) ** 2) / math.sqrt(2.0)
-        coc = smoothstep(0.2, 0.95, r).expand(b, h, w)
-    sigma_max = 0.016 * w * intensity
-    levels = max(2, int(levels))
-
-    def one(x, idx):
-        c = coc[idx] * (levels - 1)
-        xb = to_bchw(x)
-        out = xb * (1.0 - c).clamp_(min=0.0)[:, None]
-        for k in range(1, levels):
-            wk = (1.0 - (c - k).abs_()).clamp_(min=0.0)
-            if not bool((wk > 0).any()):
-                continue
-            out.addcmul_(blur_fast(xb, sigma_max * k / (levels - 1)), wk[:, None])
-        return to_bhwc(out)
 
     return map_chunks(frames, one, on_progress)

@@ -1,4 +1,5 @@
-"""The effect table: name → function, one-line description, whether it retimes, which optional inputs it uses.
+"""The effect table: name → function, one-line description, family (``kind`` = the module that holds it: looks,
+lens, geometric, time, glitch), whether it retimes, which optional inputs it uses.
 
 Every effect is called the same way::
 
@@ -15,7 +16,10 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import geometric, glitch, looks, time
+from . import geometric, glitch, lens, looks, time
+
+KINDS = ("looks", "lens", "geometric", "time", "glitch")
+"""Effect families; each is the module ``effects/<kind>.py``."""
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,8 @@ class EffectSpec:
     name: str
     fn: Callable
     description: str
-    kind: str  # "look" (per pixel), "lens", "geometric", "time", "retime"
-    retimes: bool = False
+    kind: str  # one of KINDS: the module that holds the effect (set from the function)
+    retimes: bool = False  # changes the frame count (time effects that stretch or squeeze the clip)
     uses: tuple[str, ...] = ()  # optional inputs it reads: camera / mask / depth
 
     def __call__(self, frames, intensity: float = 1.0, seed: int = 0, **kw):
@@ -32,50 +36,49 @@ class EffectSpec:
         return self.fn(frames, intensity, seed, **{k: v for k, v in kw.items() if k in accepted})
 
 
-def _spec(name, fn, description, kind, retimes=False, uses=()):
+def _spec(name, fn, description, retimes=False, uses=()):
+    kind = fn.__module__.rsplit(".", 1)[-1]  # the family is the module the effect lives in
+    if kind not in KINDS:
+        raise ValueError(f"effect {name!r} lives in {fn.__module__}, not in one of the families {KINDS}")
     return name, EffectSpec(name, fn, description, kind, retimes, tuple(uses))
 
 
 EFFECTS: dict[str, EffectSpec] = dict([
     _spec("bullet_time", time.bullet_time,
           "time nearly freezes mid-clip while the view orbits the subject, blurred along the rotation "
-          "(longer clip, interpolated)", "retime", True, ("camera", "mask")),
+          "(longer clip, interpolated)", True, ("camera", "mask")),
     _spec("inception_fold", geometric.inception_fold,
           "the picture folds like paper in 3D: top half up toward you, bottom half away, camera pulls back",
-          "geometric", uses=("camera",)),
+          uses=("camera",)),
     _spec("quantum_glitch", glitch.quantum_glitch,
-          "seeded digital glitch bursts: RGB split, block displacement, macroblocks, noise bands, scanlines",
-          "time"),
-    _spec("tenet_reverse", glitch.tenet_reverse,
+          "seeded digital glitch bursts: RGB split, block displacement, macroblocks, noise bands, scanlines"),
+    _spec("tenet_reverse", time.tenet_reverse,
           "a region (mask, else a soft central ellipse) plays backward while the rest plays forward",
-          "time", uses=("mask",)),
+          uses=("mask",)),
     _spec("dolly_zoom", geometric.dolly_zoom,
           "vertigo: the subject keeps its size while the background swells (depth-aware when given)",
-          "geometric", uses=("camera", "mask", "depth")),
+          uses=("camera", "mask", "depth")),
     _spec("speed_ramp", time.speed_ramp,
-          "fast, ramping into slow motion mid-clip and back out (length changes, interpolated)",
-          "retime", True),
-    _spec("motion_blur", geometric.motion_blur,
+          "fast, ramping into slow motion mid-clip and back out (length changes, interpolated)", True),
+    _spec("motion_blur", lens.motion_blur,
           "directional blur along the motion: from the camera when given, else from optical flow",
-          "geometric", uses=("camera", "depth")),
+          uses=("camera", "depth")),
     _spec("handheld_shake", geometric.handheld_shake,
-          "seeded smooth handheld shake (drift + roll) with a crop that hides the borders", "geometric",
-          uses=("camera",)),
+          "seeded smooth handheld shake (drift + roll) with a crop that hides the borders", uses=("camera",)),
     _spec("whip_pan_transition", geometric.whip_pan_transition,
           "a whip-pan cut mid-clip: the shot whips out sideways under motion blur, the next whips in",
-          "geometric", uses=("camera",)),
-    *[_spec(f"color_grade_{p}", looks._grade_effect(p), f"colour grade, {p.replace('_', ' ')} preset", "look")
+          uses=("camera",)),
+    *[_spec(f"color_grade_{p}", looks._grade_effect(p), f"colour grade, {p.replace('_', ' ')} preset")
       for p in looks.GRADE_PRESETS],
-    _spec("film_grain", looks.film_grain, "animated, seeded film grain, strongest in the mid-tones", "look"),
-    _spec("vignette", looks.vignette, "smooth elliptical darkening toward the corners", "look"),
+    _spec("film_grain", looks.film_grain, "animated, seeded film grain, strongest in the mid-tones"),
+    _spec("vignette", looks.vignette, "smooth elliptical darkening toward the corners"),
     *[_spec(f"letterbox_{k}", looks._letterbox_effect(k), f"black bars framing the picture at {k}"
-            + ("" if ":" in k else ":1"), "look") for k in looks.LETTERBOX_RATIOS],
-    _spec("light_leak", looks.light_leak, "seeded warm light leaking in from the frame edges, drifting", "look"),
-    _spec("chromatic_aberration", looks.chromatic_aberration,
-          "lateral colour fringing growing toward the corners", "lens"),
-    _spec("depth_of_field", looks.depth_of_field,
+            + ("" if ":" in k else ":1")) for k in looks.LETTERBOX_RATIOS],
+    _spec("light_leak", looks.light_leak, "seeded warm light leaking in from the frame edges, drifting"),
+    _spec("chromatic_aberration", lens.chromatic_aberration, "lateral colour fringing growing toward the corners"),
+    _spec("depth_of_field", lens.depth_of_field,
           "shallow focus from a depth map (focus from the camera, mask or centre); no depth: sharp centre",
-          "lens", uses=("depth", "camera", "mask")),
+          uses=("depth", "camera", "mask")),
 ])
 
 

@@ -1,5 +1,6 @@
-"""Retiming effects: bullet time and speed ramp. They CHANGE the frame count (documented per effect); the new
-in-between frames come from flow-based frame interpolation (:func:`.interpolate.interpolate_at`).
+"""Time effects: speed ramp and bullet time, which CHANGE the frame count (``EffectSpec.retimes``; the new
+in-between frames come from flow-based frame interpolation, ``video.interpolate.interpolate_at``), and tenet
+reverse, which plays a region backward and keeps the frame count.
 
 A time map here is a monotone curve from output time to source time: output frame ``k`` shows source time
 ``times[k]`` (fractional frame index in ``[0, B-1]``); the first and last source frames are always kept.
@@ -14,9 +15,10 @@ import torch
 import torch.nn.functional as F
 
 from ..camera.trajectory import look_at_pixel
+from ..core.filters import gaussian_blur
 from ..core.frames import prepare_mask, to_bchw, to_bhwc
-from ..core.sampling import sample_norm
-from .base import effect, map_chunks, mask_centroid, smoothstep
+from ..core.sampling import pixel_grid, sample_norm
+from .base import MIN_FLOW_SIDE, effect, map_chunks, mask_centroid, smoothstep
 
 MAX_STRETCH = 6.0
 """A retimed clip is at most this many times longer than its source."""
@@ -41,10 +43,6 @@ def time_map(b: int, speed, max_stretch: float = MAX_STRETCH) -> np.ndarray:
     return times
 
 
-MIN_FLOW_SIDE = 16
-"""Below this many pixels on a side optical flow is meaningless: in-betweens are cross-fades instead."""
-
-
 def _crossfade_at(frames: torch.Tensor, times: np.ndarray) -> torch.Tensor:
     t = torch.as_tensor(times, dtype=frames.dtype, device=frames.device)
     i0 = t.floor().long().clamp(0, frames.shape[0] - 1)
@@ -54,10 +52,10 @@ def _crossfade_at(frames: torch.Tensor, times: np.ndarray) -> torch.Tensor:
 
 
 def _interpolate(frames: torch.Tensor, times: np.ndarray, on_progress=None) -> torch.Tensor:
-    """Frames at fractional source times: flow-based interpolation (issue 5), cross-fades for tiny frames."""
+    """Frames at fractional source times: flow-based interpolation, cross-fades for frames too small for flow."""
     if min(frames.shape[1:3]) < MIN_FLOW_SIDE:
         return _crossfade_at(frames, times)
-    from ..video.interpolate import interpolate_at  # issue 5: flow-based frame interpolation
+    from ..video.interpolate import interpolate_at
 
     out = interpolate_at(frames, [float(t) for t in times], quality="balanced", on_progress=on_progress)
     return out.to(device=frames.device, dtype=frames.dtype)
@@ -185,3 +183,47 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
         return to_bhwc(acc / taps)
 
     return map_chunks(src, one, _phase(on_progress, 1 if b >= 2 else 0, 2 if b >= 2 else 1))
+
+
+# --- tenet reverse ---------------------------------------------------------------------------------------------
+def ellipse_mask(h: int, w: int, device=None, dtype=torch.float32, feather: float = 0.12) -> torch.Tensor:
+    """``[H,W]`` soft central ellipse (semi-axes 32% of the width, 36% of the height): 1 inside, 0 outside,
+    a smooth edge ``feather`` (fraction of the radius) wide."""
+    xs, ys = pixel_grid(h, w, device=device, dtype=dtype)
+    rho = torch.sqrt(((xs - w / 2) / (0.32 * w)) ** 2 + ((ys - h / 2) / (0.36 * h)) ** 2)
+    t = ((rho - (1.0 - feather)) / (2 * feather)).clamp(0.0, 1.0)
+    return 1.0 - t * t * (3.0 - 2.0 * t)
+
+
+TENET_RED = (1.0, 0.25, 0.15)
+TENET_BLUE = (0.2, 0.55, 1.0)
+
+
+@effect
+def tenet_reverse(frames, intensity=1.0, seed=0, *, mask=None, on_progress=None):
+    """A region plays backward while the rest plays forward (Tenet's inverted entropy). Region: the ``mask``
+    (``[H,W]`` or one per frame; feathered over ~0.6% of the short side), else a soft central ellipse.
+
+    Output frame ``t`` = ``lerp(frame[t], frame[B-1-t], alpha)`` with ``alpha = region · intensity``: where the
+    region is 1 and intensity is 1 the output *is* the reversed clip. The seam gets a Tenet blue (inside) /
+    red (outside) glow that only touches the soft edge (0 < region < 1). Deterministic; ``seed`` unused."""
+    b, h, w, _ = frames.shape
+    dev, dt = frames.device, frames.dtype
+    if mask is None:
+        region = ellipse_mask(h, w, dev, dt)[None].expand(b, h, w)
+    else:
+        region = prepare_mask(mask, b, h, w, dev, dt)
+        sigma = max(0.6, 0.006 * min(h, w))
+        region = gaussian_blur(region[:, None], sigma)[:, 0].clamp(0.0, 1.0)
+    blue = torch.tensor(TENET_BLUE, dtype=dt, device=dev)
+    red = torch.tensor(TENET_RED, dtype=dt, device=dev)
+
+    def one(x, idx):
+        m = region[idx][..., None]
+        rev = frames[(b - 1 - idx)]
+        out = torch.lerp(x, rev, m * intensity)
+        band = (4.0 * m * (1.0 - m)).pow_(3.0) * (0.55 * intensity)
+        glow = torch.lerp(red, blue, m.clamp(0, 1)) * band  # blue toward the inside, red toward the outside
+        return out.addcmul_(glow, 1.0 - out)  # screen blend; exact where the glow is 0
+
+    return map_chunks(frames, one, on_progress)
