@@ -18,7 +18,7 @@ from ..core.filters import blur_fast, box_blur_x
 from ..core.frames import prepare_mask, to_bchw, to_bhwc
 from ..core.rng import rng
 from ..core.sampling import norm_grid, pixel_grid, sample_norm
-from ..render.depth import prepare_depth
+from ..render.depth import depth_frames, nearness
 from .base import effect, frame_times, map_chunks, mask_centroid, smoothstep
 
 DEFAULT_FPS = 12.0
@@ -118,7 +118,7 @@ def dolly_zoom(frames, intensity=1.0, seed=0, *, camera=None, mask=None, depth=N
     if mask is not None:
         subject = prepare_mask(mask, b, h, w, dev, dt)
     else:
-        near = prepare_depth(depth, b, h, w, dev, dt)
+        near = nearness(depth_frames(depth, b, h, w, dev, dt))
         px, py = min(w - 1, int(cx)), min(h - 1, int(cy))
         focus = near[:, max(0, py - 2):py + 3, max(0, px - 2):px + 3].flatten(1).median(1).values.view(b, 1, 1)
         subject = smoothstep(-0.08, 0.0, near - focus)

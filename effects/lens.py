@@ -1,5 +1,9 @@
 """Lens effects: chromatic aberration, depth of field, motion blur. All take and return ``[B,H,W,3]`` float 0..1,
 keep the frame count, and are identity at intensity 0 (see :func:`.base.effect`).
+
+Depth of field and motion blur are the renderer's own kernels (``render/lens.py``); here they get their blur radius
+from intensity, depth and focus, and their motion from the camera or from optical flow (``video/flow.py``).
+A depth input is loaded like the renderer's (``render.depth.depth_frames``, kind "disparity": bright = near).
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..camera.lens import focal_px
 from ..camera.trajectory import resample_trajectory
 from ..core.filters import blur_fast
-from ..core.frames import prepare_mask, to_bchw, to_bhwc
-from ..core.sampling import norm_grid, pixel_grid, sample_norm
-from ..render.depth import prepare_depth
-from .base import effect, map_chunks, mask_centroid, smoothstep
+from ..core.frames import luma, prepare_mask, to_bchw, to_bhwc
+from ..core.sampling import pixel_grid, sample_norm
+from ..render.depth import depth_frames
+from ..render.lens import blur_along_motion, blur_by_radius, camera_motion, thin_lens_radius
+from ..video.flow import FlowConfig, dis_flow
+from .base import MIN_FLOW_SIDE, effect, map_chunks, mask_centroid, smoothstep
 
 
 # --- chromatic aberration --------------------------------------------------------------------------------------
@@ -47,159 +52,130 @@ def chromatic_aberration(frames, intensity=1.0, seed=0, *, on_progress=None):
 
 
 # --- depth of field --------------------------------------------------------------------------------------------
-@effect
-def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, mask=None, levels: int = 4,
-                   on_progress=None):
-    """Shallow depth of field: blur grows with the distance from the focal plane (max blur sigma
-    ``1.6%`` of the width at intensity 1), blended from ``levels`` pre-blurred layers.
+DOF_RADIUS = 0.032
+"""Largest blur radius at intensity 1, as a fraction of the width (a disc; Gaussian sigma 1.6 %)."""
+DOF_FULL_DISPARITY = 0.6
+"""Disparity difference from the focal plane (relative to the median disparity) that gets the largest blur."""
 
-    * ``depth`` (bright = near, any size, one map or one per frame): blur ∝ |disparity − focus disparity|.
-      Focus: the camera's ``focus_distance`` per frame when a camera is given (world units, median depth 1);
-      else the depth under the mask's centroid; else the median depth of the central fifth of the frame.
+
+def focus_distance(depth: torch.Tensor, camera=None, mask=None) -> torch.Tensor:
+    """``(B,)`` focus distance in world units for z-depth ``[B,H,W]`` (median 1): the camera's ``focus_distance``
+    per frame when given; else the depth under the mask's centroid; else the median depth of the central fifth."""
+    b, h, w = depth.shape
+    if camera is not None:
+        return torch.as_tensor(resample_trajectory(camera, b).focus_distance, dtype=depth.dtype, device=depth.device)
+    centre = mask_centroid(prepare_mask(mask, b, h, w, depth.device, depth.dtype)) if mask is not None else None
+    if centre is not None:
+        return depth[:, min(h - 1, int(centre[1])), min(w - 1, int(centre[0]))]
+    y0, x0 = int(h * 0.4), int(w * 0.4)
+    y1, x1 = max(int(h * 0.6), y0 + 1), max(int(w * 0.6), x0 + 1)
+    return depth[:, y0:y1, x0:x1].flatten(1).median(dim=1).values
+
+
+@effect
+def depth_of_field(frames, intensity=1.0, seed=0, *, depth=None, camera=None, mask=None, on_progress=None):
+    """Shallow depth of field: blur grows with the distance from the focal plane, up to a disc of radius 3.2 % of
+    the width (Gaussian sigma 1.6 %) at intensity 1, blended per pixel from pre-blurred levels (the renderer's
+    ``blur_by_radius``).
+
+    * ``depth`` (bright = near, any size, one map or one per frame): a thin lens, blur ∝ |disparity − focus
+      disparity|, full where they differ by 0.6 of the median disparity. Focus: the camera's ``focus_distance``
+      per frame when a camera is given (world units, median depth 1); else the depth under the mask's centroid;
+      else the median depth of the central fifth of the frame.
     * no depth, a ``mask``: the masked region stays sharp, the rest blurs.
     * neither: a lens-like falloff, sharp centre and blur growing toward the edges.
+
+    Deterministic; ``seed`` unused.
     """
     b, h, w, _ = frames.shape
     dev, dt = frames.device, frames.dtype
+    r_max = DOF_RADIUS * w * intensity
     if depth is not None:
-        near = prepare_depth(depth, b, h, w, dev, dt)
-        disp = 0.1 + 0.9 * near  # disparity-like, never 0
-        med = disp.flatten(1).median(dim=1).values.view(b, 1, 1)
-        disp = disp / med  # median depth = 1 (world units)
-        if camera is not None:
-            focus = resample_trajectory(camera, b).focus_distance
-            f_disp = torch.as_tensor(1.0 / focus, dtype=dt, device=dev).view(b, 1, 1)
-        else:
-            centre = None
-            if mask is not None:
-                centre = mask_centroid(prepare_mask(mask, b, h, w, dev, dt))
-            if centre is not None:
-                px = min(w - 1, int(centre[0]))
-                py = min(h - 1, int(centre[1]))
-                f_disp = disp[:, py:py + 1, px:px + 1]
-            else:
-                y0, y1, x0, x1 = int(h * 0.4), max(int(h * 0.6), int(h * 0.4) + 1), int(w * 0.4), \
-                    max(int(w * 0.6), int(w * 0.4) + 1)
-                f_disp = disp[:, y0:y1, x0:x1].flatten(1).median(dim=1).values.view(b, 1, 1)
-        coc = ((disp - f_disp).abs() / 0.6).clamp(0.0, 1.0)
+        z = depth_frames(depth, b, h, w, dev, dt)
+        focus = focus_distance(z, camera, mask)
+        # thin lens: r_inf·|1 − s/z| = r_inf·s·|1/s − 1/z|, so r_inf = r_max / (0.6 s) gives the full blur at 0.6
+        radius = thin_lens_radius(z, focus, r_max / (DOF_FULL_DISPARITY * focus), r_max)
     elif mask is not None:
         m = prepare_mask(mask, b, h, w, dev, dt)
-        coc = 1.0 - blur_fast(m[:, None], max(1.0, 0.01 * w))[:, 0]
+        radius = (1.0 - blur_fast(m[:, None], max(1.0, 0.01 * w))[:, 0]) * r_max
     else:
         xs, ys = pixel_grid(h, w, device=dev, dtype=dt)
         r = torch.sqrt(((xs - w / 2) / (w / 2)) ** 2 + ((ys - h / 2) / (h / 2)) ** 2) / math.sqrt(2.0)
-        coc = smoothstep(0.2, 0.95, r).expand(b, h, w)
-    sigma_max = 0.016 * w * intensity
-    levels = max(2, int(levels))
+        radius = (smoothstep(0.2, 0.95, r) * r_max).expand(b, h, w)
 
-    def one(x, idx):
-        c = coc[idx] * (levels - 1)
-        xb = to_bchw(x)
-        out = xb * (1.0 - c).clamp_(min=0.0)[:, None]
-        for k in range(1, levels):
-            wk = (1.0 - (c - k).abs_()).clamp_(min=0.0)
-            if not bool((wk > 0).any()):
-                continue
-            out.addcmul_(blur_fast(xb, sigma_max * k / (levels - 1)), wk[:, None])
-        return to_bhwc(out)
-
-    return map_chunks(frames, one, on_progress)
+    return map_chunks(frames, lambda x, idx: to_bhwc(blur_by_radius(to_bchw(x), radius[idx])), on_progress)
 
 
 # --- motion blur -----------------------------------------------------------------------------------------------
-def camera_flow(camera, b: int, h: int, w: int, near: torch.Tensor | None = None,
-                device=None, dtype=torch.float32) -> torch.Tensor:
-    """``[B,h,w,2]`` image motion in pixels per frame induced by the camera (central difference), for scene points
-    at depth 1 (the median depth) or at the depths given by ``near`` (``[B,h,w]``, 1 = nearest)."""
+FLOW = FlowConfig(preset="medium")
+"""Optical flow for motion blur without a camera (at most ``FLOW_WIDTH`` px wide: blur needs no fine flow)."""
+FLOW_WIDTH = 256
+
+
+def camera_flow(camera, b: int, h: int, w: int, depth: torch.Tensor | None = None, device=None) -> torch.Tensor:
+    """``[B,2,h,w]`` image motion in pixels per frame induced by the camera (resampled to ``b`` frames; central
+    difference) on an ``h`` x ``w`` grid, for scene points at the z-depth ``depth`` ``[B,h,w]`` (median 1), or at
+    depth 1 when None."""
     if b < 2:
-        return torch.zeros(b, h, w, 2, device=device, dtype=dtype)
+        return torch.zeros(b, 2, h, w, device=device)
     cam = resample_trajectory(camera, b)
-    c2w, fov = cam.c2w, cam.fov_deg
-    c2w = torch.as_tensor(c2w, dtype=torch.float64, device=device)
-    f = torch.as_tensor(focal_px(fov, w), dtype=torch.float64, device=device)
-    xs, ys = pixel_grid(h, w, device=device, dtype=torch.float64)
-    if near is None:
-        z = torch.ones(b, h, w, dtype=torch.float64, device=device)
-    else:
-        disp = 0.1 + 0.9 * near.double()
-        z = disp.flatten(1).median(1).values.view(b, 1, 1) / disp
-    fv = f.view(b, 1, 1)
-    pts = torch.stack(((xs - w / 2) / fv * z, (ys - h / 2) / fv * z, z, torch.ones_like(z)), -1)  # [B,h,w,4]
-    world = torch.einsum("bij,bhwj->bhwi", c2w, pts)
-
-    def project(i_cam, pts_world):
-        w2c = torch.linalg.inv(c2w[i_cam])
-        pc = torch.einsum("bij,bhwj->bhwi", w2c, pts_world)
-        zc = pc[..., 2].clamp_min(1e-3)
-        fi = f[i_cam].view(-1, 1, 1)
-        return torch.stack((pc[..., 0] / zc * fi + w / 2, pc[..., 1] / zc * fi + h / 2), -1)
-
-    idx = torch.arange(b, device=device)
-    nxt, prv = (idx + 1).clamp(max=b - 1), (idx - 1).clamp(min=0)
-    span = (nxt - prv).to(torch.float64).view(b, 1, 1, 1)
-    flow = (project(nxt, world) - project(prv, world)) / span
-    return flow.to(dtype)
+    K, c2w, w2c = cam.intrinsics(w, h), cam.c2w, cam.w2c()
+    idx = np.arange(b)
+    nxt, prv = np.minimum(idx + 1, b - 1), np.maximum(idx - 1, 0)
+    z = torch.ones(b, h, w, device=device) if depth is None else depth.float()
+    ahead = camera_motion(z, K, K[nxt], w2c[nxt] @ c2w)
+    behind = camera_motion(z, K, K[prv], w2c[prv] @ c2w)
+    span = torch.as_tensor(nxt - prv, dtype=torch.float32, device=z.device).view(b, 1, 1, 1)
+    return (ahead - behind) / span
 
 
-def frame_flow(frames: torch.Tensor, size: int = 256) -> torch.Tensor:
-    """``[B,h,w,2]`` per-frame motion in pixels of the full-size frames (central difference of Farnebäck flow,
-    computed on grey frames about ``size`` pixels wide); zeros for a single frame."""
+def frame_flow(frames: torch.Tensor, width: int = FLOW_WIDTH) -> torch.Tensor:
+    """``[B,2,h,w]`` per-frame motion in pixels of an ``h`` x ``w`` grid about ``width`` px wide (central
+    difference of the project's DIS flow on luma); zeros for a single frame or frames under ``MIN_FLOW_SIDE``."""
     import cv2
 
     b, H, W, _ = frames.shape
-    scale = min(1.0, size / W)
-    h, w = max(8, round(H * scale)), max(8, round(W * scale))
-    if b < 2:
-        return torch.zeros(b, h, w, 2)
-    grey = (frames.detach().float().cpu() @ torch.tensor([0.299, 0.587, 0.114])).numpy()
-    small = [cv2.resize((g * 255).astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) for g in grey]
-    fwd = [cv2.calcOpticalFlowFarneback(small[i], small[i + 1], None, 0.5, 3, 15, 3, 5, 1.2, 0)
-           for i in range(b - 1)]
-    fwd = np.stack(fwd) * np.array([W / w, H / h], dtype=np.float32)
+    s = min(1.0, width / W)
+    h, w = max(1, round(H * s)), max(1, round(W * s))
     flows = np.zeros((b, h, w, 2), np.float32)
-    flows[:-1] += fwd
-    flows[1:] += fwd
-    flows[1:-1] *= 0.5
-    return torch.from_numpy(flows)
+    if b > 1 and min(H, W) >= MIN_FLOW_SIDE:
+        grey = np.clip(luma(frames.detach().float().cpu()).numpy() * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        small = [cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA) for g in grey]
+        fwd = np.stack([dis_flow(small[i], small[i + 1], FLOW) for i in range(b - 1)])
+        flows[:-1] += fwd
+        flows[1:] += fwd
+        flows[1:-1] *= 0.5
+    return torch.from_numpy(flows).permute(0, 3, 1, 2)
+
+
+def _resize_flow(flow: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """``[B,2,h',w']`` flow in pixels of its grid -> ``[B,2,h,w]`` in pixels of the new one."""
+    fh, fw = flow.shape[-2:]
+    if (fh, fw) == (h, w):
+        return flow
+    up = F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)
+    return up * torch.tensor([w / fw, h / fh], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
 
 
 @effect
 def motion_blur(frames, intensity=1.0, seed=0, *, camera=None, depth=None, on_progress=None):
     """Directional motion blur along each pixel's motion: from the camera's movement when a camera is given (with
     the depth map for parallax when given), else from optical flow between frames. The blur covers up to two
-    frames of motion at intensity 1 (a 720° shutter, exaggerated on purpose). A single frame without a camera has
-    no motion and is returned unchanged. Deterministic; ``seed`` is unused."""
+    frames of motion at intensity 1 (a 720° shutter, exaggerated on purpose); pixels moving under half a pixel
+    stay sharp. A single frame without a camera has no motion and is returned unchanged. Deterministic; ``seed``
+    is unused."""
     b, h, w, _ = frames.shape
     dev, dt = frames.device, frames.dtype
     if camera is not None:
-        lh, lw = max(2, h // 8), max(2, w // 8)
-        near = None if depth is None else prepare_depth(depth, b, lh, lw, dev, dt)
-        flow = camera_flow(camera, b, lh, lw, near, dev, dt)
-        flow = flow * torch.tensor([w / lw, h / lh], dtype=dt, device=dev)
+        lh, lw = max(2, h // 8), max(2, w // 8)  # camera motion is smooth: a coarse grid, upsampled
+        z = None if depth is None else depth_frames(depth, b, lh, lw, dev)
+        flow = camera_flow(camera, b, lh, lw, z, dev)
     else:
-        flow = frame_flow(frames).to(dev, dt)
-    flow = flow * (2.0 * intensity)
-    half = min(h, w) >= 64
+        flow = frame_flow(frames)
+    flow = flow.to(dev, dt) * (2.0 * intensity)
+    scale = 0.5 if min(h, w) >= 64 else 1.0  # taps at half resolution: the blur hides it, 4x cheaper
 
     def one(x, idx):
-        fl = F.interpolate(flow[idx].permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
-        length = fl.norm(dim=1)  # [n,h,w]
-        if float(length.max()) < 0.5:
-            return x
-        xb = to_bchw(x)
-        src = F.interpolate(xb, scale_factor=0.5, mode="area") if half else xb
-        fs = F.interpolate(fl, size=src.shape[-2:], mode="bilinear", align_corners=False) * (0.5 if half else 1.0)
-        taps = int(min(16, max(3, math.ceil(float(fs.norm(dim=1).max()) / 1.5))))
-        sh, sw = src.shape[-2:]
-        base = norm_grid(sh, sw, dev, dt)
-        fn_ = (fs.permute(0, 2, 3, 1) * torch.tensor([2.0 / sw, 2.0 / sh], dtype=dt, device=dev)).contiguous()
-        acc = torch.zeros_like(src)
-        for k in range(taps):
-            acc += sample_norm(src, torch.add(base, fn_, alpha=k / (taps - 1) - 0.5))
-        acc /= taps
-        if half:
-            acc = F.interpolate(acc, size=(h, w), mode="bilinear", align_corners=False)
-        blend = smoothstep(0.5, 3.0, length)[:, None]
-        return to_bhwc(torch.lerp(xb, acc, blend))
+        return to_bhwc(blur_along_motion(to_bchw(x), _resize_flow(flow[idx], h, w), scale=scale))
 
     return map_chunks(frames, one, on_progress)

@@ -311,13 +311,24 @@ def _window_max(x: torch.Tensor, r: int) -> torch.Tensor:
     return out
 
 
-def prepare_depth(depth, b: int, h: int, w: int, device, dtype=torch.float32) -> torch.Tensor:
-    """A depth map as ``[B,H,W]`` *nearness* in 0..1 (1 = nearest), normalized per frame.
+def depth_frames(depth, b: int, h: int, w: int, device, dtype=torch.float32, kind: str = "disparity") -> torch.Tensor:
+    """Depth maps for a clip of ``b`` frames of ``h`` x ``w``: ``[B, H, W]`` z-depth, each map normalized by
+    :func:`normalize_depth` (median 1).
 
-    Convention (that of ComfyUI depth estimators such as Depth Anything / MiDaS): the depth IMAGE is bright
-    where the scene is near. Give ``[H,W]``, ``[N,H,W]`` or an IMAGE ``[N,H,W,C]`` (channels averaged).
+    ``depth``: ``[H, W]``, ``[N, H, W]`` or an IMAGE ``[N, H, W, C]`` (channels averaged), any size (resized
+    bilinearly); frame ``i`` uses map ``min(i, N - 1)``. ``kind``: as in :func:`normalize_depth`; "disparity"
+    (bright = near) is what ComfyUI depth estimators output.
     """
-    d = per_frame_map(depth, b, h, w, "depth", device, dtype)
-    lo = d.amin(dim=(1, 2), keepdim=True)
-    hi = d.amax(dim=(1, 2), keepdim=True)
-    return ((d - lo) / (hi - lo).clamp_min(1e-6)).clamp(0.0, 1.0)
+    raw = per_frame_map(depth, b, h, w, "depth", device)
+    n = min(b, 1 if depth.ndim == 2 else int(depth.shape[0]))  # frames >= n repeat the last map
+    z = torch.stack([normalize_depth(raw[i], kind) for i in range(n)])
+    return z[torch.arange(b, device=z.device).clamp(max=n - 1)].to(dtype)
+
+
+def nearness(depth: torch.Tensor) -> torch.Tensor:
+    """``[..., H, W]`` z-depth -> nearness in 0..1 per map (1 = the nearest pixel, 0 = the farthest): the disparity
+    ``1 / z`` rescaled to its range."""
+    disp = 1.0 / depth
+    lo = disp.amin(dim=(-2, -1), keepdim=True)
+    hi = disp.amax(dim=(-2, -1), keepdim=True)
+    return ((disp - lo) / (hi - lo).clamp_min(1e-6)).clamp(0.0, 1.0)
