@@ -46,13 +46,12 @@ def normalize_depth(depth, kind: str = "depth") -> torch.Tensor:
     if not bool(positive.any()):
         raise ValueError(f"{kind} map is all zeros (or has no positive value): it carries no depth; "
                          "check the depth source or leave depth empty")
+    valid = d if bool(positive.all()) else d[positive]  # (boolean indexing costs more than the medians)
     if kind == "disparity":
-        disp = d
-        ref = disp[positive].median()
-        disp = disp.clamp(min=float(ref) / MAX_DEPTH_RATIO)
+        disp = d.clamp(min=float(valid.median()) / MAX_DEPTH_RATIO)
         z = 1.0 / disp
     else:
-        z = torch.where(positive, d, d[positive].max())
+        z = torch.where(positive, d, valid.max())
     z = z / z.median()
     return z.clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
 
