@@ -36,17 +36,31 @@ def gaussian_blur(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
     return acc
 
 
+def resize(x_bchw: torch.Tensor, size: tuple[int, int], mode: str = "bilinear",
+           antialias: bool = False) -> torch.Tensor:
+    """Resize ``[B,C,H,W]`` to ``size`` = (h, w): "bilinear" (pixel centres, ``align_corners=False``; ``antialias``
+    for a triangle prefilter when shrinking) or "area" (cell means). Channels are folded into the batch: PyTorch's
+    CPU kernels are about 3x faster on one-channel images, and the result is the same."""
+    b, c, h, w = x_bchw.shape
+    flat = x_bchw.reshape(b * c, 1, h, w)
+    if mode == "area":
+        out = F.interpolate(flat, size=size, mode="area")
+    else:
+        out = F.interpolate(flat, size=size, mode=mode, antialias=antialias, align_corners=False)
+    return out.view(b, c, *out.shape[-2:])
+
+
 def blur_fast(x_bchw: torch.Tensor, sigma: float) -> torch.Tensor:
     """Gaussian-like blur of ``[B,C,H,W]`` whose cost does not grow with ``sigma``: below sigma 4 the exact
     :func:`gaussian_blur`, above it a Gaussian at 1/(sigma/2) of the resolution, upsampled bilinearly. The pack's one
-    large blur (a disc of radius R has the spread of sigma = R/2: depth of field, inpainting, soft masks)."""
+    large blur (a disc of radius R has the spread of sigma = R/2: inpainting, soft masks, smooth fills)."""
     h, w = x_bchw.shape[-2:]
     f = int(max(1, min(sigma / 2.0, min(h, w) / 4.0)))
     if f <= 1:
         return gaussian_blur(x_bchw, sigma)
-    small = F.interpolate(x_bchw, size=(max(1, h // f), max(1, w // f)), mode="area")
+    small = resize(x_bchw, (max(1, h // f), max(1, w // f)), "area")
     small = gaussian_blur(small, sigma / f)
-    return F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    return resize(small, (h, w))
 
 
 def box_blur_x(x_bchw: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
