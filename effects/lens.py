@@ -12,10 +12,9 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..camera.trajectory import resample_trajectory
-from ..core.filters import blur_fast
+from ..core.filters import blur_fast, resize
 from ..core.frames import luma, prepare_mask, to_bchw, to_bhwc
 from ..core.sampling import pixel_grid, sample_norm
 from ..render.depth import depth_frames
@@ -153,7 +152,7 @@ def _resize_flow(flow: torch.Tensor, h: int, w: int) -> torch.Tensor:
     fh, fw = flow.shape[-2:]
     if (fh, fw) == (h, w):
         return flow
-    up = F.interpolate(flow, size=(h, w), mode="bilinear", align_corners=False)
+    up = resize(flow, (h, w))
     return up * torch.tensor([w / fw, h / fh], dtype=flow.dtype, device=flow.device).view(1, 2, 1, 1)
 
 

@@ -16,17 +16,18 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..camera.trajectory import CameraTrajectory
-from ..core.filters import blur_fast
+from ..core.filters import gaussian_blur, resize
 from ..core.sampling import norm_grid, sample_norm
 
 SCENE_SCALE_M = 3.0
 """Metres per world unit assumed for the physical depth of field (median scene depth = 3 m)."""
 
-BLUR_LEVELS = (0.0, 1.5, 3.0, 6.0, 12.0, 24.0, 48.0, 96.0)
-"""Radii (px) of the pre-blurred levels :func:`blur_by_radius` blends; larger radii get the last level."""
+BLUR_STEP = 1.5
+"""Radius (px) of the first blurred level of :func:`blur_by_radius`; each further level doubles it."""
+BLUR_LEVELS = (0.0,) + tuple(BLUR_STEP * 2.0**k for k in range(7))
+"""Radii (px) of the levels :func:`blur_by_radius` blends: 0, 1.5, 3, ..., 96; larger radii get the last level."""
 
 
 # --- depth of field --------------------------------------------------------------------------------------------
@@ -55,27 +56,55 @@ def thin_lens_radius(depth: torch.Tensor, focus, radius_inf, max_radius: float) 
 def blur_by_radius(x: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
     """Blur ``x`` ``[B, C, H, W]`` with a per-pixel radius ``[B, H, W]`` (px).
 
-    Each pixel mixes the two pre-blurred levels (``BLUR_LEVELS``, Gaussian of sigma = radius / 2) around its
-    radius, linearly in the radius; only the levels some pixel needs are computed. A pixel of radius 0 comes back
-    unchanged (bit-exact). Gather-style: a sharp pixel stays sharp even next to a blurred one, while a blurred
-    pixel also gathers its sharp neighbours (no occlusion-aware spreading).
+    Each pixel mixes the two levels of ``BLUR_LEVELS`` around its radius, linearly in the radius. Level 0 is ``x``
+    itself (a pixel of radius 0 comes back bit-exact), level 1 a full-resolution Gaussian (sigma = radius / 2);
+    the coarser levels come from an image pyramid, level k at 1/2^(k-1) of the resolution, mixed from coarse to
+    fine at their own resolution (:func:`_coarse_levels`), so the cost hardly grows with the radius. Only the
+    levels some pixel needs are computed. Gather-style: a sharp pixel stays sharp next to a blurred one, while a
+    blurred pixel also gathers its sharp neighbours (no occlusion-aware spreading).
     """
     rmax = float(radius.max())
     if rmax < 0.25:  # a quarter pixel nowhere shows
         return x
     n = next((i + 1 for i, r in enumerate(BLUR_LEVELS) if r >= rmax), len(BLUR_LEVELS))
-    levels = torch.tensor(BLUR_LEVELS[:n], dtype=radius.dtype, device=radius.device)
-    i = (torch.bucketize(radius, levels, right=True) - 1).clamp_(0, n - 2)
-    lo, hi = levels[i], levels[i + 1]
-    pos = ((radius - lo) / (hi - lo)).clamp_(0.0, 1.0).add_(i)  # fractional level index per pixel
-    pmin, pmax = float(pos.min()), float(pos.max())
-    out = x * (1.0 - pos).clamp(min=0.0)[:, None]
-    for k in range(1, n):
-        if k - 1 >= pmax or k + 1 <= pmin:  # no pixel between this level and a neighbour
-            continue
-        wk = (1.0 - (pos - k).abs()).clamp_(min=0.0)
-        out.addcmul_(blur_fast(x, BLUR_LEVELS[k] / 2.0), wk[:, None])
+    pos = _level_index(radius).clamp_(max=n - 1)[:, None]  # [B, 1, H, W]
+    out = x * (1.0 - pos).clamp(min=0.0)
+    out.addcmul_(gaussian_blur(x, BLUR_STEP / 2.0), (1.0 - (pos - 1.0).abs()).clamp_(min=0.0))
+    if n > 2:
+        out.addcmul_(_coarse_levels(x, pos, n), (pos - 1.0).clamp_(0.0, 1.0))
     return out
+
+
+def _level_index(radius: torch.Tensor) -> torch.Tensor:
+    """Fractional index into ``BLUR_LEVELS`` (linear in the radius between two levels), in closed form: with
+    ``q = radius / BLUR_STEP = m * 2**e`` (``frexp``, m in [0.5, 1)) the levels around q are 2**(e-1) and 2**e."""
+    q = radius / BLUR_STEP
+    m, e = torch.frexp(q)
+    return torch.where(q < 1.0, q, (2.0 * m - 1.0).add_(e.to(q.dtype)))
+
+
+def _coarse_levels(x: torch.Tensor, pos: torch.Tensor, n: int) -> torch.Tensor:
+    """Levels 2..n-1 of :func:`blur_by_radius` mixed per pixel by ``pos`` ``[B, 1, H, W]``, at x's resolution.
+
+    Level k is the image halved k-1 times (antialiased bilinear: a sub-pixel shift of the input shifts the
+    output alike, no blocks) with a light Gaussian on top; with the upsampling back that is about sigma
+    ``BLUR_LEVELS[k] / 2`` at full resolution. From the coarsest level up, level k keeps its own picture where
+    ``pos <= k`` and takes the (upsampled) mix of the coarser ones where ``pos >= k + 1``, linearly between: one
+    full-resolution upsample whatever the radius.
+    """
+    levels, weights = [], []
+    img, p = x, pos
+    for _ in range(2, n):
+        size = (max(1, (img.shape[-2] + 1) // 2), max(1, (img.shape[-1] + 1) // 2))
+        img = resize(img, size, antialias=True)
+        p = resize(p, size, "area")
+        levels.append(gaussian_blur(img, 0.4))
+        weights.append(p)
+    acc = levels[-1]
+    for k in range(n - 2, 1, -1):
+        fine, p = levels[k - 2], weights[k - 2]
+        acc = torch.lerp(fine, resize(acc, fine.shape[-2:]), (p - k).clamp_(0.0, 1.0))
+    return resize(acc, x.shape[-2:])
 
 
 # --- motion blur -----------------------------------------------------------------------------------------------
@@ -120,8 +149,8 @@ def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1
         return x
     src, m = x, motion
     if scale < 1.0:
-        src = F.interpolate(x, size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")
-        m = F.interpolate(motion, size=src.shape[-2:], mode="bilinear", align_corners=False)
+        src = resize(x, (max(1, round(h * scale)), max(1, round(w * scale))), "area")
+        m = resize(motion, src.shape[-2:])
     sh, sw = src.shape[-2:]
     step = torch.tensor([2.0 / w, 2.0 / h], dtype=x.dtype, device=x.device)  # px -> grid units (any size)
     step_grid = (m.permute(0, 2, 3, 1) * step).contiguous()
@@ -132,6 +161,6 @@ def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1
         acc += sample_norm(src, torch.add(base, step_grid, alpha=t))
     acc /= taps
     if (sh, sw) != (h, w):
-        acc = F.interpolate(acc, size=(h, w), mode="bilinear", align_corners=False)
+        acc = resize(acc, (h, w))
     ramp = ((length - 0.5) / 2.5).clamp_(0.0, 1.0)
     return torch.lerp(x, acc, (ramp * ramp * (3.0 - 2.0 * ramp))[:, None])  # smoothstep(0.5, 3, length)
