@@ -143,7 +143,7 @@ def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1
     (``scale**2`` of the cost; softer across the motion too). A batch moving < 0.5 px comes back unchanged.
     """
     b, _, h, w = x.shape
-    length = motion.norm(dim=1)  # [B, H, W]
+    length = torch.hypot(motion[:, 0], motion[:, 1])  # [B, H, W] (norm(dim=1) is ~50x slower on CPU)
     robust = float(torch.quantile(length.flatten()[:: max(1, length.numel() // 50000)].float(), 0.99))
     if robust < 0.5:
         return x
