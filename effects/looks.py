@@ -144,11 +144,6 @@ def grade_fn(g: Grade, dtype=torch.float32, device=None):
     return fn
 
 
-def apply_grade(x: torch.Tensor, g: Grade) -> torch.Tensor:
-    """Apply a :class:`Grade` to ``[..., 3]`` frames (returns a new tensor, clamped to 0..1)."""
-    return grade_fn(g, x.dtype, x.device)(x.reshape(-1, 3)).reshape(x.shape)
-
-
 @effect
 def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", overrides: dict | None = None,
                 on_progress=None):

@@ -82,10 +82,6 @@ EFFECTS: dict[str, EffectSpec] = dict([
 ])
 
 
-def effect_names() -> list[str]:
-    return list(EFFECTS)
-
-
 def get_effect(name: str) -> EffectSpec:
     if name not in EFFECTS:
         raise ValueError(f"unknown effect {name!r}; choose one of: {', '.join(EFFECTS)}")
