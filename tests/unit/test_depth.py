@@ -9,8 +9,10 @@ from PIL import Image
 
 from draw_to_video.render.depth import (
     depth_edges,
+    depth_frames,
     estimate_depth,
     load_depth,
+    nearness,
     normalize_depth,
     sharpen_depth_edges,
 )
@@ -99,3 +101,31 @@ def test_depth_edges_ignore_slanted_planes_and_sharpening_snaps():
     sharp = sharpen_depth_edges(soft)
     assert set(torch.unique(sharp).tolist()) <= {1.0, 3.0}
     assert torch.equal(sharpen_depth_edges(plane), plane)
+
+
+def test_depth_frames_normalize_each_map_like_the_renderer():
+    """The effects' depth input (an IMAGE, bright = near, any size, one map or one per frame) becomes the
+    renderer's z-depth: each map through normalize_depth(kind="disparity"), median 1."""
+    g = torch.Generator().manual_seed(3)
+    disp = 0.05 + torch.rand(2, 24, 32, generator=g)
+    disp[1] *= 3.0  # a second map at another scale: normalized on its own
+    image = disp[..., None].expand(2, 24, 32, 3)
+    z = depth_frames(image, 4, 24, 32, "cpu")
+    assert z.shape == (4, 24, 32)
+    for i, m in enumerate((0, 1, 1, 1)):  # frames past the last map reuse it
+        torch.testing.assert_close(z[i], normalize_depth(disp[m], "disparity"))
+    assert abs(float(z[1].median()) - 1.0) < 1e-5
+    assert float(z[0].flatten()[disp[0].flatten().argmax()]) == float(z[0].min())  # brightest = nearest
+    half = depth_frames(disp[0], 2, 12, 16, "cpu")  # one map, resized
+    assert half.shape == (2, 12, 16) and torch.equal(half[0], half[1])
+    with pytest.raises(ValueError, match="depth"):
+        depth_frames(torch.full((8, 8), float("nan")), 1, 8, 8, "cpu")
+
+
+def test_nearness_is_disparity_rescaled_per_map():
+    z = torch.stack([torch.linspace(0.5, 4.0, 12).view(3, 4), torch.full((3, 4), 2.0)])
+    n = nearness(z)
+    assert float(n[0, 0, 0]) == 1.0 and float(n[0, -1, -1]) == 0.0  # nearest 1, farthest 0
+    assert torch.all(n[0].flatten().diff() < 0)  # farther = less near
+    torch.testing.assert_close(n[0], (1 / z[0] - 1 / 4.0) / (1 / 0.5 - 1 / 4.0))
+    assert torch.equal(n[1], torch.zeros(3, 4))  # a flat map has no nearer part

@@ -278,3 +278,70 @@ def test_only_the_motion_relative_to_frame_0_matters():
     a = render_views(img, cam, smooth_depth(H, W))
     b = render_views(img, moved, smooth_depth(H, W))
     assert torch.allclose(a.frames, b.frames, atol=2e-3) and (a.holes != b.holes).float().mean() < 1e-3
+
+
+# --- lens kernels (render/lens.py: one depth of field and one motion blur, used by the render and the effects) ---
+
+def _spread(y: torch.Tensor) -> tuple[float, float, float]:
+    """(mass, centroid x, sigma x) of a [H, W] response, pixel centres at +0.5."""
+    col = y.double().sum(0)
+    xs = torch.arange(col.numel(), dtype=torch.float64) + 0.5
+    mass = float(col.sum())
+    cx = float((col * xs).sum()) / mass
+    return mass, cx, float(((col * (xs - cx) ** 2).sum() / mass) ** 0.5)
+
+
+@pytest.mark.parametrize("radius", [1.5, 3.0, 4.5, 12.0, 40.0])
+def test_blur_by_radius_spreads_like_its_disc_and_moves_nothing(radius):
+    from draw_to_video.render.lens import blur_by_radius
+
+    for x0 in (128, 129, 131):  # sub-cell positions of the coarse levels: the same blur, not shifted
+        img = torch.zeros(1, 1, 256, 256)
+        img[..., 128, x0] = 1.0
+        mass, cx, sigma = _spread(blur_by_radius(img, torch.full((1, 256, 256), radius))[0, 0])
+        assert mass == pytest.approx(1.0, abs=1e-4)
+        assert cx == pytest.approx(x0 + 0.5, abs=1e-3)
+        assert sigma == pytest.approx(radius / 2, rel=0.12)  # a disc of radius R has sigma R / 2
+
+
+def test_blur_by_radius_leaves_radius_zero_bit_exact():
+    from draw_to_video.render.lens import blur_by_radius
+
+    img = torch.rand(2, 3, 40, 64, generator=torch.Generator().manual_seed(7))
+    radius = torch.zeros(2, 40, 64)
+    assert torch.equal(blur_by_radius(img, radius), img)
+    radius[:, :, 32:] = 20.0  # right half far out of focus
+    out = blur_by_radius(img, radius)
+    assert torch.equal(out[..., :32], img[..., :32])  # gather-style: the sharp half stays sharp
+    assert float(out[..., 40:].std()) < 0.3 * float(img[..., 40:].std())
+
+
+def test_camera_motion_of_a_sideways_move_is_f_t_over_z():
+    from draw_to_video.render.lens import camera_motion
+
+    k = intrinsics(50.0, W, H)[None]
+    rel = np.eye(4)[None].copy()
+    rel[0, 0, 3] = -0.03  # the camera moves +0.03 in x: points move -0.03 in its coordinates
+    depth = torch.full((1, H, W), 2.0)
+    m = camera_motion(depth, k, k, rel)
+    assert m.shape == (1, 2, H, W)
+    torch.testing.assert_close(m[:, 0], torch.full((1, H, W), -focal_px(50.0, W) * 0.03 / 2.0))
+    assert float(m[:, 1].abs().max()) < 1e-4
+    assert float(camera_motion(depth, k, k, np.eye(4)[None]).abs().max()) < 1e-4
+
+
+def test_blur_along_motion_smears_along_the_motion_only_and_centred():
+    from draw_to_video.render.lens import blur_along_motion
+
+    img = torch.zeros(1, 1, 32, 64)
+    img[..., 16, 32] = 1.0
+    motion = torch.zeros(1, 2, 32, 64)
+    assert torch.equal(blur_along_motion(img, motion), img)  # nothing moves: unchanged
+    motion[:, 0] = 12.0  # 12 px of travel while the shutter is open
+    out = blur_along_motion(img, motion)[0, 0]
+    mass, cx, sigma = _spread(out)
+    assert mass == pytest.approx(1.0, abs=1e-3) and cx == pytest.approx(32.5, abs=1e-3)  # centred on the frame time
+    assert sigma == pytest.approx(12.0 / 12 ** 0.5, rel=0.15)  # a 12 px box
+    assert float(out[:15].abs().max()) == 0.0 and float(out[18:].abs().max()) == 0.0  # not across the motion
+    half = blur_along_motion(img, motion, scale=0.5)[0, 0]  # taps from half resolution: about the same smear
+    assert _spread(half)[2] == pytest.approx(sigma, rel=0.25)
