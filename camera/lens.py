@@ -11,17 +11,6 @@ import math
 
 import numpy as np
 
-FULL_FRAME_SENSOR_MM = (36.0, 24.0)
-
-SENSORS_MM = {
-    "full_frame_36x24": (36.0, 24.0),
-    "super35_24.9x18.7": (24.89, 18.66),
-    "aps_c_23.6x15.6": (23.6, 15.6),
-    "micro_four_thirds_17.3x13": (17.3, 13.0),
-    "one_inch_13.2x8.8": (13.2, 8.8),
-    "imax_70mm_70x48.5": (70.41, 52.63),
-}
-
 
 def fov_from_focal(focal_mm: float | np.ndarray, sensor_width_mm: float = 36.0) -> float | np.ndarray:
     """Horizontal field of view in degrees for a focal length in mm: ``2·atan(w / 2f)``."""
