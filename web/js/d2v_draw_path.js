@@ -3,7 +3,8 @@
 // The drawing lives in the node's real `path_json` STRING input (hidden in normal use), so workflows, API
 // prompts, copy/paste and graph undo carry it. The canvas is a DOM widget that is not serialized itself.
 // This file only glues the parts to ComfyUI: d2v_path_core.js (pure helpers), d2v_path_model.js (the drawing,
-// undo, the server's live readout) and d2v_path_view.js (DOM/canvas); the first two run under `node --test`.
+// undo, the server's live readout) and d2v_path_view.js (DOM/canvas); core, model and the view's key map are
+// tested with `node --test tests/web/`.
 import { app } from "../../../scripts/app.js";
 import { api } from "../../../scripts/api.js";
 import { viewQuery } from "./d2v_path_core.js";
