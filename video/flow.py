@@ -21,6 +21,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..core.frames import luma
+
+MIN_SIDE = 16
+"""Smallest image side flow is computed at (DIS itself needs at least 12 px)."""
+
 DIS_PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -67,13 +72,10 @@ class FlowPair:
 
 
 def to_gray_u8(img: np.ndarray) -> np.ndarray:
-    """(H,W,C) or (H,W) float 0..1 -> (H,W) uint8 luma (Rec. 601), what DIS consumes."""
+    """(H,W,C) or (H,W) float 0..1 -> (H,W) uint8 luma (Rec.709, see core/frames), what DIS consumes."""
     img = np.asarray(img)
     if img.ndim == 3:
-        if img.shape[2] >= 3:
-            img = img[..., 0] * 0.299 + img[..., 1] * 0.587 + img[..., 2] * 0.114
-        else:
-            img = img[..., 0]
+        img = luma(img)
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
