@@ -14,7 +14,6 @@ No model weights: DIS (Kroeger et al. 2016) ships with OpenCV.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,11 +137,6 @@ def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    H, W = size
-    if mask.shape[:2] == (H, W):
-        return mask
-    return cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST).astype(bool)
 
 
 def dis_flow(gray_a: np.ndarray, gray_b: np.ndarray, config: FlowConfig = FlowConfig(),
@@ -217,29 +211,3 @@ def flow_pair(a: np.ndarray, b: np.ndarray, config: FlowConfig = FlowConfig(),
         occ_bwd=occlusion_mask(bwd, fwd, motion_boundaries),
         oof_fwd=out_of_frame_mask(fwd), oof_bwd=out_of_frame_mask(bwd),
     )
-
-
-class FlowCache:
-    """Least-recently-used cache of :class:`FlowPair` keyed by frame-index pairs, so that repeated or backwards
-    requests (``interpolate_at`` with arbitrary times) compute each pair's flow once while memory stays bounded
-    (``max_pairs`` pairs at most)."""
-
-    def __init__(self, config: FlowConfig = FlowConfig(), max_pairs: int = 4, out_size=None,
-                 motion_boundaries: bool = False):
-        self.config = config
-        self.max_pairs = max(1, int(max_pairs))
-        self.out_size = out_size
-        self.motion_boundaries = motion_boundaries
-        self._pairs: OrderedDict = OrderedDict()
-        self.computed = 0
-
-    def get(self, key, a: np.ndarray, b: np.ndarray) -> FlowPair:
-        if key in self._pairs:
-            self._pairs.move_to_end(key)
-            return self._pairs[key]
-        pair = flow_pair(a, b, self.config, self.out_size, self.motion_boundaries)
-        self.computed += 1
-        self._pairs[key] = pair
-        while len(self._pairs) > self.max_pairs:
-            self._pairs.popitem(last=False)
-        return pair
