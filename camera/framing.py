@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lens import SENSORS_MM
+from ..core import params
+from ..core.params import SENSORS_MM
 from .path import DrawnPath, parse_path
 from .preview import framing_quad
 from .trajectory import CameraTrajectory
@@ -54,45 +55,40 @@ class DrawingAnalysis:
                 "frames": self.frames, "warnings": self.warnings}
 
 
-# Trajectory settings the widget may forward from the linked trajectory node: name -> (type, min, max).
-TRAJECTORY_PARAMS = {
-    "preset": (str, None, None),
-    "frames": (int, 1, 1000),
-    "fps": (float, 0.1, 240.0),
-    "intensity": (float, 0.0, 10.0),
-    "easing": (str, None, None),
-    "focal_length_mm": (float, 1.0, 2000.0),
-    "seed": (int, 0, 2**63 - 1),
-    "use_drawing_speed": (bool, None, None),
-}
+FORWARDED_PARAMS = ("frames", "fps", "intensity", "easing", "focal_length_mm", "sensor", "seed", "use_drawing_speed")
+"""Trajectory settings (names of ``core/params.TRAJECTORY``) the widget forwards from the linked trajectory node,
+besides ``preset``."""
 
 
-def clean_params(params) -> dict:
-    """Keep the known trajectory settings with values of the right type and range; drop everything else.
+def clean_params(settings) -> dict:
+    """Keep the known trajectory settings, clamped into their ``core/params`` ranges; drop everything else
+    (a live preview is lenient: a bad value is ignored or clamped, never an error).
 
     ``sensor`` (a name of :data:`SENSORS_MM`, as the trajectory node's combo holds it) becomes ``sensor_mm``.
-
-    The preview never shakes (``handheld`` is left at 0) and is capped at 240 frames (only the first and last
-    frames are looked at, so fewer frames change nothing but the cost).
+    The preview never shakes (``handheld`` is left at 0) and builds at most ``PREVIEW_MAX_FRAMES`` frames (only
+    the first and last frames are looked at, so fewer frames change nothing but the cost).
     """
     out = {}
-    if not isinstance(params, dict):
+    if not isinstance(settings, dict):
         return out
-    for name, (typ, lo, hi) in TRAJECTORY_PARAMS.items():
-        v = params.get(name)
-        if v is None:
+    preset = settings.get("preset")
+    if isinstance(preset, str) and 0 < len(preset) <= 64:
+        out["preset"] = preset
+    for name in FORWARDED_PARAMS:
+        v, spec = settings.get(name), params.TRAJECTORY[name]
+        if v is None or name == "sensor":
             continue
-        if typ is bool:
+        if isinstance(spec, params.Flag):
             if isinstance(v, bool):
                 out[name] = v
-        elif typ is str:
-            if isinstance(v, str) and 0 < len(v) <= 64:
+        elif isinstance(spec, params.Choice):
+            if isinstance(v, str) and v in spec.options:
                 out[name] = v
         elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            out[name] = min(max(typ(v), lo), hi)
+            out[name] = spec.clamp(v)
     if "frames" in out:
-        out["frames"] = min(out["frames"], 240)
-    sensor = params.get("sensor")
+        out["frames"] = min(out["frames"], params.PREVIEW_MAX_FRAMES)
+    sensor = settings.get("sensor")
     if isinstance(sensor, str) and sensor in SENSORS_MM:
         out["sensor_mm"] = SENSORS_MM[sensor]
     return out
@@ -103,7 +99,7 @@ def analyze_drawing(data, params=None, width: int | None = None, height: int | N
 
     Args:
         data: path JSON (text or decoded), any form :func:`parse_path` accepts.
-        params: optional trajectory settings (see :data:`TRAJECTORY_PARAMS`); unknown or invalid ones are ignored.
+        params: optional trajectory settings (see :data:`FORWARDED_PARAMS`); unknown or invalid ones are ignored.
 
     Raises:
         ValueError: the path is invalid (message says what to fix).
@@ -114,7 +110,7 @@ def analyze_drawing(data, params=None, width: int | None = None, height: int | N
         return DrawingAnalysis(None, None, None, {}, None, None, None,
                                warnings + ["draw a camera stroke to get an intent and a framing preview"])
     from .intent import analyze_intent
-    from .presets import build_trajectory
+    from .moves import build_trajectory
 
     res = analyze_intent(path)
     kwargs = clean_params(params)

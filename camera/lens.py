@@ -7,20 +7,7 @@ pixel (0, 0) covers [0, 1) x [0, 1), so the centre is (W/2, H/2)).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-
-FULL_FRAME_SENSOR_MM = (36.0, 24.0)
-
-SENSORS_MM = {
-    "full_frame_36x24": (36.0, 24.0),
-    "super35_24.9x18.7": (24.89, 18.66),
-    "aps_c_23.6x15.6": (23.6, 15.6),
-    "micro_four_thirds_17.3x13": (17.3, 13.0),
-    "one_inch_13.2x8.8": (13.2, 8.8),
-    "imax_70mm_70x48.5": (70.41, 52.63),
-}
 
 
 def fov_from_focal(focal_mm: float | np.ndarray, sensor_width_mm: float = 36.0) -> float | np.ndarray:
@@ -61,16 +48,3 @@ def intrinsics(fov_deg: float | np.ndarray, width: int, height: int) -> np.ndarr
     K[:, 1, 2] = height / 2.0
     K[:, 2, 2] = 1.0
     return K[0] if np.ndim(fov_deg) == 0 else K
-
-
-def depth_of_field_limits(focal_mm: float, f_stop: float, focus_distance_m: float,
-                          coc_mm: float = 0.03) -> tuple[float, float]:
-    """Near and far limits of acceptable sharpness (same unit as ``focus_distance_m``; far may be inf).
-
-    Thin-lens hyperfocal formulas with circle of confusion ``coc_mm`` (0.03 mm for full frame).
-    """
-    hyperfocal_m = (focal_mm * focal_mm / (f_stop * coc_mm) + focal_mm) / 1000.0
-    s = focus_distance_m
-    near = s * (hyperfocal_m - focal_mm / 1000.0) / (hyperfocal_m + s - 2 * focal_mm / 1000.0)
-    far = math.inf if s >= hyperfocal_m else s * (hyperfocal_m - focal_mm / 1000.0) / (hyperfocal_m - s)
-    return near, far

@@ -8,8 +8,9 @@ from pathlib import Path
 from ..camera.export import to_cameractrl_lines, to_motionctrl_rt, tracks_to_json
 from ..camera.intent import analyze_intent
 from ..camera.motion import suggest_motion_bucket
+from ..camera.moves import build_trajectory
 from ..camera.path import parse_path
-from ..camera.presets import AUTO, PRESETS, build_trajectory
+from ..camera.presets import AUTO, PRESETS
 from ..cli import UsageError, command
 
 

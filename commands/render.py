@@ -48,7 +48,7 @@ def render_file(image_path: str, out: str, *, path_file: str | None = None, came
                 depth_of_field: float = 0.0, motion_blur: float = 0.0, max_size: int | None = None,
                 device: str = "auto", quiet: bool = False) -> dict:
     """Render an image along a drawn path (or a camera JSON) into a video/folder. Returns figures for printing."""
-    from ..camera.presets import build_trajectory
+    from ..camera.moves import build_trajectory
     from ..camera.trajectory import CameraTrajectory
     from ..render.depth import load_depth
     from ..render.reproject import render_views

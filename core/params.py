@@ -116,6 +116,8 @@ TRAJECTORY = {
 }
 """Cinematic Camera Trajectory (node, ``trajectory``/``render`` commands, the widget's live preview)."""
 
+SENSOR_SIDE_MM = Range("float", 36.0, 1.0, 200.0, help="A side of a custom sensor in mm.")
+
 PREVIEW_MAX_FRAMES = 240
 """The widget's live preview looks at the first and last frame only, so it never builds more frames than this."""
 

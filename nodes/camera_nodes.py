@@ -7,11 +7,12 @@ import torch
 from comfy_api.latest import io, ui
 
 from ..camera.export import tracks_to_json
-from ..camera.lens import SENSORS_MM
 from ..camera.motion import suggest_motion_bucket
+from ..camera.moves import build_trajectory
 from ..camera.path import DrawnPath, parse_path
-from ..camera.presets import AUTO, PRESETS, build_trajectory
+from ..camera.presets import AUTO, PRESETS
 from ..camera.preview import blank_canvas, draw_path, trajectory_preview
+from ..core.params import SENSORS_MM
 from ..video.io import to_uint8
 from .types import Camera, DrawPath
 

@@ -181,8 +181,8 @@ def widget_defaults(object_info: dict, node: str) -> dict:
 
 def expected_shift(width: int, height: int) -> np.ndarray:
     """(F, 2) image motion of the frame-0 image centre (at the median depth) along the PAN trajectory, in px."""
-    from draw_to_video.camera.lens import SENSORS_MM
-    from draw_to_video.camera.presets import build_trajectory
+    from draw_to_video.camera.moves import build_trajectory
+    from draw_to_video.core.params import SENSORS_MM
 
     cam = build_trajectory(preset=PAN["preset"], frames=FRAMES, fps=PAN["fps"], intensity=PAN["intensity"],
                            easing="auto", focal_length_mm=35.0, sensor_mm=SENSORS_MM["full_frame_36x24"])

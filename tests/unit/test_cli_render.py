@@ -44,7 +44,7 @@ def test_render_path_camera_depth_and_folder_output(package_env, tmp_path):
     assert "truck_right" in r.stdout
     assert len(list((tmp_path / "frames").glob("*.png"))) == 4
     # a camera JSON instead of a path (frames and fps come from the camera)
-    from draw_to_video.camera.presets import build_trajectory
+    from draw_to_video.camera.moves import build_trajectory
 
     (tmp_path / "cam.json").write_text(build_trajectory("orbit_left", frames=3, fps=6.0).to_json())
     r = run(["render", "--image", "img.png", "--camera", "cam.json", "--out", "o.gif"], package_env, tmp_path)

@@ -14,8 +14,8 @@ from draw_to_video.camera.export import (
     tracks_from_path,
     tracks_to_json,
 )
+from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.path import parse_path
-from draw_to_video.camera.presets import build_trajectory
 from draw_to_video.camera.trajectory import CameraTrajectory
 
 

@@ -4,8 +4,9 @@ import strokes as S  # noqa: I001
 
 from draw_to_video.camera.lens import intrinsics
 from draw_to_video.camera.motion import image_speed, motion_bucket_from_speed, suggest_motion_bucket
+from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.path import parse_path
-from draw_to_video.camera.presets import PRESETS, build_trajectory
+from draw_to_video.camera.presets import PRESETS
 from draw_to_video.camera.trajectory import CameraTrajectory
 
 ALL = list(PRESETS)

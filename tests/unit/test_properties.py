@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from draw_to_video.camera.intent import analyze_intent
+from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.path import parse_path, smooth
-from draw_to_video.camera.presets import PRESETS, build_trajectory
+from draw_to_video.camera.presets import PRESETS
 
 coord = st.floats(min_value=-0.5, max_value=1.5, allow_nan=False, allow_infinity=False)
 point = st.one_of(st.tuples(coord, coord), st.tuples(coord, coord, st.floats(0, 1e5), st.floats(0, 1)))

@@ -1,0 +1,238 @@
+"""Build a camera move: a preset (or the move a drawn path asks for) becomes a :class:`CameraTrajectory`.
+
+Every move is expressed around a subject at ``subject`` (default: straight ahead at the median scene
+depth, 1 world unit). ``intensity`` scales translations and angles linearly and zoom ratios
+geometrically (``ratio ** intensity``); 0 gives a static camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..core import params
+from . import geometry as geo
+from .easing import ease, limit_progress
+from .lens import fov_from_focal
+from .path import DrawnPath, progress_from_timing, smooth
+from .presets import AUTO, MIN_SUBJECT_FRACTION, PRESETS, PresetSpec
+from .trajectory import CameraTrajectory, interpolate_poses
+
+
+def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, intensity: float = 1.0,
+                     easing: str = "auto", focal_length_mm: float = 35.0,
+                     sensor_mm: tuple[float, float] = (36.0, 24.0), handheld: float = 0.0, seed: int = 0,
+                     path: DrawnPath | None = None, use_drawing_speed: bool = False, aperture: float = 4.0,
+                     max_speed: float | None = None, max_accel: float | None = None) -> CameraTrajectory:
+    """Build a camera trajectory from a preset, or from the drawn ``path`` when ``preset="auto"``.
+
+    Args:
+        preset: a name from :data:`PRESETS` or ``"auto"`` (intent of the path's camera stroke; static without one).
+        frames, fps: clip length. intensity: 0..5 scale of the move (0 = static).
+        easing: ``"auto"`` (the preset's own) or a name from :mod:`camera.easing`.
+        focal_length_mm, sensor_mm: the physical lens; fov_deg follows (horizontal).
+        handheld: extra seeded shake (0 = none, 1 = a typical handheld camera), added to the preset's own.
+        path: the drawing; sets the subject (focus stroke or tap point), the move's size from the stroke's
+            extent, and the curve itself for ``follow_path``.
+        use_drawing_speed: replay the camera stroke's drawing speed (its ``t_ms``) instead of the easing.
+        max_speed, max_accel: optional physical limits in world units/s and units/s² (the move may end short).
+    """
+    from .intent import analyze_intent
+
+    spec_of = params.TRAJECTORY
+    frames = spec_of["frames"].check(frames, "frames")
+    fps = float(spec_of["fps"].check(fps, "fps"))
+    intensity = float(spec_of["intensity"].check(intensity, "intensity"))
+    focal_length_mm = float(spec_of["focal_length_mm"].check(focal_length_mm, "focal_length_mm"))
+    handheld = float(spec_of["handheld"].check(handheld, "handheld"))
+    aperture = float(spec_of["aperture"].check(aperture, "aperture"))
+    seed = spec_of["seed"].check(seed, "seed")
+    if easing != "auto":
+        spec_of["easing"].check(easing, "easing")
+    sensor_mm = (float(params.SENSOR_SIDE_MM.check(sensor_mm[0], "sensor width")),
+                 float(params.SENSOR_SIDE_MM.check(sensor_mm[1], "sensor height")))
+    stroke = path.camera_stroke() if path is not None else None
+    intent_name, direction = None, 1
+    if preset == AUTO:
+        if stroke is None:
+            preset, intent_name = "static", "static"
+        else:
+            result = analyze_intent(path)
+            preset, intent_name = result.preset, result.intent
+            direction = result.direction
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; use 'auto' or one of: {', '.join(PRESETS)}")
+    spec = PRESETS[preset]
+    if intent_name and direction > 0 and spec.name == "arc":  # clockwise on screen swings right
+        spec = replace(spec, orbit=-spec.orbit)
+    if intent_name and direction < 0 and spec.name == "whip_pan":  # drawn leftwards
+        spec = replace(spec, rotate=(-spec.rotate[0], *spec.rotate[1:]))
+    easing_name = spec.easing if easing == "auto" else easing
+
+    t = np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
+    if use_drawing_speed and stroke is not None and stroke.has_timing:
+        s = progress_from_timing(stroke, frames)
+    else:
+        s = ease(easing_name, t)
+
+    subject = _subject_point(path)
+    scale = _stroke_scale(path) if path is not None and stroke is not None else 1.0
+    amount = intensity * scale
+    if spec.name == "follow_path" and stroke is not None:
+        positions, rotation = _follow_drawn_path(path, s, amount)
+    else:
+        positions, rotation = _preset_motion(spec, s, amount, subject)
+
+    move_length = float(np.sum(np.linalg.norm(np.diff(positions, axis=0), axis=1))) if frames > 1 else 0.0
+    completed = True
+    if frames > 1 and (max_speed or max_accel) and move_length > 0:
+        s_limited, completed = limit_progress(s, move_length, fps, max_speed, max_accel)
+        s_lim = np.interp(s_limited, s, np.arange(frames)) if np.all(np.diff(s) > 0) else s_limited
+        if np.all(np.diff(s) > 0):
+            rotation, positions = interpolate_poses(rotation, positions, s_lim)
+        s = s_limited
+
+    # Handheld shake on top, seeded and smooth; zero at frame 0 so the first frame stays at the origin.
+    shake = handheld + spec.shake * (intensity if intensity > 0 else 0.0)
+    if shake > 0 and frames > 1:
+        d_rot, d_pos = _shake(frames, fps, shake, seed)
+        rotation = rotation @ geo.yaw_pitch_roll(d_rot[:, 0], d_rot[:, 1], d_rot[:, 2])
+        positions = positions + np.einsum("nij,nj->ni", rotation, d_pos)
+
+    rotation = geo.orthonormalize(rotation)
+    c2w = geo.compose(rotation, positions)
+    # Focus follows the subject: its distance from the camera (equal to its depth when it is on axis).
+    subject_depth = np.maximum(np.einsum("nji,nj->ni", rotation, subject[None] - positions)[:, 2], 0.05)
+    focus = np.maximum(np.linalg.norm(subject[None] - positions, axis=1), 0.05)
+    focal = _focal_curve(spec, focal_length_mm, s, amount, subject_depth)
+    return CameraTrajectory(
+        c2w=c2w, fov_deg=np.asarray(fov_from_focal(focal, sensor_mm[0]), dtype=np.float64).reshape(-1),
+        focal_length_mm=focal, focus_distance=focus, aperture=np.full(frames, aperture), fps=fps,
+        sensor_mm=sensor_mm, preset=spec.name, intent=intent_name or spec.intent,
+        look_at=tuple(float(v) for v in subject),
+        metadata={"completed": completed, "intensity": intensity, "stroke_scale": scale, "seed": seed},
+    )
+
+
+
+def _subject_point(path: DrawnPath | None) -> np.ndarray:
+    """World point of the subject: the focus stroke (or a tap) seen at depth 1, else straight ahead."""
+    if path is None:
+        return np.array([0.0, 0.0, 1.0])
+    point = path.focus_point()
+    stroke = path.camera_stroke()
+    if point is None and stroke is not None:
+        from .intent import is_tap
+
+        if is_tap(stroke, path.aspect):
+            point = (float(stroke.points[-1, 0]), float(stroke.points[-1, 1]))
+    if point is None:
+        return np.array([0.0, 0.0, 1.0])
+    # Ray through the point with a nominal 50° horizontal FOV; depth 1 along the optical axis.
+    x, y = _image_to_plane(np.array([point]), path.aspect)[0]
+    return np.array([x, y, 1.0])
+
+
+NOMINAL_FOV_DEG = 50.0
+"""Horizontal field of view assumed when a drawing's normalized points are lifted into the world."""
+
+
+def _image_to_plane(xy: np.ndarray, aspect: float) -> np.ndarray:
+    """(N, 2) normalized image points (0..1, origin top-left) → (N, 2) world x, y on the plane at depth 1 seen
+    with :data:`NOMINAL_FOV_DEG`, for an image ``aspect`` = width / height."""
+    half = np.tan(np.radians(NOMINAL_FOV_DEG / 2.0))
+    return (np.asarray(xy, dtype=np.float64) - 0.5) * 2 * half / np.array([1.0, aspect])
+
+
+def _stroke_scale(path: DrawnPath) -> float:
+    """Size of the move relative to a stroke spanning half the image diagonal (clamped to 0.35..2)."""
+    xy = path.camera_stroke().xy * np.array([path.aspect, 1.0])
+    diag = np.hypot(path.aspect, 1.0)
+    extent = np.linalg.norm(xy.max(0) - xy.min(0)) / diag
+    return float(np.clip(extent / 0.5, 0.35, 2.0))
+
+
+def _preset_motion(spec: PresetSpec, s: np.ndarray, amount: float, subject: np.ndarray):
+    """Positions (F, 3) and rotations (F, 3, 3) of a preset at progress ``s`` (F,)."""
+    n = len(s)
+    distance = float(np.linalg.norm(subject))
+    trans = np.asarray(spec.translate) * amount
+    # Forward moves are capped so the camera never reaches the subject.
+    max_forward = distance * (1 - MIN_SUBJECT_FRACTION)
+    if trans[2] > max_forward:
+        trans = trans * (max_forward / trans[2])
+    pos = s[:, None] * trans[None, :]
+    axis_dir = subject / distance
+    if spec.orbit:
+        theta = np.radians(spec.orbit * amount) * s
+        # Swing around the subject about the vertical axis: R_y(θ) applied to the subject→camera vector.
+        offset = -subject
+        pos = pos + (subject[None] + np.einsum("nij,j->ni", geo.rot_y(theta), offset))
+    if spec.spiral_turns:
+        phi = 2 * np.pi * spec.spiral_turns * s
+        radius = spec.spiral_radius * amount * np.sin(np.pi * np.clip(s, 0, 1)) ** 0.5
+        right = np.cross(geo.DOWN, axis_dir)
+        right /= np.linalg.norm(right)
+        down = np.cross(axis_dir, right)
+        pos = pos + radius[:, None] * (np.sin(phi)[:, None] * right + (1 - np.cos(phi))[:, None] * -down)
+    if spec.wobble != (0.0, 0.0, 0.0):
+        w = np.sin(2 * np.pi * 1.0 * s)
+        pos = pos + np.outer(spec.wobble[2] * amount * w, [0, 1, 0])
+    yaw, pitch, roll = (np.asarray(spec.rotate) * amount)[:, None] * s[None, :]
+    if spec.wobble != (0.0, 0.0, 0.0):
+        yaw = yaw + spec.wobble[0] * amount * np.sin(2 * np.pi * s)
+        roll = roll + spec.wobble[1] * amount * (np.sin(2 * np.pi * s + 0.6) - np.sin(0.6))
+    if spec.aim:
+        # Relative to the frame-0 aim, so frame 0 is the input view and the subject keeps its pixel position.
+        aim = geo.look_at(pos, subject)
+        rotation = aim @ aim[0].T @ geo.rot_z(np.radians(roll))
+    else:
+        rotation = geo.yaw_pitch_roll(yaw, pitch, roll)
+    return pos, rotation.reshape(n, 3, 3)
+
+
+def _follow_drawn_path(path: DrawnPath, s: np.ndarray, amount: float):
+    """Fly along the drawn curve: image-plane displacement becomes sideways/vertical travel at the subject
+    depth, progress along the stroke becomes forward travel; the camera looks a little ahead along the curve."""
+    xy = smooth(path.camera_stroke().xy, n_out=256)
+    world = _image_to_plane(xy, path.aspect) - _image_to_plane(xy[:1], path.aspect)
+    u = np.linspace(0, 1, len(world))
+    lateral = np.stack([np.interp(s, u, world[:, k]) for k in range(2)], 1) * 0.5 * amount
+    forward = np.minimum(0.35 * amount, 1 - MIN_SUBJECT_FRACTION) * s
+    pos = np.stack([lateral[:, 0], lateral[:, 1], forward], 1)
+    ahead = np.clip(s + 0.15, 0, 1)
+    lat_ahead = np.stack([np.interp(ahead, u, world[:, k]) for k in range(2)], 1) * 0.5 * amount
+    target = np.stack([lat_ahead[:, 0], lat_ahead[:, 1], forward + 1.0], 1)
+    rot = geo.look_at(pos, target)
+    return pos, rot @ rot[0].T
+
+
+def _focal_curve(spec: PresetSpec, focal0: float, s: np.ndarray, amount: float, depth: np.ndarray) -> np.ndarray:
+    if spec.dolly_zoom:
+        # Exact vertigo: image size of the subject ∝ f / distance, held constant.
+        return focal0 * depth / depth[0]
+    if spec.zoom != 1.0:
+        return focal0 * np.power(spec.zoom, amount * s)
+    return np.full(len(s), focal0)
+
+
+
+def _shake(frames: int, fps: float, amount: float, seed: int):
+    """Seeded smooth handheld noise: (F, 3) degrees (yaw, pitch, roll) and (F, 3) world offsets, zero at frame 0.
+
+    Each channel is a sum of three sinusoids at 0.2–1.2 Hz with random phases (a band-limited drift
+    that reads as a held camera), scaled to ~0.6° and ~0.006 units RMS at ``amount`` 1.
+    """
+    # numpy's own stream for the bare seed (not core.rng's salted streams): saved workflows keep their shake
+    gen = np.random.default_rng(seed)
+    t = np.arange(frames) / fps
+    freqs = gen.uniform(0.2, 1.2, size=(6, 3))
+    phases = gen.uniform(0, 2 * np.pi, size=(6, 3))
+    weights = gen.uniform(0.5, 1.0, size=(6, 3))
+    waves = np.einsum("ck,ckt->tc", weights, np.sin(2 * np.pi * freqs[..., None] * t + phases[..., None]))
+    waves = waves / np.sqrt((weights ** 2).sum(1) / 2)[None]
+    waves = waves - waves[:1]
+    rot = waves[:, :3] * np.array([0.6, 0.5, 0.3]) * amount
+    pos = waves[:, 3:] * np.array([0.006, 0.005, 0.004]) * amount
+    return rot, pos
