@@ -59,8 +59,8 @@ def blur_by_radius(x: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
     Each pixel mixes the two levels of ``BLUR_LEVELS`` around its radius, linearly in the radius. Level 0 is ``x``
     itself (a pixel of radius 0 comes back bit-exact), level 1 a full-resolution Gaussian (sigma = radius / 2);
     the coarser levels come from an image pyramid, level k at 1/2^(k-1) of the resolution, mixed from coarse to
-    fine at their own resolution (:func:`_coarse_levels`), so the cost hardly grows with the radius. Only the
-    levels some pixel needs are computed. Gather-style: a sharp pixel stays sharp next to a blurred one, while a
+    fine at their own resolution (:func:`_coarse_levels`), so the cost hardly grows with the radius; levels
+    above the largest radius are not computed. Gather-style: a sharp pixel stays sharp next to a blurred one, while a
     blurred pixel also gathers its sharp neighbours (no occlusion-aware spreading).
     """
     rmax = float(radius.max())
@@ -140,7 +140,8 @@ def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1
     Each pixel averages bilinear taps of ``x`` at ``p + t * motion(p)``, ``t`` evenly in ``[-1/2, 1/2]``, at most
     1.5 px apart for 99 % of the pixels (3..``max_taps`` taps). Pixels that move less than half a pixel stay
     sharp, blending into the full blur by 3 px. ``scale`` < 1 takes the taps from an area-downsampled copy
-    (``scale**2`` of the cost; softer across the motion too). A batch moving < 0.5 px comes back unchanged.
+    (``scale**2`` of the cost; softer across the motion too). A batch where 99 % of the pixels move less than
+    0.5 px comes back unchanged.
     """
     b, _, h, w = x.shape
     length = torch.hypot(motion[:, 0], motion[:, 1])  # [B, H, W] (norm(dim=1) is ~50x slower on CPU)
