@@ -22,9 +22,6 @@ ProgressFn = Callable[[int, int], None]
 
 CHUNK = 8
 
-MIN_FLOW_SIDE = 16
-"""Below this many pixels on a side optical flow is meaningless: retiming cross-fades, motion blur finds no motion."""
-
 
 def check_intensity(intensity) -> float:
     try:

@@ -15,12 +15,12 @@ import torch
 
 from ..camera.trajectory import resample_trajectory
 from ..core.filters import blur_fast, resize
-from ..core.frames import luma, prepare_mask, to_bchw, to_bhwc
+from ..core.frames import prepare_mask, to_bchw, to_bhwc
 from ..core.sampling import pixel_grid, sample_norm
 from ..render.depth import depth_frames
 from ..render.lens import blur_along_motion, blur_by_radius, camera_motion, thin_lens_radius
-from ..video.flow import FlowConfig, dis_flow
-from .base import MIN_FLOW_SIDE, effect, map_chunks, mask_centroid, smoothstep
+from ..video.flow import MIN_SIDE, FlowConfig, dis_flow, to_gray_u8
+from .base import effect, map_chunks, mask_centroid, smoothstep
 
 
 # --- chromatic aberration --------------------------------------------------------------------------------------
@@ -129,17 +129,18 @@ def camera_flow(camera, b: int, h: int, w: int, depth: torch.Tensor | None = Non
 
 
 def frame_flow(frames: torch.Tensor, width: int = FLOW_WIDTH) -> torch.Tensor:
-    """``[B,2,h,w]`` per-frame motion in pixels of an ``h`` x ``w`` grid about ``width`` px wide (central
-    difference of the project's DIS flow on luma); zeros for a single frame or frames under ``MIN_FLOW_SIDE``."""
+    """``[B,2,h,w]`` per-frame motion in pixels of an ``h`` x ``w`` grid about ``width`` px wide (at least
+    ``MIN_SIDE`` a side; central difference of the project's DIS flow); zeros for a single frame or frames under
+    ``MIN_SIDE``."""
     import cv2
 
     b, H, W, _ = frames.shape
     s = min(1.0, width / W)
-    h, w = max(1, round(H * s)), max(1, round(W * s))
+    h, w = min(H, max(MIN_SIDE, round(H * s))), min(W, max(MIN_SIDE, round(W * s)))
     flows = np.zeros((b, h, w, 2), np.float32)
-    if b > 1 and min(H, W) >= MIN_FLOW_SIDE:
-        grey = np.clip(luma(frames.detach().float().cpu()).numpy() * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        small = [cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA) for g in grey]
+    if b > 1 and min(H, W) >= MIN_SIDE:
+        small = [cv2.resize(to_gray_u8(f), (w, h), interpolation=cv2.INTER_AREA)
+                 for f in frames.detach().float().cpu().numpy()]
         fwd = np.stack([dis_flow(small[i], small[i + 1], FLOW) for i in range(b - 1)])
         flows[:-1] += fwd
         flows[1:] += fwd

@@ -18,7 +18,8 @@ from ..camera.trajectory import look_at_pixel
 from ..core.filters import gaussian_blur
 from ..core.frames import prepare_mask, to_bchw, to_bhwc
 from ..core.sampling import pixel_grid, sample_norm
-from .base import MIN_FLOW_SIDE, effect, map_chunks, mask_centroid, smoothstep
+from ..video.flow import MIN_SIDE
+from .base import effect, map_chunks, mask_centroid, smoothstep
 
 MAX_STRETCH = 6.0
 """A retimed clip is at most this many times longer than its source."""
@@ -53,7 +54,7 @@ def _crossfade_at(frames: torch.Tensor, times: np.ndarray) -> torch.Tensor:
 
 def _interpolate(frames: torch.Tensor, times: np.ndarray, on_progress=None) -> torch.Tensor:
     """Frames at fractional source times: flow-based interpolation, cross-fades for frames too small for flow."""
-    if min(frames.shape[1:3]) < MIN_FLOW_SIDE:
+    if min(frames.shape[1:3]) < MIN_SIDE:
         return _crossfade_at(frames, times)
     from ..video.interpolate import interpolate_at
 
