@@ -48,3 +48,12 @@ def intrinsics(fov_deg: float | np.ndarray, width: int, height: int) -> np.ndarr
     K[:, 1, 2] = height / 2.0
     K[:, 2, 2] = 1.0
     return K[0] if np.ndim(fov_deg) == 0 else K
+
+
+def blur_circle_mm(focal_mm, f_number, focus_mm):
+    """Thin-lens blur-circle diameter in mm (on the sensor) of a point at infinity, for a lens of ``focal_mm``
+    at ``f_number`` focused at ``focus_mm``: ``f² / (N (s - f))``. Arrays broadcast; ``s`` at or inside ``f`` is
+    treated as just outside it."""
+    f = np.asarray(focal_mm, dtype=np.float64)
+    s = np.asarray(focus_mm, dtype=np.float64)
+    return f * f / (np.asarray(f_number, dtype=np.float64) * np.maximum(s - f, 1e-3))

@@ -1,6 +1,6 @@
 """Depth for the 2.5D renderer: loading, normalization, a no-model heuristic, and depth-edge detection.
 
-Conventions (ARCHITECTURE.md): a depth map is a torch tensor [H, W] of *z-depth* (distance along the optical
+Conventions (docs/architecture.md): a depth map is a torch tensor [H, W] of *z-depth* (distance along the optical
 axis of the frame-0 camera, OpenCV axes), normalized so that its median is 1. All functions here are pure torch
 (run on the device of their input) unless they read files.
 """

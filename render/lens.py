@@ -17,6 +17,7 @@ import math
 import numpy as np
 import torch
 
+from ..camera.lens import blur_circle_mm
 from ..camera.trajectory import CameraTrajectory
 from ..core.filters import gaussian_blur, resize
 from ..core.sampling import norm_grid, sample_norm
@@ -36,11 +37,8 @@ def thin_lens_coc(camera: CameraTrajectory, width: int, strength: float = 1.0) -
     """Per frame ``(radius_inf, focus)``: the blur-circle radius in pixels of a point at infinity, for the
     trajectory's focal length, f-number and focus distance (thin lens, median scene depth ``SCENE_SCALE_M``),
     times ``strength``; and the focus distance in world units. Both ``(F,)`` float64."""
-    f_mm = np.asarray(camera.focal_length_mm, dtype=np.float64)
     s_w = np.asarray(camera.focus_distance, dtype=np.float64)
-    n = np.asarray(camera.aperture, dtype=np.float64)
-    s_mm = s_w * SCENE_SCALE_M * 1000.0
-    diameter_mm = f_mm * f_mm / (n * np.maximum(s_mm - f_mm, 1e-3))
+    diameter_mm = blur_circle_mm(camera.focal_length_mm, camera.aperture, s_w * SCENE_SCALE_M * 1000.0)
     return strength * 0.5 * diameter_mm * width / float(camera.sensor_mm[0]), s_w
 
 

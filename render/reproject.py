@@ -2,7 +2,7 @@
 
 Pure torch, the same code on CPU and CUDA (computation happens on the image's device).
 
-Geometry (ARCHITECTURE.md): OpenCV axes, ``c2w`` camera-to-world, horizontal FOV per frame. The source image is
+Geometry (docs/architecture.md): OpenCV axes, ``c2w`` camera-to-world, horizontal FOV per frame. The source image is
 what the *frame-0* camera of the trajectory sees; its depth map is the z-depth in that camera (median 1).
 Pixel ``(i, j)`` covers ``[i, i+1) x [j, j+1)``, so its centre has continuous coordinates ``(i + 0.5, j + 0.5)``
 and the principal point is ``(W/2, H/2)`` (camera/lens.py).
