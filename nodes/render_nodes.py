@@ -6,22 +6,13 @@ import torch
 from comfy_api.latest import io
 
 from ..camera.trajectory import CameraTrajectory
-from ..render.depth import load_depth
+from ..render.depth import depth_to_image, load_depth
 from ..render.reproject import FILL_MODES, render_views
 from .common import compute_device, output_device, progress
 from .types import Camera
 
 CATEGORY = "Draw to Video"
 DEPTH_KINDS = ["disparity", "depth"]
-
-
-def depth_to_image(depth: torch.Tensor) -> torch.Tensor:
-    """[H, W] normalized z-depth -> IMAGE [1, H, W, 3], disparity style (bright = near) like ComfyUI depth
-    preprocessors. Scaled by the nearest point only (``disparity / max``), so fed back as a ``disparity`` depth
-    input it gives the same depth again (no offset that would push the background to infinity)."""
-    disp = 1.0 / depth.float()
-    v = disp / disp.max().clamp(min=1e-8)
-    return v[None, ..., None].expand(1, -1, -1, 3).contiguous()
 
 
 class CameraMotionRender(io.ComfyNode):
