@@ -1,0 +1,241 @@
+// Generated from core/params.py by `python -m draw_to_video params --write-widget`: do not edit.
+export const D2V_PARAMS = {
+ "effect": {
+  "intensity": {
+   "default": 0.7,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.01,
+   "type": "float"
+  },
+  "seed": {
+   "default": 0,
+   "max": 18446744073709551615,
+   "min": 0,
+   "type": "int"
+  }
+ },
+ "interpolate": {
+  "multiplier": {
+   "default": 2,
+   "max": 16,
+   "min": 1,
+   "type": "int"
+  },
+  "quality": {
+   "default": "balanced",
+   "options": [
+    "fast",
+    "balanced",
+    "high"
+   ],
+   "type": "choice"
+  },
+  "source_fps": {
+   "default": 12.0,
+   "max": 1000.0,
+   "min": 0.1,
+   "step": 0.01,
+   "type": "float"
+  },
+  "target_fps": {
+   "default": 0.0,
+   "max": 1000.0,
+   "min": 0.0,
+   "step": 0.01,
+   "type": "float"
+  }
+ },
+ "preview_max_frames": 240,
+ "render": {
+  "depth_kind": {
+   "default": "disparity",
+   "options": [
+    "disparity",
+    "depth"
+   ],
+   "type": "choice"
+  },
+  "depth_of_field": {
+   "default": 0.0,
+   "max": 8.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  },
+  "fill": {
+   "default": "background",
+   "options": [
+    "background",
+    "stretch",
+    "none"
+   ],
+   "type": "choice"
+  },
+  "motion_blur": {
+   "default": 0.0,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  }
+ },
+ "svd": {
+  "augmentation_level": {
+   "default": 0.0,
+   "max": 10.0,
+   "min": 0.0,
+   "step": 0.01,
+   "type": "float"
+  },
+  "depth_kind": {
+   "default": "disparity",
+   "options": [
+    "disparity",
+    "depth"
+   ],
+   "type": "choice"
+  },
+  "fps": {
+   "default": 6,
+   "max": 1024,
+   "min": 1,
+   "type": "int"
+  },
+  "guidance": {
+   "default": "dual_clock",
+   "options": [
+    "off",
+    "init",
+    "dual_clock"
+   ],
+   "type": "choice"
+  },
+  "motion_bucket_id": {
+   "default": 0,
+   "max": 1023,
+   "min": 0,
+   "type": "int"
+  },
+  "release": {
+   "default": 0.4,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.01,
+   "type": "float"
+  },
+  "strength": {
+   "default": 1.0,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.01,
+   "type": "float"
+  },
+  "video_frames": {
+   "default": 0,
+   "max": 4096,
+   "min": 0,
+   "type": "int"
+  }
+ },
+ "temporal": {
+  "detail": {
+   "default": 1.0,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  },
+  "sigma": {
+   "default": 6.0,
+   "max": 100.0,
+   "min": 0.5,
+   "step": 0.5,
+   "type": "float"
+  },
+  "strength": {
+   "default": 1.0,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  }
+ },
+ "trajectory": {
+  "aperture": {
+   "default": 4.0,
+   "max": 64.0,
+   "min": 0.5,
+   "type": "float"
+  },
+  "easing": {
+   "default": "auto",
+   "options": [
+    "auto",
+    "linear",
+    "ease_in",
+    "ease_out",
+    "ease_in_out",
+    "whip",
+    "crash"
+   ],
+   "type": "choice"
+  },
+  "focal_length_mm": {
+   "default": 35.0,
+   "max": 600.0,
+   "min": 8.0,
+   "step": 1.0,
+   "type": "float"
+  },
+  "fps": {
+   "default": 12.0,
+   "max": 120.0,
+   "min": 1.0,
+   "step": 0.5,
+   "type": "float"
+  },
+  "frames": {
+   "default": 25,
+   "max": 1000,
+   "min": 1,
+   "type": "int"
+  },
+  "handheld": {
+   "default": 0.0,
+   "max": 3.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  },
+  "intensity": {
+   "default": 1.0,
+   "max": 3.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  },
+  "seed": {
+   "default": 0,
+   "max": 2147483647,
+   "min": 0,
+   "type": "int"
+  },
+  "sensor": {
+   "default": "full_frame_36x24",
+   "options": [
+    "full_frame_36x24",
+    "super35_24.9x18.7",
+    "aps_c_23.6x15.6",
+    "micro_four_thirds_17.3x13",
+    "one_inch_13.2x8.8",
+    "imax_70mm_70x48.5"
+   ],
+   "type": "choice"
+  },
+  "use_drawing_speed": {
+   "default": false,
+   "type": "bool"
+  }
+ }
+};
