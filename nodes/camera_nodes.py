@@ -59,9 +59,9 @@ class DrawPathInput(io.ComfyNode):
             outputs=[
                 # V3 needs output ids distinct from input ids; the socket is still shown as "image".
                 io.Image.Output("image_out", display_name="image", tooltip="The input image, passed through."),
-                DrawPath.Output("path"),
-                io.Image.Output("preview", tooltip="The strokes drawn over the image."),
-                io.String.Output("tracks",
+                DrawPath.Output("path", display_name="path"),
+                io.Image.Output("preview", display_name="preview", tooltip="The strokes drawn over the image."),
+                io.String.Output("tracks", display_name="tracks",
                                  tooltip="Pixel tracks of the strokes (KJNodes / ATI JSON, 121 points)."),
             ],
         )
@@ -106,11 +106,11 @@ class CinematicCameraTrajectory(io.ComfyNode):
                                extra={"seed": {"control_after_generate": False}}),
             ],
             outputs=[
-                Camera.Output("camera"),
-                io.Image.Output("preview",
+                Camera.Output("camera", display_name="camera"),
+                io.Image.Output("preview", display_name="preview",
                                 tooltip="Path, framing at first/middle/last frame, top-down plot."),
-                io.String.Output("intent"),
-                io.Int.Output("motion_bucket_id",
+                io.String.Output("intent", display_name="intent"),
+                io.Int.Output("motion_bucket_id", display_name="motion_bucket_id",
                               tooltip="Suggested SVD motion bucket from the image speed."),
                 io.Float.Output("fps_out", display_name="fps", tooltip="Frame rate for CreateVideo."),
             ],

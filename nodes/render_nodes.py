@@ -40,11 +40,11 @@ class CameraMotionRender(io.ComfyNode):
                 }),
             ],
             outputs=[
-                io.Image.Output("frames",
+                io.Image.Output("frames", display_name="frames",
                                 tooltip="The rendered clip (batch of frames) for CreateVideo."),
-                io.Mask.Output("holes",
+                io.Mask.Output("holes", display_name="holes",
                                tooltip="1 where the frame shows what the image did not (before filling)."),
-                io.Image.Output("depth_used",
+                io.Image.Output("depth_used", display_name="depth",
                                 tooltip="The depth used, disparity style (bright = near)."),
             ],
         )

@@ -33,7 +33,7 @@ class FrameInterpolate(io.ComfyNode):
             ],
             outputs=[
                 io.Image.Output("frames_out", display_name="frames"),
-                io.Float.Output("fps",
+                io.Float.Output("fps", display_name="fps",
                                 tooltip="Frame rate of the output: wire it into CreateVideo."),
             ],
         )
@@ -100,9 +100,9 @@ class VideoQualityReport(io.ComfyNode):
                 io.Image.Input("reference", optional=True,
                                tooltip="Same-size clip to compare with (e.g. the input of Temporal Consistency)."),
             ],
-            outputs=[io.String.Output("report"),
-                     io.Float.Output("warp_error"),
-                     io.Float.Output("flicker_index")],
+            outputs=[io.String.Output("report", display_name="report"),
+                     io.Float.Output("warp_error", display_name="warp_error"),
+                     io.Float.Output("flicker_index", display_name="flicker_index")],
             is_output_node=True,
         )
 
