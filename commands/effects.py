@@ -61,7 +61,8 @@ def _configure_effect(p):
     p.add_argument("--camera", help="camera trajectory JSON (D2V_CAMERA contract)")
     p.add_argument("--mask", help="mask image/video/folder (white = selected)")
     p.add_argument("--depth", help="depth image/video/folder (bright = near)")
-    p.add_argument("--fps", type=float, default=None, help="output fps (default: the input's)")
+    a.option(p, "--fps", params.INTERPOLATE["source_fps"], "fps", default=None,
+             help="output frame rate (default: the input's)")
     p.add_argument("--out", required=True, help="output .mp4, .gif, .webp or a folder for PNGs")
 
 
