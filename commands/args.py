@@ -23,32 +23,34 @@ def parse_value(spec: Range | Choice, name: str):
     """An argparse ``type=`` that parses and checks one value of ``spec`` (named ``name`` in messages)."""
 
     def parse(text: str):
-        try:
-            if isinstance(spec, Choice):
-                return spec.check(text, name)
+        value = text
+        if isinstance(spec, Range):
             try:
                 value = int(text) if spec.kind == "int" else float(text)
             except ValueError:
-                value = float(text)  # "1e3" for an int, or "abc" (then the float() error below)
+                try:
+                    value = float(text)  # "1e3" for a whole number; check() says when it is not whole
+                except ValueError:
+                    raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        try:
             checked = spec.check(value, name)
-            return value if isinstance(value, int) else checked  # keep big ints exact
         except ValueError as e:
-            if "could not convert" in str(e):
-                e = ValueError(f"{name} must be a number, got {text!r}")
             raise argparse.ArgumentTypeError(str(e)) from None
+        return value if isinstance(value, int) else checked  # a parsed int stays exact (seeds up to 2**64 - 1)
 
     parse.__name__ = name  # argparse names the type in some messages
     return parse
 
 
-def _help(spec, text: str | None) -> str:
+def _help(spec, text: str | None, default) -> str:
+    """The option's help: the given text (else the spec's), then the range and the default actually used."""
     text = spec.help if text is None else text
+    parts = []
     if isinstance(spec, Range):
-        extra = f"{_num(spec.lo)}..{_num(spec.hi)}, default {_num(spec.default)}"
-    elif isinstance(spec, Choice):
-        extra = f"default {spec.default}"
-    else:
-        extra = ""
+        parts.append(f"{_num(spec.lo)}..{_num(spec.hi)}")
+    if default is not None and not isinstance(spec, Flag):
+        parts.append(f"default {_num(default) if isinstance(spec, Range) else default}")
+    extra = ", ".join(parts)
     text = f"{text} ({extra})" if text and extra else (text or extra)
     return text.replace("%", "%%")
 
@@ -61,15 +63,15 @@ def option(parser, flag: str, spec: Range | Choice | Flag, name: str, *, help: s
     spec's unless ``default`` is given (None = "not given", for options whose absence means something).
     The action is tagged with ``d2v_param = (name, spec)`` so tests can compare every parser with the tables.
     """
+    default = spec.default if default is ... else default
     if isinstance(spec, Flag):
-        action = parser.add_argument(flag, action="store_true", help=_help(spec, help), **kw)
+        action = parser.add_argument(flag, action="store_true", help=_help(spec, help, None), **kw)
     else:
-        kw.setdefault("metavar", spec.kind.upper() if isinstance(spec, Range) else None)
-        if kw["metavar"] is None:
-            del kw["metavar"]
+        if isinstance(spec, Range):
+            kw.setdefault("metavar", spec.kind.upper())
         action = parser.add_argument(flag, type=parse_value(spec, name),
                                      choices=list(spec.options) if isinstance(spec, Choice) else None,
-                                     default=spec.default if default is ... else default, help=_help(spec, help), **kw)
+                                     default=default, help=_help(spec, help, default), **kw)
     action.d2v_param = (name, spec)
     return action
 
