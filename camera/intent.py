@@ -176,8 +176,3 @@ def analyze_intent(path_or_stroke: DrawnPath | Stroke | np.ndarray, aspect: floa
         return IntentResult("arc", "arc", conf, 1 if swept >= 0 else -1, f)
 
     return IntentResult("follow_path", "follow_path", 0.5, direction, f)
-
-
-def even_points(xy: np.ndarray, n: int = 64) -> np.ndarray:
-    """The stroke resampled evenly by arc length (for plotting and exports)."""
-    return resample(np.asarray(xy, dtype=np.float64)[:, :2], n)

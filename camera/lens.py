@@ -7,8 +7,6 @@ pixel (0, 0) covers [0, 1) x [0, 1), so the centre is (W/2, H/2)).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -50,16 +48,3 @@ def intrinsics(fov_deg: float | np.ndarray, width: int, height: int) -> np.ndarr
     K[:, 1, 2] = height / 2.0
     K[:, 2, 2] = 1.0
     return K[0] if np.ndim(fov_deg) == 0 else K
-
-
-def depth_of_field_limits(focal_mm: float, f_stop: float, focus_distance_m: float,
-                          coc_mm: float = 0.03) -> tuple[float, float]:
-    """Near and far limits of acceptable sharpness (same unit as ``focus_distance_m``; far may be inf).
-
-    Thin-lens hyperfocal formulas with circle of confusion ``coc_mm`` (0.03 mm for full frame).
-    """
-    hyperfocal_m = (focal_mm * focal_mm / (f_stop * coc_mm) + focal_mm) / 1000.0
-    s = focus_distance_m
-    near = s * (hyperfocal_m - focal_mm / 1000.0) / (hyperfocal_m + s - 2 * focal_mm / 1000.0)
-    far = math.inf if s >= hyperfocal_m else s * (hyperfocal_m - focal_mm / 1000.0) / (hyperfocal_m - s)
-    return near, far

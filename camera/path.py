@@ -1,6 +1,6 @@
 """Drawn path parsing, validation, resampling and smoothing.
 
-Accepted inputs (ARCHITECTURE.md, "Drawn path JSON"):
+Accepted inputs (docs/architecture.md, "Drawn path JSON"):
 
 * the contract: ``{"version": 1, "width": W, "height": H, "strokes": [{"role": "camera",
   "points": [[x, y, t_ms, pressure], ...]}, ...]}`` with ``x, y`` normalized 0..1 (origin top-left);

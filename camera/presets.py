@@ -91,7 +91,3 @@ PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
 AUTO = "auto"
 # The subject may come no closer than this fraction of its starting distance.
 MIN_SUBJECT_FRACTION = 0.2
-
-
-def preset_names() -> list[str]:
-    return list(PRESETS)

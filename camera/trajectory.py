@@ -1,6 +1,6 @@
 """The camera trajectory value (``D2V_CAMERA``) and its JSON contract.
 
-Conventions (ARCHITECTURE.md): OpenCV camera axes (x right, y down, z forward); ``c2w`` maps camera
+Conventions (docs/architecture.md): OpenCV camera axes (x right, y down, z forward); ``c2w`` maps camera
 coordinates to world coordinates; frame 0 sits at the origin looking down +z; world units are
 such that the scene's median depth is 1. ``fov_deg`` is the horizontal field of view.
 """

@@ -114,11 +114,6 @@ def guidance_noise_mask(holes_latent: torch.Tensor, strength: float, keep_first:
     return mask[:, None].float().contiguous()
 
 
-def first_frame_mask(frames: int, latent_hw: tuple[int, int]) -> torch.Tensor:
-    """[F, 1, h, w]: 0 on frame 0 (kept), 1 elsewhere — the mask once the dual clock has released."""
-    mask = torch.ones(frames, 1, *latent_hw)
-    mask[0] = 0.0
-    return mask
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -65,6 +65,16 @@ def to_rgb(images: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"frames must have 1, 3 or 4 channels, got {c}")
 
 
+def to_numpy(x, name: str = "frames") -> np.ndarray:
+    """torch or numpy, any shape → float32 numpy (no copy when it already is one); ``ValueError`` on NaN/inf."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().to("cpu", torch.float32).numpy()
+    arr = np.asarray(x, dtype=np.float32)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contain NaN or infinity")
+    return arr
+
+
 def as_numpy_clip(frames, name: str = "frames", min_side: int = 1) -> np.ndarray:
     """A clip as contiguous float32 numpy ``[B,H,W,C]`` (C = 1..4), validated.
 
@@ -73,17 +83,14 @@ def as_numpy_clip(frames, name: str = "frames", min_side: int = 1) -> np.ndarray
     if isinstance(frames, (list, tuple)):
         if not frames:
             raise ValueError(f"no {name} given: pass at least one frame")
-        arrs = [f.detach().to("cpu", torch.float32).numpy() if isinstance(f, torch.Tensor)
-                else np.asarray(f, np.float32) for f in frames]
+        arrs = [to_numpy(f, name) for f in frames]
         shapes = {a.shape for a in arrs}
         if len(shapes) > 1:
             raise ValueError(f"all {name} must have the same size and channels; got {sorted(shapes)} "
                              "(resize them first, e.g. with ImageScale)")
         arr = np.stack(arrs)
-    elif isinstance(frames, torch.Tensor):
-        arr = frames.detach().to("cpu", torch.float32).numpy()
     else:
-        arr = np.asarray(frames, dtype=np.float32)
+        arr = to_numpy(frames, name)
     if arr.ndim == 3:
         arr = arr[..., None]
     if arr.ndim != 4 or arr.shape[0] == 0:
@@ -92,8 +99,6 @@ def as_numpy_clip(frames, name: str = "frames", min_side: int = 1) -> np.ndarray
         raise ValueError(f"{name} must have 1..4 channels (grey, RGB or RGBA); got {arr.shape[3]}")
     if arr.shape[1] < min_side or arr.shape[2] < min_side:
         raise ValueError(f"{name} are too small: {arr.shape[2]}x{arr.shape[1]} (at least {min_side}x{min_side})")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contain NaN or infinity")
     return np.ascontiguousarray(arr, dtype=np.float32)
 
 

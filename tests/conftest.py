@@ -1,6 +1,6 @@
 """Make ``import draw_to_video`` mean *this checkout*, whatever is pip-installed.
 
-The repo root is the package (ARCHITECTURE.md), so it is registered under its package name here;
+The repo root is the package (docs/architecture.md), so it is registered under its package name here;
 subprocess tests get the same through ``PYTHONPATH`` (see ``package_env``).
 """
 

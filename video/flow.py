@@ -14,12 +14,16 @@ No model weights: DIS (Kroeger et al. 2016) ships with OpenCV.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
 import numpy as np
+
+from ..core.frames import luma
+
+MIN_SIDE = 16
+"""Smallest image side flow is computed at (DIS itself needs at least 12 px)."""
 
 DIS_PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
@@ -67,13 +71,10 @@ class FlowPair:
 
 
 def to_gray_u8(img: np.ndarray) -> np.ndarray:
-    """(H,W,C) or (H,W) float 0..1 -> (H,W) uint8 luma (Rec. 601), what DIS consumes."""
+    """(H,W,C) or (H,W) float 0..1 -> (H,W) uint8 luma (Rec.709, see core/frames), what DIS consumes."""
     img = np.asarray(img)
     if img.ndim == 3:
-        if img.shape[2] >= 3:
-            img = img[..., 0] * 0.299 + img[..., 1] * 0.587 + img[..., 2] * 0.114
-        else:
-            img = img[..., 0]
+        img = luma(img)
     return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -136,11 +137,6 @@ def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def resize_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    H, W = size
-    if mask.shape[:2] == (H, W):
-        return mask
-    return cv2.resize(mask.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST).astype(bool)
 
 
 def dis_flow(gray_a: np.ndarray, gray_b: np.ndarray, config: FlowConfig = FlowConfig(),
@@ -215,29 +211,3 @@ def flow_pair(a: np.ndarray, b: np.ndarray, config: FlowConfig = FlowConfig(),
         occ_bwd=occlusion_mask(bwd, fwd, motion_boundaries),
         oof_fwd=out_of_frame_mask(fwd), oof_bwd=out_of_frame_mask(bwd),
     )
-
-
-class FlowCache:
-    """Least-recently-used cache of :class:`FlowPair` keyed by frame-index pairs, so that repeated or backwards
-    requests (``interpolate_at`` with arbitrary times) compute each pair's flow once while memory stays bounded
-    (``max_pairs`` pairs at most)."""
-
-    def __init__(self, config: FlowConfig = FlowConfig(), max_pairs: int = 4, out_size=None,
-                 motion_boundaries: bool = False):
-        self.config = config
-        self.max_pairs = max(1, int(max_pairs))
-        self.out_size = out_size
-        self.motion_boundaries = motion_boundaries
-        self._pairs: OrderedDict = OrderedDict()
-        self.computed = 0
-
-    def get(self, key, a: np.ndarray, b: np.ndarray) -> FlowPair:
-        if key in self._pairs:
-            self._pairs.move_to_end(key)
-            return self._pairs[key]
-        pair = flow_pair(a, b, self.config, self.out_size, self.motion_boundaries)
-        self.computed += 1
-        self._pairs[key] = pair
-        while len(self._pairs) > self.max_pairs:
-            self._pairs.popitem(last=False)
-        return pair

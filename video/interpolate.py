@@ -32,11 +32,11 @@ import cv2
 import numpy as np
 import torch
 
+from ..core.frames import as_numpy_clip, to_numpy
 from ..core.params import INTERPOLATION_QUALITIES
-from .flow import FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
+from .flow import MIN_SIDE, FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
 
 ProgressFn = Callable[[int, int], None] | None
-MIN_SIDE = 16  # DIS needs images of at least 12 px; flow is never computed below 16 px
 
 
 @dataclass(frozen=True)
@@ -68,40 +68,9 @@ def quality_settings(quality: str | InterpQuality) -> InterpQuality:
 # --------------------------------------------------------------------------------------------------------------
 # input handling
 
-def _as_numpy_frames(frames) -> np.ndarray:
-    """torch/numpy [B,H,W,C] (or a list of [H,W,C]) float 0..1 -> contiguous float32 numpy, validated."""
-    if isinstance(frames, (list, tuple)):
-        if not frames:
-            raise ValueError("no frames given: pass at least one frame")
-        arrs = [f.detach().cpu().float().numpy() if isinstance(f, torch.Tensor) else np.asarray(f, np.float32)
-                for f in frames]
-        shapes = {a.shape for a in arrs}
-        if len(shapes) > 1:
-            raise ValueError(f"all frames must have the same size and channels; got {sorted(shapes)} "
-                             "(resize them first, e.g. with ImageScale)")
-        arr = np.stack(arrs)
-    elif isinstance(frames, torch.Tensor):
-        arr = frames.detach().to("cpu", torch.float32).numpy()
-    else:
-        arr = np.asarray(frames, dtype=np.float32)
-    if arr.ndim == 3:
-        arr = arr[..., None]
-    if arr.ndim != 4:
-        raise ValueError(f"frames must be [B,H,W,C]; got shape {tuple(arr.shape)}")
-    if arr.shape[0] == 0:
-        raise ValueError("no frames given: the batch is empty")
-    if not 1 <= arr.shape[3] <= 4:
-        raise ValueError(f"frames must have 1..4 channels (gray, RGB or RGBA); got {arr.shape[3]}")
-    if arr.shape[1] < MIN_SIDE or arr.shape[2] < MIN_SIDE:
-        raise ValueError(f"frames are too small to interpolate: {arr.shape[2]}x{arr.shape[1]} "
-                         f"(at least {MIN_SIDE}x{MIN_SIDE})")
-    if not np.isfinite(arr).all():
-        raise ValueError("frames contain NaN or infinity")
-    return np.ascontiguousarray(arr, dtype=np.float32)
-
 
 def _check_frame(f, ref_shape, index) -> np.ndarray:
-    a = f.detach().to("cpu", torch.float32).numpy() if isinstance(f, torch.Tensor) else np.asarray(f, np.float32)
+    a = to_numpy(f, f"frame {index}")
     if a.ndim == 2:
         a = a[..., None]
     if ref_shape is not None and a.shape != ref_shape:
@@ -375,7 +344,7 @@ def interpolate_clip(frames, multiplier: int | None = None, target_fps: float | 
     or to ``target_fps`` (needs ``source_fps``). Returns ``(frames [N,H,W,C] float32 CPU tensor, fps)``; fps is
     ``None`` only when a multiplier was given without ``source_fps``. Counts and timestamps: module docstring.
     Scene cuts are not interpolated across (the nearest source frame is held)."""
-    arr = _as_numpy_frames(frames)
+    arr = as_numpy_clip(frames, min_side=MIN_SIDE)
     plan = plan_clip(arr.shape[0], multiplier, target_fps, source_fps, loop)
     out = _to_torch(iter_interpolate(arr, plan, quality, on_progress), len(plan), arr.shape[1:])
     return out, plan.fps
@@ -387,7 +356,7 @@ def interpolate_at(frames, times: Sequence[float], quality: str = "balanced",
     frames: torch/numpy [B,H,W,C] float 0..1. Returns a float32 CPU tensor [len(times),H,W,C]; integer times give
     the source frame exactly. Flows are computed once per frame pair (pairs are visited in order, so backwards or
     repeated times cost no extra flow)."""
-    arr = _as_numpy_frames(frames)
+    arr = as_numpy_clip(frames, min_side=MIN_SIDE)
     B = arr.shape[0]
     ts = np.asarray(times, dtype=np.float64).reshape(-1)
     if ts.size == 0:

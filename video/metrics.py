@@ -10,7 +10,7 @@
   values of a pixel (values in 0..1). Lai et al. used FlowNet2; we use OpenCV DIS (medium preset, full
   resolution) — no downloads, so absolute numbers are comparable between runs of this pack, not to the paper.
   Their released code divides by the mask's size times 3 (a 3-channel mask image): ``channel_mean=True``.
-* :func:`flicker_index` — mean |Δ mean luma| between consecutive frames (Rec. 601 luma, 0..1).
+* :func:`flicker_index` — mean |Δ mean luma| between consecutive frames (Rec.709 luma, 0..1).
 * :func:`psnr`, :func:`ssim` (Wang et al. 2004: 11×11 Gaussian window σ=1.5, K1=0.01, K2=0.03, per channel).
 * :func:`hf_energy_ratio` — high-frequency energy (frame minus its Gaussian blur, σ=1.5) of ``frames`` over that of
   ``reference``: < 1 means detail was lost, > 1 detail (or noise) was added.
@@ -24,29 +24,16 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from ..core.frames import luma, to_numpy
 from .flow import FlowConfig, backward_warp, dis_flow, occlusion_mask, resize_flow, to_gray_u8
 
 EWARP_FLOW = FlowConfig("medium", 1.0)
 
 
-def as_numpy(frames) -> np.ndarray:
-    """torch or numpy, [B,H,W,C] or [H,W,C] -> float32 numpy (no copy when possible)."""
-    try:
-        import torch
-
-        if isinstance(frames, torch.Tensor):
-            frames = frames.detach().to("cpu", torch.float32).numpy()
-    except ImportError:  # pragma: no cover
-        pass
-    arr = np.asarray(frames, dtype=np.float32)
-    if not np.isfinite(arr).all():
-        raise ValueError("frames contain NaN or infinity")
-    return arr
-
 
 def psnr(a, b, data_range: float = 1.0) -> float:
     """Peak signal-to-noise ratio in dB over all values (inf when equal)."""
-    a, b = as_numpy(a), as_numpy(b)
+    a, b = to_numpy(a), to_numpy(b)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     mse = float(np.mean((a.astype(np.float64) - b) ** 2))
@@ -66,7 +53,7 @@ def _ssim_2d(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
 
 def ssim(a, b, data_range: float = 1.0) -> float:
     """Mean SSIM of two images (H,W[,C]) or clips (B,H,W,C): averaged over channels and frames."""
-    a, b = as_numpy(a).astype(np.float64), as_numpy(b).astype(np.float64)
+    a, b = to_numpy(a).astype(np.float64), to_numpy(b).astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
     if a.ndim == 2:
@@ -76,24 +63,19 @@ def ssim(a, b, data_range: float = 1.0) -> float:
     return float(np.mean([ssim(x, y, data_range) for x, y in zip(a, b, strict=True)]))
 
 
-def _luma(frames: np.ndarray) -> np.ndarray:
-    if frames.shape[-1] >= 3:
-        return frames[..., 0] * 0.299 + frames[..., 1] * 0.587 + frames[..., 2] * 0.114
-    return frames[..., 0]
-
 
 def flicker_index(frames) -> float:
     """Mean absolute change of the mean luma between consecutive frames ([B,H,W,C], 0..1); 0 for one frame."""
-    f = as_numpy(frames)
+    f = to_numpy(frames)
     if f.shape[0] < 2:
         return 0.0
-    m = _luma(f).reshape(f.shape[0], -1).mean(1)
+    m = luma(f).reshape(f.shape[0], -1).mean(1)
     return float(np.abs(np.diff(m)).mean())
 
 
 def hf_energy(frames, sigma: float = 1.5) -> float:
     """Mean squared high-pass (frame − Gaussian blur σ) over a clip [B,H,W,C] or an image [H,W,C]."""
-    f = as_numpy(frames)
+    f = to_numpy(frames)
     f = f[None] if f.ndim == 3 else f
     tot = 0.0
     for fr in f:
@@ -112,8 +94,8 @@ def warp_error(frames, flow_frames=None, channel_mean: bool = False, config: Flo
     """E_warp (Lai et al. 2018, see module docstring) of ``frames`` [T,H,W,C] 0..1. Flows and occlusion come from
     ``flow_frames`` (same T; any size — flows are resized) or, when None, from ``frames``. Pairs are streamed
     (one pair's flows in memory). Returns 0.0 for a single frame."""
-    f = as_numpy(frames)
-    src = f if flow_frames is None else as_numpy(flow_frames)
+    f = to_numpy(frames)
+    src = f if flow_frames is None else to_numpy(flow_frames)
     if f.ndim != 4 or src.ndim != 4:
         raise ValueError("warp_error needs clips [T,H,W,C]")
     if src.shape[0] != f.shape[0]:
@@ -177,7 +159,7 @@ class QualityReport:
 def quality_report(frames, reference=None, on_progress=None) -> QualityReport:
     """Metrics of ``frames`` [T,H,W,C]; with ``reference`` (same shape, e.g. the clip before processing) also
     PSNR/SSIM/HF ratio against it and E_warp of both (flow from the reference, as Lai et al. do)."""
-    f = as_numpy(frames)
+    f = to_numpy(frames)
     if f.ndim != 4 or f.shape[0] == 0:
         raise ValueError(f"frames must be a non-empty clip [T,H,W,C]; got {tuple(f.shape)}")
     T, H, W, _ = f.shape
@@ -185,7 +167,7 @@ def quality_report(frames, reference=None, on_progress=None) -> QualityReport:
     if reference is None:
         rep.warp_error = warp_error(f, on_progress=on_progress)
         return rep
-    r = as_numpy(reference)
+    r = to_numpy(reference)
     if r.shape != f.shape:
         raise ValueError(f"reference has shape {tuple(r.shape)}, frames {tuple(f.shape)}: they must match")
     rep.warp_error = warp_error(f, r, on_progress=on_progress)

@@ -33,7 +33,9 @@ import cv2
 import numpy as np
 import torch
 
+from ..core.frames import as_numpy_clip
 from .flow import (
+    MIN_SIDE,
     FlowConfig,
     backward_warp,
     dis_flow,
@@ -64,23 +66,6 @@ class TemporalSettings:
     flow: FlowConfig = FlowConfig("medium", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
 
-
-def _as_clip(frames, name: str = "frames") -> np.ndarray:
-    if isinstance(frames, torch.Tensor):
-        arr = frames.detach().to("cpu", torch.float32).numpy()
-    else:
-        arr = np.asarray(frames, dtype=np.float32)
-    if arr.ndim == 3:
-        arr = arr[..., None]
-    if arr.ndim != 4 or arr.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty clip [B,H,W,C]; got shape {tuple(arr.shape)}")
-    if not 1 <= arr.shape[3] <= 4:
-        raise ValueError(f"{name} must have 1..4 channels; got {arr.shape[3]}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contain NaN or infinity")
-    if arr.shape[1] < 16 or arr.shape[2] < 16:
-        raise ValueError(f"{name} are too small: {arr.shape[2]}x{arr.shape[1]} (at least 16x16)")
-    return arr
 
 
 def _gauss_weights(T: int, sigma: float) -> np.ndarray:
@@ -181,7 +166,7 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
     strength 0..1; sigma: temporal window in frames (> 0); detail 0..1 (1 = keep each frame's own fine detail);
     reference: optional clip with the same frame count whose flow guides the smoothing (any size).
     Returns a float32 CPU tensor [B,H,W,C]. One frame is returned unchanged."""
-    arr = _as_clip(frames)
+    arr = as_numpy_clip(frames, min_side=MIN_SIDE)
     T, H, W, C = arr.shape
     if not (math.isfinite(strength) and 0.0 <= strength <= 1.0):
         raise ValueError(f"strength must be in 0..1, got {strength}")
@@ -191,7 +176,7 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
         raise ValueError(f"detail must be in 0..1, got {detail}")
     ref = None
     if reference is not None:
-        ref = _as_clip(reference, "reference")
+        ref = as_numpy_clip(reference, "reference", min_side=MIN_SIDE)
         if ref.shape[0] != T:
             raise ValueError(f"reference has {ref.shape[0]} frames but frames has {T}: give one reference frame "
                              "per frame")
@@ -225,12 +210,12 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
         out = arr.copy() if C > cc else np.empty_like(arr)
         # working resolution (= flow resolution): small frames S_t and flows between neighbours, streamed pairwise
         # flow at flow.scale; the fits live on a coarser grid (long side ≤ work_size): the maps are smooth
-        fh, fw = min(H, max(16, round(H * s.flow.scale))), min(W, max(16, round(W * s.flow.scale)))
+        fh, fw = min(H, max(MIN_SIDE, round(H * s.flow.scale))), min(W, max(MIN_SIDE, round(W * s.flow.scale)))
         k = min(1.0, s.work_size / max(fh, fw))
         lh, lw = max(8, round(fh * k)), max(8, round(fw * k))
         if ref is not None:
-            rh, rw = min(ref.shape[1], max(16, round(ref.shape[1] * s.flow.scale))), \
-                min(ref.shape[2], max(16, round(ref.shape[2] * s.flow.scale)))
+            rh, rw = min(ref.shape[1], max(MIN_SIDE, round(ref.shape[1] * s.flow.scale))), \
+                min(ref.shape[2], max(MIN_SIDE, round(ref.shape[2] * s.flow.scale)))
         flow_cfg = FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations)
 
         def small(img: np.ndarray, h: int, w: int) -> np.ndarray:

@@ -13,21 +13,8 @@ from draw_to_video.camera.trajectory import CameraTrajectory
 from draw_to_video.effects import geometric, glitch, looks
 from draw_to_video.effects.registry import EFFECTS, apply_effect, get_effect
 
-try:
-    from draw_to_video.video.interpolate import interpolate_at  # noqa: F401
-
-    HAVE_INTERP = True
-except ImportError as e:  # issue 5 not merged yet
-    HAVE_INTERP = False
-    INTERP_REASON = f"frame interpolation (effects/interpolate.py, issue 5) is not importable: {e}"
-
 RETIMING = [n for n, s in EFFECTS.items() if s.retimes]
 PLAIN = [n for n, s in EFFECTS.items() if not s.retimes]
-
-
-def needs_interp(name):
-    if name in RETIMING and not HAVE_INTERP:
-        pytest.skip(INTERP_REASON)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +44,6 @@ def test_intensity_zero_is_identity(clip, name):
 
 @pytest.mark.parametrize("name", list(EFFECTS))
 def test_same_seed_same_bytes_range_and_shape(clip, name):
-    needs_interp(name)
     frames, near = clip
     a = apply_effect(name, frames, 0.8, 123, depth=near)
     b = apply_effect(name, frames, 0.8, 123, depth=near)
@@ -74,7 +60,6 @@ def test_same_seed_same_bytes_range_and_shape(clip, name):
 @pytest.mark.parametrize("name", list(EFFECTS))
 @pytest.mark.parametrize("b,h,w", [(1, 9, 17), (2, 5, 3), (3, 40, 24)])
 def test_any_frame_count_and_size(name, b, h, w):
-    needs_interp(name)
     g = torch.Generator().manual_seed(b * 100 + h)
     frames = torch.rand(b, h, w, 3, generator=g)
     depth = torch.rand(1, h, w, 3, generator=g)
@@ -439,7 +424,6 @@ def test_time_maps_are_monotone_and_keep_the_ends():
     assert len(bt) > 1.4 * 48 and np.diff(bt).min() < 0.1  # near-freeze
 
 
-@pytest.mark.skipif(not HAVE_INTERP, reason="frame interpolation (issue 5) not importable")
 def test_speed_ramp_keeps_first_and_last_frames(clip):
     frames, _ = clip
     out = apply_effect("speed_ramp", frames, 1.0, 0)
@@ -447,7 +431,6 @@ def test_speed_ramp_keeps_first_and_last_frames(clip):
     torch.testing.assert_close(out[-1], frames[-1])
 
 
-@pytest.mark.skipif(not HAVE_INTERP, reason="frame interpolation (issue 5) not importable")
 def test_bullet_time_lengthens_and_orbits(clip):
     frames, _ = clip
     out = apply_effect("bullet_time", frames, 1.0, 0)
@@ -503,7 +486,6 @@ def test_camera_aware_effects_follow_the_camera(clip):
     assert wide.shape == frames.shape
 
 
-@pytest.mark.skipif(not HAVE_INTERP, reason="frame interpolation (issue 5) not importable")
 def test_bullet_time_orbit_follows_the_camera_turn(clip):
     frames, _ = clip
     a = apply_effect("bullet_time", frames, 1.0, 0, camera=_camera(6, yaw_deg=15))

@@ -49,10 +49,19 @@ def test_orbit_direction_is_handedness():
 
 
 def test_features_are_json_friendly():
+    """The widget's route sends ``to_dict()`` as JSON: plain finite numbers (no numpy ints/bools, no NaN) that
+    survive a round trip, carrying the result and the features it was decided on."""
     import json
 
     r = analyze_intent(parse_path(S.path_dict(S.spiral(True))))
-    json.dumps(r.to_dict())
+    d = r.to_dict()
+    assert json.loads(json.dumps(d, allow_nan=False)) == d
+    assert (d["intent"], d["preset"], d["direction"]) == (r.intent, r.preset, r.direction)
+    assert d["confidence"] == pytest.approx(r.confidence, abs=5e-4) and 0 < d["confidence"] <= 1
+    assert len(d["features"]) >= 5
+    for name, value in d["features"].items():
+        assert isinstance(value, (bool, int, float, str)), (name, type(value))
+    assert d["features"]["points"] == 160
 
 
 def test_no_camera_stroke_is_a_clear_error():

@@ -50,7 +50,7 @@ def test_psnr_ssim_basics():
 def test_flicker_index_and_hf_ratio():
     base = texture(32, 32)
     clip = np.stack([base * g for g in (1.0, 0.9, 1.0)])
-    luma = float((base[..., 0] * 0.299 + base[..., 1] * 0.587 + base[..., 2] * 0.114).mean())
+    luma = float((base[..., 0] * 0.2126 + base[..., 1] * 0.7152 + base[..., 2] * 0.0722).mean())  # Rec.709
     assert flicker_index(clip) == pytest.approx(0.1 * luma, rel=1e-4)
     assert flicker_index(clip[:1]) == 0.0
     import cv2

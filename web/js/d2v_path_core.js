@@ -1,6 +1,6 @@
 // Draw to Video — pure helpers of the Draw Path widget (no DOM, no ComfyUI): testable with `node --test`.
 //
-// Path model (the "Drawn path JSON" contract of ARCHITECTURE.md):
+// Path model (the "Drawn path JSON" contract of docs/architecture.md):
 //   {version: 1, width, height, strokes: [{role: "camera"|"focus"|"path", points: [[x, y, t_ms, pressure], ...]}]}
 // x, y are normalized to the image (0..1, origin top-left); t_ms (since the stroke's first point) and
 // pressure are optional (null when unknown). All functions here are pure: they return new values.
