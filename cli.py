@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "render",
     "video",
     "effects",
+    "params",
 ]
 
 

@@ -9,16 +9,11 @@ from ..camera.export import to_cameractrl_lines, to_motionctrl_rt, tracks_to_jso
 from ..camera.intent import analyze_intent
 from ..camera.motion import suggest_motion_bucket
 from ..camera.moves import build_trajectory
-from ..camera.path import parse_path
-from ..camera.presets import AUTO, PRESETS
-from ..cli import UsageError, command
-
-
-def load_path_file(file: str, width: int | None = None, height: int | None = None):
-    p = Path(file)
-    if not p.is_file():
-        raise UsageError(f"path file not found: {file}")
-    return parse_path(p.read_text(encoding="utf-8", errors="replace"), width, height)
+from ..camera.presets import PRESETS
+from ..cli import command
+from ..core import params
+from ..pipelines.inputs import read_path_file
+from . import args as a
 
 
 @command("presets", "List the camera presets with a one-line description each.")
@@ -34,7 +29,7 @@ presets_cmd.configure = lambda p: None
 
 @command("trajectory", "Detect the intent of a drawn path and write the camera trajectory JSON.")
 def trajectory_cmd(args) -> int:
-    path = load_path_file(args.path, args.width, args.height)
+    path = read_path_file(args.path, args.width, args.height)
     for w in path.warnings:
         print(f"warning: {w}")
     if path.camera_stroke() is not None:
@@ -61,16 +56,17 @@ def trajectory_cmd(args) -> int:
 
 
 def _configure_trajectory(p):
+    t = params.TRAJECTORY
     p.add_argument("--path", required=True, help="drawn path JSON file (contract, pixel points or KJNodes)")
-    p.add_argument("--preset", default=AUTO, choices=[AUTO, *PRESETS], metavar="PRESET",
-                   help="'auto' (from the drawing) or a preset name (see 'presets')")
-    p.add_argument("--frames", type=int, default=25)
-    p.add_argument("--fps", type=float, default=12.0)
-    p.add_argument("--intensity", type=float, default=1.0)
-    p.add_argument("--focal-length", type=float, default=35.0, help="mm on a 36x24 sensor")
-    p.add_argument("--handheld", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--drawing-speed", action="store_true", help="replay the stroke's drawing speed")
+    a.preset(p)
+    a.option(p, "--frames", t["frames"], "frames")
+    a.option(p, "--fps", t["fps"], "fps")
+    a.option(p, "--intensity", t["intensity"], "intensity")
+    a.option(p, "--focal-length", t["focal_length_mm"], "focal_length_mm", help="mm on a 36x24 sensor")
+    a.option(p, "--handheld", t["handheld"], "handheld")
+    a.option(p, "--seed", t["seed"], "seed")
+    a.option(p, "--drawing-speed", t["use_drawing_speed"], "use_drawing_speed",
+             help="replay the stroke's drawing speed")
     p.add_argument("--width", type=int, help="image width in pixels (pixel-point paths)")
     p.add_argument("--height", type=int, help="image height in pixels (pixel-point paths)")
     p.add_argument("--json", help="write the trajectory JSON here")

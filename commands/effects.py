@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..cli import TqdmProgress, UsageError, command
+from ..cli import TqdmProgress, command
+from ..core import params
+from . import args as a
 
 
 @command("effects", "list the cinematic effects")
@@ -29,18 +31,12 @@ def run_effect(args) -> int:
     from ..video.io import read_frames, write_video
 
     spec = get_effect(args.effect)
-    if not 0.0 <= args.intensity <= 1.0:
-        raise UsageError(f"--intensity must be in 0..1, got {args.intensity}")
-    if args.seed < 0:
-        raise UsageError(f"--seed must be >= 0, got {args.seed}")
     frames, fps = read_frames(args.input)
     camera = mask = depth = None
     if args.camera:
-        from pathlib import Path
+        from ..pipelines.inputs import read_camera_file
 
-        from ..camera.trajectory import CameraTrajectory
-
-        camera = CameraTrajectory.from_json(Path(args.camera).read_text())
+        camera = read_camera_file(args.camera)
     if args.mask:
         m, _ = read_frames(args.mask)
         mask = torch.from_numpy(m.mean(-1))
@@ -60,12 +56,13 @@ def run_effect(args) -> int:
 def _configure_effect(p):
     p.add_argument("--input", required=True, help="video (mp4/webm/gif/...), image, or folder of images")
     p.add_argument("--effect", required=True, help="effect name (see `effects`)")
-    p.add_argument("--intensity", type=float, default=0.7, help="0..1 (0 = unchanged), default 0.7")
-    p.add_argument("--seed", type=int, default=0, help="seed for the random parts (default 0)")
+    a.option(p, "--intensity", params.EFFECT["intensity"], "intensity")
+    a.option(p, "--seed", params.EFFECT["seed"], "seed")
     p.add_argument("--camera", help="camera trajectory JSON (D2V_CAMERA contract)")
     p.add_argument("--mask", help="mask image/video/folder (white = selected)")
     p.add_argument("--depth", help="depth image/video/folder (bright = near)")
-    p.add_argument("--fps", type=float, default=None, help="output fps (default: the input's)")
+    a.option(p, "--fps", params.INTERPOLATE["source_fps"], "fps", default=None,
+             help="output frame rate (default: the input's)")
     p.add_argument("--out", required=True, help="output .mp4, .gif, .webp or a folder for PNGs")
 
 

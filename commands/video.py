@@ -1,4 +1,4 @@
-"""``interpolate``, ``stabilize`` and ``metrics`` subcommands (frame interpolation, temporal consistency, metrics)."""
+"""``interpolate``, ``stabilize``, ``metrics`` and ``finish`` subcommands (video/ and pipelines/finish.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from ..cli import TqdmProgress, UsageError, command
+from ..core import params
+from . import args as a
 
 
 def _read(path: str, what: str = "input"):
@@ -36,14 +38,22 @@ def interpolate_cmd(args) -> int:
     return 0
 
 
+def _source_fps(p, help: str):
+    # not given = the video's own rate (12 for images and folders)
+    a.option(p, "--fps", params.INTERPOLATE["source_fps"], "fps", default=None, help=help)
+
+
 def _interpolate_args(p):
+    i = params.INTERPOLATE
     p.add_argument("--input", required=True, help="video file (mp4/webm/gif/...), folder of images, or image")
     p.add_argument("--out", required=True, help="output .mp4/.webm/.gif/.webp, or a folder for PNGs")
-    p.add_argument("--multiplier", type=int, help="output frames per source interval: (B-1)*m+1 frames (B*m looped)")
-    p.add_argument("--target-fps", type=float, help="resample to this frame rate (any ratio)")
-    p.add_argument("--fps", type=float, help="source frame rate (default: read from the video; 12 for images)")
+    a.option(p, "--multiplier", i["multiplier"], "multiplier", default=None,
+             help="output frames per source interval: (B-1)*m+1 frames (B*m looped)")
+    a.option(p, "--target-fps", i["target_fps"], "target_fps", default=None,
+             help="resample to this frame rate (any ratio)")
+    _source_fps(p, "source frame rate (default: read from the video; 12 for images)")
     p.add_argument("--loop", action="store_true", help="interpolate last -> first too (seamless loop)")
-    p.add_argument("--quality", choices=["fast", "balanced", "high"], default="balanced")
+    a.option(p, "--quality", i["quality"], "quality")
 
 
 interpolate_cmd.configure = _interpolate_args
@@ -68,13 +78,18 @@ def stabilize_cmd(args) -> int:
     return 0
 
 
+def _temporal_args(p):
+    t = params.TEMPORAL
+    a.option(p, "--strength", t["strength"], "strength")
+    a.option(p, "--sigma", t["sigma"], "sigma")
+    a.option(p, "--detail", t["detail"], "detail")
+    p.add_argument("--reference", help="clip whose optical flow guides the smoothing (same frame count)")
+
+
 def _stabilize_args(p):
     p.add_argument("--input", required=True, help="video file, folder of images")
     p.add_argument("--out", required=True, help="output .mp4/.webm/.gif/.webp, or a folder for PNGs")
-    p.add_argument("--strength", type=float, default=1.0, help="0 = unchanged .. 1 = full correction")
-    p.add_argument("--sigma", type=float, default=6.0, help="temporal window in frames")
-    p.add_argument("--detail", type=float, default=1.0, help="1 = keep each frame's detail; < 1 averages detail")
-    p.add_argument("--reference", help="clip whose optical flow guides the smoothing (same frame count)")
+    _temporal_args(p)
 
 
 stabilize_cmd.configure = _stabilize_args
@@ -104,3 +119,72 @@ def _metrics_args(p):
 
 
 metrics_cmd.configure = _metrics_args
+
+
+def _effect_arg(text: str):
+    """``NAME`` or ``NAME=INTENSITY`` -> (name, intensity or None); the intensity checked like everywhere else."""
+    import argparse
+
+    name, sep, value = text.partition("=")
+    if not name:
+        raise argparse.ArgumentTypeError(f"give an effect name (NAME or NAME=INTENSITY), got {text!r}")
+    return name, (a.parse_value(params.EFFECT["intensity"], "intensity")(value) if sep else None)
+
+
+@command("finish", "Finish a clip in one go: stabilize, then interpolate, then cinematic effects (each optional).")
+def finish_cmd(args) -> int:
+    from ..pipelines.finish import Effect, Interpolate, Stabilize, finish_clip
+    from ..pipelines.inputs import read_camera_file
+    from ..video.io import write_video
+
+    if args.multiplier is not None and args.target_fps is not None:
+        raise UsageError("give at most one of --multiplier N or --target-fps F")
+    stabilize = Stabilize(args.strength, args.sigma, args.detail) if args.stabilize else None
+    interpolate = None
+    if args.multiplier is not None or args.target_fps is not None:
+        interpolate = Interpolate(multiplier=args.multiplier or params.INTERPOLATE["multiplier"].default,
+                                  target_fps=args.target_fps or 0.0, loop=args.loop, quality=args.quality)
+    chain = [Effect(name, args.intensity if value is None else value, args.seed) for name, value in args.effect]
+    if stabilize is None and interpolate is None and not chain:
+        raise UsageError("nothing to do: give --stabilize, --multiplier / --target-fps, or --effect NAME")
+    frames, fps = _read(args.input)
+    ref = _read(args.reference, "reference")[0] if args.reference else None
+    camera = read_camera_file(args.camera) if args.camera else None
+    mask = depth = None
+    if args.mask:
+        mask = _read(args.mask, "mask")[0].mean(-1)
+    if args.depth:
+        depth = _read(args.depth, "depth")[0]
+    with TqdmProgress("finish", leave=False) as bar:
+        result = finish_clip(frames, args.fps or fps, stabilize=stabilize, interpolate=interpolate, effects=chain,
+                             reference=ref, camera=camera, mask=mask, depth=depth, on_progress=bar)
+    for step in result.steps:
+        print(step)
+    path = write_video(result.frames.numpy(), result.fps, args.out)
+    print(f"written {path} ({result.frames.shape[0]} frames at {result.fps:g} fps)")
+    return 0
+
+
+def _finish_args(p):
+    i, e = params.INTERPOLATE, params.EFFECT
+    p.add_argument("--input", required=True, help="video file (mp4/webm/gif/...), folder of images, or image")
+    p.add_argument("--out", required=True, help="output .mp4/.webm/.gif/.webp, or a folder for PNGs")
+    _source_fps(p, "frame rate of the input (default: read from the video; 12 for images)")
+    p.add_argument("--stabilize", action="store_true", help="run temporal consistency first")
+    _temporal_args(p)
+    a.option(p, "--multiplier", i["multiplier"], "multiplier", default=None,
+             help="interpolate: output frames per source interval")
+    a.option(p, "--target-fps", i["target_fps"], "target_fps", default=None,
+             help="interpolate: resample to this frame rate")
+    p.add_argument("--loop", action="store_true", help="interpolate last -> first too (seamless loop)")
+    a.option(p, "--quality", i["quality"], "quality")
+    p.add_argument("--effect", action="append", type=_effect_arg, default=[], metavar="NAME[=INTENSITY]",
+                   help="an effect (see `effects`), applied in the order given; repeat for more")
+    a.option(p, "--intensity", e["intensity"], "intensity", help="intensity of effects given without one")
+    a.option(p, "--seed", e["seed"], "seed")
+    p.add_argument("--camera", help="camera trajectory JSON for the effects that follow the camera")
+    p.add_argument("--mask", help="mask image/video/folder for the effects that take one (white = selected)")
+    p.add_argument("--depth", help="depth image/video/folder for the effects that take one (bright = near)")
+
+
+finish_cmd.configure = _finish_args

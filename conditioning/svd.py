@@ -32,8 +32,8 @@ import torch.nn.functional as F
 
 from ..camera.motion import suggest_motion_bucket
 from ..camera.trajectory import CameraTrajectory
+from ..core.params import GUIDANCE_MODES as GUIDANCE_MODES  # off, init (CamTrol), dual_clock (TTM): re-exported
 
-GUIDANCE_MODES = ("off", "init", "dual_clock")
 LATENT_SCALE = 8  # SVD's VAE downsamples by 8
 DEFAULT_FRAMES = 14  # core SVD_img2vid_Conditioning defaults, used when no camera decides
 DEFAULT_MOTION_BUCKET = 127

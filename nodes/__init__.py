@@ -1,7 +1,8 @@
 """ComfyUI V3 glue: every node module of the pack is listed here.
 
 Only ComfyUI imports this package (through ``comfy_entrypoint``): it needs ``comfy_api``.
-Each module exposes ``NODES``, a list of ``io.ComfyNode`` classes.
+Each module exposes ``NODES``, a list of ``io.ComfyNode`` classes. Importing registers nothing: the HTTP routes
+are added when ComfyUI loads the extension (:meth:`DrawToVideoExtension.on_load`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
 from . import camera_nodes, effect_nodes, render_nodes, routes, svd_nodes, video_nodes
-
-routes.register()  # POST /draw_to_video/analyze (the Draw Path widget's live readout)
 
 NODE_MODULES = [
     camera_nodes,
@@ -24,5 +23,13 @@ NODE_MODULES = [
 
 class DrawToVideoExtension(ComfyExtension):
     @override
+    async def on_load(self) -> None:
+        """Add the pack's HTTP routes (POST /draw_to_video/analyze) to the server's table before it serves."""
+        routes.register()
+
+    @override
     async def get_node_list(self) -> list[type[io.ComfyNode]]:
+        # ComfyUI up to 0.3.64 never calls on_load (later versions call it just before this method); registering
+        # is idempotent, so doing it here too serves the routes on both, still before the server starts serving.
+        routes.register()
         return [node for module in NODE_MODULES for node in module.NODES]

@@ -12,14 +12,13 @@ from ..camera.moves import build_trajectory
 from ..camera.path import DrawnPath, parse_path
 from ..camera.presets import AUTO, PRESETS
 from ..camera.preview import blank_canvas, draw_path, trajectory_preview
-from ..core.params import SENSORS_MM
+from ..core.params import SENSORS_MM, TRAJECTORY
 from ..video.io import to_uint8
+from .schema import CATEGORY, params_inputs
 from .types import Camera, DrawPath
 
-CATEGORY = "Draw to Video"
 DEFAULT_PATH = ('{"version": 1, "width": 1024, "height": 576, "strokes": [{"role": "camera", "points": '
                 '[[0.5, 0.8], [0.5, 0.65], [0.5, 0.5], [0.5, 0.35]]}]}')
-EASING_CHOICES = ["auto", "linear", "ease_in", "ease_out", "ease_in_out", "whip", "crash"]
 
 
 def _first_image_uint8(image: torch.Tensor | None, width: int, height: int) -> np.ndarray:
@@ -60,9 +59,10 @@ class DrawPathInput(io.ComfyNode):
             outputs=[
                 # V3 needs output ids distinct from input ids; the socket is still shown as "image".
                 io.Image.Output("image_out", display_name="image", tooltip="The input image, passed through."),
-                DrawPath.Output("path"),
-                io.Image.Output("preview", tooltip="The strokes drawn over the image."),
-                io.String.Output("tracks", tooltip="Pixel tracks of the strokes (KJNodes / ATI JSON, 121 points)."),
+                DrawPath.Output("path", display_name="path"),
+                io.Image.Output("preview", display_name="preview", tooltip="The strokes drawn over the image."),
+                io.String.Output("tracks", display_name="tracks",
+                                 tooltip="Pixel tracks of the strokes (KJNodes / ATI JSON, 121 points)."),
             ],
         )
 
@@ -101,25 +101,17 @@ class CinematicCameraTrajectory(io.ComfyNode):
                                tooltip="'auto' reads the camera stroke: loop → orbit, shrinking/growing loop → "
                                        "spiral, straight up/down → dolly in/out, left/right → truck, zig-zag → "
                                        "handheld or whip pan, tap → push in, other curves → follow the path."),
-                io.Int.Input("frames", default=25, min=1, max=1000, tooltip="Number of frames (SVD-XT: 25, SVD: 14)."),
-                io.Float.Input("fps", default=12.0, min=1.0, max=120.0, step=0.5),
-                io.Float.Input("intensity", default=1.0, min=0.0, max=3.0, step=0.05,
-                               tooltip="Scales the move: translations and angles linearly, zoom geometrically."),
-                io.Combo.Input("easing", options=EASING_CHOICES, default="auto",
-                               tooltip="auto: the preset's own (smooth start and stop for most)."),
-                io.Float.Input("focal_length_mm", default=35.0, min=8.0, max=600.0, step=1.0),
-                io.Combo.Input("sensor", options=list(SENSORS_MM), default="full_frame_36x24"),
-                io.Float.Input("handheld", default=0.0, min=0.0, max=3.0, step=0.05,
-                               tooltip="Seeded handheld shake added on top of the move (1 = a typical hand)."),
-                io.Int.Input("seed", default=0, min=0, max=2**31 - 1, control_after_generate=False),
-                io.Boolean.Input("use_drawing_speed", default=False,
-                                 tooltip="Replay the speed at which the stroke was drawn instead of the easing."),
+                *params_inputs(TRAJECTORY, ["frames", "fps", "intensity", "easing", "focal_length_mm", "sensor",
+                                            "handheld", "seed", "use_drawing_speed"],
+                               extra={"seed": {"control_after_generate": False}}),
             ],
             outputs=[
-                Camera.Output("camera"),
-                io.Image.Output("preview", tooltip="Path, framing at first/middle/last frame, top-down plot."),
-                io.String.Output("intent"),
-                io.Int.Output("motion_bucket_id", tooltip="Suggested SVD motion bucket from the image speed."),
+                Camera.Output("camera", display_name="camera"),
+                io.Image.Output("preview", display_name="preview",
+                                tooltip="Path, framing at first/middle/last frame, top-down plot."),
+                io.String.Output("intent", display_name="intent"),
+                io.Int.Output("motion_bucket_id", display_name="motion_bucket_id",
+                              tooltip="Suggested SVD motion bucket from the image speed."),
                 io.Float.Output("fps_out", display_name="fps", tooltip="Frame rate for CreateVideo."),
             ],
         )
@@ -130,8 +122,7 @@ class CinematicCameraTrajectory(io.ComfyNode):
                 path: DrawnPath | None = None, image: torch.Tensor | None = None) -> io.NodeOutput:
         if path is not None:
             path = _path_for_image(path, image)
-        if sensor not in SENSORS_MM:
-            raise ValueError(f"unknown sensor {sensor!r}; use one of {', '.join(SENSORS_MM)}")
+        sensor = TRAJECTORY["sensor"].check(sensor, "sensor")
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, easing=easing,
                                   focal_length_mm=focal_length_mm, sensor_mm=SENSORS_MM[sensor], handheld=handheld,
                                   seed=seed, path=path, use_drawing_speed=use_drawing_speed)

@@ -5,27 +5,16 @@ from __future__ import annotations
 import torch
 from comfy_api.latest import io
 
+from ..core.frames import check_image_batch, to_rgb
+from ..core.params import EFFECT
 from ..effects.registry import EFFECTS, apply_effect
 from .common import compute_device, output_device, progress
+from .schema import CATEGORY, params_inputs
 from .types import Camera
 
 _EFFECT_HELP = "\n".join(
     f"{name}: {spec.description}" + (" [changes the frame count]" if spec.retimes else "")
     for name, spec in EFFECTS.items())
-
-
-def _rgb(frames: torch.Tensor) -> torch.Tensor:
-    """IMAGE with 1, 3 or 4 channels → 3 channels (alpha dropped, grey repeated)."""
-    if frames.ndim != 4:
-        raise ValueError(f"frames must be an IMAGE batch [B,H,W,C], got shape {tuple(frames.shape)}")
-    c = frames.shape[-1]
-    if c == 3:
-        return frames
-    if c == 4:
-        return frames[..., :3]
-    if c == 1:
-        return frames.expand(*frames.shape[:3], 3)
-    raise ValueError(f"frames must have 1, 3 or 4 channels, got {c}")
 
 
 class ExclusiveEffects(io.ComfyNode):
@@ -34,7 +23,7 @@ class ExclusiveEffects(io.ComfyNode):
         return io.Schema(
             node_id="D2V_ExclusiveEffects",
             display_name="Exclusive Effects",
-            category="Draw to Video",
+            category=CATEGORY,
             description="Cinematic effects on a clip (frames = the IMAGE batch). One effect per node: chain nodes "
                         "to stack them. intensity 0 returns the clip unchanged; the same seed gives the same "
                         "result.\n" + _EFFECT_HELP,
@@ -42,10 +31,7 @@ class ExclusiveEffects(io.ComfyNode):
                 io.Image.Input("frames", tooltip="the clip: an IMAGE batch, one image per frame"),
                 io.Combo.Input("effect", options=list(EFFECTS), default="color_grade_cinematic",
                                tooltip=_EFFECT_HELP),
-                io.Float.Input("intensity", default=0.7, min=0.0, max=1.0, step=0.01,
-                               tooltip="0 = no effect (exact copy), 1 = full strength"),
-                io.Int.Input("seed", default=0, min=0, max=0xFFFFFFFFFFFFFFFF, control_after_generate=True,
-                             tooltip="randomness of grain, glitch, shake, light leaks (same seed, same result)"),
+                *params_inputs(EFFECT, ["intensity", "seed"], extra={"seed": {"control_after_generate": True}}),
                 Camera.Input("camera", optional=True,
                              tooltip="camera trajectory: motion_blur follows its speed, bullet_time its turn, "
                                      "depth_of_field its focus distance, handheld_shake its fps"),
@@ -56,13 +42,13 @@ class ExclusiveEffects(io.ComfyNode):
                                tooltip="depth map (bright = near, e.g. from Depth Anything) for depth_of_field, "
                                        "dolly_zoom and motion_blur"),
             ],
-            outputs=[io.Image.Output(display_name="frames")],
+            outputs=[io.Image.Output("frames_out", display_name="frames")],
         )
 
     @classmethod
     def execute(cls, frames, effect, intensity, seed, camera=None, mask=None, depth=None) -> io.NodeOutput:
         dev = compute_device()
-        x = _rgb(frames).to(device=dev, dtype=torch.float32)
+        x = to_rgb(check_image_batch(frames, "frames")).to(device=dev, dtype=torch.float32)
         if mask is not None:
             mask = mask.to(device=dev, dtype=torch.float32)
         if depth is not None:

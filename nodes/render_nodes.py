@@ -1,4 +1,4 @@
-"""Camera Motion Render (2.5D): thin V3 glue over camera/render.py."""
+"""Camera Motion Render (2.5D): thin V3 glue over pipelines/render.render_clip."""
 
 from __future__ import annotations
 
@@ -6,22 +6,13 @@ import torch
 from comfy_api.latest import io
 
 from ..camera.trajectory import CameraTrajectory
-from ..render.depth import load_depth
-from ..render.reproject import FILL_MODES, render_views
+from ..core.frames import check_image_batch, to_rgb
+from ..core.params import RENDER
+from ..pipelines.render import render_clip
+from ..render.depth import depth_to_image
 from .common import compute_device, output_device, progress
+from .schema import CATEGORY, params_inputs
 from .types import Camera
-
-CATEGORY = "Draw to Video"
-DEPTH_KINDS = ["disparity", "depth"]
-
-
-def depth_to_image(depth: torch.Tensor) -> torch.Tensor:
-    """[H, W] normalized z-depth -> IMAGE [1, H, W, 3], disparity style (bright = near) like ComfyUI depth
-    preprocessors. Scaled by the nearest point only (``disparity / max``), so fed back as a ``disparity`` depth
-    input it gives the same depth again (no offset that would push the background to infinity)."""
-    disp = 1.0 / depth.float()
-    v = disp / disp.max().clamp(min=1e-8)
-    return v[None, ..., None].expand(1, -1, -1, 3).contiguous()
 
 
 class CameraMotionRender(io.ComfyNode):
@@ -40,22 +31,21 @@ class CameraMotionRender(io.ComfyNode):
                                tooltip="Optional depth map of the image (e.g. from a Depth Anything / MiDaS node; "
                                        "resized if the aspect matches). Without it a ground-plane + far-background "
                                        "estimate is built from the image."),
-                io.Combo.Input("depth_kind", options=DEPTH_KINDS, default="disparity",
-                               tooltip="disparity: bright = near (depth preprocessor nodes). depth: bright = far."),
-                io.Combo.Input("fill", options=list(FILL_MODES), default="background",
-                               tooltip="What goes where the camera sees behind objects or past the image border: "
-                                       "background = smooth inpaint from the farther side; stretch = the farther "
-                                       "border stretched across; none = black (see the holes mask)."),
-                io.Float.Input("depth_of_field", default=0.0, min=0.0, max=8.0, step=0.1,
-                               tooltip="0 = off; 1 = the lens's physical blur (focal length, f-number, focus "
-                                       "distance of the trajectory; median scene depth = 3 m); more = stronger."),
-                io.Float.Input("motion_blur", default=0.0, min=0.0, max=1.0, step=0.05,
-                               tooltip="Shutter as a fraction of the frame interval (0.5 = 180° shutter)."),
+                *params_inputs(RENDER, ["depth_kind", "fill", "depth_of_field", "motion_blur"], tooltips={
+                    "fill": "What goes where the camera sees behind objects or past the image border: "
+                            "background = smooth inpaint from the farther side; stretch = the farther "
+                            "border stretched across; none = black (see the holes mask).",
+                    "depth_of_field": "0 = off; 1 = the lens's physical blur (focal length, f-number, focus "
+                                      "distance of the trajectory; median scene depth = 3 m); more = stronger.",
+                }),
             ],
             outputs=[
-                io.Image.Output("frames", tooltip="The rendered clip (batch of frames) for CreateVideo."),
-                io.Mask.Output("holes", tooltip="1 where the frame shows what the image did not (before filling)."),
-                io.Image.Output("depth_used", tooltip="The depth used, disparity style (bright = near)."),
+                io.Image.Output("frames", display_name="frames",
+                                tooltip="The rendered clip (batch of frames) for CreateVideo."),
+                io.Mask.Output("holes", display_name="holes",
+                               tooltip="1 where the frame shows what the image did not (before filling)."),
+                io.Image.Output("depth_used", display_name="depth",
+                                tooltip="The depth used, disparity style (bright = near)."),
             ],
         )
 
@@ -64,18 +54,13 @@ class CameraMotionRender(io.ComfyNode):
                 depth_of_field: float, motion_blur: float, depth: torch.Tensor | None = None) -> io.NodeOutput:
         if not isinstance(camera, CameraTrajectory):
             raise ValueError("camera must come from a Cinematic Camera Trajectory node")
-        if image.ndim != 4 or image.shape[0] < 1 or image.shape[-1] < 3:
-            raise ValueError(f"image must be an IMAGE batch [B, H, W, 3], got shape {tuple(image.shape)}")
-        dev = compute_device()
-        img = image[0, ..., :3].to(dev)
-        h, w = img.shape[:2]
-        z = None
+        image = check_image_batch(image, "image")
         if depth is not None:
-            if depth.ndim != 4 or depth.shape[0] < 1:
-                raise ValueError(f"depth must be an IMAGE [B, H, W, C], got shape {tuple(depth.shape)}")
-            z = load_depth(depth[:1].to(dev), depth_kind, size=(h, w))
-        result = render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
-                              on_progress=progress(camera.frames))
+            depth = check_image_batch(depth, "depth")
+        dev = compute_device()
+        result = render_clip(to_rgb(image[:1])[0].to(dev), camera, depth, depth_kind=depth_kind, fill=fill,
+                             depth_of_field=depth_of_field, motion_blur=motion_blur,
+                             on_progress=progress(camera.frames))
         out = output_device()
         return io.NodeOutput(result.frames.to(out), result.holes.to(out), depth_to_image(result.depth).to(out))
 

@@ -6,7 +6,8 @@
     response ``{"intent", "preset", "confidence", "features", "framing": {"first": [[x, y] * 4], "last": ...},
                "frames", "warnings"}``; 400 ``{"error": "..."}`` for a bad path or body, never a server crash.
 
-Registered on ``PromptServer.instance.routes`` when ComfyUI imports the pack's nodes (before it starts serving).
+Registered on ``PromptServer.instance.routes`` when ComfyUI loads the extension (``nodes/__init__.py``), before
+it starts serving.
 """
 
 from __future__ import annotations

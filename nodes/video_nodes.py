@@ -1,22 +1,16 @@
-"""Frame Interpolate, Temporal Consistency and Video Quality Report: thin V3 glue over effects/."""
+"""Frame Interpolate, Temporal Consistency and Video Quality Report: thin V3 glue over video/."""
 
 from __future__ import annotations
 
-import torch
 from comfy_api.latest import io, ui
 
-from ..video.interpolate import QUALITY, interpolate_clip, plan_clip
+from ..core.frames import check_image_batch
+from ..core.params import INTERPOLATE, MAX_FPS_RATIO, TEMPORAL
+from ..video.interpolate import interpolate_clip, plan_clip
 from ..video.metrics import quality_report
 from ..video.temporal import temporal_consistency
 from .common import output_device, progress
-
-CATEGORY = "Draw to Video"
-
-
-def _check_image(name: str, images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[0] < 1:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"{name} must be an IMAGE batch [B,H,W,C] with at least one frame, got {shape}")
+from .schema import CATEGORY, params_inputs
 
 
 class FrameInterpolate(io.ComfyNode):
@@ -32,33 +26,28 @@ class FrameInterpolate(io.ComfyNode):
                         "not morphed.",
             inputs=[
                 io.Image.Input("frames", tooltip="The clip: an IMAGE batch, one frame per batch entry."),
-                io.Int.Input("multiplier", default=2, min=1, max=16,
-                             tooltip="Output frames per source frame interval (used when target_fps is 0)."),
-                io.Float.Input("source_fps", default=12.0, min=0.1, max=1000.0, step=0.01,
-                               tooltip="Frame rate of the input clip."),
-                io.Float.Input("target_fps", default=0.0, min=0.0, max=1000.0, step=0.01,
-                               tooltip="Resample to this frame rate (any ratio); 0 = use the multiplier."),
+                *params_inputs(INTERPOLATE, ["multiplier", "source_fps", "target_fps"]),
                 io.Boolean.Input("loop", default=False,
                                  tooltip="Also interpolate from the last frame back to the first (seamless loops)."),
-                io.Combo.Input("quality", options=list(QUALITY), default="balanced",
-                               tooltip="fast / balanced / high: flow resolution and accuracy vs speed."),
+                *params_inputs(INTERPOLATE, ["quality"]),
             ],
             outputs=[
                 io.Image.Output("frames_out", display_name="frames"),
-                io.Float.Output("fps", tooltip="Frame rate of the output: wire it into CreateVideo."),
+                io.Float.Output("fps", display_name="fps",
+                                tooltip="Frame rate of the output: wire it into CreateVideo."),
             ],
         )
 
     @classmethod
     def validate_inputs(cls, multiplier=None, source_fps=None, target_fps=None, **kwargs):
         if isinstance(target_fps, (int, float)) and isinstance(source_fps, (int, float)) and target_fps > 0:
-            if target_fps / max(source_fps, 1e-6) > 64:
-                return f"target_fps {target_fps} is more than 64x source_fps {source_fps}"
+            if target_fps / max(source_fps, 1e-6) > MAX_FPS_RATIO:
+                return f"target_fps {target_fps} is more than {MAX_FPS_RATIO}x source_fps {source_fps}"
         return True
 
     @classmethod
     def execute(cls, frames, multiplier, source_fps, target_fps, loop, quality) -> io.NodeOutput:
-        _check_image("frames", frames)
+        check_image_batch(frames, "frames")
         tfps = target_fps if target_fps and target_fps > 0 else None
         plan = plan_clip(frames.shape[0], multiplier, tfps, source_fps, loop)
         out, fps = interpolate_clip(frames, multiplier=multiplier, target_fps=tfps, source_fps=source_fps,
@@ -79,14 +68,7 @@ class TemporalConsistency(io.ComfyNode):
                         "flow.",
             inputs=[
                 io.Image.Input("frames", tooltip="The clip to stabilise."),
-                io.Float.Input("strength", default=1.0, min=0.0, max=1.0, step=0.05,
-                               tooltip="0 = unchanged, 1 = full correction."),
-                io.Float.Input("sigma", default=6.0, min=0.5, max=100.0, step=0.5,
-                               tooltip="Temporal window in frames: larger = steadier, slower to follow real "
-                                       "lighting changes."),
-                io.Float.Input("detail", default=1.0, min=0.0, max=1.0, step=0.05,
-                               tooltip="1 = keep every frame's own fine detail; lower values average detail with "
-                                       "the flow-aligned neighbours (calms shimmer and noise, slightly softer)."),
+                *params_inputs(TEMPORAL, ["strength", "sigma", "detail"]),
                 io.Image.Input("reference", optional=True,
                                tooltip="Optional clip with the same frame count (e.g. the 2.5D render or the "
                                        "original frames) whose optical flow is used."),
@@ -96,13 +78,11 @@ class TemporalConsistency(io.ComfyNode):
 
     @classmethod
     def execute(cls, frames, strength, sigma, detail, reference=None) -> io.NodeOutput:
-        _check_image("frames", frames)
+        check_image_batch(frames, "frames")
         if reference is not None:
-            _check_image("reference", reference)
-        T = frames.shape[0]
-        total = 2 * T + (T if detail < 1.0 else 0)
+            check_image_batch(reference, "reference")
         out = temporal_consistency(frames, strength=strength, sigma=sigma, detail=detail, reference=reference,
-                                   on_progress=progress(total))
+                                   on_progress=progress())
         return io.NodeOutput(out.to(output_device()))
 
 
@@ -120,13 +100,15 @@ class VideoQualityReport(io.ComfyNode):
                 io.Image.Input("reference", optional=True,
                                tooltip="Same-size clip to compare with (e.g. the input of Temporal Consistency)."),
             ],
-            outputs=[io.String.Output("report"), io.Float.Output("warp_error"), io.Float.Output("flicker_index")],
+            outputs=[io.String.Output("report", display_name="report"),
+                     io.Float.Output("warp_error", display_name="warp_error"),
+                     io.Float.Output("flicker_index", display_name="flicker_index")],
             is_output_node=True,
         )
 
     @classmethod
     def execute(cls, frames, reference=None) -> io.NodeOutput:
-        _check_image("frames", frames)
+        check_image_batch(frames, "frames")
         rep = quality_report(frames, reference, on_progress=progress(max(1, frames.shape[0] - 1)))
         text = rep.format()
         return io.NodeOutput(text, float(rep.warp_error), float(rep.flicker_index), ui=ui.PreviewText(text))

@@ -138,6 +138,15 @@ def load_depth(path_or_tensor, kind: str = "depth", size: tuple[int, int] | None
     return z
 
 
+def depth_to_image(depth: torch.Tensor) -> torch.Tensor:
+    """[H, W] normalized z-depth -> IMAGE [1, H, W, 3], disparity style (bright = near) like ComfyUI depth
+    preprocessors. Scaled by the nearest point only (``disparity / max``), so fed back as a ``disparity`` depth
+    input it gives the same depth again (no offset that would push the background to infinity)."""
+    disp = 1.0 / depth.float()
+    v = disp / disp.max().clamp(min=1e-8)
+    return v[None, ..., None].expand(1, -1, -1, 3).contiguous()
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The no-model heuristic
 # --------------------------------------------------------------------------------------------------------------

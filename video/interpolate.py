@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ..core.frames import as_numpy_clip, to_numpy
+from ..core.params import INTERPOLATION_QUALITIES
 from .flow import MIN_SIDE, FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
 
 ProgressFn = Callable[[int, int], None] | None
@@ -47,11 +48,13 @@ class InterpQuality:
     cubic: bool = False  # bicubic resampling of the final warp (sharper, slower)
 
 
-QUALITY = {
-    "fast": InterpQuality(FlowConfig("medium", 0.5, finest_scale=2), iterations=2),
-    "balanced": InterpQuality(FlowConfig("medium", 0.5), iterations=3),
-    "high": InterpQuality(FlowConfig("medium", 1.0), iterations=4, cubic=True),
-}
+_SETTINGS = (  # one per name of core/params.INTERPOLATION_QUALITIES, in its order: fast, balanced, high
+    InterpQuality(FlowConfig("medium", 0.5, finest_scale=2), iterations=2),
+    InterpQuality(FlowConfig("medium", 0.5), iterations=3),
+    InterpQuality(FlowConfig("medium", 1.0), iterations=4, cubic=True),
+)
+QUALITY = dict(zip(INTERPOLATION_QUALITIES, _SETTINGS, strict=True))
+"""Settings by quality name; the names (and their order) are ``core/params.INTERPOLATION_QUALITIES``."""
 
 
 def quality_settings(quality: str | InterpQuality) -> InterpQuality:

@@ -1,29 +1,32 @@
+"""``presets`` and ``trajectory`` subcommands."""
+
 import json
 import subprocess
 import sys
 
 import numpy as np
 import strokes as S  # noqa: I001
+from cli_run import argparse_error, check_message, cli, one_error_line
+
+from draw_to_video.core import params
 
 
-def run(args, env, cwd):
-    return subprocess.run([sys.executable, "-m", "draw_to_video", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=120)
-
-
-def test_presets_lists_every_preset(package_env, tmp_path):
+def test_presets_lists_every_preset(capsys):
     from draw_to_video.camera.presets import PRESETS
 
-    r = run(["presets"], package_env, tmp_path)
-    assert r.returncode == 0
-    names = [line.split()[0] for line in r.stdout.strip().splitlines()]
+    code, out, _ = cli(["presets"], capsys)
+    assert code == 0
+    names = [line.split()[0] for line in out.strip().splitlines()]
     assert names == list(PRESETS) and len(names) >= 24
 
 
 def test_trajectory_writes_json_and_prints_intent(package_env, tmp_path):
+    """End to end, as a user runs it (a process of its own)."""
     (tmp_path / "p.json").write_text(json.dumps(S.path_dict(S.humanize(S.spiral(True), 1))))
-    r = run(["trajectory", "--path", "p.json", "--frames", "14", "--json", "cam.json", "--cameractrl", "poses.txt",
-             "--motionctrl", "rt.json", "--tracks", "tracks.json"], package_env, tmp_path)
+    r = subprocess.run([sys.executable, "-m", "draw_to_video", "trajectory", "--path", "p.json", "--frames", "14",
+                        "--json", "cam.json", "--cameractrl", "poses.txt", "--motionctrl", "rt.json",
+                        "--tracks", "tracks.json"], capture_output=True, text=True, env=package_env, cwd=tmp_path,
+                       timeout=120)
     assert r.returncode == 0, r.stderr
     assert "intent: spiral_in" in r.stdout
     cam = json.loads((tmp_path / "cam.json").read_text())
@@ -33,10 +36,25 @@ def test_trajectory_writes_json_and_prints_intent(package_env, tmp_path):
     assert len(json.loads((tmp_path / "tracks.json").read_text())[0]) == 121
 
 
-def test_invalid_input_exit_2_one_line(package_env, tmp_path):
+def test_invalid_input_exit_2_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.json").write_text('{"version": 1, "width": 10, "height": 10, "strokes": [{"points": [[NaN, 1]]}]}')
     for args in (["trajectory", "--path", "bad.json"], ["trajectory", "--path", "missing.json"]):
-        r = run(args, package_env, tmp_path)
-        assert r.returncode == 2
-        assert "Traceback" not in r.stderr
-        assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error: ")
+        code, _, err = cli(args, capsys)
+        assert code == 2 and one_error_line(err), (args, err)
+    code, _, err = cli(["trajectory", "--path", "missing.json"], capsys)
+    assert "path file not found: missing.json" in err
+
+
+def test_trajectory_ranges_are_the_params_ranges(capsys, tmp_path):
+    """Out-of-range values fail while parsing, with the words core/params uses everywhere."""
+    t = params.TRAJECTORY
+    for flag, name, value in (("--frames", "frames", 0), ("--frames", "frames", 1001), ("--intensity", "intensity", 4),
+                              ("--handheld", "handheld", -1), ("--seed", "seed", -1)):
+        code, _, err = cli(["trajectory", "--path", "p.json", flag, value], capsys)
+        assert code == 2, (flag, value)
+        assert argparse_error(err) == f"argument {flag}: {check_message(t[name], value, name)}"
+    code, _, err = cli(["trajectory", "--path", "p.json", "--fps", "fast"], capsys)
+    assert code == 2 and argparse_error(err) == "argument --fps: fps must be a number, got 'fast'"
+    code, _, err = cli(["trajectory", "--path", "p.json", "--preset", "nope"], capsys)
+    assert code == 2 and "invalid choice: 'nope'" in err

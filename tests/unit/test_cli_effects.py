@@ -4,61 +4,69 @@ import subprocess
 import sys
 
 import numpy as np
+from cli_run import argparse_error, check_message, cli, one_error_line
 from demo_clip import demo_clip
 
+from draw_to_video.core import params
 from draw_to_video.effects.registry import EFFECTS
 from draw_to_video.video.io import read_frames, write_video
 
 
-def run(args, env, cwd):
-    return subprocess.run([sys.executable, "-m", "draw_to_video", *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=300)
-
-
-def test_effects_lists_every_effect(package_env, tmp_path):
-    r = run(["effects"], package_env, tmp_path)
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.strip().splitlines()
+def test_effects_lists_every_effect(capsys):
+    code, out, err = cli(["effects"], capsys)
+    assert code == 0, err
+    lines = out.strip().splitlines()
     assert [line.split()[0] for line in lines] == list(EFFECTS)
     assert sum("[changes the frame count]" in line for line in lines) == 2
 
 
 def test_effect_on_a_video_file(package_env, tmp_path):
+    """End to end, as a user runs it (a process of its own)."""
     frames, _ = demo_clip(8, 72, 128)
     write_video(frames.numpy(), 12.0, tmp_path / "in.mp4")
-    r = run(["effect", "--input", "in.mp4", "--effect", "letterbox_4:3", "--intensity", "1", "--out", "out.mp4"],
-            package_env, tmp_path)
+    r = subprocess.run([sys.executable, "-m", "draw_to_video", "effect", "--input", "in.mp4", "--effect",
+                        "letterbox_4:3", "--intensity", "1", "--out", "out.mp4"], capture_output=True, text=True,
+                       env=package_env, cwd=tmp_path, timeout=300)
     assert r.returncode == 0, r.stderr
     out, fps = read_frames(tmp_path / "out.mp4")
     assert out.shape == (8, 72, 128, 3) and fps == 12.0
     bar = round((128 - 72 * 4 / 3) / 2)
     assert out[:, :, : bar - 2].max() < 0.06 and out[:, :, bar + 3: 128 - bar - 3].mean() > 0.2  # pillarbox (H.264)
-    r = run(["effect", "--input", "in.mp4", "--effect", "film_grain", "--seed", "3", "--out", "a"], package_env,
-            tmp_path)
-    assert r.returncode == 0, r.stderr
-    r = run(["effect", "--input", "in.mp4", "--effect", "film_grain", "--seed", "3", "--out", "b"], package_env,
-            tmp_path)
+
+
+def test_same_seed_same_bytes(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frames, _ = demo_clip(8, 72, 128)
+    write_video(frames.numpy(), 12.0, tmp_path / "in.mp4")
+    for out in ("a", "b"):
+        code, _, err = cli(["effect", "--input", "in.mp4", "--effect", "film_grain", "--seed", "3", "--out", out],
+                           capsys)
+        assert code == 0, err
     a, _ = read_frames(tmp_path / "a")
     b, _ = read_frames(tmp_path / "b")
     assert a.shape == (8, 72, 128, 3) and np.array_equal(a, b)  # PNG folders: same seed, same bytes
 
 
-def test_effect_bad_input_exits_2_with_one_line(package_env, tmp_path):
+def test_effect_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     frames, _ = demo_clip(2, 32, 32)
     write_video(frames.numpy(), 12.0, tmp_path / "in.gif")
-    for args in (["--effect", "nope"], ["--effect", "vignette", "--intensity", "2"],
-                 ["--effect", "vignette", "--input", "missing.mp4"]):
-        full = ["effect", "--input", "in.gif", "--out", "o.mp4", *args]
-        r = run(full, package_env, tmp_path)
-        assert r.returncode == 2, (args, r.stderr)
-        assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("error:"), r.stderr
+    for args in (["--effect", "nope"], ["--effect", "vignette", "--input", "missing.mp4"]):
+        code, _, err = cli(["effect", "--input", "in.gif", "--out", "o.mp4", *args], capsys)
+        assert code == 2 and one_error_line(err), (args, err)
+    e = params.EFFECT
+    for flag, name, value in (("--intensity", "intensity", 2), ("--seed", "seed", -1)):
+        code, _, err = cli(["effect", "--input", "in.gif", "--out", "o.mp4", "--effect", "vignette", flag, value],
+                           capsys)
+        assert code == 2 and argparse_error(err) == f"argument {flag}: {check_message(e[name], value, name)}"
 
 
-def test_effect_with_camera_depth_and_mask_files(package_env, tmp_path):
+def test_effect_with_camera_depth_and_mask_files(capsys, tmp_path, monkeypatch):
     from PIL import Image
 
     from draw_to_video.camera.trajectory import CameraTrajectory
 
+    monkeypatch.chdir(tmp_path)
     frames, near = demo_clip(6, 64, 96)
     write_video(frames.numpy(), 12.0, tmp_path / "clip")  # a folder of PNGs
     Image.fromarray((near[0].numpy() * 255).astype(np.uint8)).save(tmp_path / "depth.png")
@@ -73,9 +81,9 @@ def test_effect_with_camera_depth_and_mask_files(package_env, tmp_path):
     for effect, extra in (("depth_of_field", ["--depth", "depth.png", "--camera", "cam.json"]),
                           ("motion_blur", ["--camera", "cam.json"]),
                           ("tenet_reverse", ["--mask", "mask.png"])):
-        r = run(["effect", "--input", "clip", "--effect", effect, "--intensity", "1", *extra, "--out", f"{effect}.gif"],
-                package_env, tmp_path)
-        assert r.returncode == 0, (effect, r.stderr)
+        code, _, err = cli(["effect", "--input", "clip", "--effect", effect, "--intensity", "1", *extra, "--out",
+                            f"{effect}.gif"], capsys)
+        assert code == 0, (effect, err)
         out, _ = read_frames(tmp_path / f"{effect}.gif")
         assert out.shape == (6, 64, 96, 3)
         assert np.abs(out - frames.numpy()).mean() > 0.005, effect

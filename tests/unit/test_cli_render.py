@@ -1,17 +1,15 @@
-"""``render`` and ``demo`` subcommands, run as a user would (subprocess)."""
+"""``render`` and ``demo`` subcommands: the real runs as a user starts them (subprocess), errors in-process."""
 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
+from cli_run import argparse_error, check_message, cli
 from PIL import Image
 
-from draw_to_video.commands.render import FILL_CHOICES
+from draw_to_video.core import params
 from draw_to_video.video.io import read_frames
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args, env, cwd):
@@ -30,48 +28,65 @@ def test_demo_writes_a_watchable_mp4_with_a_progress_bar(package_env, tmp_path):
     assert np.abs(frames[-1] - frames[0]).mean() > 0.02
 
 
-def test_render_path_camera_depth_and_folder_output(package_env, tmp_path):
+def _scene(tmp_path):
     img = (np.random.default_rng(0).random((60, 96, 3)) * 255).astype(np.uint8)
     Image.fromarray(img).save(tmp_path / "img.png")
-    depth = np.linspace(1.0, 3.0, 60 * 96, dtype=np.float32).reshape(60, 96)
-    np.save(tmp_path / "depth.npy", depth)
+    np.save(tmp_path / "depth.npy", np.linspace(1.0, 3.0, 60 * 96, dtype=np.float32).reshape(60, 96))
     path = {"version": 1, "width": 96, "height": 60,
             "strokes": [{"role": "camera", "points": [[0.3, 0.5], [0.5, 0.5], [0.7, 0.5]]}]}
     (tmp_path / "path.json").write_text(json.dumps(path))
+
+
+def test_render_path_depth_and_folder_output(package_env, tmp_path):
+    _scene(tmp_path)
     r = run(["render", "--image", "img.png", "--path", "path.json", "--frames", "4", "--depth", "depth.npy",
              "--depth-kind", "depth", "--fill", "stretch", "--out", "frames"], package_env, tmp_path)
     assert r.returncode == 0, r.stderr
     assert "truck_right" in r.stdout
     assert len(list((tmp_path / "frames").glob("*.png"))) == 4
-    # a camera JSON instead of a path (frames and fps come from the camera)
+
+
+def test_render_a_camera_json(capsys, tmp_path, monkeypatch):
+    """A camera JSON instead of a path: frames and fps come from the camera."""
     from draw_to_video.camera.moves import build_trajectory
 
+    monkeypatch.chdir(tmp_path)
+    _scene(tmp_path)
     (tmp_path / "cam.json").write_text(build_trajectory("orbit_left", frames=3, fps=6.0).to_json())
-    r = run(["render", "--image", "img.png", "--camera", "cam.json", "--out", "o.gif"], package_env, tmp_path)
-    assert r.returncode == 0, r.stderr
+    code, out, err = cli(["render", "--image", "img.png", "--camera", "cam.json", "--out", "o.gif"], capsys)
+    assert code == 0, err
+    assert "orbit_left: 3 frames 96x60 at 6 fps" in out
     assert Image.open(tmp_path / "o.gif").n_frames == 3
 
 
-def test_render_bad_input_exits_2_with_one_line(package_env, tmp_path):
+def test_render_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(tmp_path / "img.png")
     np.save(tmp_path / "nan.npy", np.full((20, 30), np.nan, np.float32))
     (tmp_path / "p.json").write_text('{"version": 1, "width": 30, "height": 20, '
                                      '"strokes": [{"role": "camera", "points": [[0.5, 0.8], [0.5, 0.2]]}]}')
-    cases = [
-        ["render", "--image", "missing.png", "--path", "p.json", "--out", "o.mp4"],
-        ["render", "--image", "img.png", "--path", "p.json", "--depth", "nan.npy", "--out", "o.mp4"],
-        ["render", "--image", "img.png", "--path", "p.json", "--frames", "0", "--out", "o.mp4"],
-        ["render", "--image", "img.png", "--path", "p.json", "--out", "o.txt"],
-    ]
-    for args in cases:
-        r = run(args, package_env, tmp_path)
-        assert r.returncode == 2, (args, r.stderr)
-        assert "Traceback" not in r.stderr and r.stderr.strip().splitlines()[-1].startswith("error:"), r.stderr
-    r = run(["render", "--image", "img.png", "--out", "o.mp4"], package_env, tmp_path)  # neither --path nor --camera
-    assert r.returncode == 2
+    base = ["render", "--image", "img.png", "--path", "p.json"]
+    for args, says in (
+        (["render", "--image", "missing.png", "--path", "p.json", "--out", "o.mp4"], "image not found"),
+        ([*base, "--depth", "nan.npy", "--out", "o.mp4"], "NaN"),
+        ([*base, "--depth", "missing.npy", "--out", "o.mp4"], "depth file not found"),
+        ([*base, "--out", "o.txt"], "o.txt"),
+        (["render", "--image", "img.png", "--camera", "missing.json", "--out", "o.mp4"], "camera file not found"),
+    ):
+        code, _, err = cli(args, capsys)
+        assert code == 2 and "Traceback" not in err, (args, err)
+        last = err.strip().splitlines()[-1]  # (after the progress bar when the render ran)
+        assert last.startswith("error: ") and says in last, (args, err)
 
 
-def test_fill_choices_match_the_renderer():
-    from draw_to_video.render.reproject import FILL_MODES
-
-    assert tuple(FILL_CHOICES) == tuple(FILL_MODES)
+def test_render_argument_errors_read_like_the_params(capsys):
+    r = params.RENDER
+    for flag, name, value in (("--frames", "frames", 0), ("--depth-of-field", "depth_of_field", 9),
+                              ("--motion-blur", "motion_blur", 1.5)):
+        code, _, err = cli(["render", "--image", "i.png", "--path", "p.json", "--out", "o.mp4", flag, value], capsys)
+        spec = params.TRAJECTORY[name] if name == "frames" else r[name]
+        assert code == 2 and argparse_error(err) == f"argument {flag}: {check_message(spec, value, name)}"
+    code, _, err = cli(["render", "--image", "i.png", "--path", "p.json", "--out", "o.mp4", "--fill", "blur"], capsys)
+    assert code == 2 and argparse_error(err).startswith("argument --fill: unknown fill 'blur'; use one of: background")
+    code, _, err = cli(["render", "--image", "img.png", "--out", "o.mp4"], capsys)  # neither --path nor --camera
+    assert code == 2 and "one of the arguments --path --camera is required" in err

@@ -1,4 +1,4 @@
-"""camera/guidance.py: SVD conditioning structure, latent noise masks, the dual-clock release, frames and buckets."""
+"""conditioning/svd.py: SVD conditioning structure, latent noise masks, the dual-clock release, frames and buckets."""
 
 from __future__ import annotations
 

@@ -1,0 +1,100 @@
+"""argparse arguments from ``core/params``: every choice list, default and range of a command comes from there.
+
+Values are checked by the spec's own ``check`` while parsing, so a bad value fails with exit code 2 and the same
+words a node or the Python API uses (``frames must be between 1 and 1000, got 0``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..core.params import Choice, Flag, Range
+from ..pipelines.inputs import DEVICES
+
+
+def _num(v) -> str:
+    """A number as the user typed it: ``25``, ``0.05``, ``18446744073709551615`` (ints stay exact)."""
+    if isinstance(v, int):
+        return str(v)
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def parse_value(spec: Range | Choice, name: str):
+    """An argparse ``type=`` that parses and checks one value of ``spec`` (named ``name`` in messages)."""
+
+    def parse(text: str):
+        value = text
+        if isinstance(spec, Range):
+            try:
+                value = int(text) if spec.kind == "int" else float(text)
+            except ValueError:
+                try:
+                    value = float(text)  # "1e3" for a whole number; check() says when it is not whole
+                except ValueError:
+                    raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        try:
+            checked = spec.check(value, name)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        return value if isinstance(value, int) else checked  # a parsed int stays exact (seeds up to 2**64 - 1)
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
+def _help(spec, text: str | None, default) -> str:
+    """The option's help: the given text (else the spec's), then the range and the default actually used."""
+    text = spec.help if text is None else text
+    parts = []
+    if isinstance(spec, Range):
+        parts.append(f"{_num(spec.lo)}..{_num(spec.hi)}")
+    if default is not None and not isinstance(spec, Flag):
+        parts.append(f"default {_num(default) if isinstance(spec, Range) else default}")
+    extra = ", ".join(parts)
+    text = f"{text} ({extra})" if text and extra else (text or extra)
+    return text.replace("%", "%%")
+
+
+def option(parser, flag: str, spec: Range | Choice | Flag, name: str, *, help: str | None = None,
+           default=..., **kw) -> argparse.Action:
+    """Add ``flag`` for the parameter ``name`` of a ``core/params`` table.
+
+    Range: typed and range-checked; Choice: ``choices`` = its options; Flag: ``store_true``. The default is the
+    spec's unless ``default`` is given (None = "not given", for options whose absence means something).
+    The action is tagged with ``d2v_param = (name, spec)`` so tests can compare every parser with the tables.
+    """
+    default = spec.default if default is ... else default
+    if isinstance(spec, Flag):
+        action = parser.add_argument(flag, action="store_true", help=_help(spec, help, None), **kw)
+    else:
+        if isinstance(spec, Range):
+            kw.setdefault("metavar", spec.kind.upper())
+        action = parser.add_argument(flag, type=parse_value(spec, name),
+                                     choices=list(spec.options) if isinstance(spec, Choice) else None,
+                                     default=default, help=_help(spec, help, default), **kw)
+    action.d2v_param = (name, spec)
+    return action
+
+
+def preset(parser) -> argparse.Action:
+    """``--preset``: 'auto' or a preset name (the names live with the presets, camera/presets.PRESETS)."""
+    from ..camera.presets import AUTO, PRESETS
+
+    return parser.add_argument("--preset", default=AUTO, choices=[AUTO, *PRESETS], metavar="PRESET",
+                               help="'auto' (from the drawing) or a preset name (see 'presets')")
+
+
+def device(parser) -> argparse.Action:
+    return parser.add_argument("--device", choices=list(DEVICES), default="auto",
+                               help="where to compute: auto = CUDA when available (default auto)")
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type=`` for a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

@@ -1,0 +1,130 @@
+"""Finish a clip: temporal consistency -> frame interpolation -> cinematic effects, in that order.
+
+Stabilizing first works on the frames the model made (before interpolation multiplies any flicker); effects come
+last so grain, glitches and grades are not smeared by the flow of the steps before them. Every step is optional;
+its settings are a small dataclass whose defaults and ranges are ``core/params`` (TEMPORAL, INTERPOLATE, EFFECT).
+The ``finish`` command and the Python API call :func:`finish_clip`; each step is also a node of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from ..core import params
+from ..core.frames import check_image_batch, to_rgb
+
+ProgressFn = Callable[[int, int], None] | None
+
+_TEMPORAL, _INTERP, _EFFECT = params.TEMPORAL, params.INTERPOLATE, params.EFFECT
+
+
+@dataclass(frozen=True)
+class Stabilize:
+    """Temporal consistency settings (see ``video/temporal.temporal_consistency``)."""
+
+    strength: float = _TEMPORAL["strength"].default
+    sigma: float = _TEMPORAL["sigma"].default
+    detail: float = _TEMPORAL["detail"].default
+
+    def checked(self) -> Stabilize:
+        return Stabilize(*(float(_TEMPORAL[k].check(getattr(self, k), k)) for k in ("strength", "sigma", "detail")))
+
+
+@dataclass(frozen=True)
+class Interpolate:
+    """Frame interpolation settings: ``target_fps`` > 0 resamples to that rate, else ``multiplier`` frames per
+    source interval (see ``video/interpolate.interpolate_clip``)."""
+
+    multiplier: int = _INTERP["multiplier"].default
+    target_fps: float = _INTERP["target_fps"].default
+    loop: bool = False
+    quality: str = _INTERP["quality"].default
+
+    def checked(self) -> Interpolate:
+        return Interpolate(multiplier=_INTERP["multiplier"].check(self.multiplier, "multiplier"),
+                           target_fps=float(_INTERP["target_fps"].check(self.target_fps, "target_fps")),
+                           loop=params.Flag().check(self.loop, "loop"),
+                           quality=_INTERP["quality"].check(self.quality, "quality"))
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One cinematic effect (a name of ``effects/registry.EFFECTS``) at ``intensity`` with ``seed``."""
+
+    name: str
+    intensity: float = _EFFECT["intensity"].default
+    seed: int = _EFFECT["seed"].default
+
+    def checked(self) -> Effect:
+        from ..effects.registry import get_effect
+
+        get_effect(self.name)
+        return Effect(self.name, float(_EFFECT["intensity"].check(self.intensity, "intensity")),
+                      _EFFECT["seed"].check(self.seed, "seed"))
+
+
+@dataclass(frozen=True)
+class FinishedClip:
+    """frames: float32 [N, H, W, 3] in 0..1 on the CPU; fps: its frame rate; steps: what ran, in order."""
+
+    frames: torch.Tensor
+    fps: float
+    steps: tuple[str, ...]
+
+
+def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None,
+                interpolate: Interpolate | None = None, effects: Sequence[Effect | str] = (), reference=None,
+                camera=None, mask=None, depth=None, on_progress: ProgressFn = None) -> FinishedClip:
+    """Stabilize, interpolate and add effects to a clip.
+
+    Args:
+        frames: the clip, torch/numpy [B, H, W, C] float 0..1 (C = 1, 3 or 4; the result is RGB).
+        fps: its frame rate (the interpolation's source fps; kept when nothing retimes the clip).
+        stabilize: None/False = skip; True = default :class:`Stabilize`; or the settings.
+        interpolate: None = skip, or :class:`Interpolate` settings.
+        effects: effect names (default intensity and seed) or :class:`Effect` items, applied in order.
+        reference: optional clip with the input's frame count whose optical flow guides the stabilizing.
+        camera, mask, depth: handed to the effects that use them (``effects`` registry: ``uses``).
+        on_progress: ``on_progress(done, total)``; each step starts over with its own total.
+    Returns:
+        :class:`FinishedClip`.
+    Raises:
+        ValueError: a bad clip or setting (checked before any work), saying what to fix.
+    """
+    fps = float(_INTERP["source_fps"].check(fps, "fps"))
+    if stabilize is True:
+        stabilize = Stabilize()
+    stab = stabilize.checked() if stabilize else None
+    interp = interpolate.checked() if interpolate is not None else None
+    chain = [(e if isinstance(e, Effect) else Effect(e)).checked() for e in effects]
+    if interp is not None and interp.target_fps > 0 and interp.target_fps / fps > params.MAX_FPS_RATIO:
+        raise ValueError(f"target_fps {interp.target_fps:g} is more than {params.MAX_FPS_RATIO}x the clip's "
+                         f"{fps:g} fps: lower it or interpolate in two passes")
+
+    clip = to_rgb(check_image_batch(torch.as_tensor(frames), "frames")).float().cpu()
+    steps: list[str] = []
+    if stab is not None:
+        from ..video.temporal import temporal_consistency
+
+        clip = temporal_consistency(clip, strength=stab.strength, sigma=stab.sigma, detail=stab.detail,
+                                    reference=reference, on_progress=on_progress)
+        steps.append(f"stabilize (strength {stab.strength:g}, sigma {stab.sigma:g}, detail {stab.detail:g})")
+    if interp is not None:
+        from ..video.interpolate import interpolate_clip
+
+        target = interp.target_fps if interp.target_fps > 0 else None
+        clip, new_fps = interpolate_clip(clip, multiplier=interp.multiplier, target_fps=target, source_fps=fps,
+                                         loop=interp.loop, quality=interp.quality, on_progress=on_progress)
+        steps.append(f"interpolate ({clip.shape[0]} frames at {new_fps:g} fps, quality {interp.quality})")
+        fps = float(new_fps)
+    if chain:
+        from ..effects.registry import apply_effect
+
+        for e in chain:
+            clip = apply_effect(e.name, clip, e.intensity, e.seed, camera=camera, mask=mask, depth=depth,
+                                on_progress=on_progress).cpu()
+            steps.append(f"{e.name} (intensity {e.intensity:g}, seed {e.seed})")
+    return FinishedClip(frames=clip.contiguous(), fps=fps, steps=tuple(steps))

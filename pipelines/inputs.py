@@ -1,0 +1,74 @@
+"""Reading a job's inputs from files (CLI and Python API): the picture, a drawn path, a camera, the device.
+
+Every reader raises ``FileNotFoundError`` for a missing file and ``ValueError`` for unusable content, each with a
+message that names the file and says what to give instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..camera.path import DrawnPath, parse_path
+from ..camera.trajectory import CameraTrajectory
+
+if TYPE_CHECKING:
+    import torch
+
+DEVICES = ("auto", "cpu", "cuda")
+"""Device names a job accepts: auto = CUDA when available, else the CPU. (This module imports torch only when a
+reader runs, so the CLI can build its parsers from it without loading torch.)"""
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``"auto"`` | ``"cpu"`` | ``"cuda"`` -> a torch device; ``ValueError`` when CUDA is asked for and absent."""
+    import torch
+
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {name!r}; use one of: {', '.join(DEVICES)}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device cuda: no CUDA device is available (use the cpu)")
+    return torch.device(name)
+
+
+def read_image(path: str | Path, max_size: int | None = None) -> torch.Tensor:
+    """The first frame of an image / video / folder as float32 ``[H, W, 3]`` in 0..1 on the CPU.
+
+    ``max_size``: when given, area-downscaled so that the longer side is at most this many pixels.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from ..video.io import read_frames
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    if max_size is not None and int(max_size) < 2:
+        raise ValueError(f"max_size must be at least 2 pixels, got {max_size}")
+    frames, _ = read_frames(p, max_frames=1)
+    img = torch.from_numpy(frames[0])
+    h, w = img.shape[:2]
+    if max_size and max(h, w) > max_size:
+        s = max_size / max(h, w)
+        size = (max(2, round(h * s)), max(2, round(w * s)))
+        img = F.interpolate(img.permute(2, 0, 1)[None], size=size, mode="area")[0].permute(1, 2, 0).contiguous()
+    return img
+
+
+def read_path_file(path: str | Path, width: int | None = None, height: int | None = None) -> DrawnPath:
+    """A drawn path JSON file (the contract, pixel points with ``width``/``height``, or KJNodes coordinates)."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"path file not found: {path}")
+    return parse_path(p.read_text(encoding="utf-8", errors="replace"), width, height)
+
+
+def read_camera_file(path: str | Path) -> CameraTrajectory:
+    """A camera trajectory JSON file (the ``D2V_CAMERA`` contract, e.g. from ``trajectory --json``)."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"camera file not found: {path}")
+    return CameraTrajectory.from_json(p.read_text(encoding="utf-8", errors="replace"))

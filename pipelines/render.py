@@ -1,0 +1,139 @@
+"""Render a clip: one image moved along a camera (2.5D parallax, no model weights).
+
+:func:`render_clip` is the job on tensors (the Camera Motion Render node and the Python API call it);
+:func:`render_file` is the same job from files to a video file (the ``render`` command), and :func:`render_demo`
+runs it on the bundled example (the ``demo`` command). Parameter names, defaults and ranges are
+``core/params.RENDER`` and ``core/params.TRAJECTORY``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..camera.moves import build_trajectory
+from ..camera.presets import AUTO
+from ..camera.trajectory import CameraTrajectory
+from ..core import params
+from ..render.depth import load_depth
+from ..render.reproject import RenderResult, render_views
+from .inputs import pick_device, read_camera_file, read_image, read_path_file
+
+ProgressFn = Callable[[int, int], None] | None
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+EXAMPLE_IMAGE = ASSETS / "example.jpg"
+EXAMPLE_PATH = ASSETS / "example_path.json"
+"""The bundled demo: a photo and a drawn camera stroke over it."""
+
+_R, _T = params.RENDER, params.TRAJECTORY
+
+
+def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
+                depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
+                depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
+                on_progress: ProgressFn = None) -> RenderResult:
+    """Render ``image`` along ``camera``, loading and normalizing the depth first.
+
+    Args:
+        image: [H, W, C] float 0..1 tensor, C >= 3 (channels past RGB are dropped); the render runs on its device.
+        camera: the move; frame 0 is the view the image was taken from.
+        depth: None (a ground-plane + far-background estimate from the image), or a raw depth map: a ComfyUI
+            IMAGE [B, H, W, C] (the first is used), an [H, W] / [H, W, C] tensor or array, or a file path
+            (16-bit PNG, image, ``.npy``). Read as ``depth_kind`` and resized to the image when the aspect agrees.
+        depth_kind, fill, depth_of_field, motion_blur: see ``core/params.RENDER``.
+        on_progress: ``on_progress(done, total)`` after every frame.
+    Returns:
+        :class:`~draw_to_video.render.reproject.RenderResult` on the image's device: frames [F, H, W, 3],
+        holes [F, H, W], coverage (F,), the normalized depth used [H, W].
+    Raises:
+        ValueError: a bad image, camera, depth or parameter, saying what to fix.
+    """
+    depth_kind = _R["depth_kind"].check(depth_kind, "depth_kind")
+    fill = _R["fill"].check(fill, "fill")
+    depth_of_field = float(_R["depth_of_field"].check(depth_of_field, "depth_of_field"))
+    motion_blur = float(_R["motion_blur"].check(motion_blur, "motion_blur"))
+    if not isinstance(camera, CameraTrajectory):
+        raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory node, build_trajectory or "
+                         f"a camera JSON file), got {type(camera).__name__}")
+    if not isinstance(image, torch.Tensor) or image.ndim != 3 or image.shape[-1] < 3:
+        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+        raise ValueError(f"image must be one RGB image tensor [H, W, 3] (take image[0] of an IMAGE batch), got {shape}")
+    img = image[..., :3]
+    h, w = img.shape[:2]
+    z = None
+    if depth is not None:
+        if isinstance(depth, (torch.Tensor, np.ndarray)) and depth.ndim == 4:
+            if depth.shape[0] < 1:
+                raise ValueError("depth is an empty IMAGE batch: connect a depth map or leave depth empty")
+            depth = depth[:1]
+        if isinstance(depth, torch.Tensor):
+            depth = depth.to(img.device)
+        z = load_depth(depth, depth_kind, size=(h, w)).to(img.device)
+    return render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
+                        on_progress=on_progress)
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """What :func:`render_file` wrote: the file or folder, the move, the size and how the render went."""
+
+    out: Path
+    preset: str
+    frames: int
+    fps: float
+    width: int
+    height: int
+    seconds: float
+    coverage: float
+    """Smallest fraction of a frame the image covered before hole filling."""
+    warnings: tuple[str, ...] = ()
+    """What the path parser corrected (clamped points and the like)."""
+
+
+def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Path | None = None,
+                camera_file: str | Path | None = None, preset: str = AUTO, frames: int = _T["frames"].default,
+                fps: float = _T["fps"].default, intensity: float = _T["intensity"].default,
+                depth_file: str | Path | None = None, depth_kind: str = _R["depth_kind"].default,
+                fill: str = _R["fill"].default, depth_of_field: float = _R["depth_of_field"].default,
+                motion_blur: float = _R["motion_blur"].default, max_size: int | None = None, device: str = "auto",
+                on_progress: ProgressFn = None) -> RenderedFile:
+    """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it) or along a camera JSON,
+    and write the clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
+
+    Exactly one of ``path_file`` and ``camera_file``; with a camera file, its own frames and fps are used.
+    ``max_size`` downscales the picture so its longer side is at most that; ``device``: auto | cpu | cuda.
+    """
+    from ..video.io import write_video
+
+    if (path_file is None) == (camera_file is None):
+        raise ValueError("give exactly one of a drawn path file or a camera trajectory file")
+    dev = pick_device(device)
+    img = read_image(image_path, max_size).to(dev)
+    h, w = img.shape[:2]
+    warnings: tuple[str, ...] = ()
+    if camera_file is not None:
+        camera = read_camera_file(camera_file)
+    else:
+        path = read_path_file(path_file, w, h)
+        warnings = tuple(path.warnings)
+        camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=path)
+    t0 = time.perf_counter()
+    result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill, depth_of_field=depth_of_field,
+                         motion_blur=motion_blur, on_progress=on_progress)
+    seconds = time.perf_counter() - t0
+    written = write_video(result.frames.cpu().numpy(), camera.fps, out)
+    return RenderedFile(out=Path(written), preset=camera.preset, frames=camera.frames, fps=float(camera.fps),
+                        width=w, height=h, seconds=seconds, coverage=float(result.coverage.min()), warnings=warnings)
+
+
+def render_demo(out: str | Path = "demo.mp4", frames: int = _T["frames"].default, fps: float = _T["fps"].default,
+                device: str = "auto", on_progress: ProgressFn = None) -> RenderedFile:
+    """The bundled example photo rendered along the bundled drawn path (no weights, no download)."""
+    return render_file(EXAMPLE_IMAGE, out, path_file=EXAMPLE_PATH, frames=frames, fps=fps, device=device,
+                       on_progress=on_progress)
