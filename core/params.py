@@ -28,9 +28,12 @@ class Range:
         """``value`` as int/float inside the range; ``ValueError`` naming ``name`` and the range otherwise."""
         if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
             raise ValueError(f"{name} must be a number, got {value!r}")
-        v = float(value)
-        if not math.isfinite(v):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
+            v = int(value)  # exact: a 64-bit seed must not pass through a float
+        else:
+            v = float(value)
+            if not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
         if self.kind == "int":
             if v != int(v):
                 raise ValueError(f"{name} must be a whole number, got {value!r}")

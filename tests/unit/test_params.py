@@ -188,3 +188,18 @@ def test_the_renderer_takes_exactly_the_fill_modes_and_depth_kinds_of_params():
         assert depth_mod.normalize_depth(ramp, kind).shape == (12, 16)
     with pytest.raises(ValueError, match="depth kind"):
         depth_mod.normalize_depth(ramp, "height")
+
+
+def test_range_checks_are_exact_and_say_what_is_wrong():
+    import numpy as np
+
+    seed = params.EFFECT["seed"]
+    assert seed.check(2**64 - 2, "seed") == 2**64 - 2  # exact: a 64-bit seed never passes through a float
+    assert seed.check(np.uint64(2**64 - 1), "seed") == 2**64 - 1
+    for bad, words in ((2**64, "between 0 and 18446744073709551615"), (1.5, "whole number"),
+                       (float("nan"), "finite"), ("7", "a number"), (True, "a number")):
+        with pytest.raises(ValueError, match=words):
+            seed.check(bad, "seed")
+    assert params.TRAJECTORY["fps"].check(np.float32(12.0), "fps") == 12.0
+    with pytest.raises(ValueError, match="unknown easing 'bounce'"):
+        params.TRAJECTORY["easing"].check("bounce", "easing")
