@@ -13,6 +13,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Tests write only to temporary folders: no hypothesis example database in the checkout; and every run draws the
+# same examples (derandomized), so CI is reproducible.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="d2v-hypothesis-"))
+settings.register_profile("d2v", database=None, derandomize=True)
+settings.load_profile("d2v")
 
 ROOT = Path(__file__).resolve().parents[1]
 _LINK_DIR = Path(tempfile.mkdtemp(prefix="d2v-pkg-"))
