@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..camera.lens import focal_px
 from ..camera.trajectory import look_at_pixel
 from ..core.filters import gaussian_blur
 from ..core.frames import prepare_mask, to_bchw, to_bhwc
@@ -167,7 +168,7 @@ def bullet_time(frames, intensity=1.0, seed=0, *, camera=None, mask=None, on_pro
     if cxy is None:
         cxy = look_at_pixel(camera, w, h) or (w / 2.0, h / 2.0)
     fov = float(camera.fov_deg[0]) if camera is not None else 50.0
-    f_px = (w / 2.0) / math.tan(math.radians(fov) / 2.0)
+    f_px = focal_px(fov, w)
     yaw = _orbit_yaw(camera, n, intensity)
     yaw_t = torch.as_tensor(yaw, dtype=torch.float64)
     # per output frame: sub-frame yaws over a 180° shutter for blur along the rotation

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from ..camera.geometry import rigid_inverse
 from ..camera.trajectory import CameraTrajectory
+from ..core.frames import check_frames
 from ..core.params import FILL_MODES
 from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
 from .fill import fill_holes, put_rows
@@ -136,18 +137,16 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
 
 
 def _check_image(image) -> torch.Tensor:
-    if not isinstance(image, torch.Tensor):
-        raise ValueError(f"image must be a torch tensor [H, W, 3], got {type(image).__name__}")
-    if image.ndim == 4 and image.shape[0] == 1:
-        image = image[0]
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"image must have shape [H, W, 3], got {tuple(image.shape)}")
-    if image.shape[0] < 2 or image.shape[1] < 2:
-        raise ValueError(f"image must be at least 2x2 pixels, got {image.shape[1]}x{image.shape[0]}")
-    img = image.float()
-    if not bool(torch.isfinite(img).all()):
-        raise ValueError("image contains NaN or inf")
-    return img.clamp(0, 1)
+    """The source picture ``[H, W, 3]`` (or a batch of one) as float32 in 0..1, at least 2x2 pixels; the checks of
+    :func:`core.frames.check_frames`."""
+    if isinstance(image, torch.Tensor) and image.ndim == 3:
+        image = image[None]
+    img = check_frames(image, "image")
+    if img.shape[0] != 1:
+        raise ValueError(f"image must be one picture [H, W, 3], got a batch of {img.shape[0]}")
+    if img.shape[1] < 2 or img.shape[2] < 2:
+        raise ValueError(f"image must be at least 2x2 pixels, got {img.shape[2]}x{img.shape[1]}")
+    return img[0].float().clamp(0, 1)
 
 
 @dataclass
