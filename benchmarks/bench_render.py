@@ -9,7 +9,7 @@
 2. Speed at 1024x576, 25 frames (the bundled photo upscaled, its estimated depth): ms per frame and peak memory
    of ``render_views`` (hole filling included, with fill="none", and filled with depth of field 1 + motion blur
    0.5) beside a straightforward reference measured in the same run: a nearest-pixel z-buffer forward splat in
-   plain torch without crack closing or filling (``render.reproject.splat_reference``). Timings interleave the
+   plain torch without crack closing or filling (``splat_reference`` below). Timings interleave the
    renderers round by round (best of 6 rounds); peak memory (added by the render, output frames included) comes
    from one fresh subprocess per renderer.
 3. Quality per preset on the photo: hole fraction before filling (and the plain splat's empty pixels) and a
@@ -46,12 +46,46 @@ import torch  # noqa: E402
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
 from draw_to_video.camera.presets import PRESETS  # noqa: E402
 from draw_to_video.render.depth import estimate_depth  # noqa: E402
-from draw_to_video.render.reproject import render_views, splat_reference  # noqa: E402
+from draw_to_video.render.reproject import render_views  # noqa: E402
 from draw_to_video.video.io import read_frames  # noqa: E402
+
+
+def splat_reference(image: torch.Tensor, camera, depth: torch.Tensor) -> torch.Tensor:
+    """A straightforward forward warp: nearest-pixel splat of every source pixel with a z-buffer, no crack
+    closing, no hole filling. Returns frames [F, H, W, 3] (holes black). Used as the speed/quality reference."""
+    h, w = depth.shape
+    dev = image.device
+    K = camera.intrinsics(w, h)
+    rel = camera.w2c() @ camera.c2w[0]
+    # pixel centres lifted to camera-0 coordinates with their depth
+    d = depth.to(dev).float()
+    xs = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5 - float(K[0][0, 2])) / float(K[0][0, 0])
+    ys = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5 - float(K[0][1, 2])) / float(K[0][1, 1])
+    points = torch.stack([d * xs[None, :], d * ys[:, None], d]).reshape(3, -1)
+    colors = image.reshape(-1, 3).float()
+    out = torch.zeros((camera.frames, h * w, 3), device=dev)
+    for i in range(camera.frames):
+        P = torch.as_tensor(K[i] @ rel[i, :3, :], dtype=torch.float32, device=dev)
+        q = P[:, :3] @ points + P[:, 3:]
+        z = q[2]
+        ok = z > 1e-3
+        zs = torch.where(ok, z, torch.ones_like(z))
+        ix = torch.floor(q[0] / zs)
+        iy = torch.floor(q[1] / zs)
+        ok &= (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+        lin = torch.where(ok, (iy * w + ix).long().clamp(0, h * w - 1), torch.full_like(z, h * w, dtype=torch.long))
+        zbuf = torch.full((h * w + 1,), float("inf"), device=dev).scatter_reduce_(0, lin, z, "amin")
+        win = ok & (z <= zbuf[lin])
+        frame = torch.zeros((h * w + 1, 3), device=dev)
+        frame[torch.where(win, lin, h * w)] = colors
+        out[i] = frame[:-1]
+    return out.view(camera.frames, h, w, 3)
+
 
 # --------------------------------------------------------------------------------------------------------------
 # scenes
 # --------------------------------------------------------------------------------------------------------------
+
 
 def synthetic_scene(h: int, w: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """A multi-scale random texture and a known depth: ground plane below the horizon, far wall above, two boxes."""

@@ -60,7 +60,7 @@ def svd_conditioning(pooled: torch.Tensor, concat_latent: torch.Tensor, motion_b
 
 def empty_latent(frames: int, width: int, height: int) -> dict:
     """The core node's LATENT: zeros [frames, 4, height // 8, width // 8]."""
-    return {"samples": torch.zeros([frames, 4, height // LATENT_SCALE, width // LATENT_SCALE])}
+    return {"samples": torch.zeros([frames, 4, *latent_size(width, height)])}
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -304,36 +304,3 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     # 3. holes ----------------------------------------------------------------------------------------------------
     color, zfull = fill_holes(color, zt, valid, fill)
     return color, valid, zfull
-
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The plain reference (benchmarks, tests)
-# --------------------------------------------------------------------------------------------------------------
-
-def splat_reference(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor) -> torch.Tensor:
-    """A straightforward forward warp: nearest-pixel splat of every source pixel with a z-buffer, no crack
-    closing, no hole filling. Returns frames [F, H, W, 3] (holes black). Used as the speed/quality reference."""
-    h, w = depth.shape
-    dev = image.device
-    K = camera.intrinsics(w, h)
-    rel = camera.w2c() @ camera.c2w[0]
-    src = _Source.build(image.float(), depth.to(dev).float(), K[0])
-    colors = image.reshape(-1, 3).float()
-    out = torch.zeros((camera.frames, h * w, 3), device=dev)
-    for i in range(camera.frames):
-        P = torch.as_tensor(K[i] @ rel[i, :3, :], dtype=torch.float32, device=dev)
-        q = P[:, :3] @ src.points + P[:, 3:]
-        z = q[2]
-        ok = z > 1e-3
-        zs = torch.where(ok, z, torch.ones_like(z))
-        ix = torch.floor(q[0] / zs)
-        iy = torch.floor(q[1] / zs)
-        ok &= (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-        lin = torch.where(ok, (iy * w + ix).long().clamp(0, h * w - 1), torch.full_like(z, h * w, dtype=torch.long))
-        zbuf = torch.full((h * w + 1,), float("inf"), device=dev).scatter_reduce_(0, lin, z, "amin")
-        win = ok & (z <= zbuf[lin])
-        frame = torch.zeros((h * w + 1, 3), device=dev)
-        frame[torch.where(win, lin, h * w)] = colors
-        out[i] = frame[:-1]
-    return out.view(camera.frames, h, w, 3)
