@@ -12,6 +12,7 @@ from ..camera.moves import build_trajectory
 from ..camera.path import DrawnPath, parse_path
 from ..camera.presets import AUTO, PRESETS
 from ..camera.preview import blank_canvas, draw_path, trajectory_preview
+from ..core.frames import check_image_batch, to_rgb
 from ..core.params import SENSORS_MM, TRAJECTORY
 from ..video.io import to_uint8
 from .schema import CATEGORY, params_inputs
@@ -24,9 +25,7 @@ DEFAULT_PATH = ('{"version": 1, "width": 1024, "height": 576, "strokes": [{"role
 def _first_image_uint8(image: torch.Tensor | None, width: int, height: int) -> np.ndarray:
     if image is None:
         return blank_canvas(width, height)
-    if image.ndim != 4 or image.shape[0] < 1 or image.shape[-1] < 3:
-        raise ValueError(f"image must be an IMAGE batch [B,H,W,3], got shape {tuple(image.shape)}")
-    return to_uint8(image[:1])[0]
+    return to_uint8(to_rgb(check_image_batch(image, "image"))[:1])[0]
 
 
 def _to_image(arr: np.ndarray) -> torch.Tensor:
