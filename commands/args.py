@@ -8,15 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..core.params import Choice, Flag, Range
+from ..core.params import Choice, Flag, Range, format_number
 from ..pipelines.inputs import DEVICES
-
-
-def _num(v) -> str:
-    """A number as the user typed it: ``25``, ``0.05``, ``18446744073709551615`` (ints stay exact)."""
-    if isinstance(v, int):
-        return str(v)
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
 def parse_value(spec: Range | Choice, name: str):
@@ -47,9 +40,9 @@ def _help(spec, text: str | None, default) -> str:
     text = spec.help if text is None else text
     parts = []
     if isinstance(spec, Range):
-        parts.append(f"{_num(spec.lo)}..{_num(spec.hi)}")
+        parts.append(f"{format_number(spec.lo)}..{format_number(spec.hi)}")
     if default is not None and not isinstance(spec, Flag):
-        parts.append(f"default {_num(default) if isinstance(spec, Range) else default}")
+        parts.append(f"default {format_number(default) if isinstance(spec, Range) else default}")
     extra = ", ".join(parts)
     text = f"{text} ({extra})" if text and extra else (text or extra)
     return text.replace("%", "%%")

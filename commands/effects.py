@@ -28,21 +28,12 @@ def run_effect(args) -> int:
     import torch
 
     from ..effects.registry import apply_effect, get_effect
+    from ..pipelines.inputs import read_effect_inputs
     from ..video.io import read_frames, write_video
 
     spec = get_effect(args.effect)
     frames, fps = read_frames(args.input)
-    camera = mask = depth = None
-    if args.camera:
-        from ..pipelines.inputs import read_camera_file
-
-        camera = read_camera_file(args.camera)
-    if args.mask:
-        m, _ = read_frames(args.mask)
-        mask = torch.from_numpy(m.mean(-1))
-    if args.depth:
-        d, _ = read_frames(args.depth)
-        depth = torch.from_numpy(d)
+    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
     x = torch.from_numpy(np.ascontiguousarray(frames))
     with TqdmProgress(args.effect, leave=False) as bar:
         out = apply_effect(args.effect, x, args.intensity, args.seed, camera=camera, mask=mask, depth=depth,

@@ -134,7 +134,7 @@ def _effect_arg(text: str):
 @command("finish", "Finish a clip in one go: stabilize, then interpolate, then cinematic effects (each optional).")
 def finish_cmd(args) -> int:
     from ..pipelines.finish import Effect, Interpolate, Stabilize, finish_clip
-    from ..pipelines.inputs import read_camera_file
+    from ..pipelines.inputs import read_effect_inputs
     from ..video.io import write_video
 
     if args.multiplier is not None and args.target_fps is not None:
@@ -149,12 +149,7 @@ def finish_cmd(args) -> int:
         raise UsageError("nothing to do: give --stabilize, --multiplier / --target-fps, or --effect NAME")
     frames, fps = _read(args.input)
     ref = _read(args.reference, "reference")[0] if args.reference else None
-    camera = read_camera_file(args.camera) if args.camera else None
-    mask = depth = None
-    if args.mask:
-        mask = _read(args.mask, "mask")[0].mean(-1)
-    if args.depth:
-        depth = _read(args.depth, "depth")[0]
+    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
     with TqdmProgress("finish", leave=False) as bar:
         result = finish_clip(frames, args.fps or fps, stabilize=stabilize, interpolate=interpolate, effects=chain,
                              reference=ref, camera=camera, mask=mask, depth=depth, on_progress=bar)

@@ -39,7 +39,8 @@ class Range:
                 raise ValueError(f"{name} must be a whole number, got {value!r}")
             v = int(v)
         if not self.lo <= v <= self.hi:
-            raise ValueError(f"{name} must be between {_fmt(self.lo)} and {_fmt(self.hi)}, got {_fmt(v)}")
+            raise ValueError(f"{name} must be between {format_number(self.lo)} and {format_number(self.hi)}, "
+                             f"got {format_number(v)}")
         return v
 
     def clamp(self, value) -> int | float:
@@ -73,7 +74,10 @@ class Flag:
         return value
 
 
-def _fmt(v: float) -> str:
+def format_number(v) -> str:
+    """A number as a user types it: ``25``, ``0.05``, ``18446744073709551615`` (ints stay exact)."""
+    if isinstance(v, int):
+        return str(v)
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
@@ -147,6 +151,15 @@ INTERPOLATE = {
 """Frame Interpolate and the ``interpolate`` command."""
 MAX_FPS_RATIO = 64
 """target_fps may be at most this many times source_fps."""
+
+
+def fps_ratio_error(source_fps: float, target_fps: float) -> str | None:
+    """What to fix when ``target_fps`` (0 = not resampling) is more than :data:`MAX_FPS_RATIO` times
+    ``source_fps``; None when the pair is fine."""
+    if target_fps > 0 and target_fps / max(source_fps, 1e-6) > MAX_FPS_RATIO:
+        return (f"target_fps {format_number(target_fps)} is more than {MAX_FPS_RATIO}x source_fps "
+                f"{format_number(source_fps)}: lower it or interpolate in two passes")
+    return None
 
 TEMPORAL = {
     "strength": Range("float", 1.0, 0.0, 1.0, 0.05, help="0 = unchanged, 1 = full correction."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from comfy_api.latest import io, ui
 
 from ..core.frames import check_image_batch
-from ..core.params import INTERPOLATE, MAX_FPS_RATIO, TEMPORAL
+from ..core.params import INTERPOLATE, TEMPORAL, fps_ratio_error
 from ..video.interpolate import interpolate_clip, plan_clip
 from ..video.metrics import quality_report
 from ..video.temporal import temporal_consistency
@@ -40,9 +40,8 @@ class FrameInterpolate(io.ComfyNode):
 
     @classmethod
     def validate_inputs(cls, multiplier=None, source_fps=None, target_fps=None, **kwargs):
-        if isinstance(target_fps, (int, float)) and isinstance(source_fps, (int, float)) and target_fps > 0:
-            if target_fps / max(source_fps, 1e-6) > MAX_FPS_RATIO:
-                return f"target_fps {target_fps} is more than {MAX_FPS_RATIO}x source_fps {source_fps}"
+        if isinstance(target_fps, (int, float)) and isinstance(source_fps, (int, float)):
+            return fps_ratio_error(source_fps, target_fps) or True
         return True
 
     @classmethod

@@ -100,9 +100,9 @@ def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None
     stab = stabilize.checked() if stabilize else None
     interp = interpolate.checked() if interpolate is not None else None
     chain = [(e if isinstance(e, Effect) else Effect(e)).checked() for e in effects]
-    if interp is not None and interp.target_fps > 0 and interp.target_fps / fps > params.MAX_FPS_RATIO:
-        raise ValueError(f"target_fps {interp.target_fps:g} is more than {params.MAX_FPS_RATIO}x the clip's "
-                         f"{fps:g} fps: lower it or interpolate in two passes")
+    ratio_error = params.fps_ratio_error(fps, interp.target_fps) if interp is not None else None
+    if ratio_error:
+        raise ValueError(ratio_error)
 
     clip = to_rgb(check_image_batch(torch.as_tensor(frames), "frames")).float().cpu()
     steps: list[str] = []

@@ -72,3 +72,24 @@ def read_camera_file(path: str | Path) -> CameraTrajectory:
     if not p.is_file():
         raise FileNotFoundError(f"camera file not found: {path}")
     return CameraTrajectory.from_json(p.read_text(encoding="utf-8", errors="replace"))
+
+
+def read_effect_inputs(camera: str | Path | None = None, mask: str | Path | None = None,
+                       depth: str | Path | None = None):
+    """The optional inputs of the effects, from files: ``(camera, mask, depth)``, each None when not given.
+
+    camera: a camera JSON file. mask: an image / video / folder, channels averaged to ``[N, H, W]`` (white =
+    selected). depth: an image / video / folder as ``[N, H, W, C]`` frames (bright = near).
+    """
+    import torch
+
+    from ..video.io import read_frames
+
+    def frames_of(path, what):
+        if not Path(path).exists():
+            raise FileNotFoundError(f"{what} not found: {path}")
+        return torch.from_numpy(read_frames(path)[0])
+
+    return (read_camera_file(camera) if camera else None,
+            frames_of(mask, "mask").mean(-1) if mask else None,
+            frames_of(depth, "depth") if depth else None)
