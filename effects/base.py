@@ -14,11 +14,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from ..core import ProgressFn
 from ..core.frames import check_frames
 from ..core.rng import check_seed
 from ..core.sampling import pixel_grid
-
-ProgressFn = Callable[[int, int], None]
 
 CHUNK = 8
 
@@ -55,7 +54,7 @@ def effect(fn):
 
 
 def map_chunks(frames: torch.Tensor, fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-               on_progress: ProgressFn | None = None, chunk: int = CHUNK) -> torch.Tensor:
+               on_progress: ProgressFn = None, chunk: int = CHUNK) -> torch.Tensor:
     """Apply ``fn(chunk [b,H,W,C], idx (b,) long frame indices)`` to the batch in chunks (bounded memory,
     progress after each chunk); results are written into one output tensor."""
     b = frames.shape[0]
@@ -82,7 +81,7 @@ PIXEL_BLOCK = 1024 * 576 * 4
 
 
 def map_pixels(frames: torch.Tensor, fn: Callable[[torch.Tensor], torch.Tensor],
-               on_progress: ProgressFn | None = None, block: int | None = None) -> torch.Tensor:
+               on_progress: ProgressFn = None, block: int | None = None) -> torch.Tensor:
     """Apply a per-pixel ``fn(flat [N,3]) -> [N,3]`` over the batch in cache-sized blocks (the whole batch at once
     on GPUs); progress is reported per frame."""
     b = frames.shape[0]

@@ -8,15 +8,13 @@ The ``finish`` command and the Python API call :func:`finish_clip`; each step is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from ..core import params
+from ..core import ProgressFn, params
 from ..core.frames import check_image_batch, to_rgb
-
-ProgressFn = Callable[[int, int], None] | None
 
 _TEMPORAL, _INTERP, _EFFECT = params.TEMPORAL, params.INTERPOLATE, params.EFFECT
 

@@ -9,7 +9,6 @@ runs it on the bundled example (the ``demo`` command). Parameter names, defaults
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +18,10 @@ import torch
 from ..camera.moves import build_trajectory
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory
-from ..core import params
+from ..core import ProgressFn, params
 from ..render.depth import load_depth
 from ..render.reproject import RenderResult, render_views
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
-
-ProgressFn = Callable[[int, int], None] | None
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 EXAMPLE_IMAGE = ASSETS / "example.jpg"

@@ -29,10 +29,9 @@ import torch
 
 from ..camera.trajectory import CameraTrajectory, resample_trajectory
 from ..conditioning import svd as guidance_math
-from ..core import params
+from ..core import ProgressFn, params
 from .render import render_clip
 
-ProgressFn = Callable[[int, int], None] | None
 ResizeFn = Callable[[torch.Tensor, int, int], torch.Tensor]
 """``resize(images [B, H, W, C], width, height) -> [B, height, width, C]`` (center crop to the new aspect, then
 bilinear)."""

@@ -24,7 +24,7 @@ Frame counts and timestamps (``t`` in source-frame units, ``B`` source frames, s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -32,11 +32,10 @@ import cv2
 import numpy as np
 import torch
 
+from ..core import ProgressFn
 from ..core.frames import as_numpy_clip, to_numpy
 from ..core.params import INTERPOLATION_QUALITIES
 from .flow import MIN_SIDE, FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
-
-ProgressFn = Callable[[int, int], None] | None
 
 
 @dataclass(frozen=True)

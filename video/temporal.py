@@ -26,13 +26,13 @@ grid, so a long clip costs memory mainly for its output.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import torch
 
+from ..core import ProgressFn
 from ..core.frames import as_numpy_clip
 from .flow import (
     MIN_SIDE,
@@ -45,8 +45,6 @@ from .flow import (
     sampling_map,
     to_gray_u8,
 )
-
-ProgressFn = Callable[[int, int], None] | None
 
 
 @dataclass(frozen=True)
