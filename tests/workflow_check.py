@@ -28,9 +28,14 @@ def _inputs(info: dict) -> tuple[dict, set]:
     return {**req, **opt}, set(req)
 
 
-def _is_file_list(options: list) -> bool:
+MODEL_FILE_INPUTS = {"ckpt_name", "vae_name", "unet_name", "clip_name", "lora_name", "control_net_name"}
+"""Combos listing a model folder: the recorded schemas come from a server without models (VAELoader lists only
+its built-in ``pixel_space`` there), so their values cannot be checked."""
+
+
+def _is_file_list(options: list, name: str = "") -> bool:
     # Combos filled from the user's folders (checkpoints, images) cannot be checked without those files.
-    return not options or any(isinstance(o, str) and "." in o for o in options)
+    return name in MODEL_FILE_INPUTS or not options or any(isinstance(o, str) and "." in o for o in options)
 
 
 def check_value(node: str, name: str, spec, value) -> list[str]:
@@ -38,7 +43,7 @@ def check_value(node: str, name: str, spec, value) -> list[str]:
     errors = []
     if isinstance(kind, list) or kind == "COMBO":
         options = kind if isinstance(kind, list) else opts.get("options", [])
-        if not _is_file_list(options) and value not in options:
+        if not _is_file_list(options, name) and value not in options:
             errors.append(f"{node}.{name}: {value!r} is not one of {options[:8]}")
     elif kind in ("INT", "FLOAT"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
