@@ -121,6 +121,11 @@ def parse_path(data, width: int | None = None, height: int | None = None) -> Dra
         if not text:
             raise ValueError("the path JSON is empty: draw a stroke or send "
                              '{"version": 1, "width": W, "height": H, "strokes": [...]}')
+        # Cheap pre-check (no decoding): every stroke has a "points" key, and that exact text can only be a key or
+        # the string "points" (quotes inside JSON strings are escaped), so the count bounds the stroke count.
+        if text.count('"points"') > MAX_STROKES:
+            raise ValueError(f"the path has over {MAX_STROKES} strokes; at most {MAX_STROKES} are accepted: "
+                             "merge or drop strokes")
         data = loads_json(text, "the path")
     if isinstance(data, dict):
         if "strokes" in data:

@@ -27,9 +27,10 @@ from ..core.errors import loads_json, one_line
 PREFIX = "/draw_to_video"
 MAX_BODY = 8 * 1024 * 1024
 """Largest request body read (a 100 000-point path is about 4.5 MB of JSON); larger ones get 413."""
-WORKERS = 2
-"""Threads that run the analysis, off aiohttp's event loop (parsing and intent analysis are CPU work)."""
-MAX_IN_FLIGHT = 8
+WORKERS = 1
+"""Threads that run the analysis, off aiohttp's event loop (parsing and intent analysis are CPU work). One: more
+threads only contend for the GIL with the event loop and with ComfyUI's prompt worker."""
+MAX_IN_FLIGHT = 4
 """Requests admitted at once (running or waiting for a worker); the next one gets 503 with Retry-After."""
 log = logging.getLogger("draw_to_video")
 
