@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -84,15 +85,24 @@ def main(argv: list[str] | None = None) -> int:
     for module in COMMAND_MODULES:  # importing registers the subcommands
         importlib.import_module(f".commands.{module}", __package__)
 
+    from .core.errors import one_line
+
     args = build_parser().parse_args(argv)
     try:
         return int(args._fn(args) or 0)
-    except (UsageError, ValueError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (UsageError, ValueError, OSError, MemoryError) as e:
+        # bad input: a missing or unreadable file, bad content, a folder that cannot be written, no memory for it
+        print(f"error: {one_line(e) if str(e) else type(e).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: still one line; D2V_DEBUG=1 shows the traceback
+        if os.environ.get("D2V_DEBUG"):
+            raise
+        print(f"error: internal error ({type(e).__name__}: {one_line(e, 300)}); rerun with D2V_DEBUG=1 for the "
+              "traceback and report it", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

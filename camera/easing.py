@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.errors import excerpt
+
 
 def _smootherstep(t):
     return t * t * t * (t * (6 * t - 15) + 10)
@@ -44,7 +46,7 @@ EASINGS = {  # the names are core/params.EASINGS (tests/unit/test_params.py chec
 def ease(name: str, t: np.ndarray) -> np.ndarray:
     """Apply easing ``name`` to times ``t`` (any shape, clipped to 0..1)."""
     if name not in EASINGS:
-        raise ValueError(f"unknown easing {name!r}; use one of {', '.join(EASINGS)}")
+        raise ValueError(f"unknown easing {excerpt(name)}; use one of {', '.join(EASINGS)}")
     return EASINGS[name](np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0))
 
 

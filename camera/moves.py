@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..core import params
+from ..core.errors import excerpt
 from . import geometry as geo
 from .easing import ease, limit_progress
 from .lens import fov_from_focal
@@ -62,7 +63,7 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
             preset, intent_name = result.preset, result.intent
             direction = result.direction
     if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; use 'auto' or one of: {', '.join(PRESETS)}")
+        raise ValueError(f"unknown preset {excerpt(preset)}; use 'auto' or one of: {', '.join(PRESETS)}")
     spec = PRESETS[preset]
     if intent_name and direction > 0 and spec.name == "arc":  # clockwise on screen swings right
         spec = replace(spec, orbit=-spec.orbit)

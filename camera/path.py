@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.errors import check_text_size, excerpt, loads_json
+
 PATH_VERSION = 1
 ROLES = ("camera", "focus", "path")
 MAX_POINTS = 100_000
+"""Points in one drawing, all strokes together."""
+MAX_STROKES = 1_000
+"""Strokes in one drawing (the widget's undo history never gets near it)."""
+MAX_PATH_BYTES = 8 * 1024 * 1024
+"""Size of the path JSON text, checked before it is decoded: 100 000 points with time and pressure fit in ~4.5 MB."""
 
 
 @dataclass(frozen=True)
@@ -106,21 +113,28 @@ def parse_path(data, width: int | None = None, height: int | None = None) -> Dra
         ValueError: with a message that says what is wrong and how to fix it.
     """
     if isinstance(data, (bytes, bytearray)):
+        check_text_size(data, MAX_PATH_BYTES, "the path JSON")
         data = data.decode("utf-8", errors="replace")
     if isinstance(data, str):
+        check_text_size(data, MAX_PATH_BYTES, "the path JSON")
         text = data.strip()
         if not text:
             raise ValueError("the path JSON is empty: draw a stroke or send "
                              '{"version": 1, "width": W, "height": H, "strokes": [...]}')
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"the path is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+        # Cheap pre-check (no decoding): every stroke has a "points" key, and that exact text can only be a key or
+        # the string "points" (quotes inside JSON strings are escaped), so the count bounds the stroke count.
+        if text.count('"points"') > MAX_STROKES:
+            raise ValueError(f"the path has over {MAX_STROKES} strokes; at most {MAX_STROKES} are accepted: "
+                             "merge or drop strokes")
+        data = loads_json(text, "the path")
     if isinstance(data, dict):
         if "strokes" in data:
             return _parse_contract(data, width, height)
         if "coordinates" in data:
-            return parse_path(data["coordinates"], width or data.get("width"), height or data.get("height"))
+            coords = data["coordinates"]
+            if not isinstance(coords, (str, list)):
+                raise ValueError('"coordinates" must be a list of {"x": px, "y": px} points (or that list as text)')
+            return parse_path(coords, width or data.get("width"), height or data.get("height"))
         if "points" in data:
             return _parse_contract({**data, "strokes": [{"role": "camera", "points": data["points"]}]}, width, height)
         raise ValueError('the path JSON object needs a "strokes" list (or "coordinates" for KJNodes spline data)')
@@ -134,7 +148,7 @@ def _check_size(width, height, where: str) -> tuple[int, int]:
         if v is None:
             raise ValueError(f"{where}: '{name}' is missing; give the image size in pixels")
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 1 or v > 65536:
-            raise ValueError(f"{where}: '{name}' must be a number of pixels between 1 and 65536, got {v!r}")
+            raise ValueError(f"{where}: '{name}' must be a number of pixels between 1 and 65536, got {excerpt(v)}")
     return int(round(width)), int(round(height))
 
 
@@ -142,10 +156,10 @@ def _as_float(v, what: str) -> float:
     if v is None:
         return math.nan
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ValueError(f"{what} must be a number, got {v!r}")
+        raise ValueError(f"{what} must be a number, got {excerpt(v)}")
     f = float(v)
     if not math.isfinite(f):
-        raise ValueError(f"{what} is {v!r}; every coordinate must be a finite number (no NaN or inf)")
+        raise ValueError(f"{what} is {excerpt(v)}; every coordinate must be a finite number (no NaN or inf)")
     return f
 
 
@@ -165,36 +179,69 @@ def _finish(width: int, height: int, strokes: list[tuple[str, np.ndarray]], warn
     return DrawnPath(width=width, height=height, strokes=tuple(out), warnings=tuple(warnings))
 
 
+def _check_counts(stroke_lengths: list[int], what: str = "stroke") -> None:
+    """Refuse a drawing over :data:`MAX_STROKES` strokes or :data:`MAX_POINTS` points before any point is read."""
+    if len(stroke_lengths) > MAX_STROKES:
+        raise ValueError(f"the path has {len(stroke_lengths)} {what}s; at most {MAX_STROKES} are accepted: "
+                         "merge or drop strokes")
+    total = sum(stroke_lengths)
+    if total > MAX_POINTS:
+        raise ValueError(f"the path has {total} points; at most {MAX_POINTS} are accepted: resample the stroke")
+
+
+def _numeric_rows(pts: list) -> np.ndarray | None:
+    """(N, 4) float64 when every point is a list of 2..4 plain numbers (the common case, read at numpy speed);
+    None when any point needs the careful per-value reading (dicts, None, strings, booleans, ragged rows)."""
+    try:
+        arr = np.asarray(pts)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if arr.ndim != 2 or not 2 <= arr.shape[1] <= 4 or arr.dtype.kind not in "if":
+        return None
+    if arr.dtype.kind == "i" and any(v is True or v is False for p in pts for v in p):
+        return None
+    if arr.dtype.kind == "f" and any(type(v) is bool for p in pts for v in p):
+        return None
+    if not np.all(np.isfinite(arr)):
+        return None  # the slow path names the first bad value
+    out = np.full((len(pts), 4), np.nan)
+    out[:, : arr.shape[1]] = arr
+    return out
+
+
 def _parse_contract(d: dict, width, height) -> DrawnPath:
     version = d.get("version", PATH_VERSION)
     if version != PATH_VERSION:
-        raise ValueError(f"path JSON version {version!r} is not supported; use version {PATH_VERSION}")
+        raise ValueError(f"path JSON version {excerpt(version)} is not supported; use version {PATH_VERSION}")
     w, h = _check_size(d.get("width", width), d.get("height", height), "path JSON")
     raw = d["strokes"]
     if not isinstance(raw, list):
         raise ValueError('"strokes" must be a list of {"role": ..., "points": [[x, y], ...]}')
+    _check_counts([len(s["points"]) if isinstance(s, dict) and isinstance(s.get("points"), list) else 0
+                   for s in raw])
     strokes: list[tuple[str, np.ndarray]] = []
     for i, s in enumerate(raw):
         if not isinstance(s, dict):
             raise ValueError(f'stroke {i} must be an object like {{"role": "camera", "points": [[x, y], ...]}}')
         role = s.get("role", "camera")
         if role not in ROLES:
-            raise ValueError(f"stroke {i} has role {role!r}; use one of {', '.join(ROLES)}")
+            raise ValueError(f"stroke {i} has role {excerpt(role)}; use one of {', '.join(ROLES)}")
         pts = s.get("points")
         if not isinstance(pts, list) or not pts:
             raise ValueError(f"stroke {i} ({role}) needs a non-empty 'points' list of [x, y, t_ms?, pressure?]")
-        if len(pts) > MAX_POINTS:
-            raise ValueError(f"stroke {i} has {len(pts)} points; at most {MAX_POINTS} are accepted")
-        arr = np.full((len(pts), 4), np.nan)
-        for j, p in enumerate(pts):
-            if isinstance(p, dict):
-                p = [p.get("x"), p.get("y"), p.get("t_ms", p.get("t")), p.get("pressure")]
-            if not isinstance(p, (list, tuple)) or len(p) < 2 or len(p) > 4:
-                raise ValueError(f"stroke {i} point {j} must be [x, y] or [x, y, t_ms, pressure], got {p!r}")
-            for k, v in enumerate(p):
-                if k < 2 and v is None:
-                    raise ValueError(f"stroke {i} point {j}: x and y are required")
-                arr[j, k] = _as_float(v, f"stroke {i} point {j} {'x y t_ms pressure'.split()[k]}")
+        arr = _numeric_rows(pts)
+        if arr is None:
+            arr = np.full((len(pts), 4), np.nan)
+            for j, p in enumerate(pts):
+                if isinstance(p, dict):
+                    p = [p.get("x"), p.get("y"), p.get("t_ms", p.get("t")), p.get("pressure")]
+                if not isinstance(p, (list, tuple)) or len(p) < 2 or len(p) > 4:
+                    raise ValueError(f"stroke {i} point {j} must be [x, y] or [x, y, t_ms, pressure], "
+                                     f"got {excerpt(p)}")
+                for k, v in enumerate(p):
+                    if k < 2 and v is None:
+                        raise ValueError(f"stroke {i} point {j}: x and y are required")
+                    arr[j, k] = _as_float(v, f"stroke {i} point {j} {'x y t_ms pressure'.split()[k]}")
         strokes.append((role, arr))
     return _finish(w, h, strokes, [])
 
@@ -206,6 +253,7 @@ def _parse_pixel_points(lst: list, width, height) -> DrawnPath:
     w, h = _check_size(width, height, "pixel-point path")
     splines = lst if all(isinstance(x, list) for x in lst) and lst and isinstance(lst[0], list) \
         and lst[0] and isinstance(lst[0][0], dict) else [lst]
+    _check_counts([len(pts) for pts in splines], "spline")
     strokes = []
     for i, pts in enumerate(splines):
         if not pts:
@@ -217,7 +265,7 @@ def _parse_pixel_points(lst: list, width, height) -> DrawnPath:
             elif isinstance(p, (list, tuple)) and len(p) >= 2:
                 x, y = p[0], p[1]
             else:
-                raise ValueError(f'point {j} must be {{"x": px, "y": px}} or [x, y], got {p!r}')
+                raise ValueError(f'point {j} must be {{"x": px, "y": px}} or [x, y], got {excerpt(p)}')
             if x is None or y is None:
                 raise ValueError(f'point {j} needs both "x" and "y"')
             arr[j, 0] = _as_float(x, f"point {j} x") / w

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..core.errors import excerpt, loads_json, one_line
 from .geometry import rigid_inverse
 from .lens import focal_from_fov, intrinsics
 
 TRAJECTORY_VERSION = 1
 CONVENTION = "opencv_c2w"
+MAX_CAMERA_JSON_BYTES = 16 * 1024 * 1024
+"""Size of a camera JSON text, checked before decoding (10 000 frames of 16 floats are about 3 MB)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class CameraTrajectory:
         if not isinstance(d, dict):
             raise ValueError("camera JSON must be an object with keys 'c2w', 'fov_deg', ...")
         if d.get("convention", CONVENTION) != CONVENTION:
-            raise ValueError(f"camera JSON convention must be '{CONVENTION}', got {d.get('convention')!r}")
+            raise ValueError(f"camera JSON convention must be '{CONVENTION}', got {excerpt(d.get('convention'))}")
         try:
             c2w = np.asarray(d["c2w"], dtype=np.float64)
             n = c2w.shape[0] if c2w.ndim >= 1 else 0
@@ -114,23 +117,27 @@ class CameraTrajectory:
             aperture = np.asarray(d.get("aperture", np.full(n, 8.0)), dtype=np.float64).reshape(-1)
             look = d.get("look_at")
             look = None if look is None else tuple(float(v) for v in look)
-        except (KeyError, TypeError) as e:
-            raise ValueError(f"camera JSON is missing or has a malformed field: {e}") from None
+            frames = d.get("frames", n)
+            if isinstance(frames, bool) or not isinstance(frames, (int, float)) or frames != n:
+                raise ValueError(f"camera JSON says frames={excerpt(frames)} but has {n} c2w matrices")
+            fps = d.get("fps", 12.0)
+            if isinstance(fps, bool) or not isinstance(fps, (int, float)):
+                raise ValueError(f"camera JSON fps must be a number, got {excerpt(fps)}")
+        except KeyError as e:
+            raise ValueError(f"camera JSON is missing the field {excerpt(e.args[0])}") from None
+        except (TypeError, OverflowError, RecursionError) as e:
+            raise ValueError(f"camera JSON has a malformed field ({one_line(e, 120)})") from None
         except ValueError as e:
-            raise ValueError(f"camera JSON has arrays of the wrong shape or type: {e}") from None
-        if "frames" in d and int(d["frames"]) != n:
-            raise ValueError(f"camera JSON says frames={d['frames']} but has {n} c2w matrices")
+            if str(e).startswith("camera JSON"):
+                raise
+            raise ValueError(f"camera JSON has arrays of the wrong shape or type ({one_line(e, 120)})") from None
         return cls(c2w=c2w, fov_deg=fov, focal_length_mm=focal, focus_distance=focus, aperture=aperture,
-                   fps=float(d.get("fps", 12.0)), sensor_mm=sensor, preset=str(d.get("preset", "custom")),
-                   intent=str(d.get("intent", "custom")), look_at=look)
+                   fps=float(fps), sensor_mm=sensor, preset=one_line(d.get("preset", "custom"), 64),
+                   intent=one_line(d.get("intent", "custom"), 64), look_at=look)
 
     @classmethod
     def from_json(cls, text: str) -> CameraTrajectory:
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"camera JSON is not valid JSON: {e}") from None
-        return cls.from_dict(d)
+        return cls.from_dict(loads_json(text, "camera JSON", MAX_CAMERA_JSON_BYTES))
 
 
 

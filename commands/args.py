@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..core.errors import excerpt
 from ..core.params import Choice, Flag, Range, format_number
 from ..pipelines.inputs import DEVICES
 
@@ -24,7 +25,7 @@ def parse_value(spec: Range | Choice, name: str):
                 try:
                     value = float(text)  # "1e3" for a whole number; check() says when it is not whole
                 except ValueError:
-                    raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+                    raise argparse.ArgumentTypeError(f"{name} must be a number, got {excerpt(text)}") from None
         try:
             checked = spec.check(value, name)
         except ValueError as e:
@@ -87,7 +88,24 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {excerpt(text)}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def output_path(text: str) -> str:
+    """argparse type of ``--out``: refused at once when the video writer could not write there
+    (``video.io.check_output``: the suffix, a parent that is a file), before any input is read."""
+    from ..video.io import check_output
+
+    try:
+        check_output(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
+def out(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
+    """The ``--out`` option of a command that writes a video (checked by :func:`output_path`)."""
+    p.add_argument("--out", required=default is None, default=default, type=output_path, help=help)

@@ -32,8 +32,8 @@ def run_effect(args) -> int:
     from ..video.io import read_frames, write_video
 
     spec = get_effect(args.effect)
+    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)  # small files first
     frames, fps = read_frames(args.input)
-    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
     x = torch.from_numpy(np.ascontiguousarray(frames))
     with TqdmProgress(args.effect, leave=False) as bar:
         out = apply_effect(args.effect, x, args.intensity, args.seed, camera=camera, mask=mask, depth=depth,
@@ -54,7 +54,7 @@ def _configure_effect(p):
     p.add_argument("--depth", help="depth image/video/folder (bright = near)")
     a.option(p, "--fps", params.INTERPOLATE["source_fps"], "fps", default=None,
              help="output frame rate (default: the input's)")
-    p.add_argument("--out", required=True, help="output .mp4, .gif, .webp or a folder for PNGs")
+    a.out(p, "output .mp4, .gif, .webp or a folder for PNGs")
 
 
 run_effect.configure = _configure_effect

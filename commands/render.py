@@ -53,7 +53,7 @@ def _configure_render(p):
     p.add_argument("--max-size", type=a.positive_int, default=None,
                    help="downscale so the longer side is at most this")
     a.device(p)
-    p.add_argument("--out", required=True, help="OUT.mp4 / .webm / .gif / .webp, or a folder for PNG frames")
+    a.out(p, "OUT.mp4 / .webm / .gif / .webp, or a folder for PNG frames")
 
 
 render_cmd.configure = _configure_render
@@ -71,7 +71,7 @@ def demo_cmd(args) -> int:
 
 def _configure_demo(p):
     t = params.TRAJECTORY
-    p.add_argument("--out", default="demo.mp4", help="where to write the video (default: ./demo.mp4)")
+    a.out(p, "where to write the video (default: ./demo.mp4)", default="demo.mp4")
     a.option(p, "--frames", t["frames"], "frames")
     a.option(p, "--fps", t["fps"], "fps")
     a.device(p)

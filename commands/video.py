@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..cli import TqdmProgress, UsageError, command
 from ..core import params
+from ..core.errors import excerpt
 from . import args as a
 
 
@@ -46,7 +47,7 @@ def _source_fps(p, help: str):
 def _interpolate_args(p):
     i = params.INTERPOLATE
     p.add_argument("--input", required=True, help="video file (mp4/webm/gif/...), folder of images, or image")
-    p.add_argument("--out", required=True, help="output .mp4/.webm/.gif/.webp, or a folder for PNGs")
+    a.out(p, "output .mp4/.webm/.gif/.webp, or a folder for PNGs")
     a.option(p, "--multiplier", i["multiplier"], "multiplier", default=None,
              help="output frames per source interval: (B-1)*m+1 frames (B*m looped)")
     a.option(p, "--target-fps", i["target_fps"], "target_fps", default=None,
@@ -88,7 +89,7 @@ def _temporal_args(p):
 
 def _stabilize_args(p):
     p.add_argument("--input", required=True, help="video file, folder of images")
-    p.add_argument("--out", required=True, help="output .mp4/.webm/.gif/.webp, or a folder for PNGs")
+    a.out(p, "output .mp4/.webm/.gif/.webp, or a folder for PNGs")
     _temporal_args(p)
 
 
@@ -127,7 +128,7 @@ def _effect_arg(text: str):
 
     name, sep, value = text.partition("=")
     if not name:
-        raise argparse.ArgumentTypeError(f"give an effect name (NAME or NAME=INTENSITY), got {text!r}")
+        raise argparse.ArgumentTypeError(f"give an effect name (NAME or NAME=INTENSITY), got {excerpt(text)}")
     return name, (a.parse_value(params.EFFECT["intensity"], "intensity")(value) if sep else None)
 
 
@@ -147,9 +148,15 @@ def finish_cmd(args) -> int:
     chain = [Effect(name, args.intensity if value is None else value, args.seed) for name, value in args.effect]
     if stabilize is None and interpolate is None and not chain:
         raise UsageError("nothing to do: give --stabilize, --multiplier / --target-fps, or --effect NAME")
+    for step in (stabilize, interpolate, *chain):  # every setting and file checked before the clip is read
+        if step is not None:
+            step.checked()
+    for path, what in ((args.input, "input"), (args.reference, "reference")):
+        if path and not Path(path).exists():
+            raise UsageError(f"{what} not found: {path}")
+    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
     frames, fps = _read(args.input)
     ref = _read(args.reference, "reference")[0] if args.reference else None
-    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
     with TqdmProgress("finish", leave=False) as bar:
         result = finish_clip(frames, args.fps or fps, stabilize=stabilize, interpolate=interpolate, effects=chain,
                              reference=ref, camera=camera, mask=mask, depth=depth, on_progress=bar)
@@ -163,7 +170,7 @@ def finish_cmd(args) -> int:
 def _finish_args(p):
     i, e = params.INTERPOLATE, params.EFFECT
     p.add_argument("--input", required=True, help="video file (mp4/webm/gif/...), folder of images, or image")
-    p.add_argument("--out", required=True, help="output .mp4/.webm/.gif/.webp, or a folder for PNGs")
+    a.out(p, "output .mp4/.webm/.gif/.webp, or a folder for PNGs")
     _source_fps(p, "frame rate of the input (default: read from the video; 12 for images)")
     p.add_argument("--stabilize", action="store_true", help="run temporal consistency first")
     _temporal_args(p)

@@ -12,6 +12,8 @@ import json
 import math
 from dataclasses import dataclass
 
+from .errors import excerpt
+
 
 @dataclass(frozen=True)
 class Range:
@@ -27,16 +29,16 @@ class Range:
     def check(self, value, name: str) -> int | float:
         """``value`` as int/float inside the range; ``ValueError`` naming ``name`` and the range otherwise."""
         if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
-            raise ValueError(f"{name} must be a number, got {value!r}")
+            raise ValueError(f"{name} must be a number, got {excerpt(value)}")
         if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
             v = int(value)  # exact: a 64-bit seed must not pass through a float
         else:
             v = float(value)
             if not math.isfinite(v):
-                raise ValueError(f"{name} must be a finite number, got {value!r}")
+                raise ValueError(f"{name} must be a finite number, got {excerpt(value)}")
         if self.kind == "int":
             if v != int(v):
-                raise ValueError(f"{name} must be a whole number, got {value!r}")
+                raise ValueError(f"{name} must be a whole number, got {excerpt(value)}")
             v = int(v)
         if not self.lo <= v <= self.hi:
             raise ValueError(f"{name} must be between {format_number(self.lo)} and {format_number(self.hi)}, "
@@ -59,7 +61,7 @@ class Choice:
 
     def check(self, value, name: str) -> str:
         if value not in self.options:
-            raise ValueError(f"unknown {name} {value!r}; use one of: {', '.join(self.options)}")
+            raise ValueError(f"unknown {name} {excerpt(value)}; use one of: {', '.join(self.options)}")
         return value
 
 
@@ -70,7 +72,7 @@ class Flag:
 
     def check(self, value, name: str) -> bool:
         if not isinstance(value, bool):
-            raise ValueError(f"{name} must be true or false, got {value!r}")
+            raise ValueError(f"{name} must be true or false, got {excerpt(value)}")
         return value
 
 

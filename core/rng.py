@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .errors import excerpt
+
 MAX_SEED = 2**64 - 1
 
 
 def check_seed(seed) -> int:
     """A seed as a Python int in 0..2^64-1; ``ValueError`` otherwise (bools and floats are refused)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+        raise ValueError(f"seed must be an integer, got {excerpt(seed)}")
     seed = int(seed)
     if seed < 0 or seed > MAX_SEED:
         raise ValueError(f"seed must be in 0..2^64-1, got {seed}")

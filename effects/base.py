@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..core import ProgressFn
+from ..core.errors import excerpt
 from ..core.frames import check_frames
 from ..core.rng import check_seed
 from ..core.sampling import pixel_grid
@@ -26,9 +27,9 @@ def check_intensity(intensity) -> float:
     try:
         v = float(intensity)
     except (TypeError, ValueError):
-        raise ValueError(f"intensity must be a number in 0..1, got {intensity!r}") from None
+        raise ValueError(f"intensity must be a number in 0..1, got {excerpt(intensity)}") from None
     if not math.isfinite(v) or v < 0.0 or v > 1.0:
-        raise ValueError(f"intensity must be in 0..1, got {intensity!r}")
+        raise ValueError(f"intensity must be in 0..1, got {excerpt(intensity)}")
     return v
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core.errors import excerpt
 from ..core.frames import LUMA_WEIGHTS, luma
 from ..core.rng import rng, torch_generator
 from .base import effect, frame_times, map_chunks, map_pixels, smoothstep
@@ -151,7 +152,7 @@ def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", ove
     bleach_bypass); ``overrides`` replace preset fields (e.g. ``{"temperature": 4500}``). ``intensity`` moves every
     parameter from neutral (0) to the preset (1). Deterministic; ``seed`` is unused."""
     if preset not in GRADE_PRESETS:
-        raise ValueError(f"unknown grade preset {preset!r}; choose one of {', '.join(GRADE_PRESETS)}")
+        raise ValueError(f"unknown grade preset {excerpt(preset)}; choose one of {', '.join(GRADE_PRESETS)}")
     g = GRADE_PRESETS[preset]
     if overrides:
         g = replace(g, **overrides)
@@ -241,7 +242,7 @@ def letterbox(frames, intensity=1.0, seed=0, *, ratio: float | str = 2.39, on_pr
     ``intensity`` slides the bars in: 1 = exactly the ratio. Deterministic; ``seed`` is unused."""
     if isinstance(ratio, str):
         if ratio not in LETTERBOX_RATIOS:
-            raise ValueError(f"unknown letterbox ratio {ratio!r}; use one of {', '.join(LETTERBOX_RATIOS)}")
+            raise ValueError(f"unknown letterbox ratio {excerpt(ratio)}; use one of {', '.join(LETTERBOX_RATIOS)}")
         ratio = LETTERBOX_RATIOS[ratio]
     b, h, w, _ = frames.shape
     top, bottom, left, right = letterbox_bars(h, w, float(ratio), intensity)

@@ -16,6 +16,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..core.errors import excerpt
 from . import geometric, glitch, lens, looks, time
 
 KINDS = ("looks", "lens", "geometric", "time", "glitch")
@@ -39,7 +40,7 @@ class EffectSpec:
 def _spec(name, fn, description, retimes=False, uses=()):
     kind = fn.__module__.rsplit(".", 1)[-1]  # the family is the module the effect lives in
     if kind not in KINDS:
-        raise ValueError(f"effect {name!r} lives in {fn.__module__}, not in one of the families {KINDS}")
+        raise ValueError(f"effect {excerpt(name)} lives in {fn.__module__}, not in one of the families {KINDS}")
     return name, EffectSpec(name, fn, description, kind, retimes, tuple(uses))
 
 
@@ -84,7 +85,7 @@ EFFECTS: dict[str, EffectSpec] = dict([
 
 def get_effect(name: str) -> EffectSpec:
     if name not in EFFECTS:
-        raise ValueError(f"unknown effect {name!r}; choose one of: {', '.join(EFFECTS)}")
+        raise ValueError(f"unknown effect {excerpt(name)}; choose one of: {', '.join(EFFECTS)}")
     return EFFECTS[name]
 
 

@@ -4,7 +4,10 @@
     request  ``{"path": <path JSON object or text>, "params": {preset, frames, fps, intensity, easing,
                focal_length_mm, seed, use_drawing_speed}}`` (params optional)
     response ``{"intent", "preset", "confidence", "features", "framing": {"first": [[x, y] * 4], "last": ...},
-               "frames", "warnings"}``; 400 ``{"error": "..."}`` for a bad path or body, never a server crash.
+               "frames", "warnings"}``; 400 ``{"error": "<one line>"}`` for any bad path or body (never a 500 or a
+    traceback), 413 for a body over :data:`MAX_BODY`, 503 (``Retry-After: 1``) when :data:`MAX_IN_FLIGHT` requests
+    are already being served. The work runs in a small thread pool, never on aiohttp's event loop, so the server
+    keeps answering while drawings are analyzed.
 
 Registered on ``PromptServer.instance.routes`` when ComfyUI loads the extension (``nodes/__init__.py``), before
 it starts serving.
@@ -12,48 +15,90 @@ it starts serving.
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
 from ..camera.framing import analyze_drawing
+from ..core.errors import loads_json, one_line
 
 PREFIX = "/draw_to_video"
-MAX_BODY = 8 * 1024 * 1024  # a 100 000-point path is about 4 MB of JSON
+MAX_BODY = 8 * 1024 * 1024
+"""Largest request body read (a 100 000-point path is about 4.5 MB of JSON); larger ones get 413."""
+WORKERS = 1
+"""Threads that run the analysis, off aiohttp's event loop (parsing and intent analysis are CPU work). One: more
+threads only contend for the GIL with the event loop and with ComfyUI's prompt worker."""
+MAX_IN_FLIGHT = 4
+"""Requests admitted at once (running or waiting for a worker); the next one gets 503 with Retry-After."""
 log = logging.getLogger("draw_to_video")
 
+_pool: ThreadPoolExecutor | None = None
+_in_flight = 0  # only touched on the event loop, so a plain counter is race-free
 
-async def analyze(request: web.Request) -> web.Response:
-    too_large = web.json_response({"error": f"request too large (over {MAX_BODY} bytes)"}, status=413)
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="d2v-analyze")
+    return _pool
+
+
+def _error(status: int, message: str, **headers) -> web.Response:
+    return web.json_response({"error": one_line(message)}, status=status, headers=headers or None)
+
+
+def analyze_body(raw: bytes) -> tuple[int, dict]:
+    """The whole request, from body bytes to (HTTP status, JSON answer); pure, runs in a worker thread.
+
+    Every bad request is a 400 with a one-line ``error``; nothing here raises."""
+    try:
+        body = loads_json(raw or b"null", "the request body")
+        if not isinstance(body, dict) or "path" not in body:
+            return 400, {"error": 'send {"path": <path JSON>, "params": {...}}'}
+        return 200, analyze_drawing(body["path"], body.get("params")).to_dict()
+    except ValueError as e:
+        return 400, {"error": one_line(e)}
+    except ImportError as e:
+        return 501, {"error": one_line(f"intent analysis is not available in this build ({e})")}
+    except MemoryError:
+        return 413, {"error": "the drawing is too large to analyze: resample the stroke"}
+    except Exception as e:  # a drawing that trips a bug is still the client's bad request, never a 500
+        log.warning("draw_to_video: /analyze could not analyze a drawing (%s)", one_line(e, 200), exc_info=True)
+        return 400, {"error": one_line(f"the drawing could not be analyzed ({type(e).__name__}: {e})", 300)}
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The body, or None when it is over :data:`MAX_BODY` (what follows the limit is drained, up to 8x, so the
+    client reads the answer cleanly)."""
     if request.content_length is not None and request.content_length > 8 * MAX_BODY:
-        return too_large
+        return None
     raw = bytearray()
     seen = 0
     async for chunk in request.content.iter_chunked(1 << 16):
         seen += len(chunk)
         if seen > 8 * MAX_BODY:
-            return too_large
+            return None
         if seen <= MAX_BODY:
-            raw += chunk  # past the limit the rest is only drained, so the client reads the answer cleanly
-    if seen > MAX_BODY:
-        return too_large
+            raw += chunk
+    return None if seen > MAX_BODY else bytes(raw)
+
+
+async def analyze(request: web.Request) -> web.Response:
+    global _in_flight
+    if _in_flight >= MAX_IN_FLIGHT:
+        return _error(503, f"busy: {MAX_IN_FLIGHT} drawings are being analyzed; retry in a second",
+                      **{"Retry-After": "1"})
+    _in_flight += 1
     try:
-        body = json.loads(bytes(raw) or b"null")
-    except (ValueError, UnicodeDecodeError) as e:
-        return web.json_response({"error": f"the body is not valid JSON ({e})"}, status=400)
-    if not isinstance(body, dict) or "path" not in body:
-        return web.json_response({"error": 'send {"path": <path JSON>, "params": {...}}'}, status=400)
-    try:
-        result = analyze_drawing(body["path"], body.get("params"))
-    except ValueError as e:
-        return web.json_response({"error": str(e)}, status=400)
-    except ImportError as e:
-        return web.json_response({"error": f"intent analysis is not available in this build ({e})"}, status=501)
-    except Exception as e:  # never let a drawing take the server down; say what happened
-        log.exception("draw_to_video: /analyze failed")
-        return web.json_response({"error": f"analysis failed: {type(e).__name__}: {e}"}, status=500)
-    return web.json_response(result.to_dict())
+        raw = await _read_body(request)
+        if raw is None:
+            return _error(413, f"request too large (over {MAX_BODY} bytes)")
+        status, answer = await asyncio.get_running_loop().run_in_executor(_executor(), analyze_body, raw)
+        return web.json_response(answer, status=status)
+    finally:
+        _in_flight -= 1
 
 
 _registered = False

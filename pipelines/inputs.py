@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..camera.path import DrawnPath, parse_path
 from ..camera.trajectory import CameraTrajectory
+from ..core.errors import excerpt
 
 if TYPE_CHECKING:
     import torch
@@ -25,7 +26,7 @@ def pick_device(name: str = "auto") -> torch.device:
     import torch
 
     if name not in DEVICES:
-        raise ValueError(f"unknown device {name!r}; use one of: {', '.join(DEVICES)}")
+        raise ValueError(f"unknown device {excerpt(name)}; use one of: {', '.join(DEVICES)}")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():

@@ -106,10 +106,11 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     Exactly one of ``path_file`` and ``camera_file``; with a camera file, its own frames and fps are used.
     ``max_size`` downscales the picture so its longer side is at most that; ``device``: auto | cpu | cuda.
     """
-    from ..video.io import write_video
+    from ..video.io import check_output, write_video
 
     if (path_file is None) == (camera_file is None):
         raise ValueError("give exactly one of a drawn path file or a camera trajectory file")
+    check_output(out)  # before any work: an unwritable output must not cost a render
     dev = pick_device(device)
     img = read_image(image_path, max_size).to(dev)
     h, w = img.shape[:2]

@@ -30,6 +30,7 @@ import torch
 from ..camera.trajectory import CameraTrajectory, resample_trajectory
 from ..conditioning import svd as guidance_math
 from ..core import ProgressFn, params
+from ..core.errors import excerpt
 from .render import render_clip
 
 ResizeFn = Callable[[torch.Tensor, int, int], torch.Tensor]
@@ -122,7 +123,7 @@ def encode_with_motion(clip_vision, vae, init_image: torch.Tensor, width: int = 
                          "going to the KSampler); connect it, or choose guidance 'init'")
     for name, value in (("width", width), ("height", height)):
         if isinstance(value, bool) or not isinstance(value, int) or value < MIN_SIDE:
-            raise ValueError(f"{name} must be a whole number of pixels >= {MIN_SIDE}, got {value!r}")
+            raise ValueError(f"{name} must be a whole number of pixels >= {MIN_SIDE}, got {excerpt(value)}")
     video_frames = _S["video_frames"].check(video_frames, "video_frames")
     motion_bucket_id = _S["motion_bucket_id"].check(motion_bucket_id, "motion_bucket_id")
     fps = _S["fps"].check(fps, "fps")

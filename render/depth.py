@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..core.errors import excerpt
 from ..core.filters import box_mean, guided_filter
 from ..core.frames import luma, per_frame_map
 from ..core.params import DEPTH_KINDS
@@ -34,7 +35,7 @@ def normalize_depth(depth, kind: str = "depth") -> torch.Tensor:
         ValueError: NaN/inf, all zeros (or no positive value), a constant disparity-free map, wrong rank.
     """
     if kind not in DEPTH_KINDS:
-        raise ValueError(f"depth kind must be one of {DEPTH_KINDS}, got {kind!r}")
+        raise ValueError(f"depth kind must be one of {DEPTH_KINDS}, got {excerpt(kind)}")
     d = torch.as_tensor(depth)
     d = _to_2d(d).float()
     if d.shape[0] < 2 or d.shape[1] < 2:

@@ -13,6 +13,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..core.errors import excerpt
 from ..core.filters import blur_fast
 from ..core.params import FILL_MODES
 
@@ -29,7 +30,7 @@ def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, mo
         return stretch_fill(color, depth, valid)
     if mode == "none":
         return color * valid[:, None], torch.where(valid, depth, fallback_depth(depth, valid))
-    raise ValueError(f"fill must be one of {FILL_MODES}, got {mode!r}")
+    raise ValueError(f"fill must be one of {FILL_MODES}, got {excerpt(mode)}")
 
 
 def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, power: int = 8):

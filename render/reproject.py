@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from ..camera.geometry import rigid_inverse
 from ..camera.trajectory import CameraTrajectory
+from ..core.errors import excerpt
 from ..core.frames import check_frames
 from ..core.params import FILL_MODES
 from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
@@ -88,7 +89,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a CameraTrajectory, got {type(camera).__name__}")
     if fill not in FILL_MODES:
-        raise ValueError(f"fill must be one of {FILL_MODES}, got {fill!r}")
+        raise ValueError(f"fill must be one of {FILL_MODES}, got {excerpt(fill)}")
     if not (math.isfinite(depth_of_field) and 0.0 <= depth_of_field <= 20.0):
         raise ValueError(f"depth_of_field must be in 0..20, got {depth_of_field}")
     if not (math.isfinite(motion_blur) and 0.0 <= motion_blur <= 1.0):

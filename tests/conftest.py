@@ -51,3 +51,39 @@ def package_env() -> dict:
 
 # Test helper modules (e.g. tests/unit/strokes.py) are imported by name.
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
+
+
+# --- tests write nothing into the checkout (issue 12) -----------------------------------------------------------
+def _checkout_state() -> set[str] | None:
+    """``git status --porcelain --ignored`` of the checkout, bytecode caches left out; None outside git."""
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if r.returncode != 0:
+        return None
+    return {line for line in r.stdout.splitlines() if "__pycache__/" not in line and not line.endswith(".pyc")}
+
+
+_STATE_BEFORE: set[str] | None = None
+
+
+def pytest_sessionstart(session):
+    global _STATE_BEFORE
+    _STATE_BEFORE = _checkout_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a test created, changed or deleted a file in the checkout (outside bytecode caches)."""
+    if os.environ.get("D2V_RECORD_SCHEMAS") or os.environ.get("D2V_UPDATE_SCREENSHOTS"):
+        return  # these opt-in runs rewrite tracked files on purpose
+    after = _checkout_state()
+    if _STATE_BEFORE is None or after is None or after == _STATE_BEFORE:
+        return
+    changed = sorted(after ^ _STATE_BEFORE)
+    sys.stderr.write("\nERROR: the tests changed the checkout (tests must write only to temporary folders):\n  "
+                     + "\n  ".join(changed[:20]) + "\n")
+    session.exitstatus = 1

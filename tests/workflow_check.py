@@ -129,3 +129,35 @@ def check_ui_workflow(wf: dict, schemas: dict) -> list[str]:
                 elif not _types_match(ltype, declared[slot["name"]][0]):
                     errors.append(f"link {lid}: {ltype} into {d['type']}.{slot['name']}")
     return errors
+
+
+def model_loaders(prompt: dict, schemas: dict) -> set[str]:
+    """Ids of the nodes of an API-format ``prompt`` that load a model file (category ``loaders`` or
+    ``.../loaders``): when the file is missing, ComfyUI refuses exactly these nodes and everything below them."""
+    return {nid for nid, node in prompt.items()
+            if "loaders" in schemas.get(node.get("class_type"), {}).get("category", "").split("/")}
+
+
+def ancestors(prompt: dict, nid: str) -> set[str]:
+    """Every node ``nid`` depends on through its links (not itself)."""
+    seen: set[str] = set()
+    todo = [nid]
+    while todo:
+        for v in prompt[todo.pop()]["inputs"].values():
+            if isinstance(v, list) and len(v) == 2 and str(v[0]) in prompt and str(v[0]) not in seen:
+                seen.add(str(v[0]))
+                todo.append(str(v[0]))
+    return seen
+
+
+def outputs_that_skip_a_model(prompt: dict, schemas: dict) -> list[str]:
+    """Output nodes that do not depend on every model loader of the graph.
+
+    ComfyUI 0.3.64 (``execution.validate_prompt``) queues a prompt when *any* output node validates and drops the
+    others: an output that does not need the model still runs when the model file is missing, and the run ends
+    "success" with no video. A shipped workflow must have none (issue 12)."""
+    loaders = model_loaders(prompt, schemas)
+    return [f"output node {nid} ({node['class_type']}) runs without model loader(s) "
+            f"{sorted(loaders - ancestors(prompt, nid))}"
+            for nid, node in prompt.items()
+            if schemas.get(node["class_type"], {}).get("output_node") and loaders - ancestors(prompt, nid)]

@@ -20,6 +20,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..core.errors import excerpt
 from ..core.frames import luma
 
 MIN_SIDE = 16
@@ -45,7 +46,7 @@ class FlowConfig:
 
     def __post_init__(self):
         if self.preset not in DIS_PRESETS:
-            raise ValueError(f"unknown DIS preset {self.preset!r}; use one of {sorted(DIS_PRESETS)}")
+            raise ValueError(f"unknown DIS preset {excerpt(self.preset)}; use one of {sorted(DIS_PRESETS)}")
         if not (0.05 <= float(self.scale) <= 1.0):
             raise ValueError(f"flow scale must be in 0.05..1, got {self.scale}")
 

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ..core import ProgressFn
+from ..core.errors import excerpt
 from ..core.frames import as_numpy_clip, to_numpy
 from ..core.params import INTERPOLATION_QUALITIES
 from .flow import MIN_SIDE, FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
@@ -60,7 +61,7 @@ def quality_settings(quality: str | InterpQuality) -> InterpQuality:
     if isinstance(quality, InterpQuality):
         return quality
     if quality not in QUALITY:
-        raise ValueError(f"unknown quality {quality!r}; use one of {list(QUALITY)}")
+        raise ValueError(f"unknown quality {excerpt(quality)}; use one of {list(QUALITY)}")
     return QUALITY[quality]
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.errors import excerpt, one_line
+
 VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif"}
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 DEFAULT_FPS = 12.0
@@ -43,11 +45,19 @@ def read_frames(path: str | Path, max_frames: int | None = None) -> tuple[np.nda
 
 
 def _read_image(path: Path) -> np.ndarray:
-    from PIL import Image, ImageOps
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im).convert("RGB")
-        return np.asarray(im, dtype=np.float32) / 255.0
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            return np.asarray(im, dtype=np.float32) / 255.0
+    except UnidentifiedImageError:
+        raise ValueError(f"{path.name} is not an image Pillow can read (corrupt, empty or another format)") \
+            from None
+    except Image.DecompressionBombError as e:
+        raise ValueError(f"{path.name} is too large to read ({one_line(e, 160)})") from None
+    except (OSError, SyntaxError, ValueError) as e:  # truncated or damaged image data
+        raise ValueError(f"{path.name} could not be decoded ({one_line(e, 160)})") from None
 
 
 def _read_video(path: Path, max_frames: int | None) -> tuple[np.ndarray, float]:
@@ -56,16 +66,22 @@ def _read_video(path: Path, max_frames: int | None) -> tuple[np.ndarray, float]:
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as e:
-        raise ValueError(f"cannot open {path.name} as a video: {e}") from None
+        raise ValueError(f"cannot open {path.name} as a video: {one_line(e, 160)}") from None
     with container:
+        if not container.streams.video:
+            raise ValueError(f"{path.name} has no video stream")
         stream = container.streams.video[0]
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else DEFAULT_FPS
         frames = []
-        for frame in container.decode(stream):
-            frames.append(frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0)
-            if max_frames and len(frames) >= max_frames:
-                break
+        try:
+            for frame in container.decode(stream):
+                frames.append(frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0)
+                if max_frames and len(frames) >= max_frames:
+                    break
+        except av.error.FFmpegError as e:
+            raise ValueError(f"{path.name}: the video data is damaged after frame {len(frames)} "
+                             f"({one_line(e, 160)})") from None
     if not frames:
         raise ValueError(f"{path.name} has no video frames")
     return np.stack(frames), fps
@@ -86,6 +102,30 @@ def to_uint8(frames) -> np.ndarray:
     return (np.clip(arr, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+OUTPUT_EXTS = (".mp4", ".mov", ".mkv", ".webm", ".gif", ".webp")
+"""What :func:`write_video` writes (besides a folder of PNGs for a path without a suffix)."""
+
+
+def check_output(path: str | Path) -> Path:
+    """``path`` as a :class:`Path` when :func:`write_video` can write there; ``ValueError`` saying why not.
+
+    Cheap (no writing): the suffix must be one of :data:`OUTPUT_EXTS` (or none, or an existing folder, for PNG
+    frames), and no existing part of the parent path may be a file. Call it before any long work.
+    """
+    p = Path(path)
+    ext = p.suffix.lower()
+    if not p.is_dir() and ext and ext not in OUTPUT_EXTS:
+        raise ValueError(f"unsupported output {excerpt(p.name)}: use {', '.join(OUTPUT_EXTS)} or a folder for PNGs")
+    if p.is_file() and ext == "":
+        raise ValueError(f"{p} is a file: give a folder for PNG frames or a video name such as out.mp4")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"cannot write {p}: {parent} is a file, not a folder")
+            break
+    return p
+
+
 def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
     """Write frames [B,H,W,C] (0..1, numpy or torch) to ``path``.
 
@@ -95,8 +135,8 @@ def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
     """
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
+    p = check_output(path)
     data = to_uint8(frames)
-    p = Path(path)
     ext = p.suffix.lower()
     if ext == "" or p.is_dir():
         p.mkdir(parents=True, exist_ok=True)
@@ -112,8 +152,6 @@ def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
         ims = [Image.fromarray(f) for f in data]
         ims[0].save(p, save_all=True, append_images=ims[1:], duration=round(1000.0 / fps), loop=0)
         return p
-    if ext not in (".mp4", ".mov", ".mkv", ".webm"):
-        raise ValueError(f"unsupported output {p.name}: use .mp4, .webm, .gif, .webp or a folder")
     import av
 
     h, w = data.shape[1:3]

@@ -70,13 +70,22 @@ def test_render_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch):
         (["render", "--image", "missing.png", "--path", "p.json", "--out", "o.mp4"], "image not found"),
         ([*base, "--depth", "nan.npy", "--out", "o.mp4"], "NaN"),
         ([*base, "--depth", "missing.npy", "--out", "o.mp4"], "depth file not found"),
-        ([*base, "--out", "o.txt"], "o.txt"),
         (["render", "--image", "img.png", "--camera", "missing.json", "--out", "o.mp4"], "camera file not found"),
     ):
         code, _, err = cli(args, capsys)
         assert code == 2 and "Traceback" not in err, (args, err)
         last = err.strip().splitlines()[-1]  # (after the progress bar when the render ran)
         assert last.startswith("error: ") and says in last, (args, err)
+
+
+def test_render_refuses_an_unwritable_output_before_reading_anything(capsys, tmp_path, monkeypatch):
+    """--out is checked while the arguments are parsed: the missing image is never even looked at."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    for out, says in (("o.txt", "unsupported output 'o.txt'"), ("o.xyz", ".mp4"), ("afile/o.mp4", "is a file")):
+        code, _, err = cli(["render", "--image", "missing.png", "--path", "p.json", "--out", out], capsys)
+        assert code == 2 and argparse_error(err).startswith("argument --out: ") and says in err, (out, err)
+        assert "image not found" not in err
 
 
 def test_render_argument_errors_read_like_the_params(capsys):
