@@ -1,11 +1,16 @@
-"""Glue shared by the nodes: progress + Cancel, device placement."""
+"""Glue shared by the nodes: progress + Cancel, device placement, even frame sizes for video."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import comfy.model_management
 import comfy.utils
+
+from ..core.frames import to_even
+
+log = logging.getLogger("draw_to_video")
 
 
 def progress(total: int | None = None) -> Callable[[int, int], None]:
@@ -29,3 +34,13 @@ def compute_device():
 
 def output_device():
     return comfy.model_management.intermediate_device()
+
+
+def even_for_video(frames, node: str):
+    """IMAGE ``[B,H,W,C]`` with even width and height (``core.frames.to_even``: an odd side loses its last row or
+    column), so core SaveVideo (H.264, yuv420p) takes it; logs what was cut."""
+    frames, note = to_even(frames)
+    if note:
+        log.info("draw_to_video: %s %s", node, note)
+        frames = frames.contiguous()
+    return frames

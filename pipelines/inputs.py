@@ -36,7 +36,7 @@ def pick_device(name: str = "auto") -> torch.device:
 def read_image(path: str | Path, max_size: int | None = None) -> torch.Tensor:
     """The first frame of an image / video / folder as float32 ``[H, W, 3]`` in 0..1 on the CPU.
 
-    ``max_size``: when given, area-downscaled so that the longer side is at most this many pixels.
+    ``max_size``: when given (not None or 0), area-downscaled so that the longer side is at most this many pixels.
     """
     import torch
 
@@ -46,8 +46,8 @@ def read_image(path: str | Path, max_size: int | None = None) -> torch.Tensor:
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"image not found: {path}")
-    if max_size is not None and int(max_size) < 2:
-        raise ValueError(f"max_size must be at least 2 pixels, got {max_size}")
+    if max_size is not None and int(max_size) < 0:
+        raise ValueError(f"max_size must be 0 (no cap) or a number of pixels, got {max_size}")
     frames, _ = read_frames(p, max_frames=1)
     return downscale_to_max(torch.from_numpy(frames[0]), max_size).contiguous()
 
