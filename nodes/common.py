@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 from collections.abc import Callable
 
@@ -44,3 +47,23 @@ def even_for_video(frames, node: str):
         log.info("draw_to_video: %s %s", node, note)
         frames = frames.contiguous()
     return frames
+
+
+def _libc_malloc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to trim
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def release_memory() -> None:
+    """Give the freed working memory of a big job back to the OS: collect garbage, then (glibc) ``malloc_trim``,
+    which returns the free pages of the allocator's arenas (torch's CPU tensors and numpy arrays come from
+    malloc; without it a 12-megapixel render left a few hundred MB resident after it finished)."""
+    gc.collect()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)

@@ -9,7 +9,7 @@ from ..core import limits
 from ..core.frames import check_image_batch, to_rgb
 from ..core.params import EFFECT
 from ..effects.registry import EFFECTS, apply_effect
-from .common import compute_device, even_for_video, output_device, progress
+from .common import compute_device, even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 from .types import Camera
 
@@ -71,6 +71,8 @@ class ExclusiveEffects(io.ComfyNode):
             depth = depth.to(device=dev, dtype=torch.float32)
         out = apply_effect(effect, x, float(intensity), int(seed), camera=camera, mask=mask, depth=depth,
                            on_progress=progress(x.shape[0]))
+        del x
+        release_memory()
         return io.NodeOutput(out.to(output_device()))
 
 

@@ -11,7 +11,7 @@ from ..core.limits import MEMORY_BUDGET_BYTES, MIN_RENDER_SIDE, format_bytes
 from ..core.params import RENDER
 from ..pipelines.render import render_clip
 from ..render.depth import depth_to_image
-from .common import compute_device, even_for_video, output_device, progress
+from .common import compute_device, even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 from .types import Camera
 
@@ -74,6 +74,7 @@ class CameraMotionRender(io.ComfyNode):
         holes, _ = to_even(result.holes, channels_last=False)
         depth_img, _ = to_even(depth_to_image(result.depth))
         del result
+        release_memory()
         return io.NodeOutput(frames.to(out), holes.to(out), depth_img.to(out))
 
 

@@ -10,7 +10,7 @@ from ..core.params import INTERPOLATE, TEMPORAL, fps_ratio_error
 from ..video.interpolate import MIN_SIDE, interpolate_clip, plan_clip
 from ..video.metrics import quality_report
 from ..video.temporal import temporal_consistency
-from .common import even_for_video, output_device, progress
+from .common import even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 
 TEMPORAL_CLIP_COPIES = 3
@@ -72,6 +72,7 @@ class FrameInterpolate(io.ComfyNode):
         out, fps = interpolate_clip(frames, multiplier=values["multiplier"], target_fps=tfps,
                                     source_fps=values["source_fps"], loop=bool(loop), quality=values["quality"],
                                     on_progress=progress(len(plan)))
+        release_memory()
         return io.NodeOutput(out.to(output_device()), float(fps))
 
 
@@ -110,6 +111,7 @@ class TemporalConsistency(io.ComfyNode):
                             f"stabilising {b} frames of {w}x{h}", "shorten or downscale the clip")
         out = temporal_consistency(frames, strength=strength, sigma=sigma, detail=detail, reference=reference,
                                    on_progress=progress())
+        release_memory()
         return io.NodeOutput(out.to(output_device()))
 
 

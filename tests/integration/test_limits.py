@@ -174,6 +174,8 @@ def test_server_returns_the_memory_of_a_12_megapixel_render(comfy, photo, tmp_pa
     # an unrelated small prompt replaces the cached outputs of the big one
     comfy.run(_sized(64, 36, frames=2) | {"1": {"class_type": "LoadImage", "inputs": {"image": IMAGE}}})
     after = proc.memory_info().rss
-    print(f"server RSS: before {before / 2**30:.2f} GiB, after the 12 MP run {after_run / 2**30:.2f} GiB, "
-          f"after the next prompt {after / 2**30:.2f} GiB")
-    assert after - before < 1.0 * 2**30
+    peak = next(int(line.split()[1]) * 1024 for line in Path(f"/proc/{comfy.proc.pid}/status").read_text().splitlines()
+                if line.startswith("VmHWM"))
+    print(f"server RSS: before {before / 2**30:.2f} GiB, peak {peak / 2**30:.2f} GiB, after the 12 MP run "
+          f"{after_run / 2**30:.2f} GiB, after the next prompt {after / 2**30:.2f} GiB")
+    assert after - before < 0.5 * 2**30  # measured +0.05 GiB (+0.24 GiB before release_memory)
