@@ -37,13 +37,15 @@ class CameraMotionRender(io.ComfyNode):
                                tooltip="Optional depth map of the image (e.g. from a Depth Anything / MiDaS node; "
                                        "resized if the aspect matches). Without it a ground-plane + far-background "
                                        "estimate is built from the image."),
-                *params_inputs(RENDER, ["depth_kind", "fill", "depth_of_field", "motion_blur", "max_size"], tooltips={
+                *params_inputs(RENDER, ["depth_kind", "fill", "depth_of_field", "motion_blur"], tooltips={
                     "fill": "What goes where the camera sees behind objects or past the image border: "
                             "background = smooth inpaint from the farther side; stretch = the farther "
                             "border stretched across; none = black (see the holes mask).",
                     "depth_of_field": "0 = off; 1 = the lens's physical blur (focal length, f-number, focus "
                                       "distance of the trajectory; median scene depth = 3 m); more = stronger.",
                 }),
+                # optional: API graphs from before it existed still validate (and get the default cap)
+                *params_inputs(RENDER, ["max_size"], optional=True),
             ],
             outputs=[
                 io.Image.Output("frames", display_name="frames",
