@@ -123,7 +123,8 @@ def trajectory_preview(image: np.ndarray, camera: CameraTrajectory, path: DrawnP
 
 def inset_size(height: int, width: int, margin: int = 8, smallest: int = 32) -> int:
     """Side of the top-down inset in a ``height`` x ``width`` preview: a third of the shorter side, at least 80
-    px, at most what fits inside ``margin``; 0 (no inset) when less than ``smallest`` px would fit."""
-    fits = min(height, width) - 2 * margin
-    size = min(max(80, min(height, width) // 3), fits)
+    px, but at most half the shorter side (the drawing stays visible) and what fits inside ``margin``; 0 (no inset)
+    when that is under ``smallest`` px."""
+    short = min(height, width)
+    size = min(max(80, short // 3), short // 2, short - 2 * margin)
     return size if size >= smallest else 0
