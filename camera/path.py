@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.limits import MAX_POINTS, MAX_STROKES, check_count
+
 PATH_VERSION = 1
 ROLES = ("camera", "focus", "path")
-MAX_POINTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def _parse_contract(d: dict, width, height) -> DrawnPath:
     raw = d["strokes"]
     if not isinstance(raw, list):
         raise ValueError('"strokes" must be a list of {"role": ..., "points": [[x, y], ...]}')
+    check_count(len(raw), MAX_STROKES, "strokes in the path", "draw fewer strokes or merge them")
     strokes: list[tuple[str, np.ndarray]] = []
     for i, s in enumerate(raw):
         if not isinstance(s, dict):
@@ -206,6 +208,7 @@ def _parse_pixel_points(lst: list, width, height) -> DrawnPath:
     w, h = _check_size(width, height, "pixel-point path")
     splines = lst if all(isinstance(x, list) for x in lst) and lst and isinstance(lst[0], list) \
         and lst[0] and isinstance(lst[0][0], dict) else [lst]
+    check_count(len(splines), MAX_STROKES, "splines in the path", "send fewer splines")
     strokes = []
     for i, pts in enumerate(splines):
         if not pts:
