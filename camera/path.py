@@ -20,13 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import check_text_size, excerpt, loads_json
+from ..core.limits import MAX_POINTS, MAX_STROKES
 
 PATH_VERSION = 1
 ROLES = ("camera", "focus", "path")
-MAX_POINTS = 100_000
-"""Points in one drawing, all strokes together."""
-MAX_STROKES = 1_000
-"""Strokes in one drawing (the widget's undo history never gets near it)."""
 MAX_PATH_BYTES = 8 * 1024 * 1024
 """Size of the path JSON text, checked before it is decoded: 100 000 points with time and pressure fit in ~4.5 MB."""
 

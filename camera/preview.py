@@ -115,7 +115,16 @@ def trajectory_preview(image: np.ndarray, camera: CameraTrajectory, path: DrawnP
     if path is not None:
         out = draw_path(out, path)
     h, w = out.shape[:2]
-    size = max(80, min(h, w) // 3)
-    inset = top_down_plot(camera, size)
-    out[h - size - 8:h - 8, w - size - 8:w - 8] = inset
+    size = inset_size(h, w)
+    if size:
+        out[h - size - 8:h - 8, w - size - 8:w - 8] = top_down_plot(camera, size)
     return out
+
+
+def inset_size(height: int, width: int, margin: int = 8, smallest: int = 32) -> int:
+    """Side of the top-down inset in a ``height`` x ``width`` preview: a third of the shorter side, at least 80
+    px, but at most half the shorter side (the drawing stays visible) and what fits inside ``margin``; 0 (no inset)
+    when that is under ``smallest`` px."""
+    short = min(height, width)
+    size = min(max(80, short // 3), short // 2, short - 2 * margin)
+    return size if size >= smallest else 0

@@ -50,8 +50,7 @@ def _configure_render(p):
                   "across; none = black")
     a.option(p, "--depth-of-field", r["depth_of_field"], "depth_of_field")
     a.option(p, "--motion-blur", r["motion_blur"], "motion_blur")
-    p.add_argument("--max-size", type=a.positive_int, default=None,
-                   help="downscale so the longer side is at most this")
+    a.option(p, "--max-size", r["max_size"], "max_size")
     a.device(p)
     a.out(p, "OUT.mp4 / .webm / .gif / .webp, or a folder for PNG frames")
 

@@ -10,8 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-MAX_SIDE = 16384
-"""Largest accepted frame side in pixels."""
+from .limits import MAX_SIDE  # the limit lives in core/limits.py
 
 LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
 """Rec.709 luma weights of (R, G, B)."""
@@ -145,3 +144,57 @@ def per_frame_map(x, b: int, h: int, w: int, name: str, device, dtype=torch.floa
 def prepare_mask(mask, b: int, h: int, w: int, device, dtype=torch.float32) -> torch.Tensor:
     """A MASK (``[H,W]`` or ``[N,H,W]``, any size; 1 = selected) as ``[B,H,W]`` in 0..1."""
     return per_frame_map(mask, b, h, w, "mask", device, dtype).clamp(0.0, 1.0)
+
+
+# --- sizes ------------------------------------------------------------------------------------------------------
+
+def fit_size(height: int, width: int, max_size: int | None) -> tuple[int, int]:
+    """``(height, width)`` scaled down (aspect kept, rounded, each at least 1) so that the longer side is at most
+    ``max_size``; unchanged when it already fits or ``max_size`` is None / 0 (no cap)."""
+    h, w = int(height), int(width)
+    if not max_size or max(h, w) <= max_size:
+        return h, w
+    s = max_size / max(h, w)
+    return max(1, round(h * s)), max(1, round(w * s))
+
+
+def downscale_to_max(images: torch.Tensor, max_size: int | None) -> torch.Tensor:
+    """Area-downscale ``[H,W,C]`` or ``[B,H,W,C]`` so its longer side is at most ``max_size`` (see
+    :func:`fit_size`); returns the input itself when it already fits. Area averaging: no aliasing, no ringing."""
+    h, w = images.shape[-3], images.shape[-2]
+    size = fit_size(h, w, max_size)
+    if size == (h, w):
+        return images
+    batch = images if images.ndim == 4 else images[None]
+    out = F.interpolate(to_bchw(batch.float()), size=size, mode="area")
+    out = to_bhwc(out)
+    return out if images.ndim == 4 else out[0]
+
+
+def even_size(height: int, width: int) -> tuple[int, int]:
+    """The even size a clip is cut to for video (H.264 / yuv420p needs even sides): an odd side loses its last
+    row or column; a side of 1 becomes 2 (the one row or column repeated)."""
+    def even(n: int) -> int:
+        return 2 if n == 1 else n - n % 2
+    return even(int(height)), even(int(width))
+
+
+def to_even(x, channels_last: bool = True):
+    """A clip ``[B,H,W,C]`` (``channels_last``) or mask ``[B,H,W]`` (torch or numpy) cut to :func:`even_size`:
+    the last row / column of an odd side is dropped (one pixel at the bottom / right edge: nothing the eye
+    misses, no invented border that would show as a line in the video); a side of 1 is repeated to 2. Returns
+    ``(clip, note)`` where note is "" when nothing changed, else e.g. "cropped 95x97 to 94x96 (video needs even
+    sizes)"."""
+    hd, wd = (-3, -2) if channels_last else (-2, -1)
+    h, w = int(x.shape[hd]), int(x.shape[wd])
+    eh, ew = even_size(h, w)
+    if (eh, ew) == (h, w):
+        return x, ""
+    if h == 1:
+        x = torch.cat([x, x], dim=hd) if isinstance(x, torch.Tensor) else np.concatenate([x, x], axis=hd)
+    if w == 1:
+        x = torch.cat([x, x], dim=wd) if isinstance(x, torch.Tensor) else np.concatenate([x, x], axis=wd)
+    idx = [slice(None)] * x.ndim
+    idx[hd], idx[wd] = slice(0, eh), slice(0, ew)
+    verb = "padded" if 1 in (h, w) else "cropped"
+    return x[tuple(idx)], f"{verb} {w}x{h} to {ew}x{eh} (video needs even sizes)"

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import excerpt
+from .limits import DEFAULT_MAX_SIZE, MAX_SIDE
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ RENDER = {
                                  "median scene depth = 3 m); more = stronger."),
     "motion_blur": Range("float", 0.0, 0.0, 1.0, 0.05,
                          help="Shutter as a fraction of the frame interval (0.5 = 180° shutter)."),
+    "max_size": Range("int", DEFAULT_MAX_SIZE, 0, MAX_SIDE, 16,
+                      help="Longer side of the render in pixels: a larger image is area-downscaled first. 0 = no "
+                           "cap (the memory limit still applies)."),
 }
 """Camera Motion Render (2.5D) and the ``render`` command."""
 

@@ -12,7 +12,8 @@ from ..camera.moves import build_trajectory
 from ..camera.path import DrawnPath, parse_path
 from ..camera.presets import AUTO, PRESETS
 from ..camera.preview import blank_canvas, draw_path, trajectory_preview
-from ..core.frames import check_image_batch, to_rgb
+from ..core.frames import check_image_batch, downscale_to_max, fit_size, to_rgb
+from ..core.limits import MAX_POINTS, MAX_PREVIEW_SIDE, MAX_STROKES, check_path_size
 from ..core.params import SENSORS_MM, TRAJECTORY
 from ..video.io import to_uint8
 from .schema import CATEGORY, params_inputs
@@ -22,10 +23,13 @@ DEFAULT_PATH = ('{"version": 1, "width": 1024, "height": 576, "strokes": [{"role
                 '[[0.5, 0.8], [0.5, 0.65], [0.5, 0.5], [0.5, 0.35]]}]}')
 
 
-def _first_image_uint8(image: torch.Tensor | None, width: int, height: int) -> np.ndarray:
+def _preview_base(image: torch.Tensor | None, width: int, height: int) -> np.ndarray:
+    """What previews are drawn on, uint8 [h, w, 3] at most MAX_PREVIEW_SIDE on the longer side: the first image
+    (area-downscaled) or, without one, a blank canvas of the path's aspect."""
     if image is None:
-        return blank_canvas(width, height)
-    return to_uint8(to_rgb(check_image_batch(image, "image"))[:1])[0]
+        return blank_canvas(*reversed(fit_size(height, width, MAX_PREVIEW_SIDE)))
+    first = to_rgb(check_image_batch(image, "image"))[0]
+    return to_uint8(downscale_to_max(first, MAX_PREVIEW_SIDE)[None])[0]
 
 
 def _to_image(arr: np.ndarray) -> torch.Tensor:
@@ -40,6 +44,12 @@ def _path_for_image(path: DrawnPath, image: torch.Tensor | None) -> DrawnPath:
     return DrawnPath(width=w, height=h, strokes=path.strokes, warnings=path.warnings)
 
 
+def _check_path(path: DrawnPath) -> None:
+    if not isinstance(path, DrawnPath):
+        raise ValueError("path must come from a Draw Path Input node")
+    check_path_size(len(path.strokes), sum(len(s.points) for s in path.strokes))
+
+
 class DrawPathInput(io.ComfyNode):
     @classmethod
     def define_schema(cls):
@@ -47,13 +57,16 @@ class DrawPathInput(io.ComfyNode):
             node_id="D2V_DrawPathInput",
             display_name="Draw Path Input",
             category=CATEGORY,
-            description="Draw the camera move over the image (canvas widget), or send path JSON from an API client.",
+            description="Draw the camera move over the image (canvas widget), or send path JSON from an API client. "
+                        f"The preview is drawn at most {MAX_PREVIEW_SIDE} px on the longer side.",
             inputs=[
                 io.Image.Input("image", optional=True, tooltip="The image to draw on (first frame of a batch)."),
                 io.String.Input("path_json", multiline=True, default=DEFAULT_PATH,
                                 tooltip='Drawn path JSON: {"version": 1, "width", "height", "strokes": [{"role": '
                                         '"camera"|"focus"|"path", "points": [[x, y, t_ms, pressure], ...]}]} with '
-                                        "x, y in 0..1. Also accepts KJNodes spline coordinates."),
+                                        "x, y in 0..1. Also accepts KJNodes spline coordinates. Limits: "
+                                        f"{MAX_STROKES} strokes, {MAX_POINTS} points in all; without an image the "
+                                        f"canvas is at most {MAX_PREVIEW_SIDE} px on its longer side."),
             ],
             outputs=[
                 # V3 needs output ids distinct from input ids; the socket is still shown as "image".
@@ -80,7 +93,8 @@ class DrawPathInput(io.ComfyNode):
     @classmethod
     def execute(cls, path_json: str, image: torch.Tensor | None = None) -> io.NodeOutput:
         path = _path_for_image(parse_path(path_json, 1024, 576), image)
-        base = _first_image_uint8(image, path.width, path.height)
+        _check_path(path)
+        base = _preview_base(image, path.width, path.height)
         preview = _to_image(draw_path(base, path))
         passthrough = image if image is not None else _to_image(base)
         return io.NodeOutput(passthrough, path, preview, tracks_to_json(path),
@@ -97,7 +111,9 @@ class CinematicCameraTrajectory(io.ComfyNode):
             description="Turns the drawn path (or a preset) into a physical 3D camera move.",
             inputs=[
                 DrawPath.Input("path", optional=True, tooltip="The drawing; with preset 'auto' it decides the move."),
-                io.Image.Input("image", optional=True, tooltip="Background and aspect ratio for the preview."),
+                io.Image.Input("image", optional=True,
+                               tooltip="Background and aspect ratio for the preview (any size from 1x1; the preview "
+                                       f"is drawn at most {MAX_PREVIEW_SIDE} px on the longer side)."),
                 io.Combo.Input("preset", options=[AUTO, *PRESETS], default=AUTO,
                                tooltip="'auto' reads the camera stroke: loop → orbit, shrinking/growing loop → "
                                        "spiral, straight up/down → dolly in/out, left/right → truck, zig-zag → "
@@ -122,6 +138,7 @@ class CinematicCameraTrajectory(io.ComfyNode):
                 sensor: str, handheld: float, seed: int, use_drawing_speed: bool,
                 path: DrawnPath | None = None, image: torch.Tensor | None = None) -> io.NodeOutput:
         if path is not None:
+            _check_path(path)
             path = _path_for_image(path, image)
         sensor = TRAJECTORY["sensor"].check(sensor, "sensor")
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, easing=easing,
@@ -130,7 +147,7 @@ class CinematicCameraTrajectory(io.ComfyNode):
         width, height = (path.width, path.height) if path is not None else (1024, 576)
         if image is not None:
             height, width = int(image.shape[1]), int(image.shape[2])
-        preview = _to_image(trajectory_preview(_first_image_uint8(image, width, height), camera, path))
+        preview = _to_image(trajectory_preview(_preview_base(image, width, height), camera, path))
         bucket = suggest_motion_bucket(camera, width, height)
         return io.NodeOutput(camera, preview, camera.intent, bucket, float(camera.fps),
                              ui=ui.PreviewImage(preview, cls=cls))

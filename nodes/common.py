@@ -1,11 +1,19 @@
-"""Glue shared by the nodes: progress + Cancel, device placement."""
+"""Glue shared by the nodes: progress + Cancel, device placement, even frame sizes for video."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
+import logging
 from collections.abc import Callable
 
 import comfy.model_management
 import comfy.utils
+
+from ..core.frames import to_even
+
+log = logging.getLogger("draw_to_video")
 
 
 def progress(total: int | None = None) -> Callable[[int, int], None]:
@@ -29,3 +37,33 @@ def compute_device():
 
 def output_device():
     return comfy.model_management.intermediate_device()
+
+
+def even_for_video(frames, node: str):
+    """IMAGE ``[B,H,W,C]`` with even width and height (``core.frames.to_even``: an odd side loses its last row or
+    column), so core SaveVideo (H.264, yuv420p) takes it; logs what was cut."""
+    frames, note = to_even(frames)
+    if note:
+        log.info("draw_to_video: %s %s", node, note)
+        frames = frames.contiguous()
+    return frames
+
+
+def _libc_malloc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to trim
+        return None
+
+
+_MALLOC_TRIM = _libc_malloc_trim()
+
+
+def release_memory() -> None:
+    """Give the freed working memory of a big job back to the OS: collect garbage, then (glibc) ``malloc_trim``,
+    which returns the free pages of the allocator's arenas (torch's CPU tensors and numpy arrays come from
+    malloc; without it a 12-megapixel render left a few hundred MB resident after it finished)."""
+    gc.collect()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)

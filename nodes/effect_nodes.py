@@ -5,16 +5,23 @@ from __future__ import annotations
 import torch
 from comfy_api.latest import io
 
+from ..core import limits
 from ..core.frames import check_image_batch, to_rgb
 from ..core.params import EFFECT
 from ..effects.registry import EFFECTS, apply_effect
-from .common import compute_device, output_device, progress
+from .common import compute_device, even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 from .types import Camera
 
 _EFFECT_HELP = "\n".join(
     f"{name}: {spec.description}" + (" [changes the frame count]" if spec.retimes else "")
     for name, spec in EFFECTS.items())
+
+
+EFFECT_CLIP_COPIES = 4
+"""An effect holds about this many float copies of its output (input on the device, work, output)."""
+EFFECT_RETIME_FACTOR = 3
+"""Effects that retime make up to about this many times the input frames (bullet time ~1.6x at intensity 1)."""
 
 
 class ExclusiveEffects(io.ComfyNode):
@@ -26,7 +33,9 @@ class ExclusiveEffects(io.ComfyNode):
             category=CATEGORY,
             description="Cinematic effects on a clip (frames = the IMAGE batch). One effect per node: chain nodes "
                         "to stack them. intensity 0 returns the clip unchanged; the same seed gives the same "
-                        "result.\n" + _EFFECT_HELP,
+                        "result. An odd width or height loses its last column or row (video needs even sizes); "
+                        f"a run estimated to need more than {limits.format_bytes(limits.MEMORY_BUDGET_BYTES)} of "
+                        "memory is refused.\n" + _EFFECT_HELP,
             inputs=[
                 io.Image.Input("frames", tooltip="the clip: an IMAGE batch, one image per frame"),
                 io.Combo.Input("effect", options=list(EFFECTS), default="color_grade_cinematic",
@@ -47,14 +56,23 @@ class ExclusiveEffects(io.ComfyNode):
 
     @classmethod
     def execute(cls, frames, effect, intensity, seed, camera=None, mask=None, depth=None) -> io.NodeOutput:
+        spec = EFFECTS.get(effect)
+        if spec is None:
+            raise ValueError(f"unknown effect {effect!r}; choose one of: {', '.join(EFFECTS)}")
+        frames = even_for_video(check_image_batch(frames, "frames"), "Exclusive Effects")
+        b, h, w, _ = frames.shape
+        limits.check_budget(limits.clip_bytes(b * (EFFECT_RETIME_FACTOR if spec.retimes else 1), h, w)
+                            * EFFECT_CLIP_COPIES, f"{effect} on {b} frames of {w}x{h}", "shorten or downscale the clip")
         dev = compute_device()
-        x = to_rgb(check_image_batch(frames, "frames")).to(device=dev, dtype=torch.float32)
+        x = to_rgb(frames).to(device=dev, dtype=torch.float32)
         if mask is not None:
             mask = mask.to(device=dev, dtype=torch.float32)
         if depth is not None:
             depth = depth.to(device=dev, dtype=torch.float32)
         out = apply_effect(effect, x, float(intensity), int(seed), camera=camera, mask=mask, depth=depth,
                            on_progress=progress(x.shape[0]))
+        del x
+        release_memory()
         return io.NodeOutput(out.to(output_device()))
 
 

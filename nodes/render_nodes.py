@@ -6,11 +6,12 @@ import torch
 from comfy_api.latest import io
 
 from ..camera.trajectory import CameraTrajectory
-from ..core.frames import check_image_batch, to_rgb
+from ..core.frames import check_image_batch, to_even, to_rgb
+from ..core.limits import MEMORY_BUDGET_BYTES, MIN_RENDER_SIDE, format_bytes
 from ..core.params import RENDER
 from ..pipelines.render import render_clip
 from ..render.depth import depth_to_image
-from .common import compute_device, output_device, progress
+from .common import compute_device, even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 from .types import Camera
 
@@ -23,9 +24,14 @@ class CameraMotionRender(io.ComfyNode):
             display_name="Camera Motion Render (2.5D)",
             category=CATEGORY,
             description="Moves a virtual camera through one image (depth-based reprojection, no model weights): "
-                        "frames, the masks of what the camera newly sees (filled), and the depth used.",
+                        "frames, the masks of what the camera newly sees (filled), and the depth used. Images from "
+                        f"{MIN_RENDER_SIDE}x{MIN_RENDER_SIDE} px; larger than max_size are downscaled first; an odd "
+                        "width or height loses its last column or row (video needs even sizes); a render that "
+                        f"would need more than {format_bytes(MEMORY_BUDGET_BYTES)} of memory is refused with the "
+                        "estimate (D2V_MEMORY_BUDGET_GB).",
             inputs=[
-                io.Image.Input("image", tooltip="The picture seen by the camera at frame 0 (first image of a batch)."),
+                io.Image.Input("image", tooltip="The picture seen by the camera at frame 0 (first image of a batch); "
+                                                f"at least {MIN_RENDER_SIDE} px a side."),
                 Camera.Input("camera", tooltip="The move (Cinematic Camera Trajectory)."),
                 io.Image.Input("depth", optional=True,
                                tooltip="Optional depth map of the image (e.g. from a Depth Anything / MiDaS node; "
@@ -38,10 +44,13 @@ class CameraMotionRender(io.ComfyNode):
                     "depth_of_field": "0 = off; 1 = the lens's physical blur (focal length, f-number, focus "
                                       "distance of the trajectory; median scene depth = 3 m); more = stronger.",
                 }),
+                # optional: API graphs from before it existed still validate (and get the default cap)
+                *params_inputs(RENDER, ["max_size"], optional=True),
             ],
             outputs=[
                 io.Image.Output("frames", display_name="frames",
-                                tooltip="The rendered clip (batch of frames) for CreateVideo."),
+                                tooltip="The rendered clip (batch of frames) for CreateVideo; width and height "
+                                        "even (an odd side loses its last row or column)."),
                 io.Mask.Output("holes", display_name="holes",
                                tooltip="1 where the frame shows what the image did not (before filling)."),
                 io.Image.Output("depth_used", display_name="depth",
@@ -51,7 +60,8 @@ class CameraMotionRender(io.ComfyNode):
 
     @classmethod
     def execute(cls, image: torch.Tensor, camera: CameraTrajectory, depth_kind: str, fill: str,
-                depth_of_field: float, motion_blur: float, depth: torch.Tensor | None = None) -> io.NodeOutput:
+                depth_of_field: float, motion_blur: float, max_size: int = RENDER["max_size"].default,
+                depth: torch.Tensor | None = None) -> io.NodeOutput:
         if not isinstance(camera, CameraTrajectory):
             raise ValueError("camera must come from a Cinematic Camera Trajectory node")
         image = check_image_batch(image, "image")
@@ -59,10 +69,15 @@ class CameraMotionRender(io.ComfyNode):
             depth = check_image_batch(depth, "depth")
         dev = compute_device()
         result = render_clip(to_rgb(image[:1])[0].to(dev), camera, depth, depth_kind=depth_kind, fill=fill,
-                             depth_of_field=depth_of_field, motion_blur=motion_blur,
+                             depth_of_field=depth_of_field, motion_blur=motion_blur, max_size=max_size,
                              on_progress=progress(camera.frames))
         out = output_device()
-        return io.NodeOutput(result.frames.to(out), result.holes.to(out), depth_to_image(result.depth).to(out))
+        frames = even_for_video(result.frames, "Camera Motion Render")
+        holes, _ = to_even(result.holes, channels_last=False)
+        depth_img, _ = to_even(depth_to_image(result.depth))
+        del result
+        release_memory()
+        return io.NodeOutput(frames.to(out), holes.to(out), depth_img.to(out))
 
 
 NODES = [CameraMotionRender]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from comfy_api.latest import io, ui
 
+from ..core import limits
 from ..core.frames import check_image_batch
 from ..core.params import INTERPOLATE, TEMPORAL, fps_ratio_error
-from ..video.interpolate import interpolate_clip, plan_clip
+from ..video.interpolate import MIN_SIDE, interpolate_clip, plan_clip
 from ..video.metrics import quality_report
 from ..video.temporal import temporal_consistency
-from .common import output_device, progress
+from .common import even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
+
+TEMPORAL_CLIP_COPIES = 3
+"""Temporal Consistency holds about three float copies of the clip (input, colour-matched, output): measured
+~30 bytes a pixel and frame beyond the input on 384x512 clips."""
 
 
 class FrameInterpolate(io.ComfyNode):
@@ -23,7 +28,10 @@ class FrameInterpolate(io.ComfyNode):
             description="Flow-based frame interpolation (OpenCV DIS + occlusion-aware blending, no model download). "
                         "multiplier m: (B-1)*m+1 frames (B*m with loop). target_fps > 0 overrides the multiplier: "
                         "frames at every source_fps/target_fps step that fits in the clip. Scene cuts are held, "
-                        "not morphed.",
+                        f"not morphed. Limits: frames at least {MIN_SIDE}x{MIN_SIDE} px, at most "
+                        f"{limits.MAX_FRAMES} output frames and {limits.format_bytes(limits.MEMORY_BUDGET_BYTES)} of "
+                        "memory (estimated before it starts); an odd width or height loses its last column or row "
+                        "(video needs even sizes).",
             inputs=[
                 io.Image.Input("frames", tooltip="The clip: an IMAGE batch, one frame per batch entry."),
                 *params_inputs(INTERPOLATE, ["multiplier", "source_fps", "target_fps"]),
@@ -46,11 +54,25 @@ class FrameInterpolate(io.ComfyNode):
 
     @classmethod
     def execute(cls, frames, multiplier, source_fps, target_fps, loop, quality) -> io.NodeOutput:
-        check_image_batch(frames, "frames")
-        tfps = target_fps if target_fps and target_fps > 0 else None
-        plan = plan_clip(frames.shape[0], multiplier, tfps, source_fps, loop)
-        out, fps = interpolate_clip(frames, multiplier=multiplier, target_fps=tfps, source_fps=source_fps,
-                                    loop=loop, quality=quality, on_progress=progress(len(plan)))
+        # validate_inputs takes **kwargs, so ComfyUI checks no range here: the node checks every input itself
+        # (and linked values are never range-checked by ComfyUI anyway).
+        values = {n: INTERPOLATE[n].check(v, n) for n, v in
+                  (("multiplier", multiplier), ("source_fps", source_fps), ("target_fps", target_fps),
+                   ("quality", quality))}
+        error = fps_ratio_error(values["source_fps"], values["target_fps"])
+        if error:
+            raise ValueError(error)
+        frames = even_for_video(check_image_batch(frames, "frames"), "Frame Interpolate")
+        b, h, w, c = frames.shape
+        tfps = values["target_fps"] if values["target_fps"] > 0 else None
+        plan = plan_clip(b, values["multiplier"], tfps, values["source_fps"], bool(loop), max_frames=limits.MAX_FRAMES)
+        limits.check_budget(limits.clip_bytes(len(plan) + b, h, w, c) + h * w * limits.FLOW_BYTES_PER_PIXEL,
+                            f"interpolating {b} frames of {w}x{h} to {len(plan)}",
+                            "lower the multiplier or target_fps, or shorten or downscale the clip")
+        out, fps = interpolate_clip(frames, multiplier=values["multiplier"], target_fps=tfps,
+                                    source_fps=values["source_fps"], loop=bool(loop), quality=values["quality"],
+                                    on_progress=progress(len(plan)))
+        release_memory()
         return io.NodeOutput(out.to(output_device()), float(fps))
 
 
@@ -64,7 +86,9 @@ class TemporalConsistency(io.ComfyNode):
             description="Deflicker and steady a generated clip: colour statistics matched over time, then a "
                         "flow-aligned, occlusion-aware local colour correction in both directions; optional "
                         "flow-aligned averaging of fine detail. A reference clip (e.g. the 2.5D render) guides the "
-                        "flow.",
+                        "flow. Limits: frames at least 16x16 px, "
+                        f"{limits.format_bytes(limits.MEMORY_BUDGET_BYTES)} of memory (estimated before it starts); "
+                        "an odd width or height loses its last column or row (video needs even sizes).",
             inputs=[
                 io.Image.Input("frames", tooltip="The clip to stabilise."),
                 *params_inputs(TEMPORAL, ["strength", "sigma", "detail"]),
@@ -77,11 +101,17 @@ class TemporalConsistency(io.ComfyNode):
 
     @classmethod
     def execute(cls, frames, strength, sigma, detail, reference=None) -> io.NodeOutput:
-        check_image_batch(frames, "frames")
+        frames = even_for_video(check_image_batch(frames, "frames"), "Temporal Consistency")
         if reference is not None:
-            check_image_batch(reference, "reference")
+            reference = check_image_batch(reference, "reference")
+            if reference.shape[1:3] != frames.shape[1:3]:  # the same cut as the frames (an odd reference too)
+                reference = even_for_video(reference, "Temporal Consistency (reference)")
+        b, h, w, c = frames.shape
+        limits.check_budget(limits.clip_bytes(b, h, w, c) * TEMPORAL_CLIP_COPIES + h * w * limits.FLOW_BYTES_PER_PIXEL,
+                            f"stabilising {b} frames of {w}x{h}", "shorten or downscale the clip")
         out = temporal_consistency(frames, strength=strength, sigma=sigma, detail=detail, reference=reference,
                                    on_progress=progress())
+        release_memory()
         return io.NodeOutput(out.to(output_device()))
 
 

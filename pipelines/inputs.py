@@ -37,26 +37,20 @@ def pick_device(name: str = "auto") -> torch.device:
 def read_image(path: str | Path, max_size: int | None = None) -> torch.Tensor:
     """The first frame of an image / video / folder as float32 ``[H, W, 3]`` in 0..1 on the CPU.
 
-    ``max_size``: when given, area-downscaled so that the longer side is at most this many pixels.
+    ``max_size``: when given (not None or 0), area-downscaled so that the longer side is at most this many pixels.
     """
     import torch
-    import torch.nn.functional as F
 
+    from ..core.frames import downscale_to_max
     from ..video.io import read_frames
 
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"image not found: {path}")
-    if max_size is not None and int(max_size) < 2:
-        raise ValueError(f"max_size must be at least 2 pixels, got {max_size}")
+    if max_size is not None and int(max_size) < 0:
+        raise ValueError(f"max_size must be 0 (no cap) or a number of pixels, got {max_size}")
     frames, _ = read_frames(p, max_frames=1)
-    img = torch.from_numpy(frames[0])
-    h, w = img.shape[:2]
-    if max_size and max(h, w) > max_size:
-        s = max_size / max(h, w)
-        size = (max(2, round(h * s)), max(2, round(w * s)))
-        img = F.interpolate(img.permute(2, 0, 1)[None], size=size, mode="area")[0].permute(1, 2, 0).contiguous()
-    return img
+    return downscale_to_max(torch.from_numpy(frames[0]), max_size).contiguous()
 
 
 def read_path_file(path: str | Path, width: int | None = None, height: int | None = None) -> DrawnPath:

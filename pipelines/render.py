@@ -18,7 +18,8 @@ import torch
 from ..camera.moves import build_trajectory
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory
-from ..core import ProgressFn, params
+from ..core import ProgressFn, limits, params
+from ..core.frames import downscale_to_max, fit_size
 from ..render.depth import load_depth
 from ..render.reproject import RenderResult, render_views
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
@@ -34,7 +35,7 @@ _R, _T = params.RENDER, params.TRAJECTORY
 def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
                 depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
                 depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
-                on_progress: ProgressFn = None) -> RenderResult:
+                max_size: int | None = None, on_progress: ProgressFn = None) -> RenderResult:
     """Render ``image`` along ``camera``, loading and normalizing the depth first.
 
     Args:
@@ -44,12 +45,15 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
             IMAGE [B, H, W, C] (the first is used), an [H, W] / [H, W, C] tensor or array, or a file path
             (16-bit PNG, image, ``.npy``). Read as ``depth_kind`` and resized to the image when the aspect agrees.
         depth_kind, fill, depth_of_field, motion_blur: see ``core/params.RENDER``.
+        max_size: None or 0 = render at the image's size; else the image is area-downscaled so its longer side
+            is at most this (``core/params.RENDER["max_size"]``; the frames come out at that size).
         on_progress: ``on_progress(done, total)`` after every frame.
     Returns:
         :class:`~draw_to_video.render.reproject.RenderResult` on the image's device: frames [F, H, W, 3],
         holes [F, H, W], coverage (F,), the normalized depth used [H, W].
     Raises:
-        ValueError: a bad image, camera, depth or parameter, saying what to fix.
+        ValueError: a bad image, camera, depth or parameter, an image under ``MIN_RENDER_SIDE`` pixels a side, or
+            a render whose estimated memory exceeds the budget (``core/limits.py``), saying what to fix.
     """
     depth_kind = _R["depth_kind"].check(depth_kind, "depth_kind")
     fill = _R["fill"].check(fill, "fill")
@@ -61,8 +65,19 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if not isinstance(image, torch.Tensor) or image.ndim != 3 or image.shape[-1] < 3:
         shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
         raise ValueError(f"image must be one RGB image tensor [H, W, 3] (take image[0] of an IMAGE batch), got {shape}")
-    img = image[..., :3]
-    h, w = img.shape[:2]
+    if max_size is not None:
+        max_size = int(_R["max_size"].check(max_size, "max_size"))
+    h, w = image.shape[:2]
+    if min(h, w) < limits.MIN_RENDER_SIDE:
+        raise ValueError(f"the image is {w}x{h} pixels; the render needs at least {limits.MIN_RENDER_SIDE}x"
+                         f"{limits.MIN_RENDER_SIDE}: upscale it first (e.g. ImageScale)")
+    h, w = fit_size(h, w, max_size)
+    if min(h, w) < limits.MIN_RENDER_SIDE:
+        raise ValueError(f"max_size {max_size} makes the {image.shape[1]}x{image.shape[0]} image {w}x{h}, under "
+                         f"the render's minimum of {limits.MIN_RENDER_SIDE} pixels a side: raise max_size")
+    limits.check_budget(limits.render_bytes(h, w, camera.frames), f"rendering {camera.frames} frames at {w}x{h}",
+                        "lower max_size or the number of frames")
+    img = downscale_to_max(image[..., :3], max_size)
     z = None
     if depth is not None:
         if isinstance(depth, (torch.Tensor, np.ndarray)) and depth.ndim == 4:
@@ -112,7 +127,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         raise ValueError("give exactly one of a drawn path file or a camera trajectory file")
     check_output(out)  # before any work: an unwritable output must not cost a render
     dev = pick_device(device)
-    img = read_image(image_path, max_size).to(dev)
+    img = read_image(image_path, max_size or None).to(dev)
     h, w = img.shape[:2]
     warnings: tuple[str, ...] = ()
     if camera_file is not None:

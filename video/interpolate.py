@@ -35,6 +35,7 @@ import torch
 from ..core import ProgressFn
 from ..core.errors import excerpt
 from ..core.frames import as_numpy_clip, to_numpy
+from ..core.limits import MAX_FRAMES
 from ..core.params import INTERPOLATION_QUALITIES
 from .flow import MIN_SIDE, FlowConfig, backward_warp, flow_pair, remap, sampling_map, to_gray_u8
 
@@ -228,7 +229,7 @@ def _fraction(x: float, name: str) -> Fraction:
 
 
 def plan_clip(num_frames: int, multiplier: int | None = None, target_fps: float | None = None,
-              source_fps: float | None = None, loop: bool = False, max_frames: int = 100_000) -> ClipPlan:
+              source_fps: float | None = None, loop: bool = False, max_frames: int = MAX_FRAMES) -> ClipPlan:
     """Exact output timestamps; see the module docstring for the rules. ``target_fps`` (when not None) overrides
     ``multiplier`` and needs ``source_fps``."""
     B = int(num_frames)

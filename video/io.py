@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import excerpt, one_line
+from ..core.frames import to_even
 
 VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif"}
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
@@ -129,9 +130,9 @@ def check_output(path: str | Path) -> Path:
 def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
     """Write frames [B,H,W,C] (0..1, numpy or torch) to ``path``.
 
-    ``.mp4``/``.mov``/``.mkv``: H.264, yuv420p (odd sizes are padded by one edge pixel, as the codec needs
-    even sizes); ``.webm``: VP9; ``.gif``/``.webp``: animated image (Pillow); a path without a suffix,
-    or an existing folder: numbered PNGs. Returns the written path.
+    ``.mp4``/``.mov``/``.mkv``: H.264, yuv420p, and ``.webm``: VP9 (an odd side loses its last row or column, as
+    the codecs need even sizes: ``core.frames.to_even``); ``.gif``/``.webp``: animated image (Pillow); a path
+    without a suffix, or an existing folder: numbered PNGs. Returns the written path.
     """
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
@@ -154,10 +155,7 @@ def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
         return p
     import av
 
-    h, w = data.shape[1:3]
-    pad_h, pad_w = h % 2, w % 2
-    if pad_h or pad_w:
-        data = np.pad(data, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    data, _ = to_even(data)
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(p), mode="w") as container:
         codec = "libvpx-vp9" if ext == ".webm" else "libx264"

@@ -38,7 +38,8 @@ def test_render_node_schema(object_info):
     info = object_info["D2V_CameraMotionRender"]
     assert info["output"] == ["IMAGE", "MASK", "IMAGE"]
     assert set(info["input"]["required"]) == {"image", "camera", "depth_kind", "fill", "depth_of_field", "motion_blur"}
-    assert set(info["input"]["optional"]) == {"depth"}
+    # optional, so API graphs written before it existed still run (with the default cap)
+    assert set(info["input"]["optional"]) == {"depth", "max_size"}
     assert info["input"]["required"]["fill"][1]["default"] == "background"
 
 

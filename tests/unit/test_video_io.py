@@ -24,9 +24,13 @@ def test_round_trip(tmp_path, ext):
         assert np.abs(frames - clip).mean() < 0.02
 
 
-def test_odd_size_is_padded_for_h264(tmp_path):
-    frames, _ = read_frames(write_video(_clip(h=33, w=45), 8, tmp_path / "odd.mp4"))
-    assert frames.shape[1:3] == (34, 46)
+def test_odd_size_is_cropped_for_h264(tmp_path):
+    clip = _clip(h=33, w=45)
+    frames, _ = read_frames(write_video(clip, 8, tmp_path / "odd.mp4"))
+    assert frames.shape[1:3] == (32, 44)
+    assert np.abs(frames - clip[:, :32, :44]).mean() < 0.02  # the top-left part is kept, not rescaled
+    one, _ = read_frames(write_video(_clip(h=1, w=7), 8, tmp_path / "line.mp4"))
+    assert one.shape[1:3] == (2, 6)
 
 
 def test_bad_inputs(tmp_path):

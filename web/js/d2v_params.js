@@ -72,6 +72,13 @@ export const D2V_PARAMS = {
    ],
    "type": "choice"
   },
+  "max_size": {
+   "default": 1536,
+   "max": 16384,
+   "min": 0,
+   "step": 16,
+   "type": "int"
+  },
   "motion_blur": {
    "default": 0.0,
    "max": 1.0,
