@@ -77,7 +77,8 @@ def segment_subject(rgb: np.ndarray, subject: tuple[float, float] | None = None,
 
     Confidence drops smoothly when the region is implausible: smaller than ~1 % or larger than ~60 % of the
     picture, spreading along the top, an outline that does not follow the picture's edges (``outline_contrast``
-    under ~2.5: a cut through texture), or mostly flat inside (``flat_share`` over ~0.4: sky, a wall).
+    under ~2.5: a cut through texture), or mostly flat in its upper half (``flat_share`` over ~0.4: sky or a wall
+    taken with the subject).
 
     Args:
         rgb: [h, w, 3] float 0..1 (or uint8), h, w >= 8 recommended (smaller gives confidence 0).
@@ -123,20 +124,30 @@ def segment_subject(rgb: np.ndarray, subject: tuple[float, float] | None = None,
     region = _fill_holes(labels == lab)
     area = float(region.mean())
     top = float(region[: max(1, h // 6)].any(0).mean())  # how far it spreads along the top
-    edge = outline_contrast(gray, region)
-    flat = flat_share(gray, region)
+    edge = outline_contrast(img, region)
+    rows = np.flatnonzero(region.any(1))
+    upper = region.copy()
+    upper[(rows[0] + rows[-1]) // 2 + 1:] = False
+    flat = flat_share(img, upper)  # sky caught with a subject is flat at the top
     conf = (_ramp(area, 0.003, 0.015) * (1.0 - _ramp(area, 0.6, 0.85)) * (1.0 - _ramp(top, 0.35, 0.6))
-            * _ramp(edge, 2.0, 3.0) * (1.0 - _ramp(flat, 0.35, 0.45)))
+            * _ramp(edge, 2.0, 3.0) * (1.0 - _ramp(flat, 0.35, 0.5)))
     return Subject(region, float(conf), (sx, sy))
 
 
-def outline_contrast(gray: np.ndarray, region: np.ndarray) -> float:
-    """How much stronger the picture's edges are on the outline of ``region`` than on average: mean gradient
-    magnitude on the outline (inner and outer boundary pixels, image border excluded) / mean over the picture.
-    A real object's outline lies on image edges (ratio well above 1); a cut through texture or a flat area does
-    not (about 1 or less). 0 for an empty or full region."""
-    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 0.8)
+def _gradient(img: np.ndarray) -> np.ndarray:
+    """Gradient magnitude [h, w] of a gray [h, w] or colour [h, w, C] picture (colour: summed over channels, so an
+    outline between two colours of the same brightness counts)."""
+    g = cv2.GaussianBlur(img.astype(np.float32), (0, 0), 0.8)
     mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
+    return mag.sum(-1) if mag.ndim == 3 else mag
+
+
+def outline_contrast(img: np.ndarray, region: np.ndarray) -> float:
+    """How much stronger the picture's edges (``img`` [h, w] or [h, w, C]) are on the outline of ``region`` than
+    on average: mean gradient magnitude on the outline (inner and outer boundary pixels, image border excluded)
+    / mean over the picture. A real object's outline lies on image edges (ratio well above 1); a cut through texture or a flat area does
+    not (about 1 or less). 0 for an empty or full region."""
+    mag = _gradient(img)
     r8 = region.astype(np.uint8)
     k = np.ones((3, 3), np.uint8)
     ring = (cv2.dilate(r8, k) != cv2.erode(r8, k))
@@ -146,11 +157,10 @@ def outline_contrast(gray: np.ndarray, region: np.ndarray) -> float:
     return float(mag[ring].mean() / max(1e-6, float(mag.mean())))
 
 
-def flat_share(gray: np.ndarray, region: np.ndarray) -> float:
+def flat_share(img: np.ndarray, region: np.ndarray) -> float:
     """Share of ``region`` that is flat (local mean gradient under half the picture's mean): about 0.3 for a
     person or an object, 0.5 and more for sky or a blank wall. 1 for an empty region."""
-    g = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 0.8)
-    mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
+    mag = _gradient(img)
     flat = cv2.blur(mag, (5, 5)) < 0.5 * max(1e-6, float(mag.mean()))
     return float(flat[region].mean()) if region.any() else 1.0
 
