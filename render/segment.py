@@ -145,8 +145,8 @@ def _gradient(img: np.ndarray) -> np.ndarray:
 def outline_contrast(img: np.ndarray, region: np.ndarray) -> float:
     """How much stronger the picture's edges (``img`` [h, w] or [h, w, C]) are on the outline of ``region`` than
     on average: mean gradient magnitude on the outline (inner and outer boundary pixels, image border excluded)
-    / mean over the picture. A real object's outline lies on image edges (ratio well above 1); a cut through texture or a flat area does
-    not (about 1 or less). 0 for an empty or full region."""
+    / mean over the picture. A real object's outline lies on image edges (ratio well above 1); a cut through
+    texture or a flat area does not (about 1 or less). 0 for an empty or full region."""
     mag = _gradient(img)
     r8 = region.astype(np.uint8)
     k = np.ones((3, 3), np.uint8)
