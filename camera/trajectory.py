@@ -228,3 +228,10 @@ def look_at_pixel(camera: CameraTrajectory | None, width: int, height: int) -> t
     u = K[0, 0] * p[0] / p[2] + K[0, 2]
     v = K[1, 1] * p[1] / p[2] + K[1, 2]
     return float(np.clip(u, 0, width)), float(np.clip(v, 0, height))
+
+
+def subject_point(camera: CameraTrajectory | None, width: int, height: int) -> tuple[float, float] | None:
+    """The camera's ``look_at`` point seen in its first frame, normalized to the image (x, y in 0..1, origin
+    top-left) for an image of ``width`` x ``height``; None when there is none (see :func:`look_at_pixel`)."""
+    p = look_at_pixel(camera, width, height)
+    return None if p is None else (p[0] / width, p[1] / height)

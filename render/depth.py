@@ -7,8 +7,10 @@ axis of the frame-0 camera, OpenCV axes), normalized so that its median is 1. Al
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -17,6 +19,7 @@ from ..core.errors import excerpt
 from ..core.filters import box_mean, guided_filter
 from ..core.frames import luma, per_frame_map
 from ..core.params import DEPTH_KINDS
+from .segment import segment_subject
 
 MAX_DEPTH_RATIO = 50.0
 """Depths are clamped to [median / MAX_DEPTH_RATIO, median * MAX_DEPTH_RATIO] (sky / zero disparity = far)."""
@@ -179,71 +182,142 @@ def estimate_horizon(image: torch.Tensor) -> float:
     return float(ys[best]) / h
 
 
-def estimate_depth(image: torch.Tensor, horizon: float | None = None) -> torch.Tensor:
-    """A plausible depth map from the image alone (no model): ground plane + far background + standing objects.
+WORK_SIZE = 128
+"""Longer side (px) of the picture the subject is segmented on; the result is upsampled edge-aware."""
 
-    Assumptions (documented in the README): the camera is roughly level; below a horizon line the scene is a
-    ground plane whose disparity grows linearly toward the bottom edge; above it lies a far background
-    (sky-like, low-texture regions) and textured structures standing on the ground, which are taken as nearer
-    the taller they reach above the horizon (perspective). The horizon is soft (blended over ~4 % of the
-    height) and the result is refined by the image's own edges with a guided filter, so depth steps follow
-    the outlines in the picture and the renderer tears there.
+D_FAR, D_BOTTOM = 0.4, 1.0
+"""Relative disparity of the far background (above the horizon) and of the ground at the bottom edge."""
+
+MAX_STEP = 0.06
+"""Largest disparity step at the subject's outline, as a fraction of the picture's median disparity (a move of the
+camera by B reveals a gap of about ``MAX_STEP * f * B`` pixels there): the background next to the subject is pulled
+forward smoothly so the tear stays narrow."""
+
+SKIRT = 0.3
+"""How far (fraction of the image diagonal) the pull on the background reaches from the subject's outline."""
+
+DOME = 0.05
+"""How much nearer (fraction of its disparity) the middle of the subject is than its outline."""
+
+
+def ground_disparity(y: torch.Tensor, horizon: float) -> torch.Tensor:
+    """Relative disparity of the scene without a subject at normalized rows ``y`` (0 = top, 1 = bottom).
+
+    The far background (``D_FAR``) above the horizon, a ground plane below it whose disparity grows linearly
+    toward ``D_BOTTOM`` at the bottom edge; the kink at the horizon is rounded (softplus over 4 % of the height),
+    so the profile is smooth everywhere and the renderer never tears along it.
+    """
+    tau = 0.04
+    span = max(1e-3, 1.0 - horizon)
+    ramp = tau * F.softplus((y - horizon) / tau) / span
+    return D_FAR + (D_BOTTOM - D_FAR) * ramp.clamp(max=1.5)
+
+
+def estimate_depth(image: torch.Tensor, horizon: float | None = None,
+                   subject: tuple[float, float] | None = None) -> torch.Tensor:
+    """A piecewise-smooth depth from the image alone (no model): far background, ground plane, one subject layer.
+
+    Assumptions (also in docs/how-it-works.md and the README):
+
+    - the camera is roughly level: above a horizon row (``estimate_horizon``) lies a far background, below it a
+      ground plane whose disparity grows linearly toward the bottom edge (the kink at the horizon is rounded);
+    - the picture has one subject: grown with GrabCut (``render/segment.py``, on a copy ``WORK_SIZE`` px long)
+      from the drawn focus point ``subject`` when there is one, else from the saliency peak near the centre;
+    - the subject stands on the ground: it is one fronto-parallel layer as near as the ground under its lowest
+      point, slightly rounded toward its middle (``DOME``); holes in its region (eyes, mouth) are filled, so the
+      depth is smooth everywhere inside it (no steps inside a face);
+    - depth steps lie only on the subject's outline, snapped to the image's own edges (guided filter), and are at
+      most ``MAX_STEP`` of the subject's disparity: the background around the subject is pulled forward smoothly
+      (over ``SKIRT`` of the diagonal), so a camera move shows parallax but reveals only narrow gaps;
+    - where the evidence is weak (no region found, one that is tiny, fills most of the picture or runs along the
+      top edge) the subject layer fades out and the depth flattens to the smooth background/ground profile, so
+      parallax shrinks instead of tearing.
+
+    Deterministic (GrabCut's RNG is seeded). Portraits, close-ups and top-down shots are still a guess: connect a
+    real depth map for true parallax.
 
     Args:
-        image: [H, W, 3] float 0..1 (any device).
+        image: [H, W, 3] float 0..1 (any device), H, W >= 1.
         horizon: optional horizon row as a fraction of the height; estimated when None.
+        subject: optional (x, y) of the subject, normalized 0..1 (origin top-left), e.g. the drawn focus point.
     Returns:
         float32 [H, W] z-depth with median 1 on the image's device.
     """
-    if image.ndim != 3 or image.shape[-1] != 3:
-        raise ValueError(f"image must be [H, W, 3], got {tuple(image.shape)}")
-    img = image.float()
+    if image.ndim != 3 or image.shape[-1] != 3 or image.shape[0] < 1 or image.shape[1] < 1:
+        raise ValueError(f"image must be [H, W, 3] with H, W >= 1, got {tuple(image.shape)}")
+    if subject is not None:
+        sx, sy = (float(v) for v in subject)
+        if not (math.isfinite(sx) and math.isfinite(sy)):
+            raise ValueError(f"subject must be a finite (x, y) normalized to 0..1, got {subject}")
+        subject = (min(1.0, max(0.0, sx)), min(1.0, max(0.0, sy)))
+    img = image.float().clamp(0, 1)
     h, w = img.shape[:2]
-    yh = estimate_horizon(img) if horizon is None else float(horizon)
-    gray = luma(img)
+    dev = img.device
+    yh = (estimate_horizon(img) if h >= 8 else 0.55) if horizon is None else float(horizon)
+    yf = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5) / h
+    base = ground_disparity(yf, yh)[:, None].expand(h, w)
 
-    # Work at a reduced resolution for the smooth parts (speed), then refine at full resolution.
-    s = max(1, min(h, w) // 256)
-    g = F.avg_pool2d(gray[None, None], s)[0, 0] if s > 1 else gray
-    hs, ws = g.shape
-    y = (torch.arange(hs, device=img.device, dtype=torch.float32) + 0.5) / hs
-    tau = 0.04
-    # Ground: disparity linear in (y - horizon), softened around the horizon (softplus), sky/far floor at d_far.
-    d_far, d_hor, d_bottom = 0.35, 0.5, 1.0
-    # Texture energy: gradient magnitude averaged over a window.
-    gx = F.pad((g[:, 1:] - g[:, :-1]).abs(), (0, 1))
-    gy = F.pad((g[1:] - g[:-1]).abs(), (0, 0, 0, 1))
-    tex = box_mean(gx + gy, max(1, hs // 64))
-    thr = torch.quantile(tex.flatten()[:: max(1, tex.numel() // 20000)], 0.5).clamp(min=0.01) * 0.8
-    structure = (tex > thr).float()
-    above = (y < yh).float()[:, None].expand(hs, ws)
-    # Height above the horizon of the top-most structure pixel of each column (taller = nearer).
-    rows = torch.arange(hs, device=img.device)[:, None].expand(hs, ws)
-    struct_above = (structure * above) > 0
-    top = torch.where(struct_above, rows, torch.full_like(rows, hs)).min(0).values.float()
-    reach = ((yh * hs - top) / max(1.0, yh * hs)).clamp(0, 1)  # 0..1
-    k = max(1, ws // 40)
-    reach = F.avg_pool1d(reach[None, None], 2 * k + 1, 1, k, count_include_pad=False)[0, 0]
-    obj = d_hor + (0.6 * d_bottom - d_hor) * reach  # [ws]
-    struct_soft = box_mean(structure, 1)
-
-    def up(t: torch.Tensor) -> torch.Tensor:
-        return F.interpolate(t[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0] if s > 1 else t
-
-    # Hard layer boundary at full resolution (the renderer tears at it), snapped to the image edges below.
-    hard = torch.sigmoid((up(struct_soft) - 0.5) / 0.04)
-    yf = (torch.arange(h, device=img.device, dtype=torch.float32) + 0.5) / h
-    ramp_f = tau * F.softplus((yf - yh) / tau) / max(1e-3, 1.0 - yh)
-    ground_f = (d_hor + (d_bottom - d_hor) * ramp_f)[:, None]
-    obj_f = F.interpolate(obj[None, None], size=w, mode="linear", align_corners=False)[0, 0][None, :]
-    upper = d_far + (obj_f - d_far) * hard
-    sky_blend = torch.sigmoid((yf - yh) / (tau / 2))[:, None]  # 0 above, 1 below the horizon
-    disp = upper * (1 - sky_blend) + ground_f * sky_blend
-    disp = torch.maximum(disp, upper)  # a structure in front of the ground stays in front
-    r = max(1, min(h, w) // 300)
-    disp = guided_filter(gray, disp, r, 1e-4).clamp(min=d_far * 0.5)
+    scale = min(1.0, WORK_SIZE / max(h, w))
+    hs, ws = max(1, round(h * scale)), max(1, round(w * scale))
+    small = F.interpolate(img.permute(2, 0, 1)[None], size=(hs, ws), mode="area")[0].permute(1, 2, 0)
+    seg = segment_subject(small.cpu().numpy(), subject)
+    disp = base
+    if seg.confidence > 0:
+        bg_small, subj_small = _subject_layers(seg.mask, yh)
+        up = F.interpolate(torch.from_numpy(np.stack([bg_small, subj_small, seg.mask.astype(np.float32)]))[None]
+                           .to(dev), size=(h, w), mode="bilinear", align_corners=False)[0]
+        bg, subj, alpha = up[0], up[1], up[2]
+        # the outline follows the picture's own edges: guided filter of the upsampled mask, then made crisp
+        alpha = _fast_guided_filter(luma(img), alpha, max(1, round(1.5 / scale)), 1e-3)
+        alpha = ((alpha - 0.5) * 4.0 + 0.5).clamp(0, 1)
+        layered = bg + (subj - bg) * alpha
+        disp = base + seg.confidence * (layered - base)
     z = 1.0 / disp
     return (z / z.median()).clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
+
+
+def _fast_guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
+    """The fast guided filter (He & Sun 2015): the linear coefficients of a gray-guided filter computed on a copy
+    ``k`` times smaller (k ~ r / 2), upsampled bilinearly and applied at full resolution. [H, W] -> [H, W]."""
+    k = max(1, r // 2)
+    if k == 1:
+        return guided_filter(guide, src, r, eps)
+    h, w = guide.shape
+    gi = F.avg_pool2d(guide[None, None], k, ceil_mode=True)[0, 0]
+    sp = F.avg_pool2d(src[None, None], k, ceil_mode=True)[0, 0]
+    rr = max(1, r // k)
+    mean_i, mean_p = box_mean(gi, rr), box_mean(sp, rr)
+    a = (box_mean(gi * sp, rr) - mean_i * mean_p) / (box_mean(gi * gi, rr) - mean_i * mean_i + eps)
+    b = mean_p - a * mean_i
+    ab = F.interpolate(torch.stack([box_mean(a, rr), box_mean(b, rr)])[None], size=(h, w), mode="bilinear",
+                       align_corners=False)[0]
+    return ab[0] * guide + ab[1]
+
+
+def _subject_layers(mask: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """The two smooth disparity fields at the working resolution, for a subject ``mask`` [h, w] bool.
+
+    Returns (background, subject), each [h, w] float32 and smooth everywhere (so they can be upsampled
+    bilinearly): the background is the ground/background profile pulled forward near the subject up to
+    ``MAX_STEP`` (of the median disparity) behind the subject, fading out over ``SKIRT`` of the diagonal; the
+    subject layer is the ground's disparity under the subject's lowest row, rounded by ``DOME`` toward its middle
+    (constant outside it). The caller blends them with the edge-aware subject mask.
+    """
+    h, w = mask.shape
+    y = (np.arange(h, dtype=np.float32) + 0.5) / h
+    base = ground_disparity(torch.from_numpy(y), horizon).numpy()[:, None] * np.ones((1, w), np.float32)
+    rows = np.flatnonzero(mask.any(1))
+    foot = float(ground_disparity(torch.tensor([(rows[-1] + 0.5) / h]), horizon)[0])
+    m8 = mask.astype(np.uint8)
+    inside = cv2.distanceTransform(m8, cv2.DIST_L2, 3)
+    t = inside / max(1.0, float(inside.max()))
+    dome = cv2.GaussianBlur((1.0 - (1.0 - t) ** 2).astype(np.float32), (0, 0), max(1.0, min(h, w) / 40))
+    subj = foot * (1.0 + DOME * dome)
+    outside = cv2.distanceTransform(1 - m8, cv2.DIST_L2, 3) / math.hypot(h, w)
+    fall = np.exp(-((outside / SKIRT) ** 2))
+    step = MAX_STEP * float(np.median(np.where(mask, subj, base)))
+    bg = base + np.maximum(0.0, subj.min() - step - base) * fall
+    return bg.astype(np.float32), subj.astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from ..camera.geometry import rigid_inverse
-from ..camera.trajectory import CameraTrajectory
+from ..camera.trajectory import CameraTrajectory, subject_point
 from ..core.errors import excerpt
 from ..core.frames import check_frames
 from ..core.params import FILL_MODES
@@ -99,7 +99,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     h, w = img.shape[:2]
     dev = img.device
     if depth is None:
-        depth = estimate_depth(img)
+        depth = estimate_depth(img, subject=subject_point(camera, w, h))
     else:
         depth = check_depth(depth.to(dev), h, w)
 

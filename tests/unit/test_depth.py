@@ -129,3 +129,94 @@ def test_nearness_is_disparity_rescaled_per_map():
     assert torch.all(n[0].flatten().diff() < 0)  # farther = less near
     torch.testing.assert_close(n[0], (1 / z[0] - 1 / 4.0) / (1 / 0.5 - 1 / 4.0))
     assert torch.equal(n[1], torch.zeros(3, 4))  # a flat map has no nearer part
+
+
+# ---- the fallback estimate: piecewise smooth, steps only on the subject's outline ---------------------------------
+
+def _disc_scene(h=160, w=240, cx=0.5, cy=0.6, r=0.22, seed=0):
+    """A textured orange disc (a subject with spots: 'eyes' that must not tear) on a blue-grey backdrop."""
+    g = torch.Generator().manual_seed(seed)
+    img = torch.tensor([0.45, 0.5, 0.6]) + 0.04 * torch.rand(h, w, 3, generator=g)
+    yy, xx = torch.meshgrid(torch.arange(h) + 0.5, torch.arange(w) + 0.5, indexing="ij")
+    disc = ((xx - cx * w) ** 2 + (yy - cy * h) ** 2).sqrt() < r * min(h, w)
+    img[disc] = torch.tensor([0.9, 0.45, 0.15]) + 0.08 * torch.rand(int(disc.sum()), 3, generator=g)
+    for dx in (-0.3, 0.3):  # two dark spots inside the disc
+        spot = ((xx - (cx * w + dx * r * min(h, w))) ** 2 + (yy - cy * h) ** 2).sqrt() < 0.15 * r * min(h, w)
+        img[spot] = 0.05
+    return img.clamp(0, 1), disc
+
+
+def _eroded(mask: torch.Tensor, px: int) -> torch.Tensor:
+    return -F_max_pool(-mask.float(), px) > 0.5
+
+
+def F_max_pool(x: torch.Tensor, r: int) -> torch.Tensor:
+    return torch.nn.functional.max_pool2d(x[None, None], 2 * r + 1, 1, r)[0, 0]
+
+
+def test_estimate_depth_subject_is_one_smooth_nearer_layer():
+    img, disc = _disc_scene()
+    z = estimate_depth(img, subject=(0.5, 0.6))
+    inner = _eroded(disc, 4)
+    assert not depth_edges(z)[inner].any()  # no step inside the subject, spots included
+    assert not depth_edges(sharpen_depth_edges(z))[inner].any()
+    ring = (F_max_pool(disc.float(), 8) > 0.5) & ~F_max_pool(disc.float(), 4).gt(0.5)  # just outside
+    assert float(z[inner].median()) < float(z[ring].median())  # the subject is nearer than what surrounds it
+    # there is an occlusion step, and it lies on the outline only
+    e = depth_edges(sharpen_depth_edges(z))
+    outline = F_max_pool(disc.float(), 3).gt(0.5) & ~_eroded(disc, 3)
+    assert e.any() and float(e[~outline].float().mean()) < 0.002
+
+
+def test_estimate_depth_subject_seed_moves_the_near_layer():
+    img, disc_a = _disc_scene(cx=0.3, cy=0.6, r=0.15)
+    img_b, disc_b = _disc_scene(cx=0.72, cy=0.6, r=0.15, seed=1)
+    img[disc_b] = img_b[disc_b]  # two subjects; the seed picks one
+    za = estimate_depth(img, subject=(0.3, 0.6))
+    zb = estimate_depth(img, subject=(0.72, 0.6))
+    a, b = _eroded(disc_a, 3), _eroded(disc_b, 3)
+    assert float(za[a].median()) < float(za[b].median())
+    assert float(zb[b].median()) < float(zb[a].median())
+
+
+def test_estimate_depth_is_deterministic_and_device_free_of_global_state():
+    img, _ = _disc_scene(seed=4)
+    z1 = estimate_depth(img)
+    torch.manual_seed(123)
+    np.random.seed(7)
+    z2 = estimate_depth(img)
+    assert torch.equal(z1, z2)
+
+
+def test_estimate_depth_on_a_face_is_smooth_and_keeps_parallax():
+    """astronaut: no depth step across the face (eyes, mouth, skin one layer), and the renderer's depth still
+    carries parallax."""
+    skimage_data = pytest.importorskip("skimage.data")
+    from draw_to_video.camera.moves import build_trajectory
+    from draw_to_video.render.reproject import render_views
+
+    img = torch.from_numpy(skimage_data.astronaut().copy()).float() / 255.0
+    img = torch.nn.functional.interpolate(img.permute(2, 0, 1)[None], size=(256, 256), mode="area")[0]
+    img = img.permute(1, 2, 0).contiguous()
+    r = render_views(img, build_trajectory("dolly_in", frames=3, intensity=1.0), fill="none")
+    face = (slice(30, 100), slice(75, 130))  # rows 60-200, cols 150-260 at 512 px
+    assert not depth_edges(r.depth)[face].any()
+    q = torch.quantile(r.depth.flatten(), torch.tensor([0.05, 0.95]))
+    assert float(q[1] / q[0]) >= 1.5
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (1, 7), (7, 1), (5, 9), (1, 1)])
+def test_estimate_depth_tiny_images(shape):
+    g = torch.Generator().manual_seed(0)
+    img = torch.rand(*shape, 3, generator=g)
+    z = estimate_depth(img, subject=(0.5, 0.5))
+    assert z.shape == shape and torch.isfinite(z).all() and float(z.min()) > 0
+
+
+def test_estimate_depth_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"\[H, W, 3\]"):
+        estimate_depth(torch.rand(4, 4))
+    with pytest.raises(ValueError, match=r"\[H, W, 3\]"):
+        estimate_depth(torch.rand(0, 4, 3))
+    with pytest.raises(ValueError, match="subject"):
+        estimate_depth(torch.rand(8, 8, 3), subject=(float("nan"), 0.5))
