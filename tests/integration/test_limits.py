@@ -151,7 +151,7 @@ def test_too_many_strokes_are_refused(comfy):
     g = {"D": {"class_type": "D2V_DrawPathInput", "inputs": {"path_json": path}},
          "P": {"class_type": "PreviewImage", "inputs": {"images": ["D", 2]}}}
     message = _one_line_error(comfy, g)
-    assert f"{MAX_STROKES + 2}, at most {MAX_STROKES}" in message, message
+    assert "strokes" in message and f"at most {MAX_STROKES} are accepted" in message, message
 
 
 @pytest.mark.skipif(os.environ.get("D2V_SLOW") != "1", reason="slow: ~4 GB and a minute; run with D2V_SLOW=1")
