@@ -87,7 +87,7 @@ class DrawPathInput(io.ComfyNode):
         try:
             parse_path(path_json, 1024, 576)
         except ValueError as e:
-            return f"path_json: {e}"
+            return str(e)  # ComfyUI shows it as "path_json - <this>"
         return True
 
     @classmethod
