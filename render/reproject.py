@@ -25,8 +25,9 @@ Per frame (batched over ``chunk_size`` frames):
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -54,7 +55,8 @@ class RenderResult:
     coverage: (F,) float valid fraction per frame, depth: [H, W] the normalized depth used (median ~1; soft
     occlusion edges snapped to the nearer/farther side, see ``sharpen_depth_edges``).
     All on the image's device. overscan: the zoom factor every frame was rendered with (1 = none);
-    overscan_info: how it was chosen (camera/overscan.py).
+    overscan_info: how it was chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
+    (estimate or check, edge sharpening) and ``render`` (overscan and every frame).
     """
 
     frames: torch.Tensor
@@ -63,6 +65,7 @@ class RenderResult:
     depth: torch.Tensor
     overscan: float = 1.0
     overscan_info: OverscanInfo | None = None
+    timing_ms: dict[str, float] = field(default_factory=dict)
 
 
 def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None = None, *,
@@ -106,12 +109,14 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     h, w = img.shape[:2]
     dev = img.device
+    t0 = time.perf_counter()
     if depth is None:
         depth = estimate_depth(img)
     else:
         depth = check_depth(depth.to(dev), h, w)
 
     depth = sharpen_depth_edges(depth)
+    t1 = _clock(dev)
     n_frames = camera.frames
     K_src = camera.intrinsics(w, h)  # (F, 3, 3)
     rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
@@ -145,8 +150,16 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         if on_progress is not None:
             for i in idx:
                 on_progress(int(i) + 1, n_frames)
+    t2 = _clock(dev)
     return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, overscan=info.factor,
-                        overscan_info=info)
+                        overscan_info=info, timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
+
+
+def _clock(dev: torch.device) -> float:
+    """``time.perf_counter()`` once the work queued on ``dev`` is done (CUDA runs asynchronously)."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    return time.perf_counter()
 
 
 def _border_of(depth: torch.Tensor, K0: np.ndarray) -> np.ndarray:
