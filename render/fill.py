@@ -8,8 +8,6 @@ chose), so later steps (depth of field, motion blur) see a complete depth map.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -20,8 +18,9 @@ from ..core.params import FILL_MODES
 def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, mode: str = "background"):
     """Fill the holes of a rendered chunk with one of ``FILL_MODES``.
 
-    background: :func:`push_pull_fill` (smooth, fast); stretch: :func:`stretch_fill` (the farther border
-    stretched across); none: holes black, their depth the farthest valid depth of the frame.
+    background: :func:`push_pull_fill` (smooth, fast, from the farther surface only); stretch:
+    :func:`stretch_fill` (the farther border stretched across); none: holes black, their depth the farthest
+    valid depth of the frame.
     """
     if mode == "background":
         return push_pull_fill(color, depth, valid)
@@ -32,14 +31,22 @@ def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, mo
     raise ValueError(f"fill must be one of {FILL_MODES}, got {mode!r}")
 
 
-def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, power: int = 8):
-    """Background-first smooth hole filling by push-pull over an image pyramid.
+BACKGROUND_TOL = 0.04
+"""Relative depth band of "the same (farthest) surface" in the fill: a pixel more than 4 % nearer than the farthest
+surface around it counts as foreground and gives the hole nothing."""
 
-    Push: each coarser level averages the finer one with weights ``(z / z_max) ** power`` (valid pixels only), so a
-    cell that sees both foreground and background takes the background's colour. Pull: from coarse to fine, a cell
-    keeps its own colour in proportion to its weight relative to its parent's; a cell that holds only a nearer
-    surface (foreground next to a hole) has a tiny relative weight and takes the parent's background colour
-    instead. Hole pixels take the bilinear pull of the level above them. Cost: about 1.4 full-resolution passes.
+
+def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, tol: float = BACKGROUND_TOL):
+    """Background-only smooth hole filling by push-pull over an image pyramid.
+
+    Push: each coarser cell averages only those of its four children that hold the farthest surface among them
+    (mean depth within ``tol`` of the farthest child), so every coarse cell describes the background of its area
+    and a nearer object never enters it, however small its depth difference. Pull: from coarse to fine, a cell
+    keeps its own colour in proportion to its coverage relative to its parent's, unless it is nearer than the
+    parent's surface (foreground next to a hole), in which case it takes the parent's background. The upsampling
+    itself is depth-aware: a coarse cell nearer than its 3x3 neighbourhood's farthest surface does not spread into
+    its neighbours. Hole pixels take the finest pulled level at their position. Cost: about 1.5 passes over a 1/16
+    subsample of the frame.
 
     Args/returns as :func:`stretch_fill` (``color`` and ``depth`` are updated in place; ``depth`` may hold anything
     finite in holes).
@@ -47,25 +54,25 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     b, _, h, w = color.shape
     # the pyramid starts from every s-th pixel (a fill is smooth anyway; this makes it s^2 times cheaper)
     st = 4 if min(h, w) >= 256 else (2 if min(h, w) >= 32 else 1)
-    zd = depth[:, None, ::st, ::st] * valid[:, None, ::st, ::st]
+    wgt = valid[:, None, ::st, ::st].to(color.dtype)
+    zd = depth[:, None, ::st, ::st] * wgt
     zmax = zd.flatten(1).amax(1).clamp(min=1e-6)[:, None, None, None]
-    wgt = zd / zmax
-    for _ in range(int(math.log2(power))):
-        wgt = wgt * wgt
-    levels = [torch.cat([color[:, :, ::st, ::st] * wgt, zd * wgt, wgt], 1)]
+    levels = [torch.cat([color[:, :, ::st, ::st] * wgt, zd, wgt], 1)]
     while min(levels[-1].shape[-2:]) > 1:
-        levels.append(_pool2(levels[-1]))
-    tiny = 1e-30
+        levels.append(_pool2_farthest(levels[-1], tol))
+    tiny = 1e-12
     top = levels[-1]
     val = top[:, :4] / top[:, 4:].clamp(min=tiny)
     wl = top[:, 4:]
     for lev in reversed(levels[:-1]):
-        up = F.interpolate(torch.cat([val, wl], 1), size=lev.shape[-2:], mode="bilinear", align_corners=False)
+        up_val, up_w = _upsample_background(val, wl, lev.shape[-2:], tol)
         own_w = lev[:, 4:]
-        alpha = (own_w / up[:, 4:].clamp(min=tiny)).clamp(0, 1)
         own = lev[:, :4] / own_w.clamp(min=tiny)
-        val = up[:, :4] + (own - up[:, :4]) * alpha
-        wl = up[:, 4:] + (own_w - up[:, 4:]) * alpha
+        alpha = (own_w / up_w.clamp(min=tiny)).clamp(0, 1)
+        # a cell nearer than the background arriving from above is foreground: it takes the background
+        alpha = alpha * (own[:, 3:4] >= up_val[:, 3:4] * (1.0 - tol))
+        val = up_val + (own - up_val) * alpha
+        wl = up_w + (own_w - up_w) * alpha
     # hole pixels: the finest pulled level at their position (nearest; it is smooth)
     lin = (~valid).view(-1).nonzero()[:, 0]
     hl, wl1 = val.shape[-2:]
@@ -84,6 +91,36 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     zfull = depth.contiguous()
     zfull.view(-1).index_copy_(0, lin, torch.where(zs > 0, zs, far))
     return color, zfull
+
+
+def _pool2_farthest(x: torch.Tensor, tol: float) -> torch.Tensor:
+    """One push step on [B, 5, H, W] = (colour * w, depth * w, w): each 2x2 block sums (then quarters) only the
+    children whose mean depth is within ``tol`` of the block's farthest child (odd sizes: last row/column repeated).
+    """
+    if x.shape[-2] % 2:
+        x = torch.cat([x, x[..., -1:, :]], -2)
+    if x.shape[-1] % 2:
+        x = torch.cat([x, x[..., -1:]], -1)
+    kids = torch.stack([x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2]])  # (4, B, 5, ..)
+    z = kids[:, :, 3:4] / kids[:, :, 4:].clamp(min=1e-12)  # mean depth of each child (0 where empty)
+    keep = z >= z.amax(0, keepdim=True) * (1.0 - tol)
+    return (kids * keep).sum(0) * 0.25
+
+
+def _upsample_background(val: torch.Tensor, wl: torch.Tensor, size, tol: float):
+    """Bilinear upsampling of a pulled level (val [B, 4, h, w] = colour, depth; wl [B, 1, h, w] coverage) to
+    ``size`` that ignores coarse cells nearer than the farthest surface of their 3x3 neighbourhood (plain bilinear
+    where every cell of a footprint is ignored)."""
+    z = val[:, 3:4]
+    far = F.max_pool2d(z, 3, stride=1, padding=1)
+    m = (z >= far * (1.0 - tol)).to(val.dtype)
+    both = F.interpolate(torch.cat([val * m, wl * m, m, val, wl], 1), size=size, mode="bilinear",
+                         align_corners=False)
+    norm = both[:, 5:6]
+    ok = norm > 1e-6
+    up_val = torch.where(ok, both[:, :4] / norm.clamp(min=1e-6), both[:, 6:10])
+    up_w = torch.where(ok, both[:, 4:5] / norm.clamp(min=1e-6), both[:, 10:11])
+    return up_val, up_w
 
 
 def put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> None:
