@@ -138,8 +138,9 @@ RENDER = {
     "motion_blur": Range("float", 0.0, 0.0, 1.0, 0.05,
                          help="Shutter as a fraction of the frame interval (0.5 = 180° shutter)."),
     "overscan": Range("float", 0.0, 0.0, 4.0, 0.05,
-                      help="Zoom that keeps the move inside the picture: 0 = auto (just enough that no frame shows "
-                           "past the image border, at most 2x), 1 = off (the exact camera), 1..4 = that zoom. "
+                      help="Zoom that keeps the move inside the picture (output size unchanged): 0 = auto (just "
+                           "enough that no frame shows past the image border, at most 2x; the trajectory preview "
+                           "shows the crop), 1 = off (the exact camera; borders are filled), 1..4 = that zoom. "
                            "Values between 0 and 1 are not allowed."),
 }
 """Camera Motion Render (2.5D) and the ``render`` command."""

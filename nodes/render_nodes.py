@@ -38,6 +38,8 @@ class CameraMotionRender(io.ComfyNode):
                     "depth_of_field": "0 = off; 1 = the lens's physical blur (focal length, f-number, focus "
                                       "distance of the trajectory; median scene depth = 3 m); more = stronger.",
                 }),
+                # optional, so graphs and API clients written before it existed still validate (default: auto)
+                *params_inputs(RENDER, ["overscan"], optional=True),
             ],
             outputs=[
                 io.Image.Output("frames", display_name="frames",
@@ -51,7 +53,8 @@ class CameraMotionRender(io.ComfyNode):
 
     @classmethod
     def execute(cls, image: torch.Tensor, camera: CameraTrajectory, depth_kind: str, fill: str,
-                depth_of_field: float, motion_blur: float, depth: torch.Tensor | None = None) -> io.NodeOutput:
+                depth_of_field: float, motion_blur: float, overscan: float = RENDER["overscan"].default,
+                depth: torch.Tensor | None = None) -> io.NodeOutput:
         if not isinstance(camera, CameraTrajectory):
             raise ValueError("camera must come from a Cinematic Camera Trajectory node")
         image = check_image_batch(image, "image")
@@ -59,7 +62,7 @@ class CameraMotionRender(io.ComfyNode):
             depth = check_image_batch(depth, "depth")
         dev = compute_device()
         result = render_clip(to_rgb(image[:1])[0].to(dev), camera, depth, depth_kind=depth_kind, fill=fill,
-                             depth_of_field=depth_of_field, motion_blur=motion_blur,
+                             depth_of_field=depth_of_field, motion_blur=motion_blur, overscan=overscan,
                              on_progress=progress(camera.frames))
         out = output_device()
         return io.NodeOutput(result.frames.to(out), result.holes.to(out), depth_to_image(result.depth).to(out))
