@@ -16,11 +16,11 @@ import numpy as np
 import torch
 
 from ..camera.moves import build_trajectory
-from ..camera.overscan import parse_overscan
+from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn, params
-from ..render.depth import load_depth
+from ..render.depth import estimate_depth, load_depth
 from ..render.reproject import RenderResult, render_views
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
 
@@ -180,6 +180,34 @@ def depth_percentiles(depth: torch.Tensor) -> tuple[float, float, float]:
     step = max(1, flat.numel() // 250_000)
     q = torch.quantile(flat[::step].float().cpu(), torch.tensor([0.05, 0.5, 0.95]))
     return tuple(float(v) for v in q)
+
+
+def preview_overscan(camera: CameraTrajectory, width: int, height: int,
+                     image: torch.Tensor | None = None) -> OverscanInfo:
+    """The zoom automatic overscan would choose for ``camera`` (what the trajectory preview shows).
+
+    With ``image`` ([H, W, 3] float 0..1) the depth is the built-in estimate of that picture (computed on a copy
+    at most 256 px long: only the border's depth matters); without it the picture is assumed to be a
+    fronto-parallel plane at the scene's median depth (1), which is exact for rotations and zooms and shows the
+    average need of a move.
+    """
+    if image is not None:
+        img = image[..., :3].float()
+        h0, w0 = img.shape[:2]
+        scale = min(1.0, 256.0 / max(h0, w0))
+        if scale < 1.0:
+            size = (max(2, round(h0 * scale)), max(2, round(w0 * scale)))
+            img = torch.nn.functional.interpolate(img.permute(2, 0, 1)[None], size=size, mode="area")[0]
+            img = img.permute(1, 2, 0)
+        small = estimate_depth(img.clamp(0, 1)).cpu().numpy()
+        import cv2
+
+        depth = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    else:
+        depth = np.ones((height, width))
+    K = camera.intrinsics(width, height)
+    rel = camera.w2c() @ camera.c2w[0]
+    return resolve_overscan(0.0, border_points(depth, K[0]), K, rel, width, height)
 
 
 def render_demo(out: str | Path = "demo.mp4", frames: int = _T["frames"].default, fps: float = _T["fps"].default,

@@ -121,3 +121,22 @@ def test_fill_takes_no_foreground_colour(preset):
     filled = res.frames[hole]
     assert float(filled[:, 0].max()) < 0.2, "foreground red in a hole"
     assert float(filled[:, 1].min()) > 0.35 and float(filled[:, 2].min()) > 0.45, "dark colour in a hole"
+
+
+def test_the_trajectory_preview_shows_the_crop():
+    from draw_to_video.camera.preview import trajectory_preview
+    from draw_to_video.pipelines.render import preview_overscan
+
+    h, w = 180, 320
+    grey = np.full((h, w, 3), 200, np.uint8)
+    cam = build_trajectory(preset="truck_right", frames=9)
+    assert preview_overscan(build_trajectory(preset="static", frames=3), w, h).factor == 1.0
+    flat = preview_overscan(cam, w, h)  # no image: a flat scene at the median depth
+    assert flat.mode == "auto" and 1.05 < flat.factor <= AUTO_MAX
+    est = preview_overscan(cam, w, h, photo(h, w))  # the built-in depth of the picture
+    assert 1.05 < est.factor <= AUTO_MAX
+    plain = trajectory_preview(grey, cam)
+    cropped = trajectory_preview(grey, cam, overscan=flat.factor)
+    assert plain[5, w // 2 + 40].tolist() == [200, 200, 200]  # outside the crop: left alone without overscan ...
+    assert cropped[5, w // 2 + 40].max() < 100  # ... darkened with it
+    assert cropped[h // 2, w // 2 + 40].tolist() == [200, 200, 200]  # inside the crop: the picture
