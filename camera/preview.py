@@ -45,14 +45,19 @@ def draw_path(image: np.ndarray, path: DrawnPath) -> np.ndarray:
     return out
 
 
-def framing_quad(camera: CameraTrajectory, frame: int, width: int, height: int) -> np.ndarray:
+def framing_quad(camera: CameraTrajectory, frame: int, width: int, height: int, overscan: float = 1.0) -> np.ndarray:
     """(4, 2) pixel corners, in frame 0's image, of frame ``frame``'s view at its focus distance.
 
     The corners of frame ``frame`` are lifted to its focus distance (the subject's depth) and projected into
     frame 0: for a pure rotation this is the exact homography; for moves it shows what the shot frames.
+    ``overscan``: the render's zoom factor (camera/overscan.py); the quad is then the crop the render shows
+    (the frame's corners pulled toward the principal point by that factor).
     """
     K = camera.intrinsics(width, height)
-    corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], dtype=np.float64).T
+    hw, hh = width / (2.0 * overscan), height / (2.0 * overscan)
+    cx, cy = width / 2.0, height / 2.0
+    corners = np.array([[cx - hw, cy - hh, 1], [cx + hw, cy - hh, 1], [cx + hw, cy + hh, 1], [cx - hw, cy + hh, 1]],
+                       dtype=np.float64).T
     cam = np.linalg.inv(K[frame]) @ corners * camera.focus_distance[frame]
     world = camera.c2w[frame, :3, :3] @ cam + camera.c2w[frame, :3, 3:4]
     w2c0 = camera.w2c()[0]
@@ -61,13 +66,26 @@ def framing_quad(camera: CameraTrajectory, frame: int, width: int, height: int) 
     return (K[0] @ (p0 / z))[:2].T
 
 
-def draw_framing(image: np.ndarray, camera: CameraTrajectory, frames: list[int] | None = None) -> np.ndarray:
+def draw_framing(image: np.ndarray, camera: CameraTrajectory, frames: list[int] | None = None,
+                 overscan: float = 1.0) -> np.ndarray:
+    """The framing quads (:func:`framing_quad`) of ``frames`` (default first, middle, last) over ``image``; with
+    ``overscan`` > 1 the area outside frame 0's crop is darkened and the factor is written bottom left."""
     out = np.ascontiguousarray(image.copy())
     h, w = out.shape[:2]
     frames = frames or sorted({0, camera.frames // 2, camera.frames - 1})
     thick = max(1, round(min(h, w) / 300))
+    if overscan > 1.0 + 1e-6:
+        q0 = np.round(framing_quad(camera, 0, w, h, overscan)).astype(np.int32)
+        inside = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(inside, [q0], 1)
+        out[inside == 0] = (out[inside == 0] * 0.45).astype(np.uint8)
+        scale = 0.45 * max(1.0, min(h, w) / 500)
+        label = f"overscan {overscan:.2f}x"
+        org = (8, h - 10)  # bottom left (the top-down inset sits bottom right, frame labels at the top)
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
+        cv2.putText(out, label, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
     for i, f in enumerate(frames):
-        quad = framing_quad(camera, f, w, h)
+        quad = framing_quad(camera, f, w, h, overscan)
         quad = np.clip(quad, -4 * w, 5 * w)
         color = FRAME_COLORS[min(i, len(FRAME_COLORS) - 1)] if f else (255, 255, 255)
         cv2.polylines(out, [np.round(quad).astype(np.int32)], True, color, thick, cv2.LINE_AA)
@@ -109,9 +127,11 @@ def top_down_plot(camera: CameraTrajectory, size: int = 160) -> np.ndarray:
     return img
 
 
-def trajectory_preview(image: np.ndarray, camera: CameraTrajectory, path: DrawnPath | None = None) -> np.ndarray:
-    """The full preview: drawing + framing rectangles at first/middle/last frame + top-down inset."""
-    out = draw_framing(image, camera)
+def trajectory_preview(image: np.ndarray, camera: CameraTrajectory, path: DrawnPath | None = None,
+                       overscan: float = 1.0) -> np.ndarray:
+    """The full preview: drawing + framing rectangles at first/middle/last frame + top-down inset; with
+    ``overscan`` > 1 the rectangles are the render's crops and what lies outside frame 0's crop is darkened."""
+    out = draw_framing(image, camera, overscan=overscan)
     if path is not None:
         out = draw_path(out, path)
     h, w = out.shape[:2]

@@ -9,7 +9,7 @@ from ..camera.export import to_cameractrl_lines, to_motionctrl_rt, tracks_to_jso
 from ..camera.intent import analyze_intent
 from ..camera.motion import suggest_motion_bucket
 from ..camera.moves import build_trajectory
-from ..camera.presets import PRESETS
+from ..camera.presets import AUTO, PRESETS
 from ..cli import command
 from ..core import params
 from ..pipelines.inputs import read_path_file
@@ -29,17 +29,25 @@ presets_cmd.configure = lambda p: None
 
 @command("trajectory", "Detect the intent of a drawn path and write the camera trajectory JSON.")
 def trajectory_cmd(args) -> int:
-    path = read_path_file(args.path, args.width, args.height)
-    for w in path.warnings:
+    if args.path is None:
+        if args.preset == AUTO:
+            raise ValueError("nothing says how the camera moves: give a drawn path (--path) or a preset name "
+                             "(--preset dolly_in, see 'presets')")
+        if args.tracks:
+            raise ValueError("--tracks needs a drawn path (--path)")
+    path = None if args.path is None else read_path_file(args.path, args.width, args.height)
+    for w in path.warnings if path is not None else ():
         print(f"warning: {w}")
-    if path.camera_stroke() is not None:
+    if path is not None and path.camera_stroke() is not None:
         result = analyze_intent(path)
         print(f"intent: {result.intent} (preset {result.preset}, confidence {result.confidence:.2f})")
     camera = build_trajectory(preset=args.preset, frames=args.frames, fps=args.fps, intensity=args.intensity,
                               focal_length_mm=args.focal_length, handheld=args.handheld, seed=args.seed, path=path,
                               use_drawing_speed=args.drawing_speed)
+    width = path.width if path is not None else args.width or 1024
+    height = path.height if path is not None else args.height or 576
     print(f"preset: {camera.preset}, {camera.frames} frames at {camera.fps:g} fps, "
-          f"suggested motion_bucket_id {suggest_motion_bucket(camera, path.width, path.height)}")
+          f"suggested motion_bucket_id {suggest_motion_bucket(camera, width, height)}")
     if args.json:
         Path(args.json).write_text(camera.to_json(indent=1))
         print(f"trajectory written to {args.json}")
@@ -47,7 +55,7 @@ def trajectory_cmd(args) -> int:
         Path(args.motionctrl).write_text(json.dumps(to_motionctrl_rt(camera)))
         print(f"MotionCtrl RT written to {args.motionctrl}")
     if args.cameractrl:
-        Path(args.cameractrl).write_text(to_cameractrl_lines(camera, path.width, path.height))
+        Path(args.cameractrl).write_text(to_cameractrl_lines(camera, width, height))
         print(f"CameraCtrl poses written to {args.cameractrl}")
     if args.tracks:
         Path(args.tracks).write_text(tracks_to_json(path))
@@ -57,7 +65,8 @@ def trajectory_cmd(args) -> int:
 
 def _configure_trajectory(p):
     t = params.TRAJECTORY
-    p.add_argument("--path", required=True, help="drawn path JSON file (contract, pixel points or KJNodes)")
+    p.add_argument("--path", help="drawn path JSON file (contract, pixel points or KJNodes); optional with a named "
+                                  "--preset (then the subject is straight ahead)")
     a.preset(p)
     a.option(p, "--frames", t["frames"], "frames")
     a.option(p, "--fps", t["fps"], "fps")
@@ -67,8 +76,9 @@ def _configure_trajectory(p):
     a.option(p, "--seed", t["seed"], "seed")
     a.option(p, "--drawing-speed", t["use_drawing_speed"], "use_drawing_speed",
              help="replay the stroke's drawing speed")
-    p.add_argument("--width", type=int, help="image width in pixels (pixel-point paths)")
-    p.add_argument("--height", type=int, help="image height in pixels (pixel-point paths)")
+    p.add_argument("--width", type=int, help="image width in pixels (pixel-point paths; without a path, the frame "
+                                             "size for motion_bucket_id and CameraCtrl, default 1024)")
+    p.add_argument("--height", type=int, help="image height in pixels (pixel-point paths; default 576 without one)")
     p.add_argument("--json", help="write the trajectory JSON here")
     p.add_argument("--motionctrl", help="write MotionCtrl RT rows (JSON) here")
     p.add_argument("--cameractrl", help="write CameraCtrl pose lines here")

@@ -143,6 +143,11 @@ RENDER = {
     "max_size": Range("int", DEFAULT_MAX_SIZE, 0, MAX_SIDE, 16,
                       help="Longer side of the render in pixels: a larger image is area-downscaled first. 0 = no "
                            "cap (the memory limit still applies)."),
+    "overscan": Range("float", 0.0, 0.0, 4.0, 0.05,
+                      help="Zoom that keeps the move inside the picture (output size unchanged): 0 = auto (just "
+                           "enough that no frame shows past the image border, at most 2x; the trajectory preview "
+                           "shows the crop), 1 = off (the exact camera; borders are filled), 1..4 = that zoom. "
+                           "Values between 0 and 1 are not allowed."),
 }
 """Camera Motion Render (2.5D) and the ``render`` command."""
 

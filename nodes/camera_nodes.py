@@ -15,6 +15,7 @@ from ..camera.preview import blank_canvas, draw_path, trajectory_preview
 from ..core.frames import check_image_batch, downscale_to_max, fit_size, to_rgb
 from ..core.limits import MAX_POINTS, MAX_PREVIEW_SIDE, MAX_STROKES, check_path_size
 from ..core.params import SENSORS_MM, TRAJECTORY
+from ..pipelines.render import preview_overscan
 from ..video.io import to_uint8
 from .schema import CATEGORY, params_inputs
 from .types import Camera, DrawPath
@@ -147,7 +148,11 @@ class CinematicCameraTrajectory(io.ComfyNode):
         width, height = (path.width, path.height) if path is not None else (1024, 576)
         if image is not None:
             height, width = int(image.shape[1]), int(image.shape[2])
-        preview = _to_image(trajectory_preview(_preview_base(image, width, height), camera, path))
+        base = _preview_base(image, width, height)  # (checks the image)
+        # the crop the render's automatic overscan will use (built-in depth of the image, else a flat scene)
+        first = to_rgb(image[:1])[0] if image is not None else None
+        overscan = preview_overscan(camera, width, height, first).factor
+        preview = _to_image(trajectory_preview(base, camera, path, overscan))
         bucket = suggest_motion_bucket(camera, width, height)
         return io.NodeOutput(camera, preview, camera.intent, bucket, float(camera.fps),
                              ui=ui.PreviewImage(preview, cls=cls))

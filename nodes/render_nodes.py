@@ -44,8 +44,9 @@ class CameraMotionRender(io.ComfyNode):
                     "depth_of_field": "0 = off; 1 = the lens's physical blur (focal length, f-number, focus "
                                       "distance of the trajectory; median scene depth = 3 m); more = stronger.",
                 }),
-                # optional: API graphs from before it existed still validate (and get the default cap)
+                # optional: API graphs from before they existed still validate (default cap, auto overscan)
                 *params_inputs(RENDER, ["max_size"], optional=True),
+                *params_inputs(RENDER, ["overscan"], optional=True),
             ],
             outputs=[
                 io.Image.Output("frames", display_name="frames",
@@ -61,6 +62,7 @@ class CameraMotionRender(io.ComfyNode):
     @classmethod
     def execute(cls, image: torch.Tensor, camera: CameraTrajectory, depth_kind: str, fill: str,
                 depth_of_field: float, motion_blur: float, max_size: int = RENDER["max_size"].default,
+                overscan: float = RENDER["overscan"].default,
                 depth: torch.Tensor | None = None) -> io.NodeOutput:
         if not isinstance(camera, CameraTrajectory):
             raise ValueError("camera must come from a Cinematic Camera Trajectory node")
@@ -70,6 +72,7 @@ class CameraMotionRender(io.ComfyNode):
         dev = compute_device()
         result = render_clip(to_rgb(image[:1])[0].to(dev), camera, depth, depth_kind=depth_kind, fill=fill,
                              depth_of_field=depth_of_field, motion_blur=motion_blur, max_size=max_size,
+                             overscan=overscan,
                              on_progress=progress(camera.frames))
         out = output_device()
         frames = even_for_video(result.frames, "Camera Motion Render")

@@ -9,18 +9,19 @@ runs it on the bundled example (the ``demo`` command). Parameter names, defaults
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..camera.moves import build_trajectory
+from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
-from ..camera.trajectory import CameraTrajectory
+from ..camera.trajectory import CameraTrajectory, subject_point
 from ..core import ProgressFn, limits, params
 from ..core.frames import downscale_to_max, fit_size
-from ..render.depth import load_depth
+from ..render.depth import estimate_depth, load_depth
 from ..render.reproject import RenderResult, render_views
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
 
@@ -35,7 +36,8 @@ _R, _T = params.RENDER, params.TRAJECTORY
 def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
                 depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
                 depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
-                max_size: int | None = None, on_progress: ProgressFn = None) -> RenderResult:
+                max_size: int | None = None, overscan: float | str = _R["overscan"].default,
+                on_progress: ProgressFn = None) -> RenderResult:
     """Render ``image`` along ``camera``, loading and normalizing the depth first.
 
     Args:
@@ -47,10 +49,12 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         depth_kind, fill, depth_of_field, motion_blur: see ``core/params.RENDER``.
         max_size: None or 0 = render at the image's size; else the image is area-downscaled so its longer side
             is at most this (``core/params.RENDER["max_size"]``; the frames come out at that size).
+        overscan: 0 / "auto" (default: the smallest zoom that keeps every frame inside the image), 1 / "off",
+            or a fixed zoom factor 1..4 (camera/overscan.py); the result's ``overscan`` says what was used.
         on_progress: ``on_progress(done, total)`` after every frame.
     Returns:
         :class:`~draw_to_video.render.reproject.RenderResult` on the image's device: frames [F, H, W, 3],
-        holes [F, H, W], coverage (F,), the normalized depth used [H, W].
+        holes [F, H, W], coverage (F,), the normalized depth used [H, W], the overscan factor, stage timings.
     Raises:
         ValueError: a bad image, camera, depth or parameter, an image under ``MIN_RENDER_SIDE`` pixels a side, or
             a render whose estimated memory exceeds the budget (``core/limits.py``), saying what to fix.
@@ -59,6 +63,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     fill = _R["fill"].check(fill, "fill")
     depth_of_field = float(_R["depth_of_field"].check(depth_of_field, "depth_of_field"))
     motion_blur = float(_R["motion_blur"].check(motion_blur, "motion_blur"))
+    overscan = parse_overscan(overscan)
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory node, build_trajectory or "
                          f"a camera JSON file), got {type(camera).__name__}")
@@ -88,7 +93,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
             depth = depth.to(img.device)
         z = load_depth(depth, depth_kind, size=(h, w)).to(img.device)
     return render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
-                        on_progress=on_progress)
+                        overscan=overscan, on_progress=on_progress)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,28 @@ class RenderedFile:
     """Smallest fraction of a frame the image covered before hole filling."""
     warnings: tuple[str, ...] = ()
     """What the path parser corrected (clamped points and the like)."""
+    coverage_per_frame: tuple[float, ...] = ()
+    overscan: float = 1.0
+    overscan_note: str = ""
+    """One line: how the overscan factor was chosen, and whether auto overscan was capped."""
+    depth_source: str = "estimated"
+    """"estimated" (built from the picture) or "file"."""
+    depth_percentiles: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    """p5, p50, p95 of the normalized depth used (median ~1)."""
+    timing_ms: dict = field(default_factory=dict)
+    """Wall time per stage: read, depth, render, encode, total (ms)."""
+
+    def report(self) -> dict:
+        """The ``render --report`` JSON: what happened, per frame coverage before filling, overscan, depth, timing."""
+        p5, p50, p95 = self.depth_percentiles
+        return {"frames": self.frames, "width": self.width, "height": self.height, "fps": self.fps,
+                "preset": self.preset, "out": str(self.out),
+                "coverage": [round(c, 5) for c in self.coverage_per_frame],
+                "overscan": round(self.overscan, 5), "overscan_note": self.overscan_note,
+                "depth": {"source": self.depth_source, "p5": round(p5, 5), "p50": round(p50, 5),
+                          "p95": round(p95, 5)},
+                "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
+                "warnings": list(self.warnings)}
 
 
 def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Path | None = None,
@@ -113,36 +140,91 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                 fps: float = _T["fps"].default, intensity: float = _T["intensity"].default,
                 depth_file: str | Path | None = None, depth_kind: str = _R["depth_kind"].default,
                 fill: str = _R["fill"].default, depth_of_field: float = _R["depth_of_field"].default,
-                motion_blur: float = _R["motion_blur"].default, max_size: int | None = None, device: str = "auto",
-                on_progress: ProgressFn = None) -> RenderedFile:
-    """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it) or along a camera JSON,
-    and write the clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
+                motion_blur: float = _R["motion_blur"].default, overscan: float | str = _R["overscan"].default,
+                max_size: int | None = None, device: str = "auto", on_progress: ProgressFn = None) -> RenderedFile:
+    """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it), along a named preset
+    alone (no path: the subject straight ahead at the scene's median depth) or along a camera JSON, and write the
+    clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
 
-    Exactly one of ``path_file`` and ``camera_file``; with a camera file, its own frames and fps are used.
-    ``max_size`` downscales the picture so its longer side is at most that; ``device``: auto | cpu | cuda.
+    At most one of ``path_file`` and ``camera_file``; with neither, ``preset`` must name a preset. With a camera
+    file, its own frames and fps are used. ``max_size`` downscales the picture so its longer side is at most
+    that; ``device``: auto | cpu | cuda. The result's :meth:`RenderedFile.report` says what happened.
     """
     from ..video.io import check_output, write_video
 
-    if (path_file is None) == (camera_file is None):
-        raise ValueError("give exactly one of a drawn path file or a camera trajectory file")
+    t_start = time.perf_counter()
+    if path_file is not None and camera_file is not None:
+        raise ValueError("give a drawn path file or a camera trajectory file, not both")
+    if path_file is None and camera_file is None and preset == AUTO:
+        raise ValueError("nothing says how the camera moves: give a drawn path (--path), a camera trajectory "
+                         "(--camera) or a preset name (--preset dolly_in, see 'presets')")
+    overscan = parse_overscan(overscan)
     check_output(out)  # before any work: an unwritable output must not cost a render
     dev = pick_device(device)
     img = read_image(image_path, max_size or None).to(dev)
     h, w = img.shape[:2]
     warnings: tuple[str, ...] = ()
+    path = None
     if camera_file is not None:
         camera = read_camera_file(camera_file)
     else:
-        path = read_path_file(path_file, w, h)
-        warnings = tuple(path.warnings)
+        if path_file is not None:
+            path = read_path_file(path_file, w, h)
+            warnings = tuple(path.warnings)
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=path)
-    t0 = time.perf_counter()
+    t_read = time.perf_counter()
     result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill, depth_of_field=depth_of_field,
-                         motion_blur=motion_blur, on_progress=on_progress)
-    seconds = time.perf_counter() - t0
-    written = write_video(result.frames.cpu().numpy(), camera.fps, out)
+                         motion_blur=motion_blur, overscan=overscan, on_progress=on_progress)
+    frames_np = result.frames.cpu().numpy()
+    t_render = time.perf_counter()
+    written = write_video(frames_np, camera.fps, out)
+    t_end = time.perf_counter()
+    render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read))
+    timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
+              "render": render_ms, "encode": 1000.0 * (t_end - t_render), "total": 1000.0 * (t_end - t_start)}
     return RenderedFile(out=Path(written), preset=camera.preset, frames=camera.frames, fps=float(camera.fps),
-                        width=w, height=h, seconds=seconds, coverage=float(result.coverage.min()), warnings=warnings)
+                        width=w, height=h, seconds=t_render - t_read, coverage=float(result.coverage.min()),
+                        warnings=warnings, coverage_per_frame=tuple(float(c) for c in result.coverage.cpu()),
+                        overscan=float(result.overscan),
+                        overscan_note=result.overscan_info.describe() if result.overscan_info else "",
+                        depth_source="estimated" if depth_file is None else "file",
+                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing)
+
+
+def depth_percentiles(depth: torch.Tensor) -> tuple[float, float, float]:
+    """(p5, p50, p95) of a depth map [H, W] (on a regular subsample of at most ~250k pixels)."""
+    flat = depth.reshape(-1)
+    step = max(1, flat.numel() // 250_000)
+    q = torch.quantile(flat[::step].float().cpu(), torch.tensor([0.05, 0.5, 0.95]))
+    return tuple(float(v) for v in q)
+
+
+def preview_overscan(camera: CameraTrajectory, width: int, height: int,
+                     image: torch.Tensor | None = None) -> OverscanInfo:
+    """The zoom automatic overscan would choose for ``camera`` (what the trajectory preview shows).
+
+    With ``image`` ([H, W, 3] float 0..1) the depth is the built-in estimate of that picture (computed on a copy
+    at most 256 px long: only the border's depth matters); without it the picture is assumed to be a
+    fronto-parallel plane at the scene's median depth (1), which is exact for rotations and zooms and shows the
+    average need of a move.
+    """
+    if image is not None:
+        img = image[..., :3].float()
+        h0, w0 = img.shape[:2]
+        scale = min(1.0, 256.0 / max(h0, w0))
+        if scale < 1.0:
+            size = (max(2, round(h0 * scale)), max(2, round(w0 * scale)))
+            img = torch.nn.functional.interpolate(img.permute(2, 0, 1)[None], size=size, mode="area")[0]
+            img = img.permute(1, 2, 0)
+        small = estimate_depth(img.clamp(0, 1), subject=subject_point(camera, width, height)).cpu().numpy()
+        import cv2
+
+        depth = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    else:
+        depth = np.ones((height, width))
+    K = camera.intrinsics(width, height)
+    rel = camera.w2c() @ camera.c2w[0]
+    return resolve_overscan(0.0, border_points(depth, K[0]), K, rel, width, height)
 
 
 def render_demo(out: str | Path = "demo.mp4", frames: int = _T["frames"].default, fps: float = _T["fps"].default,

@@ -145,7 +145,7 @@ def encode_with_motion(clip_vision, vae, init_image: torch.Tensor, width: int = 
     cam = resample_trajectory(camera.relative_to_first(), frames)
     depth_image = resize(depth[:1], width, height) if depth is not None else None
     rendered = render_clip(clean[0].to(device), cam, depth_image, depth_kind=depth_kind, fill="background",
-                           on_progress=on_progress)
+                           overscan="off", on_progress=on_progress)  # the guide is the exact camera
     renders, holes = rendered.frames, rendered.holes
     if guidance == "off":
         guide = guidance_math.guide_preview(renders, holes, None)

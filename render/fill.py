@@ -8,8 +8,6 @@ chose), so later steps (depth of field, motion blur) see a complete depth map.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 
@@ -21,8 +19,9 @@ from ..core.params import FILL_MODES
 def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, mode: str = "background"):
     """Fill the holes of a rendered chunk with one of ``FILL_MODES``.
 
-    background: :func:`push_pull_fill` (smooth, fast); stretch: :func:`stretch_fill` (the farther border
-    stretched across); none: holes black, their depth the farthest valid depth of the frame.
+    background: :func:`push_pull_fill` (smooth, fast, from the farther surface only); stretch:
+    :func:`stretch_fill` (the farther border stretched across); none: holes black, their depth the farthest
+    valid depth of the frame.
     """
     if mode == "background":
         return push_pull_fill(color, depth, valid)
@@ -33,14 +32,26 @@ def fill_holes(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, mo
     raise ValueError(f"fill must be one of {FILL_MODES}, got {excerpt(mode)}")
 
 
-def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, power: int = 8):
-    """Background-first smooth hole filling by push-pull over an image pyramid.
+BACKGROUND_POWER = 16.0
+"""How strongly the fill prefers the farther surface: in the push and the upsampling a cell weighs
+``(z / z_far) ** 16`` against the farthest surface beside it (15 % nearer: 7 %; 3 % nearer, a smooth slope: 61 %);
+in the pull a cell keeps its own colour against its parent's with twice that power (15 % nearer: 0.6 %). Higher
+powers pull the far end of smooth slopes (the top of a sky gradient) into holes as dark bands; lower ones let a
+nearer object's colour in."""
 
-    Push: each coarser level averages the finer one with weights ``(z / z_max) ** power`` (valid pixels only), so a
-    cell that sees both foreground and background takes the background's colour. Pull: from coarse to fine, a cell
-    keeps its own colour in proportion to its weight relative to its parent's; a cell that holds only a nearer
-    surface (foreground next to a hole) has a tiny relative weight and takes the parent's background colour
-    instead. Hole pixels take the bilinear pull of the level above them. Cost: about 1.4 full-resolution passes.
+
+def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor,
+                   power: float = BACKGROUND_POWER):
+    """Background-only smooth hole filling by push-pull over an image pyramid.
+
+    Push: each coarser cell averages its four children weighted by ``(z / z_far) ** power`` against the farthest
+    of them, so a coarse cell describes the background of its area: a nearer object hardly enters it (its weight
+    falls with the depth ratio at every level), while a smooth slope still mixes. Pull: from coarse to fine, a
+    cell keeps its own colour in proportion to its coverage relative to its parent's, times the depth weight
+    (squared) against the parent's surface, so foreground next to a hole takes the parent's background. The
+    upsampling is depth-aware too: a coarse cell nearer than its 3x3 neighbourhood's farthest surface spreads
+    into its neighbours only with that weight. Hole pixels take the finest pulled level at their position.
+    Cost: about 1.5 passes over a 1/16 subsample of the frame.
 
     Args/returns as :func:`stretch_fill` (``color`` and ``depth`` are updated in place; ``depth`` may hold anything
     finite in holes).
@@ -48,25 +59,25 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     b, _, h, w = color.shape
     # the pyramid starts from every s-th pixel (a fill is smooth anyway; this makes it s^2 times cheaper)
     st = 4 if min(h, w) >= 256 else (2 if min(h, w) >= 32 else 1)
-    zd = depth[:, None, ::st, ::st] * valid[:, None, ::st, ::st]
+    wgt = valid[:, None, ::st, ::st].to(color.dtype)
+    zd = depth[:, None, ::st, ::st] * wgt
     zmax = zd.flatten(1).amax(1).clamp(min=1e-6)[:, None, None, None]
-    wgt = zd / zmax
-    for _ in range(int(math.log2(power))):
-        wgt = wgt * wgt
-    levels = [torch.cat([color[:, :, ::st, ::st] * wgt, zd * wgt, wgt], 1)]
+    levels = [torch.cat([color[:, :, ::st, ::st] * wgt, zd, wgt], 1)]
     while min(levels[-1].shape[-2:]) > 1:
-        levels.append(_pool2(levels[-1]))
-    tiny = 1e-30
+        levels.append(_pool2_farthest(levels[-1], power))
+    tiny = 1e-12
     top = levels[-1]
     val = top[:, :4] / top[:, 4:].clamp(min=tiny)
     wl = top[:, 4:]
     for lev in reversed(levels[:-1]):
-        up = F.interpolate(torch.cat([val, wl], 1), size=lev.shape[-2:], mode="bilinear", align_corners=False)
+        up_val, up_w = _upsample_background(val, wl, lev.shape[-2:], power)
         own_w = lev[:, 4:]
-        alpha = (own_w / up[:, 4:].clamp(min=tiny)).clamp(0, 1)
         own = lev[:, :4] / own_w.clamp(min=tiny)
-        val = up[:, :4] + (own - up[:, :4]) * alpha
-        wl = up[:, 4:] + (own_w - up[:, 4:]) * alpha
+        alpha = (own_w / up_w.clamp(min=tiny)).clamp(0, 1)
+        # a cell nearer than the background arriving from above is foreground: it takes the background
+        alpha = alpha * _depth_weight(own[:, 3:4], up_val[:, 3:4], 2.0 * power)
+        val = up_val + (own - up_val) * alpha
+        wl = up_w + (own_w - up_w) * alpha
     # hole pixels: the finest pulled level at their position (nearest; it is smooth)
     lin = (~valid).view(-1).nonzero()[:, 0]
     hl, wl1 = val.shape[-2:]
@@ -85,6 +96,40 @@ def push_pull_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     zfull = depth.contiguous()
     zfull.view(-1).index_copy_(0, lin, torch.where(zs > 0, zs, far))
     return color, zfull
+
+
+def _depth_weight(z: torch.Tensor, z_far: torch.Tensor, power: float) -> torch.Tensor:
+    """``(z / z_far) ** power`` in 0..1 (1 where ``z`` is as far as ``z_far`` or farther; 0 for empty cells)."""
+    return (z / z_far.clamp(min=1e-12)).clamp(0.0, 1.0).pow(power)
+
+
+def _pool2_farthest(x: torch.Tensor, power: float) -> torch.Tensor:
+    """One push step on [B, 5, H, W] = (colour * w, depth * w, w): each 2x2 block sums (then quarters) its
+    children weighted by :func:`_depth_weight` against the block's farthest child (odd sizes: last row/column
+    repeated)."""
+    if x.shape[-2] % 2:
+        x = torch.cat([x, x[..., -1:, :]], -2)
+    if x.shape[-1] % 2:
+        x = torch.cat([x, x[..., -1:]], -1)
+    kids = torch.stack([x[..., ::2, ::2], x[..., 1::2, ::2], x[..., ::2, 1::2], x[..., 1::2, 1::2]])  # (4, B, 5, ..)
+    z = kids[:, :, 3:4] / kids[:, :, 4:].clamp(min=1e-12)  # mean depth of each child (0 where empty)
+    return (kids * _depth_weight(z, z.amax(0, keepdim=True), power)).sum(0) * 0.25
+
+
+def _upsample_background(val: torch.Tensor, wl: torch.Tensor, size, power: float):
+    """Bilinear upsampling of a pulled level (val [B, 4, h, w] = colour, depth; wl [B, 1, h, w] coverage) to
+    ``size``, each coarse cell weighted by :func:`_depth_weight` against the farthest surface of its 3x3
+    neighbourhood (plain bilinear where a footprint's weights vanish)."""
+    z = val[:, 3:4]
+    far = F.max_pool2d(z, 3, stride=1, padding=1)
+    m = _depth_weight(z, far, power)
+    both = F.interpolate(torch.cat([val * m, wl * m, m, val, wl], 1), size=size, mode="bilinear",
+                         align_corners=False)
+    norm = both[:, 5:6]
+    ok = norm > 1e-6
+    up_val = torch.where(ok, both[:, :4] / norm.clamp(min=1e-6), both[:, 6:10])
+    up_w = torch.where(ok, both[:, 4:5] / norm.clamp(min=1e-6), both[:, 10:11])
+    return up_val, up_w
 
 
 def put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> None:

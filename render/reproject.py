@@ -25,14 +25,16 @@ Per frame (batched over ``chunk_size`` frames):
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..camera.geometry import rigid_inverse
+from ..camera.overscan import OverscanInfo, border_points, resolve_overscan, zoom_intrinsics
 from ..camera.trajectory import CameraTrajectory, subject_point
 from ..core.errors import excerpt
 from ..core.frames import check_frames
@@ -53,18 +55,24 @@ class RenderResult:
     frames: [F, H, W, 3] float 0..1, holes: [F, H, W] float (1 = hole / disoccluded, before filling),
     coverage: (F,) float valid fraction per frame, depth: [H, W] the normalized depth used (median ~1; soft
     occlusion edges snapped to the nearer/farther side, see ``sharpen_depth_edges``).
-    All on the image's device.
+    All on the image's device. overscan: the zoom factor every frame was rendered with (1 = none);
+    overscan_info: how it was chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
+    (estimate or check, edge sharpening) and ``render`` (overscan and every frame).
     """
 
     frames: torch.Tensor
     holes: torch.Tensor
     coverage: torch.Tensor
     depth: torch.Tensor
+    overscan: float = 1.0
+    overscan_info: OverscanInfo | None = None
+    timing_ms: dict[str, float] = field(default_factory=dict)
 
 
 def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None = None, *,
                  fill: str = "background", depth_of_field: float = 0.0, motion_blur: float = 0.0,
-                 chunk_size: int = 8, on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
+                 overscan: float | str = 1.0, chunk_size: int = 8,
+                 on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
     """Render ``image`` along ``camera``.
 
     Args:
@@ -77,6 +85,10 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         depth_of_field: 0 = off; 1 = physical thin-lens blur for the trajectory's focal length, f-number and focus
             distance (assuming a median scene depth of 3 m); larger values exaggerate it.
         motion_blur: shutter fraction of the frame interval, 0..1 (0.5 = 180-degree shutter).
+        overscan: 1 = off (the exact camera; the default here, so geometry stays exact for callers such as the
+            SVD guidance); 0 = auto (the smallest zoom that keeps every frame inside the source image, at most
+            ``camera.overscan.AUTO_MAX``); > 1 = that zoom. Every frame's focal length is multiplied by the factor
+            about the principal point; the output size is unchanged (camera/overscan.py).
         chunk_size: frames processed at once on CUDA (bounds memory: about 150 bytes per pixel per frame of the
             chunk); on CPU frames are rendered one at a time (faster there), so memory is bounded anyway.
         on_progress: ``on_progress(done, total)`` called after every frame.
@@ -98,20 +110,25 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     h, w = img.shape[:2]
     dev = img.device
+    t0 = time.perf_counter()
     if depth is None:
         depth = estimate_depth(img, subject=subject_point(camera, w, h))
     else:
         depth = check_depth(depth.to(dev), h, w)
 
     depth = sharpen_depth_edges(depth)
+    t1 = _clock(dev)
     n_frames = camera.frames
-    K = camera.intrinsics(w, h)  # (F, 3, 3)
+    K_src = camera.intrinsics(w, h)  # (F, 3, 3)
     rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
-    src = _Source.build(img, depth, K[0])
+    info = resolve_overscan(overscan, _border_of(depth, K_src[0]), K_src, rel, w, h)
+    K = zoom_intrinsics(K_src, info.factor)  # the frames' cameras; the source keeps K_src[0]
+    src = _Source.build(img, depth, K_src[0])
     frames = torch.empty((n_frames, h, w, 3), dtype=torch.float32, device=dev)
     holes = torch.empty((n_frames, h, w), dtype=torch.float32, device=dev)
     coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
     radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
+    radius_inf = radius_inf * info.factor  # the zoom magnifies the blur circle too
     # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
     # into the outputs, so no chunk-sized temporaries exist
     step = int(chunk_size) if dev.type == "cuda" else 1
@@ -134,7 +151,26 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         if on_progress is not None:
             for i in idx:
                 on_progress(int(i) + 1, n_frames)
-    return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth)
+    t2 = _clock(dev)
+    return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, overscan=info.factor,
+                        overscan_info=info, timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
+
+
+def _clock(dev: torch.device) -> float:
+    """``time.perf_counter()`` once the work queued on ``dev`` is done (CUDA runs asynchronously)."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    return time.perf_counter()
+
+
+def _border_of(depth: torch.Tensor, K0: np.ndarray) -> np.ndarray:
+    """:func:`camera.overscan.border_points` of a depth tensor (only the border rows and columns leave the
+    device)."""
+    h, w = depth.shape
+    small = torch.zeros((h, w), dtype=torch.float32)
+    small[0], small[-1] = depth[0].cpu(), depth[-1].cpu()
+    small[:, 0], small[:, -1] = depth[:, 0].cpu(), depth[:, -1].cpu()
+    return border_points(small.numpy(), K0)
 
 
 def _check_image(image) -> torch.Tensor:

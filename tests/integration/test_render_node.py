@@ -20,7 +20,7 @@ def _graph(path_json: str, extra: dict | None = None) -> dict:
             "use_drawing_speed": False}},
         "4": {"class_type": "D2V_CameraMotionRender", "inputs": {
             "image": ["1", 0], "camera": ["3", 0], "depth_kind": "disparity", "fill": "background",
-            "depth_of_field": 0.0, "motion_blur": 0.5}},
+            "depth_of_field": 0.0, "motion_blur": 0.5, "overscan": 1.0}},
         "5": {"class_type": "CreateVideo", "inputs": {"images": ["4", 0], "fps": ["3", 4]}},
         "6": {"class_type": "SaveVideo", "inputs": {"video": ["5", 0], "filename_prefix": "video/d2v_render",
                                                     "format": "mp4", "codec": "h264"}},
@@ -38,8 +38,9 @@ def test_render_node_schema(object_info):
     info = object_info["D2V_CameraMotionRender"]
     assert info["output"] == ["IMAGE", "MASK", "IMAGE"]
     assert set(info["input"]["required"]) == {"image", "camera", "depth_kind", "fill", "depth_of_field", "motion_blur"}
-    # optional, so API graphs written before it existed still run (with the default cap)
-    assert set(info["input"]["optional"]) == {"depth", "max_size"}
+    # optional, so API graphs written before they existed still run (default cap, auto overscan)
+    assert set(info["input"]["optional"]) == {"depth", "max_size", "overscan"}
+    assert info["input"]["optional"]["overscan"][1]["default"] == 0.0  # auto
     assert info["input"]["required"]["fill"][1]["default"] == "background"
 
 
@@ -57,7 +58,7 @@ def test_render_to_mp4_through_create_and_save_video(comfy, tmp_path):
     frames, fps = read_frames(mp4)
     assert frames.shape == (FRAMES, 360, 640, 3) and abs(fps - 8.0) < 0.01
     source, _ = read_frames(ROOT / "assets" / "example.jpg")
-    assert np.abs(frames[0] - source[0]).mean() < 0.03  # frame 0 is the photo (up to H.264)
+    assert np.abs(frames[0] - source[0]).mean() < 0.03  # overscan off: frame 0 is the photo (up to H.264)
     assert np.abs(frames[-1] - frames[0]).mean() > 0.02  # and the camera really moved
     assert entry["outputs"]["7"]["images"], "the depth used is previewed"
 

@@ -58,3 +58,20 @@ def test_trajectory_ranges_are_the_params_ranges(capsys, tmp_path):
     assert code == 2 and argparse_error(err) == "argument --fps: fps must be a number, got 'fast'"
     code, _, err = cli(["trajectory", "--path", "p.json", "--preset", "nope"], capsys)
     assert code == 2 and "invalid choice: 'nope'" in err
+
+
+def test_trajectory_from_a_preset_alone(capsys, tmp_path, monkeypatch):
+    """``trajectory --preset NAME`` needs no drawing (the subject straight ahead); 'auto' without one says what
+    to give."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(["trajectory", "--preset", "dolly_in", "--frames", "9", "--json", "cam.json",
+                          "--cameractrl", "poses.txt"], capsys)
+    assert code == 0, err
+    cam = json.loads((tmp_path / "cam.json").read_text())
+    assert cam["preset"] == "dolly_in" and cam["frames"] == 9
+    assert cam["c2w"][-1][11] > cam["c2w"][0][11]  # moved forward (+z)
+    assert "preset: dolly_in" in out
+    assert len((tmp_path / "poses.txt").read_text().strip().splitlines()) == 10
+    for args in (["trajectory"], ["trajectory", "--preset", "arc", "--tracks", "t.json"]):
+        code, _, err = cli(args, capsys)
+        assert code == 2 and one_error_line(err), (args, err)

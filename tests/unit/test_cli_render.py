@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
-from cli_run import argparse_error, check_message, cli
+from cli_run import argparse_error, check_message, cli, one_error_line
 from PIL import Image
 
 from draw_to_video.core import params
@@ -97,5 +97,38 @@ def test_render_argument_errors_read_like_the_params(capsys):
         assert code == 2 and argparse_error(err) == f"argument {flag}: {check_message(spec, value, name)}"
     code, _, err = cli(["render", "--image", "i.png", "--path", "p.json", "--out", "o.mp4", "--fill", "blur"], capsys)
     assert code == 2 and argparse_error(err).startswith("argument --fill: unknown fill 'blur'; use one of: background")
-    code, _, err = cli(["render", "--image", "img.png", "--out", "o.mp4"], capsys)  # neither --path nor --camera
-    assert code == 2 and "one of the arguments --path --camera is required" in err
+    code, _, err = cli(["render", "--image", "img.png", "--out", "o.mp4"], capsys)  # no path, camera or preset
+    assert code == 2 and one_error_line(err) and "--preset" in err and "--path" in err
+    for value in ("0.5", "huge", "5"):
+        code, _, err = cli(["render", "--image", "i.png", "--preset", "arc", "--out", "o.mp4", "--overscan", value],
+                           capsys)
+        assert code == 2 and argparse_error(err).startswith("argument --overscan: overscan must be"), value
+
+
+def test_render_a_preset_without_a_path_and_write_the_report(capsys, tmp_path, monkeypatch):
+    """``render --image X --preset NAME`` needs no drawing; ``--report`` says what happened."""
+    monkeypatch.chdir(tmp_path)
+    _scene(tmp_path)
+    code, out, err = cli(["render", "--image", "img.png", "--preset", "truck_right", "--frames", "5", "--out",
+                          "o.mp4", "--report", "r.json"], capsys)
+    assert code == 0, err
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert (rep["frames"], rep["width"], rep["height"]) == (5, 96, 60)
+    assert len(rep["coverage"]) == 5 and all(0.0 <= c <= 1.0 for c in rep["coverage"])
+    assert rep["coverage"][0] > 0.95  # frame 0 is the picture itself (zoomed: a noise image tears a little)
+    assert rep["overscan"] > 1.05  # a sideways move needs some zoom to stay inside the picture
+    assert rep["depth"]["source"] == "estimated"
+    assert rep["depth"]["p5"] <= rep["depth"]["p50"] <= rep["depth"]["p95"]
+    assert 0.9 < rep["depth"]["p50"] < 1.1  # normalized: median depth 1
+    assert set(rep["timing_ms"]) == {"read", "depth", "render", "encode", "total"}
+    assert rep["timing_ms"]["total"] >= rep["timing_ms"]["render"] > 0
+    assert "overscan" in out and "report written to" in out
+    assert read_frames(tmp_path / "o.mp4")[0].shape[0] == 5
+    # a depth file, overscan off and a fixed factor
+    for flag, expect in (("off", 1.0), ("1.25", 1.25)):
+        code, _, err = cli(["render", "--image", "img.png", "--preset", "truck_right", "--frames", "3", "--depth",
+                            "depth.npy", "--depth-kind", "depth", "--overscan", flag, "--out", "f", "--report",
+                            "r.json"], capsys)
+        assert code == 0, err
+        rep = json.loads((tmp_path / "r.json").read_text())
+        assert rep["overscan"] == expect and rep["depth"]["source"] == "file"

@@ -85,6 +85,13 @@ export const D2V_PARAMS = {
    "min": 0.0,
    "step": 0.05,
    "type": "float"
+  },
+  "overscan": {
+   "default": 0.0,
+   "max": 4.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
   }
  },
  "svd": {
