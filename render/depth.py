@@ -200,17 +200,23 @@ DOME = 0.05
 """How much nearer (fraction of its disparity) the middle of the subject is than its outline."""
 
 
+MAX_GROUND_SLOPE = 7.0
+"""Steepest ground ramp, in ``D_FAR`` disparities gained per picture height below the horizon. A low horizon (the
+bottom tenth of the picture) is a thin strip of *far* ground seen from a camera at a normal height; ramping it all
+the way to ``D_BOTTOM`` would shear everything standing on it into curves under sideways moves."""
+
+
 def ground_disparity(y: torch.Tensor, horizon: float) -> torch.Tensor:
     """Relative disparity of the scene without a subject at normalized rows ``y`` (0 = top, 1 = bottom).
 
-    The far background (``D_FAR``) above the horizon, a ground plane below it whose disparity grows linearly
-    toward ``D_BOTTOM`` at the bottom edge; the kink at the horizon is rounded (softplus over 4 % of the height),
-    so the profile is smooth everywhere and the renderer never tears along it.
+    The far background (``D_FAR``) above the horizon, a ground plane below it whose disparity grows linearly toward
+    ``D_BOTTOM`` at the bottom edge, but never faster than ``MAX_GROUND_SLOPE``; the kink at the horizon is rounded
+    (softplus over 4 % of the height), so the profile is smooth everywhere and the renderer never tears along it.
     """
     tau = 0.04
-    span = max(1e-3, 1.0 - horizon)
-    ramp = tau * F.softplus((y - horizon) / tau) / span
-    return D_FAR + (D_BOTTOM - D_FAR) * ramp.clamp(max=1.5)
+    slope = min((D_BOTTOM - D_FAR) / max(1e-3, 1.0 - horizon), MAX_GROUND_SLOPE * D_FAR)
+    ramp = tau * F.softplus((y - horizon) / tau)
+    return D_FAR + (slope * ramp).clamp(max=1.5 * (D_BOTTOM - D_FAR))
 
 
 def estimate_depth(image: torch.Tensor, horizon: float | None = None,
