@@ -121,7 +121,7 @@ def main() -> int:
     if args.sheet:
         sheet = contact_sheet(rows)
         args.sheet.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(args.sheet), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        cv2.imwrite(str(args.sheet), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
         print(f"contact sheet: {args.sheet} ({sheet.shape[1]}x{sheet.shape[0]})")
     return 0
 
