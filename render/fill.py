@@ -48,12 +48,7 @@ def background_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tenso
 
     Args/returns as :func:`stretch_fill`.
     """
-    stretched, dist, zfill = farther_border(color, depth, valid)
-    hole = ~valid
-    inpaint = _smooth_inpaint(stretched, hole)
-    alpha = (dist / EDGE_PX).clamp(0, 1)[:, None]
-    out = torch.where(hole[:, None], stretched + (inpaint - stretched) * alpha, color)
-    return out, torch.where(valid, depth, zfill)
+    return _fill_from_border(color, depth, valid, EDGE_PX)
 
 
 def put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> None:
@@ -73,15 +68,95 @@ def fallback_depth(zt: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     return far[:, None, None].expand_as(zt)
 
 
-def _nearest_valid(valid: torch.Tensor, dim: int):
-    """Indices of the nearest valid pixel before/at and after/at each pixel along ``dim`` (-1 / n when none)."""
-    n = valid.shape[dim]
-    shape = [1] * valid.ndim
-    shape[dim] = n
-    pos = torch.arange(n, device=valid.device).view(shape).expand_as(valid)
-    before = torch.cummax(torch.where(valid, pos, torch.full_like(pos, -1)), dim=dim).values
-    after = torch.cummin(torch.where(valid, pos, torch.full_like(pos, n)).flip(dim), dim=dim).values.flip(dim)
-    return pos, before, after
+def _hole_runs(valid2d: torch.Tensor):
+    """Runs of holes along the rows of ``valid2d`` [R, L] bool (True = valid).
+
+    Returns (flat indices of the hole pixels, ascending; for each, the column of the valid pixel just before its
+    run (-1 if the run starts the row) and just after it (L if it ends the row)). Costs a few passes over the
+    booleans plus work per hole pixel, so it stays cheap when holes are few.
+    """
+    hole = ~valid2d.contiguous()
+    length = hole.shape[1]
+    prev = torch.zeros_like(hole)
+    prev[:, 1:] = hole[:, :-1]
+    nxt = torch.zeros_like(hole)
+    nxt[:, :-1] = hole[:, 1:]
+    starts = (hole & ~prev).view(-1).nonzero()[:, 0]
+    ends = (hole & ~nxt).view(-1).nonzero()[:, 0]
+    pix = hole.view(-1).nonzero()[:, 0]
+    run = torch.searchsorted(starts, pix, right=True) - 1
+    return pix, starts[run] % length - 1, ends[run] % length + 1
+
+
+def _border_choice(depth2d: torch.Tensor, pix: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor, big: float):
+    """Along rows of ``depth2d`` [R, L]: for hole pixels ``pix`` with run borders ``lo`` / ``hi`` (columns), the
+    farther border's flat index, the distance to it, how many pixels the hole spans here (``big`` + distance with
+    one border, ``2 * big`` with none) and the border's depth (-1 with none)."""
+    length = depth2d.shape[1]
+    row, col = pix // length, pix % length
+    flat = depth2d.reshape(-1)
+    has_lo, has_hi = lo >= 0, hi < length
+    d_lo = torch.where(has_lo, flat[row * length + lo.clamp(0, length - 1)], -1.0)
+    d_hi = torch.where(has_hi, flat[row * length + hi.clamp(0, length - 1)], -1.0)
+    take_hi = d_hi > d_lo  # the farther border (background first); a missing border has depth -1
+    idx = torch.where(take_hi, hi, lo)
+    dist = (idx - col).abs().float()
+    span = torch.where(has_lo & has_hi, (hi - lo).float(), big + dist)
+    span = torch.where(has_lo | has_hi, span, torch.full_like(span, 2 * big))
+    return row * length + idx.clamp(0, length - 1), dist, span, torch.maximum(d_lo, d_hi)
+
+
+def farther_border(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor):
+    """For every hole pixel, the colour of the nearest valid pixel on the *farther* side of its hole, along the row
+    or the column (whichever crosses the hole in fewer pixels).
+
+    Returns (flat indices of the hole pixels into [B, H, W], ascending; their border colour [N, 3]; the distance
+    to that border pixel [N] in pixels; its depth [N] (the frame's farthest valid depth where a frame has no valid
+    pixel, and colour 0 there)). Work beyond a few boolean passes is per hole pixel.
+    """
+    b, _, h, w = color.shape
+    big = float(4 * (h + w))
+    pix, lo, hi = _hole_runs(valid.reshape(b * h, w))
+    rsrc, rdist, rspan, rz = _border_choice(depth.reshape(b * h, w), pix, lo, hi, big)
+    # columns: the same along the transposed frames, then back to the rows' order of hole pixels
+    cpix, clo, chi = _hole_runs(valid.transpose(1, 2).reshape(b * w, h))
+    csrc, cdist, cspan, cz = _border_choice(depth.transpose(1, 2).reshape(b * w, h), cpix, clo, chi, big)
+    def to_frame(q):  # flat index in the transposed [B, W, H] -> flat index in [B, H, W]
+        bi, rem = q // (w * h), q % (w * h)
+        return bi * (h * w) + (rem % h) * w + rem // h
+    order = torch.argsort(to_frame(cpix))
+    csrc, cdist, cspan, cz = to_frame(csrc[order]), cdist[order], cspan[order], cz[order]
+    use_row = rspan <= cspan
+    src = torch.where(use_row, rsrc, csrc)
+    dist = torch.where(use_row, rdist, cdist)
+    z = torch.where(use_row, rz, cz)
+    nothing = (rspan >= 2 * big) & (cspan >= 2 * big)  # a frame with no valid pixel at all
+    bi, rem = src // (h * w), src % (h * w)
+    rows = color.reshape(b, 3, h * w)[bi, :, rem]  # [N, 3]
+    rows = torch.where(nothing[:, None], torch.zeros_like(rows), rows)
+    far = fallback_depth(depth, valid).reshape(-1)[pix]
+    return pix, rows, dist, torch.where(nothing | (z <= 0), far, z)
+
+
+def _fill_from_border(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor, edge_px: float):
+    """Holes take their farther border's colour (:func:`farther_border`), blended over ``edge_px`` pixels from it
+    into a normalized-convolution blur of those colours over the hole. Returns (colour, depth) filled."""
+    pix, rows, dist, z = farther_border(color, depth, valid)
+    out = color.clone()
+    if pix.numel() == 0:
+        return out, depth.clone()
+    b, _, h, w = color.shape
+    bi, rem = pix // (h * w), pix % (h * w)
+    sparse = torch.zeros((b, 4, h * w), dtype=color.dtype, device=color.device)
+    sparse[bi, :3, rem] = rows
+    sparse[bi, 3, rem] = 1.0
+    cm = blur_fast(sparse.view(b, 4, h, w), max(1.0, min(h, w) / 50.0)).view(b, 4, h * w)[bi, :, rem]
+    smooth = cm[:, :3] / cm[:, 3:].clamp(min=1e-4)
+    alpha = (dist / edge_px).clamp(0, 1)[:, None]
+    out.view(b, 3, h * w)[bi, :, rem] = rows + (smooth - rows) * alpha
+    zfull = depth.clone()
+    zfull.view(-1)[pix] = z
+    return out, zfull
 
 
 def stretch_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor):
@@ -94,56 +169,4 @@ def stretch_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor):
     Returns:
         (colour [B, 3, H, W] with holes filled, depth [B, H, W] with holes given the chosen background depth).
     """
-    stretched, dist, zfill = farther_border(color, depth, valid)
-    hole = ~valid
-    inpaint = _smooth_inpaint(stretched, hole)
-    alpha = (dist / 12.0).clamp(0, 1)[:, None]
-    filled = stretched + (inpaint - stretched) * alpha
-    out = torch.where(hole[:, None], filled, color)
-    return out, torch.where(valid, depth, zfill)
-
-
-def farther_border(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor):
-    """For every pixel, the colour of the nearest valid pixel on the *farther* side of its hole, along the row or
-    the column (whichever crosses the hole in fewer pixels).
-
-    Returns (stretched colour [B, 3, H, W] (valid pixels: their own), distance to that border pixel [B, H, W] in
-    pixels (0 on valid pixels), its depth [B, H, W] (the frame's farthest valid depth where a frame has nothing)).
-    """
-    b, _, h, w = color.shape
-    big = float(4 * (h + w))
-    choice = []
-    for dim, n in ((-1, w), (-2, h)):
-        pos, lo, hi = _nearest_valid(valid, dim)
-        has_lo, has_hi = lo >= 0, hi < n
-        d_lo = torch.gather(depth, dim, lo.clamp(0, n - 1))
-        d_hi = torch.gather(depth, dim, hi.clamp(0, n - 1))
-        d_lo = torch.where(has_lo, d_lo, torch.full_like(d_lo, -1.0))
-        d_hi = torch.where(has_hi, d_hi, torch.full_like(d_hi, -1.0))
-        take_hi = d_hi > d_lo  # the farther border (background first); missing borders have depth -1
-        idx = torch.where(take_hi, hi, lo)
-        dist = (idx - pos).abs().float()
-        span = torch.where(has_lo & has_hi, (hi - lo).float(), big + dist)
-        span = torch.where(has_lo | has_hi, span, torch.full_like(span, 2 * big))
-        choice.append((idx, dist, span, torch.maximum(d_lo, d_hi)))
-    (ix, dx, sx, zx), (iy, dy, sy, zy) = choice
-    use_row = sx <= sy
-    rows = torch.arange(h, device=color.device).view(1, h, 1)
-    cols = torch.arange(w, device=color.device).view(1, 1, w)
-    lin = torch.where(use_row, rows * w + ix.clamp(0, w - 1), iy.clamp(0, h - 1) * w + cols)
-    dist = torch.where(use_row, dx, dy)
-    zfill = torch.where(use_row, zx, zy)
-    nothing = (sx >= 2 * big) & (sy >= 2 * big)  # a frame with no valid pixel at all
-    flat = color.flatten(2)
-    stretched = torch.gather(flat, 2, lin.flatten(1)[:, None].expand(-1, 3, -1)).view_as(color)
-    stretched = torch.where(nothing[:, None], torch.zeros_like(stretched), stretched)
-    zfill = torch.where(nothing | (zfill <= 0), fallback_depth(depth, valid), zfill)
-    return stretched, dist, zfill
-
-
-def _smooth_inpaint(stretched: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
-    """Normalized-convolution blur of the stretched background colours over the holes only (Gaussian, sigma 2 %
-    of the short side)."""
-    m = hole[:, None].to(stretched.dtype)
-    cm = blur_fast(torch.cat([stretched * m, m], 1), max(1.0, min(stretched.shape[-2:]) / 50.0))
-    return cm[:, :3] / cm[:, 3:].clamp(min=1e-4)
+    return _fill_from_border(color, depth, valid, 12.0)
