@@ -233,7 +233,7 @@ class Client:
             raise ServerDown(f"ComfyUI at {self.server} is not answering ({_one_line(reason, 120)}): start it or "
                              "check --server") from None
 
-    def _json(self, method: str, path: str, payload=None) -> dict:
+    def _json(self, method: str, path: str, payload=None, titles: dict | None = None) -> dict:
         body = None if payload is None else json.dumps(payload).encode()
         status, data = self._request(method, path, body, {"Content-Type": "application/json"} if body else None)
         try:
@@ -241,20 +241,22 @@ class Client:
         except ValueError:
             raise ClientError(f"{method} {path}: HTTP {status}, not JSON: {_one_line(data[:200])}") from None
         if status == 400 and path == "/prompt":
-            raise PromptRejected(self._describe_rejection(out))
+            raise PromptRejected(self._describe_rejection(out, titles or {}))
         if status >= 400:
             raise ClientError(f"{method} {path}: HTTP {status}: {_one_line(out)}")
         return out
 
-    def _describe_rejection(self, answer: dict) -> str:
+    @staticmethod
+    def _describe_rejection(answer: dict, titles: dict) -> str:
         err = answer.get("error", {}) if isinstance(answer, dict) else {}
         parts = []
         for nid, ne in (answer.get("node_errors") or {}).items():
             for e in ne.get("errors", []):
                 detail = e.get("details") or e.get("message", "")
-                parts.append(f"node {nid} ({ne.get('class_type')}): {detail}")
+                name = f"'{titles[nid]}'" if nid in titles else nid
+                parts.append(f"node {name} ({ne.get('class_type')}): {detail}")
         text = "; ".join(parts[:3]) or err.get("details") or err.get("message") or str(answer)
-        if any(w in text for w in ("ckpt_name", "unet_name", "vae_name", "clip_name")) and "not in list" in text:
+        if any(w in text for w in ("ckpt_name", "unet_name", "vae_name", "clip_name")) and " not in " in text:
             text += " (a model file is missing: put it in ComfyUI's models folder, see the workflow's Read me note)"
         return "the server refused the workflow: " + _one_line(text)
 
@@ -279,7 +281,8 @@ class Client:
 
     def queue(self, prompt: dict) -> str:
         """``POST /prompt``; returns the prompt id. :class:`PromptRejected` when validation fails."""
-        return self._json("POST", "/prompt", {"prompt": prompt, "client_id": self.client_id})["prompt_id"]
+        titles = {nid: n.get("_meta", {}).get("title") for nid, n in prompt.items() if n.get("_meta", {}).get("title")}
+        return self._json("POST", "/prompt", {"prompt": prompt, "client_id": self.client_id}, titles)["prompt_id"]
 
     def interrupt(self) -> None:
         self._request("POST", "/interrupt", b"{}", {"Content-Type": "application/json"})
