@@ -1,8 +1,8 @@
 // Build the shipped workflows with the real ComfyUI frontend, so the files are exactly what it writes:
 // workflows/<name>.json (UI format), workflows/api/<name>.json (what the frontend's graphToPrompt queues; the unit
 // tier checks that tests/workflow_convert.py turns the UI file into exactly this) and, for workflows that need a
-// model, the workflows/<name>.jpg thumbnail as a picture of the graph (the others get theirs from their own video:
-// tests/integration/test_shipped_workflows.py).
+// model, the workflows/<name>.jpg thumbnail as a picture of the graph (draw_to_video.jpg is the last frame of its own
+// video: python -m draw_to_video remote --set Render.max_size=768, then ffmpeg -sseof -0.1 ... -frames:v 1).
 // Usage: node tests/web/browser/make_workflow.mjs <ComfyUI url> <repo root> [name ...]   (a running server with the pack)
 // names: draw_to_video (no weights), draw_to_video_depth (core's Lotus depth; node wiring and model file names as in
 // core's template image_lotus_depth_v1_1), svd_draw_to_video, svd_image_to_video, text_to_video. Default: all.
@@ -25,7 +25,7 @@ try {
     mkdirSync(join(root, "workflows", "api"), { recursive: true });
     writeFileSync(join(root, "workflows", `${name}.json`), JSON.stringify(result.ui, null, 2) + "\n");
     writeFileSync(join(root, "workflows", "api", `${name}.json`), JSON.stringify(result.api, null, 2) + "\n");
-    if (result.needsModel) {
+    if (result.needsModel || name === "draw_to_video_depth") {
       await page.screenshot({ path: join(root, "workflows", `${name}.jpg`), type: "jpeg", quality: 80,
         clip: { x: 40, y: 100, width: 2340, height: 1180 } });
     }
