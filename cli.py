@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "video",
     "effects",
     "params",
+    "remote",
 ]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .errors import excerpt
 from .limits import DEFAULT_MAX_SIZE, MAX_SIDE
+from .recipes import MOTION_TAGS, PROMPT_TEMPLATES, RECIPE_CHOICES, STYLE_TAGS
 
 
 @dataclass(frozen=True)
@@ -198,11 +199,22 @@ SVD = {
     "strength": Range("float", 1.0, 0.0, 1.0, 0.01),
     "release": Range("float", 0.4, 0.0, 1.0, 0.01),
     "depth_kind": RENDER["depth_kind"],
+    "recipe": Choice(RECIPE_CHOICES, "custom",
+                     help="Motion recipe (core/recipes.SVD_RECIPES): sets motion_bucket_id, fps, augmentation_level "
+                          "and video_frames for a kind of shot; custom = use those inputs as set."),
 }
 """SVD Image Encode (with motion)."""
 
+PROMPT = {
+    "template": Choice(tuple(PROMPT_TEMPLATES), "nature", help="Scene template (action, nature, dialogue, product)."),
+    "style": Choice(tuple(STYLE_TAGS), "cinematic", help="Style tags added to the prompt (and kept out of it)."),
+    "motion": Choice(tuple(MOTION_TAGS), "smooth", help="Motion quality tags: dynamic, smooth or subtle."),
+}
+"""Prompt Template (core/recipes.build_prompt)."""
+
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
-          "effect": EFFECT, "svd": SVD}
+          "effect": EFFECT, "svd": SVD,
+          "prompt": PROMPT}
 
 
 def spec_to_dict(spec: Range | Choice | Flag) -> dict:

@@ -7,10 +7,14 @@ are added when ComfyUI loads the extension (:meth:`DrawToVideoExtension.on_load`
 
 from __future__ import annotations
 
+import logging
+
+import folder_paths
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
-from . import camera_nodes, effect_nodes, render_nodes, routes, svd_nodes, video_nodes
+from ..pipelines.inputs import EXAMPLE_INPUT_NAME, provide_example_image
+from . import camera_nodes, effect_nodes, prompt_nodes, render_nodes, routes, svd_nodes, video_nodes
 
 NODE_MODULES = [
     camera_nodes,
@@ -18,18 +22,32 @@ NODE_MODULES = [
     svd_nodes,
     video_nodes,
     effect_nodes,
+    prompt_nodes,
 ]
+
+
+log = logging.getLogger("draw_to_video")
+
+
+def _server_start() -> None:
+    """What the pack does once per server start: its HTTP routes, and the example photo in ComfyUI's input folder
+    under the name the shipped workflows load (never over a user's file). Idempotent."""
+    routes.register()
+    if provide_example_image(folder_paths.get_input_directory()) == "kept":
+        log.info("draw_to_video: input/%s is a different file; the shipped workflows will load it",
+                 EXAMPLE_INPUT_NAME)
 
 
 class DrawToVideoExtension(ComfyExtension):
     @override
     async def on_load(self) -> None:
-        """Add the pack's HTTP routes (POST /draw_to_video/analyze) to the server's table before it serves."""
-        routes.register()
+        """Add the pack's HTTP routes (POST /draw_to_video/analyze) to the server's table before it serves, and
+        the example image the workflows load."""
+        _server_start()
 
     @override
     async def get_node_list(self) -> list[type[io.ComfyNode]]:
         # ComfyUI up to 0.3.64 never calls on_load (later versions call it just before this method); registering
         # is idempotent, so doing it here too serves the routes on both, still before the server starts serving.
-        routes.register()
+        _server_start()
         return [node for module in NODE_MODULES for node in module.NODES]

@@ -14,6 +14,7 @@ from comfy_api.latest import io
 import nodes as comfy_nodes
 
 from ..core.params import SVD
+from ..core.recipes import SVD_RECIPES, apply_recipe
 from ..pipelines.svd import encode_with_motion
 from .common import compute_device, output_device, progress
 from .schema import CATEGORY, param_input, params_inputs
@@ -30,6 +31,11 @@ MODE_TOOLTIP = (
     "denoises freely; holes are generated from the start. Connect `model` and feed the patched MODEL output to the "
     "KSampler. Sampler: KSampler denoise 0.9-1.0, 20-25 steps, cfg 2-3."
 )
+
+RECIPE_TOOLTIP = "Motion recipe: sets motion_bucket_id, fps, augmentation_level and video_frames for a kind of " \
+    "shot (custom = the inputs as set).\n" + "\n".join(
+        f"{name}: bucket {r.motion_bucket_id}, {r.fps} fps, augmentation {r.augmentation_level}, {r.video_frames} "
+        f"frames - {r.help}" for name, r in SVD_RECIPES.items())
 
 
 def comfy_resize(images: torch.Tensor, width: int, height: int) -> torch.Tensor:
@@ -78,6 +84,7 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
                     "depth_kind": "What the depth image holds: disparity (bright = near, most depth estimators) "
                                   "or depth (bright = far).",
                 }),
+                param_input("recipe", SVD["recipe"], optional=True, tooltip=RECIPE_TOOLTIP),
             ],
             outputs=[
                 io.Conditioning.Output("positive", display_name="positive"),
@@ -98,7 +105,9 @@ class SVDImageEncodeWithMotion(io.ComfyNode):
     def execute(cls, clip_vision, init_image, vae, width, height, video_frames, motion_bucket_id, fps,
                 augmentation_level, camera=None, depth=None, model=None, guidance=SVD["guidance"].default,
                 strength=SVD["strength"].default, release=SVD["release"].default,
-                depth_kind=SVD["depth_kind"].default) -> io.NodeOutput:
+                depth_kind=SVD["depth_kind"].default, recipe=SVD["recipe"].default) -> io.NodeOutput:
+        motion_bucket_id, fps, augmentation_level, video_frames = apply_recipe(
+            SVD["recipe"].check(recipe, "recipe"), motion_bucket_id, fps, augmentation_level, video_frames)
         result = encode_with_motion(
             clip_vision, vae, init_image, width, height, resize=comfy_resize, video_frames=video_frames,
             motion_bucket_id=motion_bucket_id, fps=fps, augmentation_level=augmentation_level, camera=camera,

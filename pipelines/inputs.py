@@ -88,3 +88,32 @@ def read_effect_inputs(camera: str | Path | None = None, mask: str | Path | None
     return (read_camera_file(camera) if camera else None,
             frames_of(mask, "mask").mean(-1) if mask else None,
             frames_of(depth, "depth") if depth else None)
+
+
+EXAMPLE_IMAGE = Path(__file__).resolve().parents[1] / "assets" / "example.jpg"
+"""The pack's example photo (``assets/example.jpg``, licence in ``assets/LICENSE-images.md``)."""
+EXAMPLE_INPUT_NAME = "d2v_example.jpg"
+"""The name every shipped workflow's Load Image uses; the pack puts the example photo there at server start."""
+
+
+def provide_example_image(input_dir: str | Path, source: str | Path = EXAMPLE_IMAGE,
+                          name: str = EXAMPLE_INPUT_NAME) -> str:
+    """Copy ``source`` to ``input_dir/name`` unless a file of that name is already there (a user's file is never
+    overwritten). Returns what happened: ``"copied"``, ``"present"`` (same bytes), ``"kept"`` (a different file of
+    that name, left alone) or ``"missing"`` (no source, or the folder cannot be written: the workflows then ask for
+    an upload, as any Load Image does)."""
+    import shutil
+
+    src, dst = Path(source), Path(input_dir) / name
+    if not src.is_file():
+        return "missing"
+    if dst.exists():
+        return "present" if dst.is_file() and dst.read_bytes() == src.read_bytes() else "kept"
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(f".{name}.tmp")
+        shutil.copyfile(src, tmp)
+        tmp.replace(dst)  # atomic: never a half-written example a concurrent Load Image could read
+    except OSError:
+        return "missing"
+    return "copied"

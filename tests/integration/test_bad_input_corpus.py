@@ -459,7 +459,7 @@ def test_analyze_under_load_keeps_the_server_answering(comfy, watch):
 def test_shipped_workflows_without_models_are_refused(comfy, watch, name):
     """ComfyUI queues a prompt when any output validates: a workflow needing a model file must be refused as a
     whole when the file is missing, not run its previews and end "success" without a video."""
-    status, text = upload(comfy, "example.png", (ROOT / "assets" / "example.jpg").read_bytes())
+    status, text = upload(comfy, "d2v_example.jpg", (ROOT / "assets" / "example.jpg").read_bytes())
     assert status == 200, text
     prompt = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
     needs_model = any("ckpt_name" in n["inputs"] or "unet_name" in n["inputs"] for n in prompt.values())

@@ -20,8 +20,9 @@ MAY_IMPORT = {
     "effects": {"core", "camera", "render", "video"},
     "pipelines": {"core", "camera", "render", "conditioning", "video", "effects"},
     "nodes": {"core", "camera", "render", "conditioning", "video", "effects", "pipelines"},
-    "commands": {"core", "camera", "render", "conditioning", "video", "effects", "pipelines", "cli"},
+    "commands": {"core", "camera", "render", "conditioning", "video", "effects", "pipelines", "cli", "client"},
 }
+# client.py (the HTTP client for other apps) is standard library only: it imports nothing of the package.
 COMFY_MODULES = {"comfy", "comfy_api", "comfy_extras", "comfy_execution", "server", "nodes", "folder_paths",
                  "execution", "latent_preview", "node_helpers"}
 

@@ -22,13 +22,14 @@ NODE_TABLES = {
     "D2V_TemporalConsistency": params.TEMPORAL,
     "D2V_ExclusiveEffects": params.EFFECT,
     "D2V_SVDImageEncodeWithMotion": params.SVD,
+    "D2V_PromptTemplate": params.PROMPT,
 }
 NOT_A_NODE_INPUT = {("D2V_CinematicCameraTrajectory", "aperture")}
 """Table entries a node does not show (the trajectory's f-number: the CLI and Python API only)."""
 NODE_WORDED_TOOLTIPS = {
     ("D2V_CameraMotionRender", "fill"), ("D2V_CameraMotionRender", "depth_of_field"),
     *(("D2V_SVDImageEncodeWithMotion", n) for n in ("video_frames", "motion_bucket_id", "guidance", "strength",
-                                                     "release", "depth_kind")),
+                                                     "release", "depth_kind", "recipe")),
 }
 """Inputs whose tooltip a node words for its own context; every other tooltip is the table's help."""
 

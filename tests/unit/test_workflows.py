@@ -15,6 +15,9 @@ from workflow_check import (  # noqa: E402
     model_loaders,
     outputs_that_skip_a_model,
 )
+from workflow_convert import ui_to_api  # noqa: E402
+
+from draw_to_video.pipelines.inputs import EXAMPLE_IMAGE, EXAMPLE_INPUT_NAME  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = sorted((ROOT / "workflows").glob("*.json"))
@@ -48,9 +51,9 @@ def test_every_output_needs_every_model(path):
 def test_the_model_check_sees_a_preview_that_skips_the_model():
     schemas = load_schemas()
     prompt = json.loads((ROOT / "workflows" / "api" / "svd_draw_to_video.json").read_text())
-    assert model_loaders(prompt, schemas) == {"1"}
-    prompt["6"] = {"class_type": "PreviewImage", "inputs": {"images": ["5", 1]}}  # the trajectory preview
-    assert [e.split(" (")[0] for e in outputs_that_skip_a_model(prompt, schemas)] == ["output node 6"]
+    assert model_loaders(prompt, schemas) == {"2"}
+    prompt["99"] = {"class_type": "PreviewImage", "inputs": {"images": ["5", 1]}}  # the trajectory preview
+    assert [e.split(" (")[0] for e in outputs_that_skip_a_model(prompt, schemas)] == ["output node 99"]
 
 
 def test_checker_catches_mistakes():
@@ -60,3 +63,59 @@ def test_checker_catches_mistakes():
            "3": {"class_type": "NoSuchNode", "inputs": {}}}
     errors = "\n".join(check_api_workflow(bad, schemas))
     assert "width" in errors and "out of range" in errors and "bogus" in errors and "NoSuchNode" in errors
+
+
+@pytest.mark.parametrize("path", UI, ids=[p.name for p in UI])
+def test_api_twin_is_the_converted_ui_workflow(path):
+    """The twin is what the frontend queues for the UI workflow; regenerate both with make_workflow.mjs."""
+    twin = json.loads((ROOT / "workflows" / "api" / path.name).read_text())
+    assert ui_to_api(json.loads(path.read_text()), load_schemas()) == twin
+
+
+def test_converter_sees_a_drifted_twin():
+    schemas = load_schemas()
+    ui = json.loads((ROOT / "workflows" / "draw_to_video.json").read_text())
+    twin = json.loads((ROOT / "workflows" / "api" / "draw_to_video.json").read_text())
+    interp = next(n for n in ui["nodes"] if n["type"] == "D2V_FrameInterpolate")
+    interp["widgets_values"][0] = 3  # multiplier changed in the UI file only
+    assert ui_to_api(ui, schemas) != twin
+    effects = next(n for n in ui["nodes"] if n["type"] == "D2V_ExclusiveEffects")
+    effects["mode"] = 0  # effects turned on: now it is in the prompt and feeds Create Video
+    api = ui_to_api(ui, schemas)
+    create = next(v for v in api.values() if v["class_type"] == "CreateVideo")
+    assert api[create["inputs"]["images"][0]]["class_type"] == "D2V_ExclusiveEffects"
+
+
+def _chain(api: dict) -> list[str]:
+    """Class types from Save Video back up its ``video`` / ``images`` / ``frames`` inputs."""
+    out, nid = [], next(k for k, v in api.items() if v["class_type"] == "SaveVideo")
+    while nid is not None:
+        node = api[nid]
+        out.append(node["class_type"])
+        link = next((node["inputs"][k] for k in ("video", "images", "frames") if isinstance(node["inputs"].get(k),
+                                                                                            list)), None)
+        nid = link[0] if link else None
+    return out
+
+
+@pytest.mark.parametrize("path", UI, ids=[p.name for p in UI])
+def test_every_workflow_finishes_the_clip(path):
+    """Temporal Consistency -> Frame Interpolate (its fps into Create Video) -> Exclusive Effects (present,
+    bypassed, so absent from the twin) -> Create Video -> Save Video; stable titles; the example image exists."""
+    ui = json.loads(path.read_text())
+    api = json.loads((ROOT / "workflows" / "api" / path.name).read_text())
+    assert _chain(api)[:4] == ["SaveVideo", "CreateVideo", "D2V_FrameInterpolate", "D2V_TemporalConsistency"]
+    create = next(v for v in api.values() if v["class_type"] == "CreateVideo")
+    assert api[create["inputs"]["fps"][0]]["class_type"] == "D2V_FrameInterpolate"
+    effects = [n for n in ui["nodes"] if n["type"] == "D2V_ExclusiveEffects"]
+    assert len(effects) == 1 and effects[0]["mode"] == 4
+    assert not any(v["class_type"] == "D2V_ExclusiveEffects" for v in api.values())
+    assert any(n["type"] == "Note" for n in ui["nodes"])
+    titles = [v["_meta"]["title"] for v in api.values()]
+    assert len(titles) == len(set(titles)) and {"Save Video", "Create Video", "Frame Interpolate"} <= set(titles)
+    temporal = next(v for v in api.values() if v["class_type"] == "D2V_TemporalConsistency")
+    if any(v["class_type"] == "D2V_CinematicCameraTrajectory" for v in api.values()):
+        assert api[temporal["inputs"]["reference"][0]]["class_type"] == "D2V_CameraMotionRender"
+    for v in api.values():
+        if v["class_type"] == "LoadImage":
+            assert v["inputs"]["image"] == EXAMPLE_INPUT_NAME and EXAMPLE_IMAGE.is_file()

@@ -47,6 +47,37 @@ export const D2V_PARAMS = {
   }
  },
  "preview_max_frames": 240,
+ "prompt": {
+  "motion": {
+   "default": "smooth",
+   "options": [
+    "dynamic",
+    "smooth",
+    "subtle"
+   ],
+   "type": "choice"
+  },
+  "style": {
+   "default": "cinematic",
+   "options": [
+    "cinematic",
+    "realistic",
+    "anime",
+    "none"
+   ],
+   "type": "choice"
+  },
+  "template": {
+   "default": "nature",
+   "options": [
+    "action",
+    "nature",
+    "dialogue",
+    "product"
+   ],
+   "type": "choice"
+  }
+ },
  "render": {
   "depth_kind": {
    "default": "disparity",
@@ -130,6 +161,17 @@ export const D2V_PARAMS = {
    "max": 1023,
    "min": 0,
    "type": "int"
+  },
+  "recipe": {
+   "default": "custom",
+   "options": [
+    "custom",
+    "portrait",
+    "landscape",
+    "product_360",
+    "action"
+   ],
+   "type": "choice"
   },
   "release": {
    "default": 0.4,

@@ -1,126 +1,269 @@
-// Build workflows/<name>.json (UI format), workflows/api/<name>.json (API format) and the workflows/<name>.jpg
-// thumbnail with the real ComfyUI frontend, so the files are exactly what it writes.
-// Usage: node tests/web/browser/make_workflow.mjs <ComfyUI url> <repo root> [name]   (a running server with the pack)
-// name: draw_to_video (default; no weights) or draw_to_video_depth (core's Lotus depth feeds the render, node wiring
-// and model file names as in core's template image_lotus_depth_v1_1).
+// Build the shipped workflows with the real ComfyUI frontend, so the files are exactly what it writes:
+// workflows/<name>.json (UI format), workflows/api/<name>.json (what the frontend's graphToPrompt queues; the unit
+// tier checks that tests/workflow_convert.py turns the UI file into exactly this) and, for workflows that need a
+// model, the workflows/<name>.jpg thumbnail as a picture of the graph (draw_to_video.jpg is the last frame of its own
+// video: python -m draw_to_video remote --set Render.max_size=768, then ffmpeg -sseof -0.1 ... -frames:v 1).
+// Usage: node tests/web/browser/make_workflow.mjs <ComfyUI url> <repo root> [name ...]   (a running server with the pack)
+// names: draw_to_video (no weights), draw_to_video_depth (core's Lotus depth; node wiring and model file names as in
+// core's template image_lotus_depth_v1_1), svd_draw_to_video, svd_image_to_video, text_to_video. Default: all.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
-const [url, root, name = "draw_to_video"] = process.argv.slice(2);
-if (!["draw_to_video", "draw_to_video_depth"].includes(name)) throw new Error(`unknown workflow ${name}`);
-const { page, close } = await launch({ width: 2100, height: 900 });
+const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video"];
+const [url, root, ...names] = process.argv.slice(2);
+for (const n of names) if (!ALL.includes(n)) throw new Error(`unknown workflow ${n}; use one of ${ALL.join(", ")}`);
+
+const { page, close } = await launch({ width: 2400, height: 1300 });
 try {
   await openComfy(page, url);
-  const result = await page.evaluate(async (name) => {
-    const app = window.comfyAPI.app.app;
-    const L = window.LiteGraph;
-    app.graph.clear();
-    const defs = await (await fetch("/api/object_info")).json();
-    const add = (type, pos, size, values = {}, title = null) => {
-      const n = L.createNode(type);
-      if (!n) return null;
-      n.pos = pos;
-      app.graph.add(n);
-      if (size) n.setSize([Math.max(size[0], n.size[0]), Math.max(size[1], n.size[1])]);
-      for (const [k, v] of Object.entries(values)) {
-        const w = n.widgets?.find((x) => x.name === k);
-        if (w) w.value = v;
-      }
-      if (title) n.title = title;
-      return n;
-    };
-    // Outputs are picked by type (the nth output of that type): their shown names may change, types do not.
-    const out = (n, [type, nth = 0]) => n.outputs.map((o, i) => [o, i]).filter(([o]) => o.type === type)[nth][1];
-    const inp = (n, name) => n.inputs.findIndex((i) => i.name === name);
-    const link = (a, aOut, b, bIn) => a.connect(out(a, aOut), b, inp(b, bIn));
-    const load = add("LoadImage", [30, 60], [320, 380], { image: "example.png" });
-    const draw = add("D2V_DrawPathInput", [380, 60], [520, 480]);
-    const traj = add("D2V_CinematicCameraTrajectory", [930, 60], [340, 420]);
-    const imageOut = ["IMAGE", 0]; // DrawPathInput outputs: image (passthrough), path, preview, tracks
-    link(load, ["IMAGE"], draw, "image");
-    link(draw, ["D2V_PATH"], traj, "path");
-    link(draw, imageOut, traj, "image");
-    const withDepth = name === "draw_to_video_depth";
-    if (!withDepth) {
-      // (not in the depth workflow: an output that needs no model would let it end "success" without the model)
-      const intent = add("PreviewAny", [1300, 60], [260, 120], {}, "Detected intent");
-      link(traj, ["STRING"], intent, "source");
+  for (const name of names.length ? names : ALL) {
+    const result = await page.evaluate(build, name);
+    await closeDialogs(page);
+    await page.waitForTimeout(800);
+    mkdirSync(join(root, "workflows", "api"), { recursive: true });
+    writeFileSync(join(root, "workflows", `${name}.json`), JSON.stringify(result.ui, null, 2) + "\n");
+    writeFileSync(join(root, "workflows", "api", `${name}.json`), JSON.stringify(result.api, null, 2) + "\n");
+    if (result.needsModel || name === "draw_to_video_depth") {
+      await page.screenshot({ path: join(root, "workflows", `${name}.jpg`), type: "jpeg", quality: 80,
+        clip: { x: 40, y: 100, width: 2340, height: 1180 } });
     }
-    let last;
-    if (defs.D2V_CameraMotionRender) {
-      const render = add("D2V_CameraMotionRender", [1300, 220], [280, 220]);
-      if (withDepth) {
-        // core's Lotus depth (template image_lotus_depth_v1_1): one denoising step from sigma 999, inverted so
-        // that bright = near, which the render reads as depth_kind "disparity"
-        const unet = add("UNETLoader", [30, 600], [320, 90], { unet_name: "lotus-depth-d-v1-1.safetensors" },
-          "Lotus depth model");
-        const vae = add("VAELoader", [30, 740], [320, 60], { vae_name: "vae-ft-mse-840000-ema-pruned.safetensors" });
-        const enc = add("VAEEncode", [380, 600], [200, 50]);
-        link(load, ["IMAGE"], enc, "pixels");
-        link(vae, ["VAE"], enc, "vae");
-        const cond = add("LotusConditioning", [380, 700], [200, 30]);
-        const noise = add("DisableNoise", [380, 780], [200, 30]);
-        const guider = add("BasicGuider", [620, 600], [200, 50]);
-        link(unet, ["MODEL"], guider, "model");
-        link(cond, ["CONDITIONING"], guider, "conditioning");
-        const sched = add("BasicScheduler", [620, 700], [240, 110], { scheduler: "normal", steps: 1, denoise: 1 });
-        link(unet, ["MODEL"], sched, "model");
-        const first = add("SetFirstSigma", [620, 850], [240, 60], { sigma: 999.0000000000002 });
-        link(sched, ["SIGMAS"], first, "sigmas");
-        const sampler = add("KSamplerSelect", [620, 950], [240, 60], { sampler_name: "euler" });
-        const run = add("SamplerCustomAdvanced", [930, 600], [260, 330]);
-        link(noise, ["NOISE"], run, "noise");
-        link(guider, ["GUIDER"], run, "guider");
-        link(sampler, ["SAMPLER"], run, "sampler");
-        link(first, ["SIGMAS"], run, "sigmas");
-        link(enc, ["LATENT"], run, "latent_image");
-        const dec = add("VAEDecode", [1300, 620], [200, 50]);
-        link(run, ["LATENT"], dec, "samples");
-        link(vae, ["VAE"], dec, "vae");
-        const inv = add("ImageInvert", [1300, 720], [200, 30], {}, "Lotus depth (bright = near)");
-        link(dec, ["IMAGE"], inv, "image");
-        link(inv, ["IMAGE"], render, "depth");
-        const w = render.widgets?.find((x) => x.name === "depth_kind");
-        if (w) w.value = "disparity";
-      }
-      link(draw, imageOut, render, "image");
-      link(traj, ["D2V_CAMERA"], render, "camera");
-      const video = add("CreateVideo", [1300, 490], [280, 90]);
-      link(render, ["IMAGE"], video, "images");
-      link(traj, ["FLOAT"], video, "fps");
-      const save = add("SaveVideo", [1610, 60], [380, 460],
-        { filename_prefix: withDepth ? "draw_to_video/depth_clip" : "draw_to_video/clip" });
-      link(video, ["VIDEO"], save, "video");
-      last = save;
-    } else {
-      const prev = add("PreviewImage", [1300, 230], [360, 320], {}, "Camera preview");
-      link(traj, ["IMAGE"], prev, "images");
-      last = prev;
-    }
-    app.canvas.ds.offset = [10, 60];
-    app.canvas.ds.scale = withDepth ? 0.75 : 1;
-    app.graph.setDirtyCanvas(true, true);
-    await new Promise((r) => setTimeout(r, 1500));
-    const ui = app.graph.serialize();
-    const api = (await app.graphToPrompt()).output;
-    // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
-    for (const node of Object.values(api)) {
-      const spec = defs[node.class_type]?.input ?? {};
-      const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
-      for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
-    }
-    return { ui, api, render: !!defs.D2V_CameraMotionRender, drawId: draw.id, lastId: last.id };
-  }, name);
-  await closeDialogs(page);
-  await page.waitForTimeout(800);
-  mkdirSync(join(root, "workflows", "api"), { recursive: true });
-  writeFileSync(join(root, "workflows", `${name}.json`), JSON.stringify(result.ui, null, 2) + "\n");
-  writeFileSync(join(root, "workflows", "api", `${name}.json`), JSON.stringify(result.api, null, 2) + "\n");
-  await page.screenshot({ path: join(root, "workflows", `${name}.jpg`), type: "jpeg", quality: 80,
-    clip: { x: 40, y: 110, width: name === "draw_to_video_depth" ? 1560 : result.render ? 1990 : 1660, height: name === "draw_to_video_depth" ? 780 : 650 } });
-  console.log(JSON.stringify({ render: result.render, nodes: result.ui.nodes.length, links: result.ui.links.length }));
+    console.log(JSON.stringify({ name, nodes: result.ui.nodes.length, links: result.ui.links.length }));
+  }
 } finally {
   await close();
+}
+
+async function build(name) {
+  const app = window.comfyAPI.app.app;
+  const L = window.LiteGraph;
+  app.graph.clear();
+  const defs = await (await fetch("/api/object_info")).json();
+  const add = (type, pos, values = {}, title = null, size = null) => {
+    const n = L.createNode(type);
+    if (!n) throw new Error(`node type ${type} is not served`);
+    n.pos = pos;
+    app.graph.add(n);
+    if (size) n.setSize([Math.max(size[0], n.size[0]), Math.max(size[1], n.size[1])]);
+    for (const [k, v] of Object.entries(values)) {
+      const w = n.widgets?.find((x) => x.name === k);
+      if (!w) throw new Error(`${type} has no widget ${k}`);
+      w.value = v;
+    }
+    // seeds stay as shipped (a template must give the same video twice)
+    for (const w of n.widgets ?? []) if (w.name === "control_after_generate") w.value = "fixed";
+    if (title) n.title = title;
+    return n;
+  };
+  const note = (pos, size, text, title = "Note") => {
+    const n = add("Note", pos, {}, title, size);
+    n.widgets[0].value = text;
+    return n;
+  };
+  // Outputs are picked by type (the nth output of that type): their shown names may change, types do not.
+  const out = (n, [type, nth = 0]) => n.outputs.map((o, i) => [o, i]).filter(([o]) => o.type === type)[nth][1];
+  const inp = (n, name) => {
+    const i = n.inputs.findIndex((x) => x.name === name);
+    if (i < 0) throw new Error(`${n.type} has no input ${name}`);
+    return i;
+  };
+  const link = (a, aOut, b, bIn) => a.connect(out(a, aOut), b, inp(b, bIn));
+
+  const needsModel = name.startsWith("svd") || name === "text_to_video";
+  const Y2 = 640; // second row
+  const image = name === "text_to_video" ? null : add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image",
+    [320, 380]);
+  let svdCkpt, svdModel;
+  if (needsModel) {
+    svdCkpt = add("ImageOnlyCheckpointLoader", [30, Y2 + 120], { ckpt_name: "svd_xt.safetensors" },
+      "SVD checkpoint", [320, 100]);
+    svdModel = add("VideoLinearCFGGuidance", [30, Y2 + 270], { min_cfg: 1.0 }, null, [320, 60]);
+    link(svdCkpt, ["MODEL"], svdModel, "model");
+  }
+  let source = image; // the still every later node starts from
+  let keyframeNote = "";
+  if (name === "text_to_video") {
+    const ckpt = add("CheckpointLoaderSimple", [30, 60], { ckpt_name: "sd_xl_base_1.0.safetensors" },
+      "Keyframe checkpoint", [320, 100]);
+    const prompt = add("D2V_PromptTemplate", [30, 210], {
+      template: "nature", subject: "alpine lake at sunrise", scene: "mist over the water, pine forest",
+      style: "cinematic", motion: "smooth" }, "Prompt", [320, 180]);
+    const pos = add("CLIPTextEncode", [380, 40], {}, "Positive prompt", [260, 90]);
+    const neg = add("CLIPTextEncode", [380, 250], {}, "Negative prompt", [260, 90]);
+    link(ckpt, ["CLIP"], pos, "clip");
+    link(ckpt, ["CLIP"], neg, "clip");
+    link(prompt, ["STRING", 0], pos, "text");
+    link(prompt, ["STRING", 1], neg, "text");
+    const latent = add("EmptyLatentImage", [380, 460], { width: 1024, height: 576, batch_size: 1 }, null,
+      [260, 110]);
+    const ks = add("KSampler", [800, 40], { seed: 7, steps: 25, cfg: 7.0, sampler_name: "dpmpp_2m",
+      scheduler: "karras", denoise: 1.0 }, "Keyframe sampler", [280, 260]);
+    link(ckpt, ["MODEL"], ks, "model");
+    link(pos, ["CONDITIONING"], ks, "positive");
+    link(neg, ["CONDITIONING"], ks, "negative");
+    link(latent, ["LATENT"], ks, "latent_image");
+    const dec = add("VAEDecode", [800, 400], {}, "Keyframe", [200, 50]);
+    link(ks, ["LATENT"], dec, "samples");
+    link(ckpt, ["VAE"], dec, "vae");
+    source = dec;
+    keyframeNote = "Keyframe: models/checkpoints/sd_xl_base_1.0.safetensors (any SD/SDXL checkpoint works; pick it in " +
+      "Keyframe checkpoint). Prompt Template fills a scene template (action, nature, dialogue, product) with " +
+      "subject and scene, adds style and motion tags and the matching negative prompt.\n";
+  }
+  let draw, traj, path;
+  const x1 = name === "text_to_video" ? 1130 : 380;
+  if (name !== "svd_image_to_video") {
+    if (name !== "text_to_video") {
+      draw = add("D2V_DrawPathInput", [380, 60], {}, "Draw Path", [520, 480]);
+      link(image, ["IMAGE"], draw, "image");
+      source = draw; // its image output passes the picture through
+    }
+    traj = add("D2V_CinematicCameraTrajectory", [draw ? 930 : x1, 60],
+      name === "text_to_video" ? { preset: "dolly_in", fps: 6.0 } : needsModel ? { fps: 6.0 } : {}, "Camera",
+      [340, 420]);
+    if (draw) link(draw, ["D2V_PATH"], traj, "path");
+    link(source, ["IMAGE"], traj, "image");
+    path = draw;
+  }
+  const xs = draw ? 1300 : name === "text_to_video" ? 1500 : 380;
+  let frames, fps, render;
+  if (!needsModel) {
+    if (name === "draw_to_video") {
+      // (not in the depth workflow: an output that needs no model would let it end "success" without the model)
+      const intent = add("PreviewAny", [1300, 60], {}, "Detected intent", [260, 120]);
+      link(traj, ["STRING"], intent, "source");
+    }
+    render = add("D2V_CameraMotionRender", [1300, 220], {}, "Render", [280, 220]);
+    if (name === "draw_to_video_depth") {
+      // core's Lotus depth (template image_lotus_depth_v1_1): one denoising step from sigma 999, inverted so that
+      // bright = near, which the render reads as depth_kind "disparity"
+      const unet = add("UNETLoader", [30, Y2], { unet_name: "lotus-depth-d-v1-1.safetensors" }, "Lotus depth model",
+        [320, 90]);
+      const vae = add("VAELoader", [30, Y2 + 140], { vae_name: "vae-ft-mse-840000-ema-pruned.safetensors" },
+        "Lotus VAE", [320, 60]);
+      const enc = add("VAEEncode", [380, Y2], {}, null, [200, 50]);
+      link(image, ["IMAGE"], enc, "pixels");
+      link(vae, ["VAE"], enc, "vae");
+      const cond = add("LotusConditioning", [380, Y2 + 100], {}, null, [200, 30]);
+      const noise = add("DisableNoise", [380, Y2 + 180], {}, null, [200, 30]);
+      const guider = add("BasicGuider", [620, Y2], {}, null, [200, 50]);
+      link(unet, ["MODEL"], guider, "model");
+      link(cond, ["CONDITIONING"], guider, "conditioning");
+      const sched = add("BasicScheduler", [620, Y2 + 100], { scheduler: "normal", steps: 1, denoise: 1 }, null,
+        [240, 110]);
+      link(unet, ["MODEL"], sched, "model");
+      const first = add("SetFirstSigma", [620, Y2 + 250], { sigma: 999.0000000000002 }, null, [240, 60]);
+      link(sched, ["SIGMAS"], first, "sigmas");
+      const sampler = add("KSamplerSelect", [620, Y2 + 350], { sampler_name: "euler" }, null, [240, 60]);
+      const run = add("SamplerCustomAdvanced", [930, Y2], {}, null, [260, 330]);
+      link(noise, ["NOISE"], run, "noise");
+      link(guider, ["GUIDER"], run, "guider");
+      link(sampler, ["SAMPLER"], run, "sampler");
+      link(first, ["SIGMAS"], run, "sigmas");
+      link(enc, ["LATENT"], run, "latent_image");
+      const dec = add("VAEDecode", [1230, Y2], {}, null, [200, 50]);
+      link(run, ["LATENT"], dec, "samples");
+      link(vae, ["VAE"], dec, "vae");
+      const inv = add("ImageInvert", [1230, Y2 + 100], {}, "Lotus depth (bright = near)", [200, 30]);
+      link(dec, ["IMAGE"], inv, "image");
+      link(inv, ["IMAGE"], render, "depth");
+      render.widgets.find((x) => x.name === "depth_kind").value = "disparity";
+    }
+    link(draw, ["IMAGE"], render, "image");
+    link(traj, ["D2V_CAMERA"], render, "camera");
+    frames = render;
+    fps = [traj, ["FLOAT"]];
+  } else {
+    const enc = add("D2V_SVDImageEncodeWithMotion", [xs, 60], name === "svd_image_to_video"
+      ? { video_frames: 25, motion_bucket_id: 127, guidance: "off" } : { guidance: "dual_clock" }, "SVD Encode",
+      [340, 520]);
+    link(svdCkpt, ["CLIP_VISION"], enc, "clip_vision");
+    link(source, ["IMAGE"], enc, "init_image");
+    link(svdCkpt, ["VAE"], enc, "vae");
+    link(svdModel, ["MODEL"], enc, "model");
+    if (traj) {
+      link(traj, ["D2V_CAMERA"], enc, "camera");
+      const guide = add("PreviewImage", [xs, Y2], {}, "Guide (renders / mask)", [340, 300]);
+      link(enc, ["IMAGE"], guide, "images");
+    }
+    const ks = add("KSampler", [xs + 370, 60], { seed: 42, steps: 25, cfg: 2.5, sampler_name: "euler",
+      scheduler: "karras", denoise: 1.0 }, "Video sampler", [280, 260]);
+    link(enc, ["MODEL"], ks, "model");
+    link(enc, ["CONDITIONING", 0], ks, "positive");
+    link(enc, ["CONDITIONING", 1], ks, "negative");
+    link(enc, ["LATENT"], ks, "latent_image");
+    const dec = add("VAEDecode", [xs + 370, 360], {}, "Video frames", [200, 50]);
+    link(ks, ["LATENT"], dec, "samples");
+    link(svdCkpt, ["VAE"], dec, "vae");
+    frames = dec;
+    if (traj) {
+      // the 2.5D render of the same move at SVD's size: Temporal Consistency follows its optical flow
+      const scale = add("ImageScale", [xs + 370, 460], { upscale_method: "bilinear", width: 1024, height: 576,
+        crop: "center" }, null, [260, 130]);
+      link(source, ["IMAGE"], scale, "image");
+      render = add("D2V_CameraMotionRender", [xs + 370, Y2], {}, "Render (flow reference)", [280, 220]);
+      link(scale, ["IMAGE"], render, "image");
+      link(traj, ["D2V_CAMERA"], render, "camera");
+      fps = [traj, ["FLOAT"]];
+    }
+  }
+  // the finish: Temporal Consistency -> Frame Interpolate -> Exclusive Effects (bypassed) -> Create Video -> Save
+  const xf = needsModel ? xs + 680 : 1610;
+  const temporal = add("D2V_TemporalConsistency", [xf, 60], {}, "Temporal Consistency", [300, 150]);
+  link(frames, ["IMAGE"], temporal, "frames");
+  if (render) link(render, ["IMAGE"], temporal, "reference");
+  const interp = add("D2V_FrameInterpolate", [xf, 250], { multiplier: 2, source_fps: 6.0 }, "Frame Interpolate",
+    [300, 180]);
+  link(temporal, ["IMAGE"], interp, "frames");
+  if (fps) link(fps[0], fps[1], interp, "source_fps");
+  const effects = add("D2V_ExclusiveEffects", [xf, 470], {}, "Exclusive Effects", [300, 150]);
+  effects.mode = 4; // bypassed: the frames pass through until the user turns it on (Ctrl+B)
+  link(interp, ["IMAGE"], effects, "frames");
+  if (traj) link(traj, ["D2V_CAMERA"], effects, "camera");
+  const video = add("CreateVideo", [xf + 330, 60], {}, "Create Video", [260, 90]);
+  link(effects, ["IMAGE"], video, "images");
+  link(interp, ["FLOAT"], video, "fps");
+  const save = add("SaveVideo", [xf + 330, 200], { filename_prefix: `draw_to_video/${name}` }, "Save Video",
+    [380, 420]);
+  link(video, ["VIDEO"], save, "video");
+
+  const models = needsModel
+    ? "Models: models/checkpoints/svd_xt.safetensors (Stable Video Diffusion XT, 25 frames; svd.safetensors = 14 " +
+      "frames) - pick it in SVD checkpoint.\n" + keyframeNote
+    : name === "draw_to_video_depth"
+      ? "Models: models/diffusion_models/lotus-depth-d-v1-1.safetensors and models/vae/vae-ft-mse-840000-ema-pruned" +
+        ".safetensors (Lotus depth, as in core's image_lotus_depth_v1_1 template).\n"
+      : "No model files needed: the 2.5D render estimates depth itself.\n";
+  const knobs = {
+    draw_to_video: "Draw a stroke over the picture in Draw Path (or pick a preset in Camera). Render: fill = how " +
+      "uncovered areas are filled; overscan zooms in so the move never shows the picture's edges.",
+    draw_to_video_depth: "Draw a stroke in Draw Path. Render reads the Lotus depth (bright = near, depth_kind " +
+      "disparity) instead of its own estimate.",
+    svd_draw_to_video: "Draw a stroke in Draw Path: SVD Encode guides SVD along that camera move (guidance " +
+      "dual_clock; release = how long the render holds the picture). recipe sets motion_bucket_id, fps, " +
+      "augmentation for portrait / landscape / product_360 / action shots.",
+    svd_image_to_video: "No camera: plain SVD. SVD Encode: motion_bucket_id 1-50 subtle, 51-127 moderate, 128-200 " +
+      "strong, 201-255 violent; recipe picks values for portrait / landscape / product_360 / action shots.",
+    text_to_video: "Prompt -> SDXL keyframe -> SVD along the Camera preset (dolly_in). Change subject, scene, style " +
+      "and motion in Prompt; recipe in SVD Encode sets the motion for the kind of shot.",
+  }[name];
+  note([30, needsModel ? Y2 + 380 : name === "draw_to_video_depth" ? Y2 + 460 : Y2 - 80], [880, 200],
+    models + knobs + "\nFinish: Temporal Consistency (deflicker; reference = the 2.5D render's flow) -> Frame " +
+    "Interpolate (multiplier 2; its fps output sets Create Video's fps) -> Exclusive Effects (bypassed: select " +
+    "it and press Ctrl+B to turn it on, then pick an effect) -> Create Video -> Save Video.", "Read me");
+
+  app.canvas.ds.offset = [10, 60];
+  app.canvas.ds.scale = needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85;
+  app.graph.setDirtyCanvas(true, true);
+  await new Promise((r) => setTimeout(r, 1500));
+  const ui = app.graph.serialize();
+  const api = (await app.graphToPrompt()).output;
+  // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
+  for (const node of Object.values(api)) {
+    const spec = defs[node.class_type]?.input ?? {};
+    const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
+    for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
+  }
+  return { ui, api, needsModel };
 }

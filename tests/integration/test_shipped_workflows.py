@@ -1,0 +1,129 @@
+"""The shipped workflows and ``draw_to_video.client`` / ``remote`` against a real ComfyUI.
+
+Every API workflow passes ``/prompt`` validation (empty placeholder files where a loader needs a model: execution
+then stops at the loader); the no-model workflow renders end to end into an MP4 with the expected frame count and
+fps; ``remote`` renders it from a fresh upload; each client error path gives one line and its exit code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from draw_to_video import client
+from draw_to_video.cli import main as cli_main
+
+ROOT = Path(__file__).resolve().parents[2]
+API = sorted((ROOT / "workflows" / "api").glob("*.json"))
+SMALL = {"Render.max_size": 256, "Camera.frames": 8}
+"""The no-model workflow shrunk for a CPU test: 8 frames of 256 px (x2 interpolation = 15 frames)."""
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory) -> Path:
+    from skimage import data
+
+    p = tmp_path_factory.mktemp("photo") / "chelsea.png"
+    Image.fromarray(data.chelsea()).save(p)
+    return p
+
+
+@pytest.fixture(scope="module")
+def placeholders(comfy):
+    """Empty model files under every name a shipped workflow loads (``ComfyServer`` has its own models folder)."""
+    made = []
+    for path in API:
+        for node in json.loads(path.read_text()).values():
+            for key, folder in (("ckpt_name", "checkpoints"), ("unet_name", "diffusion_models"), ("vae_name", "vae")):
+                if key in node["inputs"]:
+                    p = comfy.base_dir / "models" / folder / node["inputs"][key]
+                    if not p.exists():
+                        p.parent.mkdir(parents=True, exist_ok=True)
+                        p.write_bytes(b"")
+                        made.append(p)
+    yield
+    for p in made:
+        p.unlink(missing_ok=True)
+
+
+def _video(comfy, info: dict) -> tuple[int, float, tuple[int, int]]:
+    with av.open(str(comfy.base_dir / info["type"] / info["subfolder"] / info["filename"])) as c:
+        s = c.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        return len(frames), float(s.average_rate), frames[0].shape[:2]
+
+
+def test_the_example_image_is_in_the_input_folder(comfy):
+    assert (comfy.base_dir / "input" / "d2v_example.jpg").is_file()
+
+
+@pytest.mark.parametrize("path", API, ids=[p.name for p in API])
+def test_every_api_workflow_passes_validation(comfy, placeholders, path):
+    c = client.Client(comfy.url)
+    has_image = any(n["class_type"] == "LoadImage" for n in json.loads(path.read_text()).values())
+    prompt = client.prepare(path.stem, image=c.upload_image(ROOT / "assets" / "example.jpg") if has_image else None,
+                            sets=SMALL if path.stem == "draw_to_video" else {})
+    needs_model = bool(set(json.dumps(prompt).split('"')) & {"ckpt_name", "unet_name"})
+    if not needs_model:
+        result = c.run(prompt, timeout=600)
+        n, fps, _ = _video(comfy, result.video)
+        assert (n, fps) == (15, 24.0), "8 frames x2 interpolation at 12 fps -> 15 frames at 24 fps"
+        return
+    with pytest.raises(client.ExecutionFailed, match="Loader|loader|safetensors|header"):
+        c.run(prompt, timeout=600)  # validated and queued; the placeholder is not a model
+
+
+def test_remote_renders_the_no_model_workflow_from_an_upload(comfy, photo, tmp_path, capsys):
+    out = tmp_path / "clip.mp4"
+    code = cli_main(["remote", "--server", comfy.url, "--workflow", "draw_to_video", "--image", str(photo),
+                     "--preset", "orbit_left", "--set", "Render.max_size=256", "--set", "Camera.frames=6",
+                     "--set", "Frame Interpolate.multiplier=3", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    with av.open(str(out)) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+        assert len(frames) == 16 and float(c.streams.video[0].average_rate) == 36.0  # (6-1)*3+1 at 12*3 fps
+    # it is the uploaded cat (orange-brown), not the example photo, and the camera moved
+    assert frames[0][..., 0].mean() > frames[0][..., 2].mean() + 20
+    assert np.abs(frames[0].astype(float) - frames[-1].astype(float)).mean() > 3
+
+
+def _remote(args, capsys) -> tuple[int, str]:
+    code = cli_main(["remote", *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err[-1] if err else ""
+
+
+def test_remote_errors_are_one_line_with_their_exit_code(comfy, placeholders, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "strokes": [{"role": "camera", "points": [[0.1, NaN]]}]}')
+    code, line = _remote(["--server", "http://127.0.0.1:9", "--out", str(tmp_path / "a.mp4")], capsys)
+    assert code == 3 and ("not answering" in line or "no websocket" in line), line
+    code, line = _remote(["--server", comfy.url, "--path", str(bad), "--out", str(tmp_path / "b.mp4")], capsys)
+    assert code == 4 and line.startswith("error: the server refused the workflow") and "path" in line, line
+    code, line = _remote(["--server", comfy.url, "--workflow", "svd_image_to_video", "--set",
+                          "SVD checkpoint.ckpt_name=missing_svd.safetensors", "--out", str(tmp_path / "c.mp4")], capsys)
+    assert code == 4 and "'SVD checkpoint'" in line and "model file is missing" in line, line
+    code, line = _remote(["--server", comfy.url, "--set", "Nope.x=1"], capsys)
+    assert code == 2 and "no node titled 'Nope'" in line, line
+
+
+def test_interrupt_and_success_without_video_are_reported(comfy):
+    c = client.Client(comfy.url)
+    prompt = client.prepare("draw_to_video", sets={"Camera.frames": 40})
+
+    def stop(data):
+        if data["type"] == "progress":
+            c.interrupt()
+
+    with pytest.raises(client.Interrupted) as e:
+        c.run(prompt, on_progress=stop, timeout=600)
+    assert e.value.exit_code == 6 and "\n" not in str(e.value)
+    no_video = {k: v for k, v in prompt.items() if v["class_type"] not in ("SaveVideo", "CreateVideo")}
+    with pytest.raises(client.NoVideo) as e:
+        c.run(no_video, timeout=600)
+    assert e.value.exit_code == 7 and "without a video" in str(e.value)
