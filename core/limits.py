@@ -33,6 +33,10 @@ DEFAULT_MAX_SIZE = 1536
 """The render node's default ``max_size`` (longer side in pixels): a 12-megapixel photo becomes 1536x1152, which
 renders in about a second a frame on a CPU and fits a GPU with room to spare."""
 
+MAX_PROMPT_CHARS = 4_000
+"""Characters in one free-text prompt field (Prompt Template's subject and scene): CLIP reads 77 tokens, so this
+is generous, and it keeps a megabyte string from travelling into the keyframe model."""
+
 RENDER_BYTES_PER_PIXEL = 256
 """Working memory of the 2.5D render per image pixel, whatever the frame count (depth, meshes, fill pyramids);
 measured peak RSS 214-234 bytes a pixel on 0.8 and 3.1 megapixel images (docs/benchmarks.md)."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import check_text_size
+from .limits import MAX_PROMPT_CHARS
+
 
 @dataclass(frozen=True)
 class PromptTemplate:
@@ -81,6 +84,7 @@ def build_prompt(template: str, subject: str = "", scene: str = "", style: str =
     for name, value in (("subject", subject), ("scene", scene)):
         if not isinstance(value, str):
             raise ValueError(f"{name} must be text, got {type(value).__name__}")
+        check_text_size(value, MAX_PROMPT_CHARS, name)
     t = PROMPT_TEMPLATES[template]
     body = t.positive.format(subject=subject.strip(), scene=scene.strip())
     positive = _join(QUALITY_TAGS, STYLE_TAGS[style], MOTION_TAGS[motion], body, TECHNICAL_TAGS)

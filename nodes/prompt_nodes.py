@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from comfy_api.latest import io
 
+from ..core.limits import MAX_PROMPT_CHARS
 from ..core.params import PROMPT
 from ..core.recipes import build_prompt
 from .schema import CATEGORY, params_inputs
@@ -22,9 +23,11 @@ class PromptTemplate(io.ComfyNode):
             inputs=[
                 *params_inputs(PROMPT, ["template"]),
                 io.String.Input("subject", default="alpine lake at sunrise", multiline=False,
-                                tooltip="What the shot shows (a person, a product, a place)."),
+                                tooltip="What the shot shows (a person, a product, a place); at most "
+                                        f"{MAX_PROMPT_CHARS} characters."),
                 io.String.Input("scene", default="mist over the water, pine forest", multiline=False,
-                                tooltip="Where and when: setting, time of day, extra details. May be empty."),
+                                tooltip="Where and when: setting, time of day, extra details. May be empty; at most "
+                                        f"{MAX_PROMPT_CHARS} characters."),
                 *params_inputs(PROMPT, ["style", "motion"]),
             ],
             outputs=[

@@ -33,6 +33,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from draw_to_video.core.limits import MAX_PROMPT_CHARS  # noqa: E402  (the checkout: see tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 PACK = json.loads((ROOT / "tests" / "data" / "object_info-pack.json").read_text())
 SLOW = os.environ.get("D2V_SLOW") == "1"
@@ -183,6 +185,9 @@ def graph(node_id: str, values: dict) -> dict:
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "init_image": ["1", 0],
                                                   "clip_vision": ["5", 1], "vae": ["5", 2]}}
         return {"1": empty_image(), "5": loader, "4": node, "9": preview("4", 2)}
+    if node_id == "D2V_PromptTemplate":  # text in, text out
+        node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
+        return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}
     clip = empty_image(n=3)
     node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "frames": ["1", 0]}}
     if PACK[node_id].get("output_node"):
@@ -283,8 +288,19 @@ def string_cases():
                         yield pytest.param(node_id, name, label, id=f"{node_id[4:]}.{name}={label}")
 
 
+# Free text (not JSON): any string up to MAX_PROMPT_CHARS is a valid prompt; longer ones fail in one line.
+FREE_TEXT = {("D2V_PromptTemplate", "subject"), ("D2V_PromptTemplate", "scene")}
+
+
 @pytest.mark.parametrize("node_id,name,label", list(string_cases()))
 def test_bad_strings_are_refused_once_in_one_short_line(comfy, watch, node_id, name, label):
+    if (node_id, name) in FREE_TEXT:
+        kind, msg = outcome(comfy, graph(node_id, {name: BAD_STRINGS[label]}))
+        if len(BAD_STRINGS[label]) > MAX_PROMPT_CHARS:
+            assert kind == "failed" and name in msg and str(MAX_PROMPT_CHARS) in msg, (kind, msg)
+        else:
+            assert kind == "ran", (label, msg)
+        return
     status, body = comfy.queue(graph(node_id, {name: BAD_STRINGS[label]}))
     if status == 200:
         entry = comfy.wait(body["prompt_id"], 180)
