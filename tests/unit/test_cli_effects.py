@@ -103,7 +103,7 @@ def test_streamed_effect_equals_the_whole_clip(capsys, tmp_path):
     src = torch.from_numpy(read_frames(tmp_path / "in")[0])
     for name in ("film_grain", "color_grade_teal_orange"):
         code, _, err = cli(["effect", "--input", str(tmp_path / "in"), "--effect", name, "--seed", "5",
-                            "--out", str(tmp_path / name)], capsys)
+                            "--intensity", "1", "--out", str(tmp_path / name)], capsys)
         assert code == 0, err
         got = (read_frames(tmp_path / name)[0] * 255 + 0.5).astype(np.uint8)
         want = to_uint8(apply_effect(name, src, 1.0, 5))
