@@ -41,7 +41,11 @@ def run_effect(args) -> int:
     reader = FrameReader(args.input)
     fps = args.fps or reader.fps
     if spec.per_frame:
-        # streamed: decode, effect and encode overlap, a few chunks in memory whatever the clip's length
+        # streamed: decode, effect and encode overlap, a few chunks in memory whatever the clip's length; the
+        # decoder and encoder threads get their cores (torch's idle threads would spin on them)
+        from ..video.io import IO_THREADS
+
+        torch.set_num_threads(max(1, torch.get_num_threads() - IO_THREADS))
         n = 0
         with TqdmProgress(args.effect, leave=False) as bar, FrameWriter(args.out, fps) as writer:
             for chunk in reader.batches(STREAM_CHUNK):
