@@ -72,20 +72,43 @@ interpolate_cmd.configure = _interpolate_args
 
 @command("stabilize", "Deflicker / temporally stabilise a clip (colour statistics + flow-guided correction).")
 def stabilize_cmd(args) -> int:
-    from ..video.io import write_video
-    from ..video.temporal import temporal_consistency
+    import contextlib
 
-    frames, fps = _read(args.input)
-    ref = None
-    if args.reference:
-        ref, _ = _read(args.reference, "reference")
-    print(f"{frames.shape[0]} frames {frames.shape[2]}x{frames.shape[1]} at {fps:g} fps: strength {args.strength}, "
-          f"sigma {args.sigma}, detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
-    with TqdmProgress("stabilize", leave=False) as bar:
-        out = temporal_consistency(frames, strength=args.strength, sigma=args.sigma, detail=args.detail,
-                                   reference=ref, on_progress=bar)
-    path = write_video(out, fps, args.out)
-    print(f"written {path}")
+    import numpy as np
+
+    from ..video.flow import MIN_SIDE
+    from ..video.io import FrameReader, FrameWriter, SpilledClip, check_output
+    from ..video.temporal import iter_temporal_consistency
+
+    for path, what in ((args.input, "input"), (args.reference, "reference")):
+        if path and not Path(path).exists():
+            raise UsageError(f"{what} not found: {path}")
+    check_output(args.out)
+    reader = FrameReader(args.input)
+    # the passes read the clip again and again: decoded once to a raw temp file, never held in memory
+    with contextlib.ExitStack() as stack:
+        clip = stack.enter_context(SpilledClip(reader))
+        h, w = clip.shape[:2]
+        if min(h, w) < MIN_SIDE:
+            raise UsageError(f"frames are too small: {w}x{h} (at least {MIN_SIDE}x{MIN_SIDE})")
+        ref = None
+        if args.reference:
+            ref = stack.enter_context(SpilledClip(FrameReader(args.reference)))
+            if ref.count != clip.count:
+                raise UsageError(f"reference has {ref.count} frames but the input has {clip.count}: give one "
+                                 "reference frame per frame")
+        print(f"{clip.count} frames {w}x{h} at {reader.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
+              f"detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
+
+        def floats(c):
+            return lambda: (f.astype(np.float32) / np.float32(255.0) for f in c)
+
+        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps) as writer:
+            for frame in iter_temporal_consistency(floats(clip), clip.count, clip.shape, args.strength, args.sigma,
+                                                   args.detail, None if ref is None else floats(ref),
+                                                   on_progress=bar):
+                writer.write(frame)
+    print(f"written {writer.path}")
     return 0
 
 

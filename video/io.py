@@ -491,3 +491,49 @@ def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
         for s in range(0, n, PREFETCH):
             w.write(frames[s:s + PREFETCH] if getattr(frames, "ndim", 0) == 4 else frames)
     return w.path
+
+
+class SpilledClip:
+    """A clip decoded once into a raw uint8 file in the temp folder and read back, frame by frame, as often as an
+    algorithm that makes several passes needs: memory holds one frame, the disk ``count·H·W·3`` bytes (a
+    300-frame 1280x720 clip: 830 MB). Iterating yields uint8 ``[H,W,3]`` frames; ``count`` and ``shape`` are
+    known once it is built. Use as a context manager (the file is deleted on exit)."""
+
+    def __init__(self, frames, dir: str | Path | None = None):
+        import tempfile
+
+        self._file = tempfile.TemporaryFile(prefix="d2v-clip-", dir=dir)
+        self.count = 0
+        self.shape: tuple[int, ...] | None = None
+        for f in frames:
+            f = np.ascontiguousarray(f, dtype=np.uint8)
+            if self.shape is None:
+                self.shape = f.shape
+            elif f.shape != self.shape:
+                raise ValueError(f"frame {self.count} has shape {f.shape}, the first {self.shape}")
+            self._file.write(f.data)
+            self.count += 1
+        self._file.flush()
+        if not self.count:
+            raise ValueError("the clip has no frames")
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        size = int(np.prod(self.shape))
+        for i in range(self.count):
+            buf = np.empty(self.shape, np.uint8)
+            self._file.seek(i * size)
+            if self._file.readinto(memoryview(buf).cast("B")) != size:
+                raise ValueError("the temporary copy of the clip was cut short (disk full?)")
+            yield buf
+
+    def __len__(self) -> int:
+        return self.count
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> SpilledClip:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

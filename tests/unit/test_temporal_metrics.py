@@ -152,3 +152,17 @@ def test_small_frames():
     assert temporal_consistency(tiny).shape == tiny.shape
     with pytest.raises(ValueError, match="too small"):
         temporal_consistency(np.zeros((3, 8, 40, 3), np.float32))
+
+
+def test_streamed_equals_in_memory(clean):
+    """The streaming form (the clip read again for every pass, nothing held) gives the in-memory result."""
+    from draw_to_video.video.temporal import iter_temporal_consistency
+
+    noisy = flicker(clean, seed=2)
+    for kw in ({}, {"strength": 0.7, "detail": 0.4}):
+        want = temporal_consistency(noisy, reference=clean, **kw).numpy()
+        got = np.stack(list(iter_temporal_consistency(lambda: iter(noisy), len(noisy), noisy.shape[1:],
+                                                      reference=lambda: iter(clean), **kw)))
+        assert np.abs(got - want).max() < 1e-5
+    with pytest.raises(ValueError, match="fewer frames"):
+        list(iter_temporal_consistency(lambda: iter(noisy[:5]), len(noisy), noisy.shape[1:]))
