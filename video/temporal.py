@@ -213,10 +213,10 @@ class _Pass:
 
     aff: np.ndarray
     maps: np.ndarray
-    fwd: np.ndarray
-    bwd: np.ndarray
-    vis_f: np.ndarray
-    vis_b: np.ndarray
+    fwd: np.ndarray | None
+    bwd: np.ndarray | None
+    vis_f: np.ndarray | None
+    vis_b: np.ndarray | None
 
 
 def _stats_corrected(x: np.ndarray, aff_t: np.ndarray, cc: int) -> np.ndarray:
@@ -362,6 +362,8 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = 1.0, sigm
             for t, x in enumerate(staged()):
                 new[t] = _apply_pass(x, t, p, cc)
             held = new
+        for old in learned:  # applying an earlier pass needs only its colour maps: its flows go
+            old.fwd = old.bwd = old.vis_f = old.vis_b = None
         learned.append(p)
 
     last = learned[-1]
