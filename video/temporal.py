@@ -4,7 +4,8 @@ Generated frames flicker at low spatial frequencies (exposure, white balance, so
 fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0..1):
 
 1. **Colour statistics**: each frame's per-channel mean and standard deviation are matched to their Gaussian
-   average over a short temporal window (``min(sigma, 2)`` frames) — removes most global gain/offset flicker.
+   average over a short temporal window (``min(sigma, 2)`` frames) within its shot (scene cuts: neighbours whose
+   small, normalised grays hardly correlate) — removes most global gain/offset flicker.
 2. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on a coarse grid (long side
    ``work_size``), every frame is compared with its neighbours aligned by DIS optical flow (flows composed along
    the chain; Gaussian weights over ``sigma`` frames, both time directions). A chain stops where the soft
@@ -83,10 +84,35 @@ def frame_color_stats(frame: np.ndarray, cc: int) -> tuple[np.ndarray, np.ndarra
     return small.mean(0), small.std(0) + 1e-4
 
 
-def color_stats_maps(mu: np.ndarray, sd: np.ndarray, sigma: float) -> np.ndarray:
+CUT_CORRELATION = 0.3
+"""Neighbouring frames whose small grays correlate less than this are a scene cut: statistics do not mix across."""
+
+
+def frame_thumb(frame: np.ndarray, cc: int) -> np.ndarray:
+    """A 64x36 gray of an (H,W,C) frame: log, minus its blur (so gain fields, flicker, drop out), zero mean and unit
+    variance, flattened: what :func:`scene_cuts` compares."""
+    g = frame[:, :, :cc].mean(-1) if cc > 1 else frame[:, :, 0]
+    g = np.log(cv2.resize(np.ascontiguousarray(g, dtype=np.float32), (64, 36), interpolation=cv2.INTER_AREA) + 0.05)
+    g = (g - cv2.GaussianBlur(g, (0, 0), 4.0)).ravel()  # log, high-passed: a smooth gain field drops out
+    return (g - g.mean()) / (g.std() + 1e-4)
+
+
+def scene_cuts(thumbs: np.ndarray, threshold: float = CUT_CORRELATION) -> np.ndarray:
+    """(T-1,) bool: a cut between frames t and t+1, where their :func:`frame_thumb` grays correlate less than
+    ``threshold`` (a different picture, not the same one brighter, darker or moved a little)."""
+    corr = (thumbs[:-1] * thumbs[1:]).mean(1)
+    return corr < threshold
+
+
+def color_stats_maps(mu: np.ndarray, sd: np.ndarray, sigma: float, cuts: np.ndarray | None = None) -> np.ndarray:
     """(T,C,2) affine maps (scale, shift) that give every frame the Gaussian-smoothed (over ``sigma`` frames)
-    mean ``mu`` and standard deviation ``sd`` ((T,C) each, :func:`frame_color_stats`) of its neighbours."""
+    mean ``mu`` and standard deviation ``sd`` ((T,C) each, :func:`frame_color_stats`) of its neighbours in the same
+    shot (``cuts``: (T-1,) bool, :func:`scene_cuts`; a shot's colours are not pulled towards the next shot's)."""
     wts = _gauss_weights(mu.shape[0], sigma)
+    if cuts is not None and cuts.any():
+        shot = np.concatenate([[0], np.cumsum(cuts)])
+        wts = wts * (shot[:, None] == shot[None, :])
+        wts = wts / wts.sum(1, keepdims=True)
     mu_t, sd_t = wts @ mu, wts @ sd
     scale = np.clip(sd_t / sd, 0.5, 2.0)
     shift = mu_t - mu * scale
@@ -116,7 +142,7 @@ def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out.reshape(H, W, -1)
 
 
-def _fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur) -> np.ndarray:
+def _fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts=None) -> np.ndarray:
     """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves frame t's small image Sb[t] towards the
     flow-aligned, occlusion-aware Gaussian-in-time average of its neighbours."""
     T, lh, lw, cc = Sb.shape
@@ -128,7 +154,7 @@ def _fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur) -> np.ndarr
         for k in range(1, K + 1):
             u = t + direction * (k - 1)
             v = u + direction
-            if not 0 <= v < T:
+            if not 0 <= v < T or (cuts is not None and cuts[min(u, v)]):  # the clip's end, or a scene cut
                 break
             step = fwd[u] if direction > 0 else bwd[v]
             vis = vis_f[u] if direction > 0 else vis_b[v]
@@ -267,6 +293,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = 1.0, sigm
             on_progress(done, total)
 
     learned: list[_Pass] = []
+    cuts: np.ndarray | None = None  # scene cuts, found in the first pass's statistics
     held: np.ndarray | None = None  # keep=True: the result of the passes so far
 
     def staged():
@@ -303,11 +330,15 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = 1.0, sigm
         # 1. colour statistics
         ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
         if ssig > 0:
-            stats = []
+            stats, thumbs = [], []
             for x in staged():
                 stats.append(frame_color_stats(x, cc))
+                if cuts is None:
+                    thumbs.append(frame_thumb(x, cc))
                 tick()
-            aff = color_stats_maps(np.stack([m for m, _ in stats]), np.stack([d for _, d in stats]), ssig)
+            if cuts is None:
+                cuts = scene_cuts(np.stack(thumbs))
+            aff = color_stats_maps(np.stack([m for m, _ in stats]), np.stack([d for _, d in stats]), ssig, cuts)
         else:
             aff = np.zeros((T, cc, 2), np.float32)
             aff[..., 0] = 1.0
@@ -355,7 +386,8 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = 1.0, sigm
         K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))
         wk = np.exp(-0.5 * (np.arange(K + 1) / sigma) ** 2)
         Sb = np.stack([cv2.GaussianBlur(x, (0, 0), 1.0).reshape(lh, lw, cc) for x in S])
-        maps = np.stack([_fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur) for t in range(T)])
+        maps = np.stack([_fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts)
+                         for t in range(T)])
         p = _Pass(aff, maps, fwd, bwd, vis_f, vis_b)
         if keep:  # 3. apply at full resolution, held for the next pass
             new = np.empty((T, H, W, C), np.float32)
