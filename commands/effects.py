@@ -43,21 +43,26 @@ def run_effect(args) -> int:
     if spec.per_frame:
         # streamed: decode, effect and encode overlap, a few chunks in memory whatever the clip's length; the
         # decoder and encoder threads get their cores (torch's and OpenCV's idle pool threads would spin on them:
-        # 17% of the CPU time of PNG in / PNG out on two cores). This process only runs this command.
+        # 17% of the CPU time of PNG in / PNG out on two cores); restored afterwards.
         import cv2
 
         from ..video.io import IO_THREADS
 
-        torch.set_num_threads(max(1, torch.get_num_threads() - IO_THREADS))
+        threads = torch.get_num_threads(), cv2.getNumThreads()
+        torch.set_num_threads(max(1, threads[0] - IO_THREADS))
         cv2.setNumThreads(1)
         n = 0
-        with TqdmProgress(args.effect, leave=False) as bar, FrameWriter(args.out, fps) as writer:
-            for chunk in reader.batches(STREAM_CHUNK):
-                x = torch.from_numpy(chunk).float().div_(255.0)
-                writer.write(apply_effect(args.effect, x, args.intensity, args.seed, camera=camera,
-                                          first_frame=n))
-                n += len(chunk)
-                bar(n, reader.count)
+        try:
+            with TqdmProgress(args.effect, leave=False) as bar, FrameWriter(args.out, fps) as writer:
+                for chunk in reader.batches(STREAM_CHUNK):
+                    x = torch.from_numpy(chunk).float().div_(255.0)
+                    writer.write(apply_effect(args.effect, x, args.intensity, args.seed, camera=camera,
+                                              first_frame=n))
+                    n += len(chunk)
+                    bar(n, reader.count)
+        finally:  # the command may run inside a longer process (tests, the Python API)
+            torch.set_num_threads(threads[0])
+            cv2.setNumThreads(threads[1])
         print(f"wrote {writer.path} ({n} frames)")
         return 0
     # the effect needs the whole clip (time effects, clip-wide motion, masks/depth per frame): uint8 until here
