@@ -22,6 +22,10 @@ def list_effects(args) -> int:
 list_effects.configure = lambda p: None
 
 
+STREAM_CHUNK = 8
+"""Frames per chunk when a per-frame effect streams through a clip."""
+
+
 @command("effect", "apply one cinematic effect to a video, image or folder of images")
 def run_effect(args) -> int:
     import numpy as np
@@ -29,18 +33,52 @@ def run_effect(args) -> int:
 
     from ..effects.registry import apply_effect, get_effect
     from ..pipelines.inputs import read_effect_inputs
-    from ..video.io import read_frames, write_video
+    from ..video.io import FrameReader, FrameWriter, check_output
 
     spec = get_effect(args.effect)
+    check_output(args.out)
     camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)  # small files first
-    frames, fps = read_frames(args.input)
-    x = torch.from_numpy(np.ascontiguousarray(frames))
+    reader = FrameReader(args.input)
+    fps = args.fps or reader.fps
+    if spec.per_frame:
+        # streamed: decode, effect and encode overlap, a few chunks in memory whatever the clip's length; the
+        # decoder and encoder threads get their cores (torch's and OpenCV's idle pool threads would spin on them:
+        # 17% of the CPU time of PNG in / PNG out on two cores); restored afterwards.
+        import cv2
+
+        from ..video.io import IO_THREADS
+
+        threads = torch.get_num_threads(), cv2.getNumThreads()
+        torch.set_num_threads(max(1, threads[0] - IO_THREADS))
+        cv2.setNumThreads(1)
+        n = 0
+        try:
+            with TqdmProgress(args.effect, leave=False) as bar, FrameWriter(args.out, fps) as writer:
+                for chunk in reader.batches(STREAM_CHUNK):
+                    x = torch.from_numpy(chunk).float().div_(255.0)
+                    writer.write(apply_effect(args.effect, x, args.intensity, args.seed, camera=camera,
+                                              first_frame=n))
+                    n += len(chunk)
+                    bar(n, reader.count)
+        finally:  # the command may run inside a longer process (tests, the Python API)
+            torch.set_num_threads(threads[0])
+            cv2.setNumThreads(threads[1])
+        print(f"wrote {writer.path} ({n} frames)")
+        return 0
+    # the effect needs the whole clip (time effects, clip-wide motion, masks/depth per frame): uint8 until here
+    frames = np.stack(list(reader))
+    x = torch.from_numpy(frames).float().div_(255.0)
+    del frames
     with TqdmProgress(args.effect, leave=False) as bar:
         out = apply_effect(args.effect, x, args.intensity, args.seed, camera=camera, mask=mask, depth=depth,
                            on_progress=bar)
-    path = write_video(out.cpu().numpy(), args.fps or fps, args.out)
-    note = f" ({x.shape[0]} → {out.shape[0]} frames)" if spec.retimes else f" ({out.shape[0]} frames)"
-    print(f"wrote {path}{note}")
+    x_len = x.shape[0]
+    del x
+    with FrameWriter(args.out, fps) as writer:
+        for s in range(0, out.shape[0], STREAM_CHUNK):
+            writer.write(out[s:s + STREAM_CHUNK])
+    note = f"{x_len} → {out.shape[0]} frames" if spec.retimes else f"{out.shape[0]} frames"
+    print(f"wrote {writer.path} ({note})")
     return 0
 
 

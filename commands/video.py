@@ -21,21 +21,31 @@ def _read(path: str, what: str = "input"):
 
 @command("interpolate", "Interpolate a clip (video file or folder of images) by a multiplier or to a target fps.")
 def interpolate_cmd(args) -> int:
-    from ..video.interpolate import interpolate_clip, plan_clip
-    from ..video.io import write_video
+    import numpy as np
+
+    from ..video.flow import MIN_SIDE
+    from ..video.interpolate import iter_interpolate, plan_clip
+    from ..video.io import FrameReader, FrameWriter, check_output, probe
 
     if (args.multiplier is None) == (args.target_fps is None):
         raise UsageError("give exactly one of --multiplier N or --target-fps F")
-    frames, fps = _read(args.input)
-    src_fps = args.fps or fps
-    plan = plan_clip(frames.shape[0], args.multiplier, args.target_fps, src_fps, args.loop)
-    print(f"{frames.shape[0]} frames at {src_fps:g} fps -> {len(plan)} frames at {plan.fps:g} fps "
-          f"({frames.shape[2]}x{frames.shape[1]}, quality {args.quality})")
-    with TqdmProgress("interpolate", leave=False) as bar:
-        out, out_fps = interpolate_clip(frames, multiplier=args.multiplier, target_fps=args.target_fps,
-                                        source_fps=src_fps, loop=args.loop, quality=args.quality, on_progress=bar)
-    path = write_video(out, out_fps, args.out)
-    print(f"written {path}")
+    if not Path(args.input).exists():
+        raise UsageError(f"input not found: {args.input}")
+    check_output(args.out)
+    info = probe(args.input)
+    if min(info.width, info.height) < MIN_SIDE:
+        raise UsageError(f"frames are too small: {info.width}x{info.height} (at least {MIN_SIDE}x{MIN_SIDE})")
+    reader = FrameReader(args.input)
+    src_fps = args.fps or info.fps
+    plan = plan_clip(info.frames, args.multiplier, args.target_fps, src_fps, args.loop)
+    print(f"{info.frames} frames at {src_fps:g} fps -> {len(plan)} frames at {plan.fps:g} fps "
+          f"({info.width}x{info.height}, quality {args.quality})")
+    # streamed: two source frames and one pair's flows in memory, decoding and encoding on their own threads
+    source = (f.astype(np.float32) / np.float32(255.0) for f in reader)
+    with TqdmProgress("interpolate", leave=False) as bar, FrameWriter(args.out, plan.fps) as writer:
+        for frame in iter_interpolate(source, plan, args.quality, on_progress=bar):
+            writer.write(frame)
+    print(f"written {writer.path}")
     return 0
 
 
@@ -62,20 +72,43 @@ interpolate_cmd.configure = _interpolate_args
 
 @command("stabilize", "Deflicker / temporally stabilise a clip (colour statistics + flow-guided correction).")
 def stabilize_cmd(args) -> int:
-    from ..video.io import write_video
-    from ..video.temporal import temporal_consistency
+    import contextlib
 
-    frames, fps = _read(args.input)
-    ref = None
-    if args.reference:
-        ref, _ = _read(args.reference, "reference")
-    print(f"{frames.shape[0]} frames {frames.shape[2]}x{frames.shape[1]} at {fps:g} fps: strength {args.strength}, "
-          f"sigma {args.sigma}, detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
-    with TqdmProgress("stabilize", leave=False) as bar:
-        out = temporal_consistency(frames, strength=args.strength, sigma=args.sigma, detail=args.detail,
-                                   reference=ref, on_progress=bar)
-    path = write_video(out, fps, args.out)
-    print(f"written {path}")
+    import numpy as np
+
+    from ..video.flow import MIN_SIDE
+    from ..video.io import FrameReader, FrameWriter, SpilledClip, check_output
+    from ..video.temporal import iter_temporal_consistency
+
+    for path, what in ((args.input, "input"), (args.reference, "reference")):
+        if path and not Path(path).exists():
+            raise UsageError(f"{what} not found: {path}")
+    check_output(args.out)
+    reader = FrameReader(args.input)
+    # the passes read the clip again and again: decoded once to a raw temp file, never held in memory
+    with contextlib.ExitStack() as stack:
+        clip = stack.enter_context(SpilledClip(reader))
+        h, w = clip.shape[:2]
+        if min(h, w) < MIN_SIDE:
+            raise UsageError(f"frames are too small: {w}x{h} (at least {MIN_SIDE}x{MIN_SIDE})")
+        ref = None
+        if args.reference:
+            ref = stack.enter_context(SpilledClip(FrameReader(args.reference)))
+            if ref.count != clip.count:
+                raise UsageError(f"reference has {ref.count} frames but the input has {clip.count}: give one "
+                                 "reference frame per frame")
+        print(f"{clip.count} frames {w}x{h} at {reader.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
+              f"detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
+
+        def floats(c):
+            return lambda: (f.astype(np.float32) / np.float32(255.0) for f in c)
+
+        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps) as writer:
+            for frame in iter_temporal_consistency(floats(clip), clip.count, clip.shape, args.strength, args.sigma,
+                                                   args.detail, None if ref is None else floats(ref),
+                                                   on_progress=bar):
+                writer.write(frame)
+    print(f"written {writer.path}")
     return 0
 
 

@@ -171,10 +171,11 @@ def _grade_effect(preset: str):
 
 # --- film grain ------------------------------------------------------------------------------------------------
 @effect
-def film_grain(frames, intensity=1.0, seed=0, *, grain_px: float = 1.6, on_progress=None):
+def film_grain(frames, intensity=1.0, seed=0, *, grain_px: float = 1.6, on_progress=None, first_frame: int = 0):
     """Animated film grain: fresh seeded noise every frame (frame ``i`` always draws from stream ``(seed, i)``,
     whatever the batch split), clumped to ``grain_px`` pixels, strongest in the mid-tones (as on negative film),
-    standard deviation up to 0.05 at intensity 1."""
+    standard deviation up to 0.05 at intensity 1. ``first_frame``: the clip index of ``frames[0]`` (a chunk of a
+    longer clip)."""
     b, h, w, _ = frames.shape
     gh, gw = max(1, round(h / grain_px)), max(1, round(w / grain_px))
     amp = 0.05 * intensity
@@ -182,7 +183,7 @@ def film_grain(frames, intensity=1.0, seed=0, *, grain_px: float = 1.6, on_progr
     def one(x, idx):
         noise = torch.empty(len(idx), 1, gh, gw)
         for j, i in enumerate(idx.tolist()):  # frame i always draws from stream (seed, i): chunking never matters
-            noise[j].normal_(generator=torch_generator(seed, 1000 + int(i)))
+            noise[j].normal_(generator=torch_generator(seed, 1000 + int(i) + int(first_frame)))
         noise = noise.to(x.device, x.dtype)
         if (gh, gw) != (h, w):
             noise = F.interpolate(noise, size=(h, w), mode="bilinear", align_corners=False)

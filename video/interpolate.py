@@ -9,7 +9,8 @@ For a pair of frames I0, I1 and a time 0 < t < 1:
 3. Both neighbours are backward-warped to time t and blended with weights ``(1-t) V0`` and ``t V1``, where a
    neighbour loses its vote where the point it supplies is occluded in the other frame or falls outside it;
    where neither is visible the plain time-weighted blend is the fallback.
-4. A pair whose frames do not correspond (a scene cut) is not interpolated: the nearest source frame is held.
+4. A pair whose frames do not correspond (a scene cut) is not interpolated: the nearest source frame is held (the
+   earlier one midway).
 
 Frame counts and timestamps (``t`` in source-frame units, ``B`` source frames, source fps ``s``):
 
@@ -128,7 +129,7 @@ class PairInterpolator:
         if t >= 1:
             return self.f1.copy()
         if self.is_cut:
-            return (self.f0 if t < 0.5 else self.f1).copy()
+            return (self.f0 if t <= 0.5 else self.f1).copy()  # midway: the earlier shot goes on (as ffmpeg)
         d0, d1 = self.intermediate_flows(t)
         # visibility: the point taken from frame 0 must not be occluded in frame 1 for frame 1 to vote, and v.v.
         a0 = backward_warp(self.occ0, d0, border=cv2.BORDER_REPLICATE)

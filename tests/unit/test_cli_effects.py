@@ -87,3 +87,25 @@ def test_effect_with_camera_depth_and_mask_files(capsys, tmp_path, monkeypatch):
         out, _ = read_frames(tmp_path / f"{effect}.gif")
         assert out.shape == (6, 64, 96, 3)
         assert np.abs(out - frames.numpy()).mean() > 0.005, effect
+
+
+def test_streamed_effect_equals_the_whole_clip(capsys, tmp_path):
+    """Per-frame effects stream in chunks; the chunked result is the whole-clip result (film grain's noise is
+    drawn per clip frame index, whatever the chunk)."""
+    import torch
+
+    from draw_to_video.commands.effects import STREAM_CHUNK
+    from draw_to_video.effects.registry import apply_effect
+    from draw_to_video.video.io import to_uint8
+
+    frames, _ = demo_clip(2 * STREAM_CHUNK + 3, 48, 64)
+    write_video(frames.numpy(), 12.0, tmp_path / "in")  # PNG frames: lossless
+    src = torch.from_numpy(read_frames(tmp_path / "in")[0])
+    for name in ("film_grain", "color_grade_teal_orange"):
+        code, _, err = cli(["effect", "--input", str(tmp_path / "in"), "--effect", name, "--seed", "5",
+                            "--intensity", "1", "--out", str(tmp_path / name)], capsys)
+        assert code == 0, err
+        got = (read_frames(tmp_path / name)[0] * 255 + 0.5).astype(np.uint8)
+        want = to_uint8(apply_effect(name, src, 1.0, 5))
+        assert got.shape == want.shape and np.abs(got.astype(int) - want).max() <= 1
+        assert np.abs(got.astype(int) - to_uint8(src)).mean() > 1.0  # the effect did something

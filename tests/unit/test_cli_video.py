@@ -72,3 +72,32 @@ def test_bad_usage_exits_2(capsys, tmp_path, monkeypatch):
     assert code == 2 and "unknown quality 'best'; use one of: fast, balanced, high" in argparse_error(err)
     code, _, err = cli(["finish", "--input", "in", "--out", "o", "--effect", "vignette=2"], capsys)
     assert code == 2 and "intensity must be between 0 and 1, got 2" in argparse_error(err)
+
+
+def test_streamed_commands_equal_the_in_memory_functions(capsys, tmp_path, monkeypatch):
+    """``stabilize`` (clip spilled to disk, read once per pass) and ``interpolate`` (two frames held) stream; their
+    frames are those of the in-memory functions the nodes use."""
+    from draw_to_video.video.interpolate import interpolate_clip
+    from draw_to_video.video.temporal import temporal_consistency
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(1)
+    clip = translating_clip(7, 2.5, h=64, w=96)
+    flick = np.clip(clip * (1 + 0.1 * rng.standard_normal((7, 1, 1, 3))), 0, 1).astype(np.float32)
+    write_video(flick, 12, tmp_path / "flick")
+    write_video(clip, 12, tmp_path / "clean")
+    src = read_frames(tmp_path / "flick")[0]
+    u8 = lambda x: (np.asarray(x) * 255 + 0.5).astype(np.uint8).astype(int)  # noqa: E731
+    code, _, err = cli(["stabilize", "--input", "flick", "--reference", "clean", "--detail", "0.5",
+                        "--out", "steady"], capsys)
+    assert code == 0, err
+    want = temporal_consistency(src, strength=params.TEMPORAL["strength"].default,
+                                sigma=params.TEMPORAL["sigma"].default, detail=0.5,
+                                reference=read_frames(tmp_path / "clean")[0])
+    assert np.abs(u8(read_frames(tmp_path / "steady")[0]) - u8(want)).max() <= 1
+    code, _, err = cli(["interpolate", "--input", "flick", "--multiplier", "2", "--out", "x2"], capsys)
+    assert code == 0, err
+    want, _ = interpolate_clip(src, multiplier=2)
+    assert np.abs(u8(read_frames(tmp_path / "x2")[0]) - u8(want)).max() <= 1
+    code, _, err = cli(["stabilize", "--input", "flick", "--reference", "x2", "--out", "bad"], capsys)
+    assert code != 0 and "reference has 13 frames but the input has 7" in err

@@ -115,6 +115,7 @@ def test_scene_cut_is_held_not_morphed():
     out, _ = interpolate_clip(np.stack([a, b]), multiplier=4)
     o = out.numpy()
     assert np.array_equal(o[1], a) and np.array_equal(o[3], b)  # t = 0.25 holds a, t = 0.75 holds b
+    assert np.array_equal(o[2], a)  # midway the earlier shot goes on (as ffmpeg's minterpolate does)
 
 
 def test_loop_goes_back_to_the_first_frame():

@@ -42,3 +42,53 @@ def test_bad_inputs(tmp_path):
         write_video(np.zeros((0, 4, 4, 3)), 12, tmp_path / "x.mp4")
     with pytest.raises(ValueError, match="fps"):
         write_video(_clip(), 0, tmp_path / "x.mp4")
+
+
+def test_reader_writer_stream_png_exactly(tmp_path):
+    import torch
+
+    from draw_to_video.video.io import FrameReader, FrameWriter, probe
+
+    clip = _clip(n=11, h=40, w=52)
+    with FrameWriter(tmp_path / "seq", 9.0) as w:
+        w.write(torch.from_numpy(clip[:4]))  # torch float
+        w.write(clip[4])  # one numpy frame
+        w.write((clip[5:] * 255 + 0.5).astype(np.uint8))  # uint8 batch
+    info = probe(tmp_path / "seq")
+    assert (info.frames, info.width, info.height) == (11, 52, 40)
+    reader = FrameReader(tmp_path / "seq")
+    assert reader.count == 11
+    got = np.concatenate(list(reader.batches(4)))
+    assert got.dtype == np.uint8 and got.shape == (11, 40, 52, 3)
+    assert np.array_equal(got, (clip * 255 + 0.5).astype(np.uint8))
+
+
+def test_writer_video_probe_and_errors(tmp_path):
+    from draw_to_video.video.io import FrameReader, FrameWriter, probe, to_uint8
+
+    clip = _clip(n=7, h=33, w=45)
+    with FrameWriter(tmp_path / "a.mp4", 10.0) as w:
+        for f in clip:
+            w.write(f)
+    info = probe(tmp_path / "a.mp4")
+    assert (info.frames, info.width, info.height, info.fps) == (7, 44, 32, 10.0)
+    assert len(list(FrameReader(tmp_path / "a.mp4", max_frames=3))) == 3
+    with pytest.raises(ValueError, match="same size"), FrameWriter(tmp_path / "b", 10.0) as w:
+        w.write(clip[0])
+        w.write(clip[0, :10])
+    with pytest.raises(ValueError, match="no frames"):
+        FrameWriter(tmp_path / "c.mp4", 10.0).close()
+    bad = np.array([[[[np.nan, -1.0, 2.0]]]], np.float32)
+    assert to_uint8(bad).tolist() == [[[[0, 0, 255]]]]
+
+
+def test_reader_mixed_sizes_says_which(tmp_path):
+    import cv2
+
+    from draw_to_video.video.io import FrameReader
+
+    (tmp_path / "f").mkdir()
+    cv2.imwrite(str(tmp_path / "f" / "a.png"), np.zeros((8, 8, 3), np.uint8))
+    cv2.imwrite(str(tmp_path / "f" / "b.png"), np.zeros((8, 9, 3), np.uint8))
+    with pytest.raises(ValueError, match="b.png is 9x8"):
+        list(FrameReader(tmp_path / "f"))
