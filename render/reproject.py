@@ -80,8 +80,8 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         camera: the trajectory; frame 0 is the view the image was taken from.
         depth: optional [H, W] z-depth, already normalized (median 1; see ``normalize_depth``/``load_depth``);
             estimated with ``estimate_depth`` when None.
-        fill: one of ``FILL_MODES``: "background" (push-pull inpaint preferring the farther side), "stretch"
-            (the farther hole border stretched across, softened deeper in) or "none" (holes stay black).
+        fill: one of ``FILL_MODES``: "background" (the farther hole border's colours, smoothed past 4 px),
+            "stretch" (the farther hole border stretched across, softened past 12 px) or "none" (holes stay black).
         depth_of_field: 0 = off; 1 = physical thin-lens blur for the trajectory's focal length, f-number and focus
             distance (assuming a median scene depth of 3 m); larger values exaggerate it.
         motion_blur: shutter fraction of the frame interval, 0..1 (0.5 = 180-degree shutter).
