@@ -1,7 +1,8 @@
-"""Run under ComfyUI's interpreter (cwd = the ComfyUI checkout): core ``WanCameraEmbedding`` vs ``D2V_WanCameraEmbedding``.
+"""Core ``WanCameraEmbedding`` vs ``D2V_WanCameraEmbedding``, run under ComfyUI's interpreter (cwd = ComfyUI).
 
-Usage: ``python wan_core_equivalence.py CASES_JSON`` with a list of ``{"move", "width", "height", "length", "fov"}``;
-prints one JSON line: a list of ``{"case", "core_shape", "ours_shape", "max_abs_diff"}``.
+Usage: ``python wan_core_equivalence.py CASES_JSON`` with a list of
+``{"move", "width", "height", "length", "fov"}``; prints one JSON line, a list of
+ ``{"case", "core_shape", "ours_shape", "max_abs_diff"}``.
 
 For each case the poses are core's own (its ``get_camera_motion`` for the move, speed 1), put into a
 ``CameraTrajectory`` with the given horizontal FOV; core runs with the ``fx, fy, cx, cy`` inputs that give the same
