@@ -24,11 +24,16 @@ import numpy as np
 import torch
 
 from ..camera.trajectory import CameraTrajectory, resample_trajectory
+from ..core.limits import check_budget
 
 FRAMES_PER_LATENT = 4
 """Wan's temporal compression: a clip of 4n + 1 frames has n + 1 latent frames."""
 RAY_CHANNELS = 6
 """Plücker coordinates per pixel: moment (o x d, 3) then direction (d, 3)."""
+RAY_BYTES_PER_PIXEL = 160
+"""Working memory of one frame's rays per pixel (float32 directions, norms, moments, concatenation)."""
+RAY_CHUNK_PIXELS = 2**21
+"""Pixels x frames of rays computed at once (about 320 MB of temporaries at RAY_BYTES_PER_PIXEL)."""
 CORE_POSE_SIZE = (1280, 720)
 """The frame size core's normalized intrinsics refer to (CameraCtrl's RealEstate10K frames)."""
 
@@ -134,9 +139,26 @@ def wan_camera_embedding(camera: CameraTrajectory, width: int, height: int, leng
         raise ValueError(f"width and height must be >= 1 pixel, got {width} x {height}")
     if not np.isfinite(translation_scale):
         raise ValueError(f"translation_scale must be a finite number, got {translation_scale}")
+    width, height = int(width), int(height)
+    groups = latent_frames(length)
+    chunk_px = max(width * height, RAY_CHUNK_PIXELS)
+    check_budget(4 * RAY_CHANNELS * FRAMES_PER_LATENT * groups * width * height + RAY_BYTES_PER_PIXEL * chunk_px,
+                 f"a Wan camera embedding of {width}x{height} over {length} frames", "lower width, height or length")
     cam = resample_trajectory(camera, length).relative_to_first()
     c2w = cam.c2w.copy()
     c2w[:, :3, 3] *= float(translation_scale)
-    K = cam.intrinsics(int(width), int(height))
+    K = cam.intrinsics(width, height)
     k_px = np.stack([K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2]], 1)
-    return pack_wan_frames(plucker_rays(c2w, k_px, int(width), int(height)))
+    # Chunks of frames into the packed tensor (as pack_wan_frames lays it out), so only a chunk's rays are in memory.
+    out = torch.empty(1, RAY_CHANNELS, FRAMES_PER_LATENT, groups, height, width, dtype=torch.float32)
+    chunk = max(1, RAY_CHUNK_PIXELS // (width * height))
+    for start in range(0, length, chunk):
+        stop = min(length, start + chunk)
+        rays = plucker_rays(c2w[start:stop], k_px[start:stop], width, height).permute(0, 3, 1, 2)  # n, 6, H, W
+        for f in range(start, stop):
+            if f == 0:
+                out[0, :, :, 0] = rays[0, :, None]
+            else:
+                g, k = divmod(f + FRAMES_PER_LATENT - 1, FRAMES_PER_LATENT)
+                out[0, :, k, g] = rays[f - start]
+    return out.reshape(1, RAY_CHANNELS * FRAMES_PER_LATENT, groups, height, width)

@@ -56,3 +56,19 @@ def test_bad_length_says_what_to_use(length):
 def test_core_intrinsics_round_trip(size):
     k = np.array([400.0, 400.0, size[0] / 2, size[1] / 2])
     assert np.allclose(core_pixel_intrinsics(*core_normalized_intrinsics(k, *size), *size), k)
+
+
+def test_frame_by_frame_packing_equals_packing_all_rays():
+    from draw_to_video.conditioning.wan import plucker_rays
+
+    cam = build_trajectory("orbit_left", frames=9)
+    emb = wan_camera_embedding(cam, 24, 16, 9)
+    rel = cam.relative_to_first()
+    K = rel.intrinsics(24, 16)
+    k_px = np.stack([K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2]], 1)
+    assert torch.equal(emb, pack_wan_frames(plucker_rays(rel.c2w, k_px, 24, 16)))
+
+
+def test_oversized_embedding_is_refused_before_allocating():
+    with pytest.raises(ValueError, match="lower width, height or length"):
+        wan_camera_embedding(build_trajectory("dolly_in", frames=9), 16384, 16384, 121)
