@@ -45,10 +45,12 @@ class WanCameraEmbedding(io.ComfyNode):
 
     @classmethod
     def validate_inputs(cls, length=None):
-        if length is None:
+        # ComfyUI skips the min/max check of an input validate_inputs receives: the range is checked here.
+        if length is None:  # linked: checked when the node runs
             return True
         try:
-            check_wan_length(length)
+            if check_wan_length(length) > comfy_nodes.MAX_RESOLUTION:
+                return f"length must be at most {comfy_nodes.MAX_RESOLUTION} frames, got {length}"
         except ValueError as e:
             return str(e)
         return True
