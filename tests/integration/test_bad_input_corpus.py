@@ -185,6 +185,9 @@ def graph(node_id: str, values: dict) -> dict:
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "init_image": ["1", 0],
                                                   "clip_vision": ["5", 1], "vae": ["5", 2]}}
         return {"1": empty_image(), "5": loader, "4": node, "9": preview("4", 2)}
+    if node_id == "D2V_WanCameraEmbedding":  # small clip unless the case sets a size; the int output is previewed
+        node = {"class_type": node_id, "inputs": {"width": 64, "height": 48, "length": 5, **values, "camera": ["3", 0]}}
+        return {"1": empty_image(), "2": draw, "3": traj, "4": node, "9": preview("4", 3)}
     if node_id == "D2V_PromptTemplate":  # text in, text out
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
         return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}
@@ -215,6 +218,8 @@ def numeric_cases():
 _SELF_CHECKED = {"D2V_FrameInterpolate"}
 # Inputs also limited by another input (target_fps at most 64x source_fps): refused in range with a message naming both.
 _CROSS_CHECKED = {("D2V_FrameInterpolate", "target_fps")}
+# Wan clip lengths are 4n + 1 (core's widget steps by 4 from 1): another value in range is refused naming the rule.
+_WAN_LENGTH = ("D2V_WanCameraEmbedding", "length")
 
 
 def _numeric_param(node_id, name, label, value):
@@ -243,7 +248,9 @@ def test_numeric_inputs_at_and_beyond_their_limits(comfy, watch, node_id, name, 
         return
     spec = {**PACK[node_id]["input"].get("required", {}), **PACK[node_id]["input"].get("optional", {})}[name][1]
     in_range = isinstance(value, (int, float)) and not math.isnan(value) and spec["min"] <= value <= spec["max"]
-    if in_range and (node_id, name) in _CROSS_CHECKED and kind == "refused":
+    if in_range and (node_id, name) == _WAN_LENGTH and (value - 1) % 4:
+        assert kind == "refused" and "4n + 1" in msg, msg
+    elif in_range and (node_id, name) in _CROSS_CHECKED and kind == "refused":
         assert name in msg and "source_fps" in msg, msg  # in range, but too far from the other input
     elif in_range:
         assert kind == "ran", f"{name}={value} is in range but: {msg}"

@@ -1,0 +1,74 @@
+"""conditioning/wan.py: Wan Fun Camera embedding from our presets (no ComfyUI; equivalence with core is in the
+integration tier)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from draw_to_video.camera.moves import build_trajectory
+from draw_to_video.camera.presets import PRESETS
+from draw_to_video.conditioning.wan import (
+    check_wan_length,
+    core_normalized_intrinsics,
+    core_pixel_intrinsics,
+    pack_wan_frames,
+    wan_camera_embedding,
+)
+
+LENGTHS = list(range(1, 122, 4))
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_presets_give_finite_embeddings_for_every_wan_length(name):
+    cam = build_trajectory(name, frames=25, fps=16)
+    for length in LENGTHS:
+        emb = wan_camera_embedding(cam, 16, 16, length)
+        assert emb.shape == (1, 24, (length - 1) // 4 + 1, 16, 16)
+        assert emb.dtype == torch.float32 and torch.isfinite(emb).all()
+        d = emb[0, 12:].reshape(3, 4, -1, 16, 16)  # direction channels: unit vectors
+        assert torch.allclose(d.norm(dim=0), torch.ones(()), atol=1e-5)
+
+
+def test_moving_preset_changes_the_embedding_over_time():
+    emb = wan_camera_embedding(build_trajectory("dolly_in", frames=25), 32, 16, 21)
+    assert (emb[0, :, -1] - emb[0, :, 0]).abs().max() > 1e-3
+
+
+def test_packing_repeats_the_first_frame_and_interleaves_channels():
+    rays = torch.arange(5 * 2 * 3 * 6, dtype=torch.float32).reshape(5, 2, 3, 6)
+    out = pack_wan_frames(rays)
+    assert out.shape == (1, 24, 2, 2, 3)
+    for c in range(6):
+        for k in range(4):
+            assert torch.equal(out[0, 4 * c + k, 0], rays[0, :, :, c])
+            assert torch.equal(out[0, 4 * c + k, 1], rays[1 + k, :, :, c])
+
+
+@pytest.mark.parametrize("length", [0, 2, 80, 16])
+def test_bad_length_says_what_to_use(length):
+    with pytest.raises(ValueError, match="4n \\+ 1|>= 1"):
+        check_wan_length(length)
+
+
+@pytest.mark.parametrize("size", [(832, 480), (64, 48), (96, 48)])
+def test_core_intrinsics_round_trip(size):
+    k = np.array([400.0, 400.0, size[0] / 2, size[1] / 2])
+    assert np.allclose(core_pixel_intrinsics(*core_normalized_intrinsics(k, *size), *size), k)
+
+
+def test_frame_by_frame_packing_equals_packing_all_rays():
+    from draw_to_video.conditioning.wan import plucker_rays
+
+    cam = build_trajectory("orbit_left", frames=9)
+    emb = wan_camera_embedding(cam, 24, 16, 9)
+    rel = cam.relative_to_first()
+    K = rel.intrinsics(24, 16)
+    k_px = np.stack([K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2]], 1)
+    assert torch.equal(emb, pack_wan_frames(plucker_rays(rel.c2w, k_px, 24, 16)))
+
+
+def test_oversized_embedding_is_refused_before_allocating():
+    with pytest.raises(ValueError, match="lower width, height or length"):
+        wan_camera_embedding(build_trajectory("dolly_in", frames=9), 16384, 16384, 121)
