@@ -33,6 +33,20 @@ MODEL_FILE_INPUTS = {"ckpt_name", "vae_name", "unet_name", "clip_name", "lora_na
 its built-in ``pixel_space`` there), so their values cannot be checked."""
 
 
+def widget_defaults(schemas: dict, node: str) -> dict:
+    """Default values of a node's widget inputs (required and optional; a combo's first option when it states no
+    default), from ``/object_info`` or a recorded copy of it. Links are left out."""
+    out = {}
+    for section in ("required", "optional"):
+        for name, spec in schemas[node]["input"].get(section, {}).items():
+            opts = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
+            if "default" in opts:
+                out[name] = opts["default"]
+            elif isinstance(spec[0], list) and spec[0]:
+                out[name] = spec[0][0]
+    return out
+
+
 def _is_file_list(options: list, name: str = "") -> bool:
     # Combos filled from the user's folders (checkpoints, images) cannot be checked without those files.
     return name in MODEL_FILE_INPUTS or not options or any(isinstance(o, str) and "." in o for o in options)

@@ -22,6 +22,7 @@ import io
 import json
 import math
 import os
+import sys
 import threading
 import time
 import urllib.error
@@ -33,10 +34,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from draw_to_video.core.limits import MAX_PROMPT_CHARS  # noqa: E402  (the checkout: see tests/conftest.py)
+from draw_to_video.core.limits import MAX_PROMPT_CHARS  # the checkout: see tests/conftest.py
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from workflow_check import PACK_SCHEMAS, widget_defaults  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-PACK = json.loads((ROOT / "tests" / "data" / "object_info-pack.json").read_text())
+PACK = json.loads(PACK_SCHEMAS.read_text())
 SLOW = os.environ.get("D2V_SLOW") == "1"
 
 LATENCY_BOUND_S = 0.5
@@ -142,16 +146,7 @@ def outcome(comfy, prompt: dict, exception_types=("ValueError",), timeout: float
 # --- minimal graphs: one per pack node, its other inputs valid ---------------------------------------------------
 def defaults(node_id: str) -> dict:
     """The widget inputs of ``node_id`` at their defaults (links left out)."""
-    info = PACK[node_id]["input"]
-    out = {}
-    for cat in ("required", "optional"):
-        for name, spec in info.get(cat, {}).items():
-            opts = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
-            if "default" in opts:
-                out[name] = opts["default"]
-            elif isinstance(spec[0], list) and spec[0]:
-                out[name] = spec[0][0]
-    return out
+    return widget_defaults(PACK, node_id)
 
 
 PATH = json.dumps({"version": 1, "width": 64, "height": 48,

@@ -20,7 +20,9 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 import svd_random_checkpoint  # noqa: E402
+from workflow_check import widget_defaults  # noqa: E402
 
 NODE = "D2V_SVDImageEncodeWithMotion"
 CORE = "SVD_img2vid_Conditioning"
@@ -164,19 +166,6 @@ def test_without_camera_equals_core_node(comfy, svd_checkpoint, test_image):
 # --- slow: every mode through the real samplers, and the guide path --------------------------------------------
 PAN = {"preset": "pan_right", "frames": FRAMES, "fps": 6.0, "intensity": 0.6}
 MODES = {"off": 1.0, "init": 0.7, "dual_clock": 1.0}  # guidance mode -> KSampler denoise
-
-
-def widget_defaults(object_info: dict, node: str) -> dict:
-    """Default values of a node's widget inputs (required and optional) from /object_info."""
-    out = {}
-    for section in ("required", "optional"):
-        for name, spec in object_info[node]["input"].get(section, {}).items():
-            opts = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
-            if "default" in opts:
-                out[name] = opts["default"]
-            elif isinstance(spec[0], list) and spec[0]:
-                out[name] = spec[0][0]
-    return out
 
 
 def expected_shift(width: int, height: int) -> np.ndarray:
