@@ -20,6 +20,7 @@ from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resol
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory, subject_point
 from ..core import ProgressFn, limits, params
+from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth
 from ..render.reproject import RenderResult, render_views
@@ -209,17 +210,9 @@ def preview_overscan(camera: CameraTrajectory, width: int, height: int,
     average need of a move.
     """
     if image is not None:
-        img = image[..., :3].float()
-        h0, w0 = img.shape[:2]
-        scale = min(1.0, 256.0 / max(h0, w0))
-        if scale < 1.0:
-            size = (max(2, round(h0 * scale)), max(2, round(w0 * scale)))
-            img = torch.nn.functional.interpolate(img.permute(2, 0, 1)[None], size=size, mode="area")[0]
-            img = img.permute(1, 2, 0)
-        small = estimate_depth(img.clamp(0, 1), subject=subject_point(camera, width, height)).cpu().numpy()
-        import cv2
-
-        depth = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+        img = downscale_to_max(image[..., :3].float(), 256)
+        small = estimate_depth(img.clamp(0, 1), subject=subject_point(camera, width, height))
+        depth = resize(small[None, None].cpu(), (height, width))[0, 0].numpy()
     else:
         depth = np.ones((height, width))
     K = camera.intrinsics(width, height)

@@ -62,10 +62,14 @@ def put_rows(color: torch.Tensor, lin: torch.Tensor, rows: torch.Tensor) -> None
         flat.index_copy_(0, base + ch * hw, rows[:, ch].contiguous())
 
 
+def farthest_valid(zt: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Per frame, the farthest valid depth (at least 1): (B,)."""
+    return (zt * valid).flatten(1).amax(1).clamp(min=1.0)
+
+
 def fallback_depth(zt: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Per frame, the farthest valid depth (at least 1), broadcast to [B, H, W]."""
-    far = (zt * valid).flatten(1).amax(1).clamp(min=1.0)
-    return far[:, None, None].expand_as(zt)
+    """:func:`farthest_valid` broadcast to [B, H, W]."""
+    return farthest_valid(zt, valid)[:, None, None].expand_as(zt)
 
 
 def _hole_runs(valid2d: torch.Tensor):
@@ -134,7 +138,7 @@ def farther_border(color: torch.Tensor, depth: torch.Tensor, valid: torch.Tensor
     bi, rem = src // (h * w), src % (h * w)
     rows = color.reshape(b, 3, h * w)[bi, :, rem]  # [N, 3]
     rows = torch.where(nothing[:, None], torch.zeros_like(rows), rows)
-    far = fallback_depth(depth, valid).reshape(-1)[pix]
+    far = farthest_valid(depth, valid)[pix // (h * w)]
     return pix, rows, dist, torch.where(nothing | (z <= 0), far, z)
 
 
