@@ -24,6 +24,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..core.errors import excerpt
+from ..core.params import RENDER, format_number
+
 AUTO_MAX = 2.0
 """Largest factor automatic overscan applies. A move that needs more (a long truck or a pull-back) is zoomed by this
 much and the rest of the revealed border is filled; the render reports it (``OverscanInfo.capped``)."""
@@ -54,24 +57,25 @@ class OverscanInfo:
 
 def parse_overscan(value) -> float:
     """The ``overscan`` parameter as its number: ``"auto"`` / 0 -> 0 (automatic), ``"off"`` / 1 -> 1, a factor
-    in ``(1, 4]`` -> itself. Raises ``ValueError`` saying what is allowed."""
+    in ``(1, RENDER["overscan"].hi]`` -> itself. Raises ``ValueError`` saying what is allowed."""
+    top = format_number(RENDER["overscan"].hi)
     if isinstance(value, str):
         key = value.strip().lower()
-        if key == "auto":
-            return 0.0
-        if key == "off":
-            return 1.0
+        if key in ("auto", "off"):
+            return 0.0 if key == "auto" else 1.0
         try:
             value = float(key)
         except ValueError:
-            raise ValueError(f"overscan must be auto, off or a zoom factor between 1 and 4, got {value!r}") from None
+            raise ValueError(f"overscan must be auto, off or a zoom factor between 1 and {top}, got "
+                             f"{excerpt(value)}") from None
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"overscan must be auto (0), off (1) or a zoom factor between 1 and 4, got {value!r}") \
-            from None
-    if not np.isfinite(v) or not (v == 0.0 or 1.0 <= v <= 4.0):
-        raise ValueError(f"overscan must be 0 (auto), 1 (off) or a zoom factor between 1 and 4, got {value!r}")
+        raise ValueError(f"overscan must be auto (0), off (1) or a zoom factor between 1 and {top}, got "
+                         f"{excerpt(value)}") from None
+    if not np.isfinite(v) or not (v == 0.0 or 1.0 <= v <= RENDER["overscan"].hi):
+        raise ValueError(f"overscan must be 0 (auto), 1 (off) or a zoom factor between 1 and {top}, got "
+                         f"{excerpt(value)}")
     return v
 
 
