@@ -139,8 +139,8 @@ def wan_camera_embedding(camera: CameraTrajectory, width: int, height: int, leng
 
     The trajectory is resampled to ``length`` frames (same move, slerp / linear), re-based on its first frame, its
     translations multiplied by ``translation_scale`` (1 = the trajectory's own units, median scene depth 1; the
-    default 10 matches core's move sizes, see the module notes). Returns float32 ``[1, 24, n + 1, H, W]`` on the CPU, the
-    tensor core ``WanCameraEmbedding`` returns for the same poses and intrinsics.
+    default 10 matches core's move sizes, see the module notes). Returns float32 ``[1, 24, n + 1, H, W]`` on the
+    CPU, the tensor core ``WanCameraEmbedding`` returns for the same poses and intrinsics.
     """
     length = check_wan_length(length)
     if int(width) < 1 or int(height) < 1:
