@@ -93,7 +93,7 @@ async function build(name) {
     // Wan Fun Camera: core's template graph, the camera from the drawing instead of WanCameraEmbedding's presets
     const wan22 = name.startsWith("wan22");
     const Y2 = 600;
-    const image = add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Start image", [320, 380]);
+    const image = add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image", [320, 380]); // the client sets "Image"
     const draw = add("D2V_DrawPathInput", [380, 60], {}, "Draw Path", [520, 480]);
     link(image, ["IMAGE"], draw, "image");
     const traj = add("D2V_CinematicCameraTrajectory", [930, 60], { frames: 81, fps: 16.0 }, "Camera", [340, 420]);
