@@ -4,8 +4,7 @@
 
 Runs under ComfyUI's interpreter (it imports core's ``comfy_extras.nodes_camera_trajectory``). For each pair of
 our preset and core's nearest move (dolly_in / Zoom In, truck_left / Pan Left, ...) it prints, for an 81-frame clip
-at 208x120 with a 60 degree horizontal FOV (core's default fx = 0.5 of a 1280-wide pose frame is 90 degrees; the
-moment magnitude does not depend on the FOV for a translation along the axis of view only up to the ray spread):
+at 208x120 with a 60 degree horizontal FOV for both (core gets the fx, fy that give the same pixel intrinsics):
 
 * ``end``: the camera's distance from frame 0 at the last frame (world units of the embedding);
 * ``peak/frame``: the largest step between consecutive frames (ours are eased, core's are linear);
