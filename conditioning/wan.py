@@ -9,6 +9,12 @@ here, not copied:
   moves along -y, "Zoom In" along +z), made relative to frame 0 (frame 0 = identity). Ours (``opencv_c2w``) use the
   same axes, so the conversion is only that re-basing on frame 0 (:meth:`CameraTrajectory.relative_to_first`) and a
   uniform ``translation_scale``; no axis flip is needed.
+* Scale: our world unit is the scene's median depth, and our presets move the camera 0.1-0.3 of it; core's moves
+  (and the Fun Camera training poses they imitate) translate 1.5 (pans) to 3 (zooms) units per clip. The default
+  ``translation_scale`` (``core.params.WAN``, 10) puts both on the same footing: measured with
+  ``benchmarks/bench_wan_scale.py``, dolly_in's mean |moment| is 0.202 vs Zoom In's 0.199, truck_left's 0.263 vs
+  Pan Left's 0.260. Scaling every translation by one factor is the same scene seen at another size (rotations and
+  the look-at geometry are unchanged), so it changes how far the model thinks the camera goes, not the move's shape.
 * Intrinsics: pixel ``(fx, fy, cx, cy)`` for the ``W x H`` image. Core takes them normalized to a 1280x720 pose frame
   and fits that frame to the sample aspect (:func:`core_pixel_intrinsics`); ours come straight from the
   trajectory's horizontal FOV (square pixels, principal point at the image centre), so nothing is resized.
@@ -25,6 +31,7 @@ import torch
 
 from ..camera.trajectory import CameraTrajectory, resample_trajectory
 from ..core.limits import check_budget
+from ..core.params import WAN
 
 FRAMES_PER_LATENT = 4
 """Wan's temporal compression: a clip of 4n + 1 frames has n + 1 latent frames."""
@@ -127,18 +134,19 @@ def pack_wan_frames(rays: torch.Tensor) -> torch.Tensor:
 
 
 def wan_camera_embedding(camera: CameraTrajectory, width: int, height: int, length: int,
-                         translation_scale: float = 1.0) -> torch.Tensor:
+                         translation_scale: float = WAN["translation_scale"].default) -> torch.Tensor:
     """The ``WAN_CAMERA_EMBEDDING`` of ``camera`` for a ``width x height`` clip of ``length`` (4n + 1) frames.
 
     The trajectory is resampled to ``length`` frames (same move, slerp / linear), re-based on its first frame, its
-    translations multiplied by ``translation_scale``. Returns float32 ``[1, 24, n + 1, H, W]`` on the CPU, the
-    tensor core ``WanCameraEmbedding`` returns for the same poses and intrinsics.
+    translations multiplied by ``translation_scale`` (1 = the trajectory's own units, median scene depth 1; the
+    default 10 matches core's move sizes, see the module notes). Returns float32 ``[1, 24, n + 1, H, W]`` on the
+    CPU, the tensor core ``WanCameraEmbedding`` returns for the same poses and intrinsics.
     """
     length = check_wan_length(length)
     if int(width) < 1 or int(height) < 1:
         raise ValueError(f"width and height must be >= 1 pixel, got {width} x {height}")
-    if not np.isfinite(translation_scale):
-        raise ValueError(f"translation_scale must be a finite number, got {translation_scale}")
+    if isinstance(translation_scale, bool) or not np.isfinite(translation_scale) or translation_scale < 0:
+        raise ValueError(f"translation_scale must be a finite number >= 0, got {translation_scale!r}")
     width, height = int(width), int(height)
     groups = latent_frames(length)
     chunk_px = max(width * height, RAY_CHUNK_PIXELS)

@@ -212,9 +212,18 @@ PROMPT = {
 }
 """Prompt Template (core/recipes.build_prompt)."""
 
+WAN = {
+    "translation_scale": Range(
+        "float", 10.0, 0.0, 100.0, 0.1,
+        help="World units (median scene depth = 1) -> Wan Fun Camera units: camera translations are multiplied by "
+             "this. 10 makes a preset's move as big in the embedding as core's nearest fixed move (dolly_in 0.3 -> "
+             "3.0 like Zoom In, truck_left 0.15 -> 1.5 like Pan Left); 1 = the trajectory's own units."),
+}
+"""Wan Camera Embedding (drawn) (conditioning/wan.py; measurements in docs/benchmarks.md)."""
+
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
           "effect": EFFECT, "svd": SVD,
-          "prompt": PROMPT}
+          "prompt": PROMPT, "wan": WAN}
 
 
 def spec_to_dict(spec: Range | Choice | Flag) -> dict:

@@ -12,8 +12,9 @@ from comfy_api.latest import io
 import nodes as comfy_nodes
 
 from ..conditioning.wan import check_wan_length, wan_camera_embedding
+from ..core.params import WAN
 from .common import output_device
-from .schema import CATEGORY
+from .schema import CATEGORY, param_input
 from .types import Camera
 
 
@@ -34,6 +35,7 @@ class WanCameraEmbedding(io.ComfyNode):
                 io.Int.Input("height", default=480, min=16, max=comfy_nodes.MAX_RESOLUTION, step=16),
                 io.Int.Input("length", default=81, min=1, max=comfy_nodes.MAX_RESOLUTION, step=4,
                              tooltip="Frames of the Wan clip: 4n + 1 (81 = 5 s at 16 fps)."),
+                param_input("translation_scale", WAN["translation_scale"], optional=True),
             ],
             outputs=[
                 io.WanCameraEmbedding.Output(display_name="camera_embedding"),
@@ -56,8 +58,9 @@ class WanCameraEmbedding(io.ComfyNode):
         return True
 
     @classmethod
-    def execute(cls, camera, width: int, height: int, length: int) -> io.NodeOutput:
-        embedding = wan_camera_embedding(camera, width, height, length)
+    def execute(cls, camera, width: int, height: int, length: int,
+                translation_scale: float = WAN["translation_scale"].default) -> io.NodeOutput:
+        embedding = wan_camera_embedding(camera, width, height, length, translation_scale)
         return io.NodeOutput(embedding.to(output_device()), width, height, length)
 
 

@@ -101,8 +101,10 @@ def _init(name: str, shape: tuple[int, ...], gen):
     return t.to(torch.float16).contiguous()
 
 
-def write_random_checkpoint(shapes: dict[str, tuple[int, ...]], out: Path, seed: int = 0) -> None:
-    """Stream a safetensors file (header, then one tensor at a time) with seeded random weights."""
+def write_random_checkpoint(shapes: dict[str, tuple[int, ...]], out: Path, seed: int = 0, init=_init,
+                            label: str = f"random SVD v{FORMAT_VERSION}") -> None:
+    """Stream a safetensors file (header, then one tensor at a time) with seeded random weights from
+    ``init(name, shape, generator)`` (a float16 tensor); ``label`` goes into the file's metadata."""
     import torch
 
     gen = torch.Generator().manual_seed(seed)
@@ -112,7 +114,7 @@ def write_random_checkpoint(shapes: dict[str, tuple[int, ...]], out: Path, seed:
         nbytes = math.prod(shapes[k]) * 2
         header[k] = {"dtype": "F16", "shape": list(shapes[k]), "data_offsets": [offset, offset + nbytes]}
         offset += nbytes
-    header["__metadata__"] = {"format": "pt", "d2v_fixture": f"random SVD v{FORMAT_VERSION} seed {seed}"}
+    header["__metadata__"] = {"format": "pt", "d2v_fixture": f"{label} seed {seed}"}
     blob = json.dumps(header, separators=(",", ":")).encode()
     blob += b" " * (-len(blob) % 8)
     tmp = out.with_suffix(".partial")
@@ -120,7 +122,7 @@ def write_random_checkpoint(shapes: dict[str, tuple[int, ...]], out: Path, seed:
         f.write(struct.pack("<Q", len(blob)))
         f.write(blob)
         for k in names:
-            f.write(_init(k, shapes[k], gen).numpy().tobytes())
+            f.write(init(k, shapes[k], gen).numpy().tobytes())
     tmp.replace(out)
 
 

@@ -53,7 +53,7 @@ def main() -> None:
         k_px = cam.intrinsics(w, h)[0]
         fx, fy, cx, cy = core_normalized_intrinsics([k_px[0, 0], k_px[1, 1], k_px[0, 2], k_px[1, 2]], w, h)
         theirs = core.WanCameraEmbedding.execute(move, w, h, n, speed=1.0, fx=fx, fy=fy, cx=cx, cy=cy).result[0]
-        ours = Ours.execute(cam, w, h, n).result[0]
+        ours = Ours.execute(cam, w, h, n, translation_scale=1.0).result[0]  # core's own units
         same_shape = tuple(theirs.shape) == tuple(ours.shape)
         diff = float((theirs.float() - ours.float()).abs().max()) if same_shape else float("inf")
         out.append({"case": case, "core_shape": list(theirs.shape), "ours_shape": list(ours.shape),

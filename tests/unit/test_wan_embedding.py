@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 import torch
 
+from draw_to_video.camera.lens import focal_from_fov
 from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.presets import PRESETS
+from draw_to_video.camera.trajectory import CameraTrajectory
 from draw_to_video.conditioning.wan import (
     check_wan_length,
     core_normalized_intrinsics,
@@ -62,7 +64,7 @@ def test_frame_by_frame_packing_equals_packing_all_rays():
     from draw_to_video.conditioning.wan import plucker_rays
 
     cam = build_trajectory("orbit_left", frames=9)
-    emb = wan_camera_embedding(cam, 24, 16, 9)
+    emb = wan_camera_embedding(cam, 24, 16, 9, translation_scale=1.0)
     rel = cam.relative_to_first()
     K = rel.intrinsics(24, 16)
     k_px = np.stack([K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2]], 1)
@@ -72,3 +74,39 @@ def test_frame_by_frame_packing_equals_packing_all_rays():
 def test_oversized_embedding_is_refused_before_allocating():
     with pytest.raises(ValueError, match="lower width, height or length"):
         wan_camera_embedding(build_trajectory("dolly_in", frames=9), 16384, 16384, 121)
+
+
+def _straight_move(end: tuple[float, float, float], length: int, fov: float) -> CameraTrajectory:
+    """Core's kind of move: the camera goes linearly from the origin to ``end``, no rotation."""
+    c2w = np.tile(np.eye(4), (length, 1, 1))
+    c2w[:, :3, 3] = np.linspace(0, 1, length)[:, None] * np.asarray(end)
+    fovs = np.full(length, fov)
+    return CameraTrajectory(c2w=c2w, fov_deg=fovs, focal_length_mm=np.asarray(focal_from_fov(fovs, 36.0)),
+                            focus_distance=np.ones(length), aperture=np.full(length, 8.0))
+
+
+def _mean_moment(emb: torch.Tensor) -> float:
+    return emb[0, :12].abs().mean().item()
+
+
+@pytest.mark.parametrize(("preset", "core_end"), [("dolly_in", (0, 0, 3.0)), ("truck_left", (-1.5, 0, 0))])
+def test_default_scale_makes_presets_as_big_as_cores_nearest_move(preset, core_end):
+    """Core's Zoom In ends 3 units forward, its Pan Left 1.5 units left (speed 1): at the default translation_scale
+    our dolly_in / truck_left carry about the same mean |moment|; in the trajectory's own units a tenth of it."""
+    n, fov = 33, 60.0
+    core_like = _mean_moment(wan_camera_embedding(_straight_move(core_end, n, fov), 64, 48, n, 1.0))
+    cam = build_trajectory(preset, frames=n, fps=16, focal_length_mm=float(focal_from_fov(fov, 36.0)))
+    ours = _mean_moment(wan_camera_embedding(cam, 64, 48, n))
+    assert 0.8 < ours / core_like < 1.25
+    assert _mean_moment(wan_camera_embedding(cam, 64, 48, n, 1.0)) < 0.15 * core_like
+
+
+def test_translation_scale_scales_moments_only():
+    cam = build_trajectory("orbit_left", frames=9)
+    one, five = (wan_camera_embedding(cam, 24, 16, 9, s) for s in (1.0, 5.0))
+    assert torch.allclose(five[0, :12], 5 * one[0, :12], atol=1e-5)
+    assert torch.equal(five[0, 12:], one[0, 12:])
+    assert _mean_moment(wan_camera_embedding(cam, 24, 16, 9, 0.0)) == 0.0
+    for bad in (float("nan"), -1.0, True):
+        with pytest.raises(ValueError, match="translation_scale"):
+            wan_camera_embedding(cam, 24, 16, 9, bad)

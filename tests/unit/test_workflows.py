@@ -98,7 +98,42 @@ def _chain(api: dict) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("path", UI, ids=[p.name for p in UI])
+WAN_FUN_CAMERA = {
+    "wan_fun_camera_draw": {"wan2.1_fun_camera_v1.1_1.3B_bf16.safetensors", "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+                            "wan_2.1_vae.safetensors", "clip_vision_h.safetensors"},
+    "wan22_fun_camera_draw": {"wan2.2_fun_camera_high_noise_14B_fp8_scaled.safetensors",
+                              "wan2.2_fun_camera_low_noise_14B_fp8_scaled.safetensors",
+                              "umt5_xxl_fp8_e4m3fn_scaled.safetensors", "wan_2.1_vae.safetensors"},
+}
+"""Core's Fun Camera templates (video_wan2.1_fun_camera_v1.1_1.3B, video_wan2_2_14B_fun_camera) with the drawn
+camera: they keep core's graph and its model file names, and end like core's (VAE Decode -> Create Video -> Save)."""
+FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA]
+
+
+@pytest.mark.parametrize("name", sorted(WAN_FUN_CAMERA))
+def test_wan_fun_camera_workflows_are_cores_templates_with_the_drawn_camera(name):
+    api = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
+    ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
+    kind = {nid: v["class_type"] for nid, v in api.items()}
+    files = {v["inputs"][k] for v in api.values() for k in ("unet_name", "clip_name", "vae_name") if k in v["inputs"]}
+    assert files == WAN_FUN_CAMERA[name]
+    note = next(n for n in ui["nodes"] if n["type"] == "Note")["widgets_values"][0]
+    assert all(f in note for f in files), "the note names every model file"
+    for folder in ("diffusion_models", "text_encoders", "vae"):
+        assert f"models/{folder}/" in note
+    assert "WanCameraEmbedding" not in kind.values()
+    i2v = next(v for v in api.values() if v["class_type"] == "WanCameraImageToVideo")["inputs"]
+    emb_id = i2v["camera_conditions"][0]
+    assert kind[emb_id] == "D2V_WanCameraEmbedding"
+    assert [i2v[k] for k in ("width", "height", "length")] == [[emb_id, 1], [emb_id, 2], [emb_id, 3]]
+    traj = api[emb_id]["inputs"]["camera"][0]
+    assert kind[traj] == "D2V_CinematicCameraTrajectory" and kind[api[traj]["inputs"]["path"][0]] == "D2V_DrawPathInput"
+    assert (api[emb_id]["inputs"]["length"] - 1) % 4 == 0
+    assert ("clip_vision_output" in i2v) == (name == "wan_fun_camera_draw")  # as in core's templates
+    assert _chain(api)[:3] == ["SaveVideo", "CreateVideo", "VAEDecode"]
+
+
+@pytest.mark.parametrize("path", FINISHED, ids=[p.name for p in FINISHED])
 def test_every_workflow_finishes_the_clip(path):
     """Temporal Consistency -> Frame Interpolate (its fps into Create Video) -> Exclusive Effects (present,
     bypassed, so absent from the twin) -> Create Video -> Save Video; stable titles; the example image exists."""

@@ -293,5 +293,14 @@ export const D2V_PARAMS = {
    "default": false,
    "type": "bool"
   }
+ },
+ "wan": {
+  "translation_scale": {
+   "default": 10.0,
+   "max": 100.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  }
  }
 };

@@ -5,13 +5,17 @@
 // video: python -m draw_to_video remote --set Render.max_size=768, then ffmpeg -sseof -0.1 ... -frames:v 1).
 // Usage: node tests/web/browser/make_workflow.mjs <ComfyUI url> <repo root> [name ...]   (a running server with the pack)
 // names: draw_to_video (no weights), draw_to_video_depth (core's Lotus depth; node wiring and model file names as in
-// core's template image_lotus_depth_v1_1), svd_draw_to_video, svd_image_to_video, text_to_video. Default: all.
+// core's template image_lotus_depth_v1_1), svd_draw_to_video, svd_image_to_video, text_to_video,
+// wan_fun_camera_draw, wan22_fun_camera_draw (core's Fun Camera templates video_wan2.1_fun_camera_v1.1_1.3B and
+// video_wan2_2_14B_fun_camera with WanCameraEmbedding replaced by Draw Path -> Camera -> D2V_WanCameraEmbedding;
+// same model file names). Default: all.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
-const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video"];
+const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video",
+  "wan_fun_camera_draw", "wan22_fun_camera_draw"];
 const [url, root, ...names] = process.argv.slice(2);
 for (const n of names) if (!ALL.includes(n)) throw new Error(`unknown workflow ${n}; use one of ${ALL.join(", ")}`);
 
@@ -69,6 +73,123 @@ async function build(name) {
     return i;
   };
   const link = (a, aOut, b, bIn) => a.connect(out(a, aOut), b, inp(b, bIn));
+  const finish = async (scale) => {
+    app.canvas.ds.offset = [10, 60];
+    app.canvas.ds.scale = scale;
+    app.graph.setDirtyCanvas(true, true);
+    await new Promise((r) => setTimeout(r, 1500));
+    const ui = app.graph.serialize();
+    const api = (await app.graphToPrompt()).output;
+    // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
+    for (const node of Object.values(api)) {
+      const spec = defs[node.class_type]?.input ?? {};
+      const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
+      for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
+    }
+    return { ui, api, needsModel: true };
+  };
+
+  if (name.includes("fun_camera")) {
+    // Wan Fun Camera: core's template graph, the camera from the drawing instead of WanCameraEmbedding's presets
+    const wan22 = name.startsWith("wan22");
+    const Y2 = 600;
+    const image = add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image", [320, 380]); // the client sets "Image"
+    const draw = add("D2V_DrawPathInput", [380, 60], {}, "Draw Path", [520, 480]);
+    link(image, ["IMAGE"], draw, "image");
+    const traj = add("D2V_CinematicCameraTrajectory", [930, 60], { frames: 81, fps: 16.0 }, "Camera", [340, 420]);
+    link(draw, ["D2V_PATH"], traj, "path");
+    link(draw, ["IMAGE"], traj, "image");
+    const emb = add("D2V_WanCameraEmbedding", [1300, 60], { width: 832, height: 480, length: 81 },
+      "Wan Camera Embedding (drawn)", [300, 170]);
+    link(traj, ["D2V_CAMERA"], emb, "camera");
+    const unets = wan22
+      ? [["wan2.2_fun_camera_high_noise_14B_fp8_scaled.safetensors", "Wan 2.2 high noise model"],
+        ["wan2.2_fun_camera_low_noise_14B_fp8_scaled.safetensors", "Wan 2.2 low noise model"]]
+      : [["wan2.1_fun_camera_v1.1_1.3B_bf16.safetensors", "Wan 2.1 Fun Camera model"]];
+    const models = unets.map(([file, title], i) => {
+      const u = add("UNETLoader", [30, Y2 + 110 * i], { unet_name: file, weight_dtype: "default" }, title, [320, 90]);
+      const m = add("ModelSamplingSD3", [380, Y2 + 110 * i], { shift: 8.0 }, null, [220, 60]);
+      link(u, ["MODEL"], m, "model");
+      return m;
+    });
+    let y = Y2 + 110 * unets.length;
+    const clip = add("CLIPLoader", [30, y], { clip_name: "umt5_xxl_fp8_e4m3fn_scaled.safetensors", type: "wan",
+      device: "default" }, "Text encoder", [320, 110]);
+    const vae = add("VAELoader", [30, y + 140], { vae_name: "wan_2.1_vae.safetensors" }, "VAE", [320, 60]);
+    const pos = add("CLIPTextEncode", [640, Y2], { text: "A cinematic shot of the scene, smooth camera movement, " +
+      "natural light, rich detail" }, "Positive prompt", [400, 130]);
+    const neg = add("CLIPTextEncode", [640, Y2 + 210], { text: "static, still frame, blurry details, subtitles, " +
+      "overexposed, worst quality, low quality, JPEG artifacts, ugly, deformed, extra fingers, cluttered background" },
+      "Negative prompt", [400, 130]);
+    link(clip, ["CLIP"], pos, "clip");
+    link(clip, ["CLIP"], neg, "clip");
+    const i2v = add("WanCameraImageToVideo", [1300, 270], {}, null, [300, 230]);
+    link(pos, ["CONDITIONING"], i2v, "positive");
+    link(neg, ["CONDITIONING"], i2v, "negative");
+    link(vae, ["VAE"], i2v, "vae");
+    link(draw, ["IMAGE"], i2v, "start_image");
+    link(emb, ["WAN_CAMERA_EMBEDDING"], i2v, "camera_conditions");
+    link(emb, ["INT", 0], i2v, "width");
+    link(emb, ["INT", 1], i2v, "height");
+    link(emb, ["INT", 2], i2v, "length");
+    if (!wan22) {
+      const cv = add("CLIPVisionLoader", [30, y + 240], { clip_name: "clip_vision_h.safetensors" }, "CLIP vision",
+        [320, 60]);
+      const enc = add("CLIPVisionEncode", [640, Y2 + 430], { crop: "none" }, null, [260, 80]);
+      link(cv, ["CLIP_VISION"], enc, "clip_vision");
+      link(draw, ["IMAGE"], enc, "image");
+      link(enc, ["CLIP_VISION_OUTPUT"], i2v, "clip_vision_output");
+    }
+    let latent;
+    if (wan22) {
+      // two experts as in core's template: high noise for steps 0-10, low noise for 10-20
+      const hi = add("KSamplerAdvanced", [1640, 60], { add_noise: "enable", noise_seed: 42, steps: 20, cfg: 3.5,
+        sampler_name: "euler", scheduler: "simple", start_at_step: 0, end_at_step: 10,
+        return_with_leftover_noise: "enable" }, "Sampler (high noise)", [300, 330]);
+      const lo = add("KSamplerAdvanced", [1960, 60], { add_noise: "disable", noise_seed: 0, steps: 20, cfg: 3.5,
+        sampler_name: "euler", scheduler: "simple", start_at_step: 10, end_at_step: 10000,
+        return_with_leftover_noise: "disable" }, "Sampler (low noise)", [300, 330]);
+      for (const [ks, m] of [[hi, models[0]], [lo, models[1]]]) {
+        link(m, ["MODEL"], ks, "model");
+        link(i2v, ["CONDITIONING", 0], ks, "positive");
+        link(i2v, ["CONDITIONING", 1], ks, "negative");
+      }
+      link(i2v, ["LATENT"], hi, "latent_image");
+      link(hi, ["LATENT"], lo, "latent_image");
+      latent = lo;
+    } else {
+      const ks = add("KSampler", [1640, 60], { seed: 42, steps: 20, cfg: 6.0, sampler_name: "uni_pc",
+        scheduler: "simple", denoise: 1.0 }, "Video sampler", [300, 270]);
+      link(models[0], ["MODEL"], ks, "model");
+      link(i2v, ["CONDITIONING", 0], ks, "positive");
+      link(i2v, ["CONDITIONING", 1], ks, "negative");
+      link(i2v, ["LATENT"], ks, "latent_image");
+      latent = ks;
+    }
+    const xo = wan22 ? 2280 : 1960;
+    const dec = add("VAEDecode", [xo, 60], {}, "Video frames", [200, 50]);
+    link(latent, ["LATENT"], dec, "samples");
+    link(vae, ["VAE"], dec, "vae");
+    const video = add("CreateVideo", [xo, 160], { fps: 16.0 }, "Create Video", [220, 90]);
+    link(dec, ["IMAGE"], video, "images");
+    const save = add("SaveVideo", [xo, 300], { filename_prefix: `draw_to_video/${name}` }, "Save Video", [380, 420]);
+    link(video, ["VIDEO"], save, "video");
+    const files = wan22
+      ? "models/diffusion_models/wan2.2_fun_camera_high_noise_14B_fp8_scaled.safetensors and " +
+        "wan2.2_fun_camera_low_noise_14B_fp8_scaled.safetensors (Comfy-Org/Wan_2.2_ComfyUI_Repackaged), "
+      : "models/diffusion_models/wan2.1_fun_camera_v1.1_1.3B_bf16.safetensors, models/clip_vision/" +
+        "clip_vision_h.safetensors (Comfy-Org/Wan_2.1_ComfyUI_repackaged), ";
+    note(wan22 ? [1640, 440] : [1300, 580], [620, 300], `Models (the names of core's ${wan22
+      ? "video_wan2_2_14B_fun_camera" : "video_wan2.1_fun_camera_v1.1_1.3B"} template): ` + files +
+      "models/text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors and models/vae/wan_2.1_vae.safetensors " +
+      "(Comfy-Org/Wan_2.1_ComfyUI_repackaged on Hugging Face, split_files/<folder>/).\n" +
+      "Draw a stroke over the picture in Draw Path (or pick a preset in Camera): Wan Camera Embedding (drawn) " +
+      "turns the move into Wan's camera conditioning, resampled to `length` (4n + 1 frames). translation_scale " +
+      "(10) makes the move as big as core's fixed moves; lower it for a subtler move, raise it for a bigger one. " +
+      "width / height / length feed Wan Camera Image To Video." + (wan22 ? " The 14B experts need about 24 GB " +
+      "of VRAM at 640x640 in fp8 (core's figures)." : ""), "Read me");
+    return finish(0.6);
+  }
 
   const needsModel = name.startsWith("svd") || name === "text_to_video";
   const Y2 = 640; // second row
@@ -253,17 +374,5 @@ async function build(name) {
     "Interpolate (multiplier 2; its fps output sets Create Video's fps) -> Exclusive Effects (bypassed: select " +
     "it and press Ctrl+B to turn it on, then pick an effect) -> Create Video -> Save Video.", "Read me");
 
-  app.canvas.ds.offset = [10, 60];
-  app.canvas.ds.scale = needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85;
-  app.graph.setDirtyCanvas(true, true);
-  await new Promise((r) => setTimeout(r, 1500));
-  const ui = app.graph.serialize();
-  const api = (await app.graphToPrompt()).output;
-  // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
-  for (const node of Object.values(api)) {
-    const spec = defs[node.class_type]?.input ?? {};
-    const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
-    for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
-  }
-  return { ui, api, needsModel };
+  return { ...(await finish(needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85)), needsModel };
 }
