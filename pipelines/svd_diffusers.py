@@ -134,6 +134,12 @@ def _variant(folder: Path, dtype: torch.dtype) -> str | None:
     return "fp16" if fp16 and (dtype == torch.float16 or not full) else None
 
 
+def _has_accelerate() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("accelerate") is not None
+
+
 def load_svd(path: str | Path, device: str | torch.device = "auto", dtype: torch.dtype | None = None,
              cpu_offload: bool = False) -> SVDModel:
     """Load an SVD model folder with diffusers / transformers, offline.
@@ -166,7 +172,8 @@ def load_svd(path: str | Path, device: str | torch.device = "auto", dtype: torch
             if name == "image_encoder":
                 model = cls.from_pretrained(sub, dtype=dtype, local_files_only=True, **kw)
             else:
-                model = cls.from_pretrained(sub, torch_dtype=dtype, local_files_only=True, **kw)
+                model = cls.from_pretrained(sub, torch_dtype=dtype, local_files_only=True,
+                                            low_cpu_mem_usage=_has_accelerate(), **kw)
         except (OSError, ValueError, RuntimeError, KeyError) as e:
             raise ValueError(f"{path}: the {name} ({COMPONENTS[name]}) did not load: "
                              f"{excerpt(str(e).splitlines()[0] if str(e) else type(e).__name__, 300)}") from None
