@@ -169,8 +169,8 @@ def load_svd(path: str | Path, device: str | torch.device = "auto", dtype: torch
         sub = folder / name
         kw = {"variant": _variant(sub, dtype)}
         try:
-            if name == "image_encoder":
-                model = cls.from_pretrained(sub, dtype=dtype, local_files_only=True, **kw)
+            if name == "image_encoder":  # loaded as stored, then cast: the dtype keyword differs across versions
+                model = cls.from_pretrained(sub, local_files_only=True, **kw).to(dtype)
             else:
                 model = cls.from_pretrained(sub, torch_dtype=dtype, local_files_only=True,
                                             low_cpu_mem_usage=_has_accelerate(), **kw)

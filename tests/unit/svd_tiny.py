@@ -54,7 +54,9 @@ def svd_components(size: str = "tiny", seed: int = 0, dtype=torch.float32, devic
         encoder = CLIPVisionModelWithProjection(clip)
     parts = {"unet": unet, "vae": vae, "image_encoder": encoder}
     for m in parts.values():
-        m.to(dtype).eval().requires_grad_(False)
+        m.eval().requires_grad_(False)
+        if dtype != torch.float32:
+            m.to(dtype)
     parts["scheduler"] = EulerDiscreteScheduler(**SVD_SCHEDULER)
     parts["feature_extractor"] = CLIPImageProcessor(crop_size=224, size={"shortest_edge": 224})
     return parts
