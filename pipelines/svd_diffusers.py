@@ -103,8 +103,8 @@ def check_model_folder(path: str | Path) -> Path:
                                 "unet/, vae/, image_encoder/, scheduler/)")
     if p.is_file():
         raise ValueError(f"{path} is a single file; diffusers has no single-file loader for Stable Video Diffusion "
-                         "(from_single_file would also need configs from the network), so give the model's diffusers "
-                         "folder instead (model_index.json, unet/, vae/, image_encoder/, scheduler/)")
+                         "(neither the pipeline nor its UNet or temporal VAE has from_single_file), so give the "
+                         "model's diffusers folder instead (model_index.json, unet/, vae/, image_encoder/, scheduler/)")
     missing = [name for name in COMPONENTS if not (p / name).is_dir()]
     if not (p / "model_index.json").is_file() and len(missing) == len(COMPONENTS):
         raise ValueError(f"{path} is not a diffusers model folder (no model_index.json and none of "
