@@ -205,3 +205,15 @@ def test_cli_render_backend_svd(folder, picture, tmp_path, capsys):
     code, _, err = cli(["render", "--image", image, "--preset", "pan_left", "--backend", "svd",
                         "--out", tmp_path / "x.gif"], capsys)
     assert code == 2 and "--svd-model" in err
+
+
+def test_partial_denoise_runs_the_tail_of_the_schedule(model, picture):
+    """denoise 0.5 of 4 steps runs the last 2, starting from the renders noised to that sigma: the result stays
+    nearer the guide latent than a full run with the same seed."""
+    _, img = picture
+    half = sd.sample_svd(model, img, frames=4, camera=pan(4), guidance="dual_clock", release=0.0, denoise=0.5,
+                         steps=4, seed=6)
+    full = sd.sample_svd(model, img, frames=4, camera=pan(4), guidance="dual_clock", release=0.0, denoise=1.0,
+                         steps=4, seed=6)
+    assert half.steps == 2 and full.steps == 4
+    assert (half.latents - half.reference)[1:].abs().mean() < (full.latents - full.reference)[1:].abs().mean()
