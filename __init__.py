@@ -15,3 +15,12 @@ async def comfy_entrypoint():
     from .nodes import DrawToVideoExtension
 
     return DrawToVideoExtension()
+
+
+def __getattr__(name: str):
+    """``draw_to_video.generate`` (pipelines/generate.py), imported on first use so the package import stays light."""
+    if name == "generate":
+        from .pipelines.generate import generate
+
+        return generate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

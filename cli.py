@@ -30,15 +30,15 @@ class TqdmProgress:
     replaces the current one (multi-phase work). Use it as a context manager (or call :meth:`close`).
     """
 
-    def __init__(self, desc: str, total: int | None = None, leave: bool = True):
-        self.desc, self.leave, self.bar = desc, leave, None
+    def __init__(self, desc: str, total: int | None = None, leave: bool = True, unit: str = "frame"):
+        self.desc, self.leave, self.unit, self.bar = desc, leave, unit, None
         if total is not None:
             self._open(total)
 
     def _open(self, total: int | None) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, desc=self.desc, unit="frame", leave=self.leave, dynamic_ncols=True)
+        self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, leave=self.leave, dynamic_ncols=True)
 
     def __call__(self, done: int, total: int | None = None) -> None:
         if self.bar is None:

@@ -161,13 +161,53 @@ class DualClockMask:
     then: Callable | None = None
 
     def __call__(self, sigma: torch.Tensor, denoise_mask: torch.Tensor, extra_options: dict | None = None):
-        sigmas = (extra_options or {}).get("sigmas")
         current = float(torch.as_tensor(sigma).max()) if torch.is_tensor(sigma) else float(sigma)
-        if sigmas is not None and is_locked(current, sigmas, self.release):
-            mask = denoise_mask
-        else:
-            mask = released_mask(denoise_mask, self.frames, self.keep_first)
+        mask = step_mask(denoise_mask, current, (extra_options or {}).get("sigmas"), self.release, self.frames,
+                         self.keep_first)
         return self.then(sigma, mask, extra_options) if self.then is not None else mask
+
+
+def step_mask(noise_mask: torch.Tensor, sigma: float, sigmas, release: float, frames: int,
+              keep_first: bool = True) -> torch.Tensor:
+    """The dual clock: the noise mask in effect when the model is evaluated at ``sigma``.
+
+    Args:
+        noise_mask: the guided latent's mask [B, ...] (:func:`guidance_noise_mask`; batch = frames of clips of
+            ``frames`` frames). sigma: the current sigma. sigmas: this run's schedule (None = already released).
+        release, frames, keep_first: as :class:`DualClockMask`.
+    Returns:
+        ``noise_mask`` itself while :func:`is_locked`, else :func:`released_mask` (all free but frame 0).
+    """
+    if sigmas is not None and is_locked(sigma, sigmas, release):
+        return noise_mask
+    return released_mask(noise_mask, frames, keep_first)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The inpainting blend, for samplers written outside ComfyUI (pipelines/svd_diffusers.py)
+# --------------------------------------------------------------------------------------------------------------
+def inpaint_input(x: torch.Tensor, mask: torch.Tensor, reference: torch.Tensor, noise: torch.Tensor,
+                  sigma: float) -> torch.Tensor:
+    """What the model sees: ``x * m + (reference + noise * sigma) * (1 - m)`` (ComfyUI ``KSamplerX0Inpaint`` with
+    an EDM model: held cells sit on the reference's own noising trajectory, with the run's initial ``noise``).
+
+    All tensors broadcast together (e.g. latents [B, F, C, h, w] with a mask [1, F, 1, h, w]).
+    """
+    return x * mask + (reference + noise * sigma) * (1 - mask)
+
+
+def inpaint_euler_step(x_next: torch.Tensor, x: torch.Tensor, x_in: torch.Tensor, mask: torch.Tensor,
+                       reference: torch.Tensor, sigma: float, sigma_next: float) -> torch.Tensor:
+    """An Euler step of an unmasked sampler turned into ComfyUI's masked one.
+
+    ComfyUI evaluates the model on ``x_in`` (:func:`inpaint_input` of the sampler state ``x``), replaces its
+    denoised estimate ``D`` by ``D' = D * m + reference * (1 - m)`` and steps the state:
+    ``x + (x - D') / sigma * (sigma_next - sigma) = D' (1 - r) + x r`` with ``r = sigma_next / sigma``.
+    An unmasked sampler stepped from ``x_in`` gave ``x_next = D (1 - r) + x_in r``; so ComfyUI's step is
+    ``m (x_next - x_in r) + (1 - m) reference (1 - r) + x r``, exactly, for any mask value in 0..1.
+    """
+    r = float(sigma_next) / float(sigma)
+    return (x_next - x_in * r) * mask + reference * (1 - r) * (1 - mask) + x * r
 
 
 def released_mask(denoise_mask: torch.Tensor, frames: int, keep_first: bool = True) -> torch.Tensor:

@@ -205,6 +205,31 @@ SVD = {
 }
 """SVD Image Encode (with motion)."""
 
+BACKENDS = ("render", "svd")
+"""How ``draw_to_video.generate`` and ``render --backend`` make the frames: render = the 2.5D parallax render (no
+weights); svd = Stable Video Diffusion with diffusers, guided by that render (needs a local SVD model folder)."""
+
+GENERATE = {
+    "backend": Choice(BACKENDS, "render",
+                      help="render: 2.5D parallax (no weights); svd: Stable Video Diffusion guided by the render."),
+    "steps": Range("int", 25, 1, 500, help="Denoising steps of the SVD backend."),
+    "denoise": Range("float", 1.0, 0.0, 1.0, 0.01,
+                     help="The weak clock: the part of the schedule that runs (1 = all of it; lower keeps more of the "
+                          "render everywhere; 0 = no denoising, the guide itself). Below 1 needs guidance."),
+    "width": Range("int", 1024, 64, 2048, 64, help="SVD video width (the picture is center-cropped to the aspect)."),
+    "height": Range("int", 576, 64, 2048, 64, help="SVD video height."),
+    "svd_fps": Range("int", 7, 1, 60, help="Frame rate of the SVD video (SVD is conditioned on fps - 1)."),
+    "min_guidance_scale": Range("float", 1.0, 0.0, 20.0, 0.1, help="Classifier-free guidance at frame 0."),
+    "max_guidance_scale": Range("float", 3.0, 0.0, 20.0, 0.1,
+                                help="Classifier-free guidance at the last frame (1 or less = no CFG, half the work)."),
+    "decode_chunk_size": Range("int", 8, 1, 256,
+                               help="Frames the VAE decodes at once: lower = less memory, a little slower."),
+    "seed": Range("int", 0, 0, SEED_MAX, help="Seed of the SVD noise (same seed, same video)."),
+    "cpu_offload": Flag(False, "Keep only the model in use on the GPU (much less GPU memory, slower)."),
+}
+"""``draw_to_video.generate`` and the ``render --backend svd`` options (guidance, strength, release,
+motion_bucket_id and augmentation_level are :data:`SVD`'s)."""
+
 PROMPT = {
     "template": Choice(tuple(PROMPT_TEMPLATES), "nature", help="Scene template (action, nature, dialogue, product)."),
     "style": Choice(tuple(STYLE_TAGS), "cinematic", help="Style tags added to the prompt (and kept out of it)."),
@@ -222,7 +247,7 @@ WAN = {
 """Wan Camera Embedding (drawn) (conditioning/wan.py; measurements in docs/benchmarks.md)."""
 
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
-          "effect": EFFECT, "svd": SVD,
+          "effect": EFFECT, "svd": SVD, "generate": GENERATE,
           "prompt": PROMPT, "wan": WAN}
 
 

@@ -3,6 +3,9 @@
 - :func:`draw_to_video.pipelines.render.render_clip`: an image moved along a camera (2.5D); ``render_file`` and
   ``render_demo`` do the same from files to a video file.
 - :func:`draw_to_video.pipelines.svd.encode_with_motion`: SVD image conditioning that follows a camera.
+- :func:`draw_to_video.pipelines.svd_diffusers.sample_svd`: the same camera guidance on diffusers' SVD components
+  (``load_svd`` reads a local model folder); :func:`draw_to_video.pipelines.generate.generate` (also
+  ``draw_to_video.generate``): picture + stroke -> render or SVD -> finish -> video, in one call.
 - :func:`draw_to_video.pipelines.finish.finish_clip`: temporal consistency -> interpolation -> effects.
 - :mod:`draw_to_video.pipelines.inputs`: reading a picture, a drawn path or a camera from files.
 

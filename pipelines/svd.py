@@ -88,6 +88,38 @@ def patch_dual_clock(model, release: float, frames: int):
     return patched
 
 
+def render_guide(image: torch.Tensor, camera: CameraTrajectory, frames: int, depth=None, *,
+                 depth_kind: str = _S["depth_kind"].default,
+                 on_progress: ProgressFn = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The camera guide of an SVD run (the node and the diffusers pipeline share it): ``image`` rendered along
+    ``camera`` (relative to its first pose, resampled to ``frames``), exact camera (no overscan), holes filled
+    from the background; frame 0 is ``image`` itself.
+
+    Args:
+        image: [H, W, 3] float 0..1 at the video's size. depth: None or a depth map of it (``render_clip``).
+    Returns:
+        (renders [frames, H, W, 3], holes [frames, H, W], 1 = the image does not show it; frame 0 has none).
+    Raises:
+        ValueError: a guide too large to render, or a bad depth.
+    """
+    h, w = image.shape[:2]
+    guidance_math.check_guide_size(frames, w, h)
+    cam = resample_trajectory(camera.relative_to_first(), frames)
+    rendered = render_clip(image, cam, depth, depth_kind=depth_kind, fill="background", overscan="off",
+                           on_progress=on_progress)  # the guide is the exact camera
+    renders, holes = rendered.frames, rendered.holes
+    renders[0] = image.to(renders.device, renders.dtype)  # frame 0 is the init image itself
+    return renders, holes
+
+
+def guide_noise_mask(holes: torch.Tensor, latent_hw: tuple[int, int], strength: float) -> torch.Tensor:
+    """The guided latent's noise mask float32 [F, 1, h, w] on the CPU from the guide's pixel holes [F, H, W]:
+    frame 0 kept (0), holes free (1), visible cells ``1 - strength`` (``conditioning/svd.guidance_noise_mask``)."""
+    holes_latent = guidance_math.latent_holes(holes.float().cpu(), latent_hw)
+    holes_latent[0] = 0.0
+    return guidance_math.guidance_noise_mask(holes_latent, strength)
+
+
 def encode_with_motion(clip_vision, vae, init_image: torch.Tensor, width: int = 1024, height: int = 576, *,
                        resize: ResizeFn, video_frames: int = _S["video_frames"].default,
                        motion_bucket_id: int = _S["motion_bucket_id"].default, fps: int = _S["fps"].default,
@@ -141,21 +173,15 @@ def encode_with_motion(clip_vision, vae, init_image: torch.Tensor, width: int = 
     if camera is None:
         return SVDEncoding(positive, negative, latent, model, clean.to(out_dev), frames, bucket)
 
-    guidance_math.check_guide_size(frames, width, height)
-    cam = resample_trajectory(camera.relative_to_first(), frames)
     depth_image = resize(depth[:1], width, height) if depth is not None else None
-    rendered = render_clip(clean[0].to(device), cam, depth_image, depth_kind=depth_kind, fill="background",
-                           overscan="off", on_progress=on_progress)  # the guide is the exact camera
-    renders, holes = rendered.frames, rendered.holes
+    renders, holes = render_guide(clean[0].to(device), camera, frames, depth_image, depth_kind=depth_kind,
+                                  on_progress=on_progress)
     if guidance == "off":
         guide = guidance_math.guide_preview(renders, holes, None)
         return SVDEncoding(positive, negative, latent, model, guide.to(out_dev), frames, bucket)
 
-    renders[0] = clean[0].to(renders.device, renders.dtype)  # frame 0 is the init image itself
     samples = vae.encode(renders.to(out_dev))
-    holes_latent = guidance_math.latent_holes(holes.float().cpu(), tuple(samples.shape[-2:]))
-    holes_latent[0] = 0.0
-    noise_mask = guidance_math.guidance_noise_mask(holes_latent, strength)
+    noise_mask = guide_noise_mask(holes, tuple(samples.shape[-2:]), strength)
     latent = {"samples": samples, "noise_mask": noise_mask}
     if guidance == "dual_clock":
         model = patch_dual_clock(model, release, frames)

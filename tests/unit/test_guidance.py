@@ -230,3 +230,33 @@ def test_guide_from_the_real_renderer_pan():
     shift = -f * np.tan(np.radians(9.0))
     col = int(round(48 + shift))  # where the frame-0 centre column lands in the last frame
     np.testing.assert_allclose(res.frames[-1][:, col], image[:, 48], atol=0.08)
+
+
+def test_diffusers_form_of_the_masked_euler_step_is_comfyuis():
+    """pipelines/svd_diffusers steps an unmasked Euler sampler from the blended input and corrects the result
+    (inpaint_input, inpaint_euler_step); that must equal ComfyUI's masked Euler step (model on the blended input,
+    denoised blended, the state stepped) for soft masks too, and step_mask must be DualClockMask's choice."""
+    torch.manual_seed(1)
+    sigmas = karras(5)
+    ref, noise = torch.randn(3, 4, 4, 4), torch.randn(3, 4, 4, 4)
+    mask = torch.rand(3, 1, 4, 4)
+    mask[0] = 0
+    x = ref + noise * sigmas[0]
+
+    def model(x_in, s):  # a stand-in denoiser: anything nonlinear
+        return torch.tanh(x_in / (1 + s)) * 0.7
+
+    x_comfy = x_diff = x
+    for i in range(5):
+        s, s_next = float(sigmas[i]), float(sigmas[i + 1])
+        m = g.step_mask(mask, s, sigmas, 0.4, 3)
+        assert torch.equal(m, g.DualClockMask(release=0.4, frames=3)(torch.tensor([s] * 3), mask, {"sigmas": sigmas}))
+        x_in = x_comfy * m + (ref + noise * s) * (1 - m)  # KSamplerX0Inpaint
+        den = model(x_in, s) * m + ref * (1 - m)
+        x_comfy = x_comfy + (x_comfy - den) / s * (s_next - s)  # sample_euler
+        x_in2 = g.inpaint_input(x_diff, m, ref, noise, s)
+        raw = model(x_in2, s)
+        stepped = x_in2 + (x_in2 - raw) / s * (s_next - s)  # an unmasked Euler step from the blended input
+        x_diff = g.inpaint_euler_step(stepped, x_diff, x_in2, m, ref, s, s_next)
+        torch.testing.assert_close(x_diff, x_comfy, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(x_diff[0], ref[0], atol=1e-5, rtol=1e-5)

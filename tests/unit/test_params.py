@@ -108,8 +108,10 @@ def _parser_actions():
 
 
 OPTIONAL_BY_DESIGN = {("interpolate", "--multiplier"), ("interpolate", "--target-fps"), ("interpolate", "--fps"),
-                      ("finish", "--multiplier"), ("finish", "--target-fps"), ("finish", "--fps"), ("effect", "--fps")}
-"""Options whose absence means something (exactly one of multiplier / target fps; fps read from the video)."""
+                      ("finish", "--multiplier"), ("finish", "--target-fps"), ("finish", "--fps"), ("effect", "--fps"),
+                      ("render", "--fps")}
+"""Options whose absence means something (exactly one of multiplier / target fps; fps read from the video; the
+render's fps depends on the backend)."""
 
 
 def test_cli_choices_and_defaults_are_the_tables():

@@ -15,6 +15,79 @@ export const D2V_PARAMS = {
    "type": "int"
   }
  },
+ "generate": {
+  "backend": {
+   "default": "render",
+   "options": [
+    "render",
+    "svd"
+   ],
+   "type": "choice"
+  },
+  "cpu_offload": {
+   "default": false,
+   "type": "bool"
+  },
+  "decode_chunk_size": {
+   "default": 8,
+   "max": 256,
+   "min": 1,
+   "type": "int"
+  },
+  "denoise": {
+   "default": 1.0,
+   "max": 1.0,
+   "min": 0.0,
+   "step": 0.01,
+   "type": "float"
+  },
+  "height": {
+   "default": 576,
+   "max": 2048,
+   "min": 64,
+   "step": 64,
+   "type": "int"
+  },
+  "max_guidance_scale": {
+   "default": 3.0,
+   "max": 20.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  },
+  "min_guidance_scale": {
+   "default": 1.0,
+   "max": 20.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  },
+  "seed": {
+   "default": 0,
+   "max": 18446744073709551615,
+   "min": 0,
+   "type": "int"
+  },
+  "steps": {
+   "default": 25,
+   "max": 500,
+   "min": 1,
+   "type": "int"
+  },
+  "svd_fps": {
+   "default": 7,
+   "max": 60,
+   "min": 1,
+   "type": "int"
+  },
+  "width": {
+   "default": 1024,
+   "max": 2048,
+   "min": 64,
+   "step": 64,
+   "type": "int"
+  }
+ },
  "interpolate": {
   "multiplier": {
    "default": 2,

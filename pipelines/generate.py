@@ -1,0 +1,255 @@
+"""``draw_to_video.generate``: an image and a drawn stroke (or a camera) to a finished video, no ComfyUI.
+
+backend "render": the 2.5D parallax render (``pipelines/render.render_clip``, no weights); backend "svd": Stable
+Video Diffusion on diffusers' components guided by that render (``pipelines/svd_diffusers``, the node's guidance).
+Then the optional finish (``pipelines/finish.finish_clip``) and, with ``out``, the video file (``video/io``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..camera.moves import build_trajectory
+from ..camera.path import DrawnPath, parse_path
+from ..camera.presets import AUTO
+from ..camera.trajectory import CameraTrajectory
+from ..core import ProgressFn, params
+from ..core.errors import excerpt
+from ..core.filters import resize
+
+_S, _G, _T, _R = params.SVD, params.GENERATE, params.TRAJECTORY, params.RENDER
+
+
+@dataclass
+class Generated:
+    """What :func:`generate` made: ``frames`` float32 [N, H, W, 3] in 0..1 on the CPU at ``fps``; the ``camera``
+    used; ``out`` the written file (None when not asked); ``backend``; ``guide`` the SVD guide renders (svd with
+    guidance); ``steps`` what ran, in order (one line each)."""
+
+    frames: torch.Tensor
+    fps: float
+    camera: CameraTrajectory
+    backend: str
+    out: Path | None = None
+    guide: torch.Tensor | None = None
+    steps: list[str] = field(default_factory=list)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the frames as a video (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp`` or a PNG folder)."""
+        from ..video.io import write_video
+
+        self.out = Path(write_video(self.frames.numpy(), self.fps, path))
+        return self.out
+
+
+def as_image(image) -> torch.Tensor:
+    """A picture as float32 [H, W, 3] in 0..1 on the CPU: a file path, a PIL image, a uint8 / float array or
+    tensor [H, W, C] (C = 1, 3, 4), or a ComfyUI IMAGE [1, H, W, C]."""
+    from ..core.frames import to_rgb
+    from .inputs import read_image
+
+    if isinstance(image, (str, Path)):
+        return read_image(image)
+    if hasattr(image, "convert") and hasattr(image, "size"):  # PIL
+        image = np.asarray(image.convert("RGB"))
+    t = torch.as_tensor(np.asarray(image) if not isinstance(image, torch.Tensor) else image)
+    if t.ndim == 4 and t.shape[0] == 1:
+        t = t[0]
+    if t.ndim == 2:
+        t = t[..., None]
+    if t.ndim != 3 or t.shape[-1] not in (1, 3, 4) or min(t.shape[:2]) < 1:
+        raise ValueError(f"image must be a picture [H, W, 3] (file, PIL, array or tensor), got shape "
+                         f"{tuple(t.shape)}")
+    t = t.float() / 255.0 if t.dtype == torch.uint8 else t.float()
+    if not torch.isfinite(t).all():
+        raise ValueError("image has NaN or infinite values")
+    return to_rgb(t[None].clamp(0, 1))[0].cpu().contiguous()
+
+
+def crop_to(image: torch.Tensor, width: int, height: int, clamp: bool = True) -> torch.Tensor:
+    """[H, W, C] -> [height, width, C]: center crop to the aspect, then an antialiased bilinear resize (the
+    image itself, untouched, when it already has that size); ``clamp`` to 0..1 (off for depth maps)."""
+    h, w = image.shape[:2]
+    if (h, w) == (height, width):
+        return image
+    if w * height > h * width:  # too wide
+        cw = max(1, round(h * width / height))
+        image = image[:, (w - cw) // 2:(w - cw) // 2 + cw]
+    else:
+        ch = max(1, round(w * height / width))
+        image = image[(h - ch) // 2:(h - ch) // 2 + ch]
+    out = resize(image.permute(2, 0, 1)[None], (height, width), antialias=True)[0].permute(1, 2, 0)
+    return (out.clamp(0, 1) if clamp else out).contiguous()
+
+
+def _camera(image_hw, path, camera, preset, frames, fps, intensity) -> tuple[CameraTrajectory, list[str]]:
+    if camera is not None:
+        if isinstance(camera, (str, Path)) and Path(camera).suffix.lower() == ".json" and Path(camera).is_file():
+            from .inputs import read_camera_file
+
+            camera = read_camera_file(camera)
+        elif isinstance(camera, str):
+            camera = CameraTrajectory.from_json(camera)
+        if not isinstance(camera, CameraTrajectory):
+            raise ValueError(f"camera must be a CameraTrajectory, its JSON or a camera JSON file, got "
+                             f"{type(camera).__name__}")
+        if path is not None:
+            raise ValueError("give a drawn path or a camera, not both")
+        return camera, []
+    h, w = image_hw
+    drawn = None
+    if path is not None:
+        if isinstance(path, DrawnPath):
+            drawn = path
+        elif isinstance(path, Path) or (isinstance(path, str) and not path.lstrip().startswith(("{", "["))):
+            from .inputs import read_path_file
+
+            drawn = read_path_file(path, w, h)
+        else:
+            drawn = parse_path(path, w, h)
+    if drawn is None and preset == AUTO:
+        raise ValueError("nothing says how the camera moves: give a drawn path, a camera or a preset name "
+                         "(e.g. preset='dolly_in')")
+    cam = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=drawn)
+    return cam, list(getattr(drawn, "warnings", []) or [])
+
+
+def _finish_steps(finish) -> tuple[object, object, list]:
+    """``finish`` items -> (stabilize, interpolate, effects) for ``finish_clip``: "temporal" (or a Stabilize),
+    "interpolate" (or an Interpolate), anything else an effect name or Effect."""
+    from .finish import Effect, Interpolate, Stabilize
+
+    if isinstance(finish, str):
+        finish = (finish,)
+    stabilize = interpolate = None
+    effects = []
+    for item in finish or ():
+        if isinstance(item, Stabilize) or item in ("temporal", "stabilize"):
+            stabilize = item if isinstance(item, Stabilize) else True
+        elif isinstance(item, Interpolate) or item == "interpolate":
+            interpolate = item if isinstance(item, Interpolate) else Interpolate()
+        elif isinstance(item, (Effect, str)):
+            effects.append(item)
+        else:
+            raise ValueError(f"finish items are 'temporal', 'interpolate', effect names or Stabilize / Interpolate "
+                             f"/ Effect settings, got {excerpt(item)}")
+    return stabilize, interpolate, effects
+
+
+def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int = _T["frames"].default,
+             fps: float | None = None, intensity: float = _T["intensity"].default,
+             backend: str = _G["backend"].default, svd_model=None, guidance: str = _S["guidance"].default,
+             strength: float = _S["strength"].default, release: float = _S["release"].default,
+             denoise: float = _G["denoise"].default, steps: int = _G["steps"].default, seed: int = 0,
+             depth=None, depth_kind: str = _R["depth_kind"].default, finish: Sequence = (),
+             width: int = _G["width"].default, height: int = _G["height"].default,
+             motion_bucket_id: int = _S["motion_bucket_id"].default,
+             augmentation_level: float = _S["augmentation_level"].default,
+             min_guidance_scale: float = _G["min_guidance_scale"].default,
+             max_guidance_scale: float = _G["max_guidance_scale"].default,
+             decode_chunk_size: int = _G["decode_chunk_size"].default, cpu_offload: bool = False,
+             device: str = "auto", out: str | Path | None = None, on_progress: ProgressFn = None) -> Generated:
+    """An image moved along a drawn stroke (or a camera, or a preset) into a video.
+
+    Args:
+        image: file path, PIL image, array or tensor [H, W, 3] (0..1 float or uint8).
+        path: drawn path (DrawnPath, JSON text/dict or a JSON file); ``preset`` "auto" reads the move from it.
+        camera: a CameraTrajectory (or its JSON / a JSON file) instead of a path. preset: a preset name or "auto".
+        frames, fps, intensity: the move (fps default: the trajectory's 12 for render, SVD's 7 for svd).
+        backend: "render" (2.5D, no weights) or "svd" (needs ``svd_model``, a local diffusers SVD folder or an
+            already loaded :class:`~draw_to_video.pipelines.svd_diffusers.SVDModel`).
+        guidance, strength, release, denoise, steps, seed, width, height, motion_bucket_id, augmentation_level,
+        min/max_guidance_scale, decode_chunk_size, cpu_offload: the SVD settings (``core/params.SVD``, ``GENERATE``).
+        depth, depth_kind: optional depth map of the image (file, array, tensor); default: estimated.
+        finish: ("temporal", "interpolate", effect names...) or Stabilize / Interpolate / Effect settings.
+        device: auto (CUDA fp16 when present, else CPU fp32) | cpu | cuda. out: write the video there too.
+        on_progress: ``(done, total)`` per rendered frame / denoising step / finishing frame.
+    Raises:
+        ValueError, FileNotFoundError: bad input, saying what to fix; MemoryError: out of memory, saying which
+        setting helps.
+    """
+    from .inputs import pick_device
+
+    backend = _G["backend"].check(backend, "backend")
+    frames = _T["frames"].check(frames, "frames")
+    intensity = float(_T["intensity"].check(intensity, "intensity"))
+    if fps is None:
+        fps = _T["fps"].default if backend == "render" else _G["svd_fps"].default
+    if out is not None:
+        from ..video.io import check_output
+
+        check_output(out)  # before any work
+    stabilize, interpolate, effects = _finish_steps(finish)
+    img = as_image(image)
+    dev = pick_device(device)
+    steps_done: list[str] = []
+    guide = None
+    if backend == "render":
+        fps = float(_T["fps"].check(fps, "fps"))
+        cam, warnings = _camera(img.shape[:2], path, camera, preset, frames, fps, intensity)
+        from .render import render_clip
+
+        result = render_clip(img.to(dev), cam, depth, depth_kind=depth_kind, on_progress=on_progress)
+        clip, fps = result.frames.float().cpu(), float(cam.fps)
+        steps_done.append(f"render: {cam.frames} frames {clip.shape[2]}x{clip.shape[1]} ({cam.preset})")
+    else:
+        from .svd_diffusers import SVDModel, load_svd, sample_svd
+
+        fps = int(_G["svd_fps"].check(fps, "fps"))
+        width = int(_G["width"].check(width, "width"))
+        height = int(_G["height"].check(height, "height"))
+        if svd_model is None:
+            raise ValueError("backend 'svd' needs svd_model: the local folder of a diffusers SVD model "
+                             "(e.g. stable-video-diffusion-img2vid-xt)")
+        model = svd_model if isinstance(svd_model, SVDModel) else load_svd(
+            svd_model, dev, cpu_offload=_G["cpu_offload"].check(cpu_offload, "cpu_offload"))
+        pic = crop_to(img, width, height)
+        cam, warnings = _camera(pic.shape[:2], path, camera, preset, frames, float(fps), intensity)
+        depth_img = _crop_depth(depth, img.shape[:2], width, height)
+        res = sample_svd(model, pic, frames=cam.frames, camera=cam, depth=depth_img, depth_kind=depth_kind,
+                         guidance=guidance, strength=strength, release=release, denoise=denoise, steps=steps,
+                         seed=seed, fps=fps, motion_bucket_id=motion_bucket_id, augmentation_level=augmentation_level,
+                         min_guidance_scale=min_guidance_scale, max_guidance_scale=max_guidance_scale,
+                         decode_chunk_size=decode_chunk_size, on_progress=on_progress)
+        clip, guide, fps = res.frames, res.guide, float(fps)
+        steps_done.append(f"svd: {cam.frames} frames {width}x{height}, {res.steps} steps, guidance {guidance}, "
+                          f"seed {seed}, motion bucket {res.motion_bucket_id}")
+    steps_done = [f"warning: {w}" for w in warnings] + steps_done
+    if stabilize or interpolate is not None or effects:
+        from .finish import finish_clip
+
+        done = finish_clip(clip, fps, stabilize=stabilize, interpolate=interpolate, effects=effects, camera=cam,
+                           on_progress=on_progress)
+        clip, fps = done.frames, done.fps
+        steps_done.extend(done.steps)
+    result = Generated(frames=clip, fps=float(fps), camera=cam, backend=backend, guide=guide, steps=steps_done)
+    if out is not None:
+        result.write(out)
+    return result
+
+
+def _crop_depth(depth, image_hw, width: int, height: int):
+    """A depth map of the original picture cropped and resized like it (files are read first)."""
+    if depth is None:
+        return None
+    from ..render.depth import load_depth
+
+    if isinstance(depth, (str, Path)):
+        depth = load_depth(depth, "depth")  # raw values kept: renormalized later as the caller's kind
+    d = torch.as_tensor(np.asarray(depth) if not isinstance(depth, torch.Tensor) else depth).float().cpu()
+    if d.ndim == 4:
+        d = d[0]
+    if d.ndim == 2:
+        d = d[..., None]
+    if d.ndim != 3:
+        raise ValueError(f"depth must be a map [H, W] (or [H, W, C]), got shape {tuple(d.shape)}")
+    if abs(d.shape[1] / d.shape[0] - image_hw[1] / image_hw[0]) > 0.02 * image_hw[1] / image_hw[0]:
+        raise ValueError(f"the depth map is {d.shape[1]}x{d.shape[0]}, not the picture's aspect "
+                         f"({image_hw[1]}x{image_hw[0]}): give the depth of this picture")
+    d = resize(d.permute(2, 0, 1)[None], image_hw)[0].permute(1, 2, 0)
+    return crop_to(d, width, height, clamp=False)
