@@ -19,7 +19,7 @@ from ..camera.moves import build_trajectory
 from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory, subject_point
-from ..core import ProgressFn, limits, params
+from ..core import ProgressFn, cinema, limits, params
 from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth
@@ -53,6 +53,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         overscan: 0 / "auto" (default: the smallest zoom that keeps every frame inside the image), 1 / "off",
             or a fixed zoom factor 1..4 (camera/overscan.py); the result's ``overscan`` says what was used.
         on_progress: ``on_progress(done, total)`` after every frame.
+    A camera built with an aspect-ratio crop (``metadata["aspect"]``, core/cinema.py) renders the centred crop of
+    the picture to that ratio: the frames come out that shape.
     Returns:
         :class:`~draw_to_video.render.reproject.RenderResult` on the image's device: frames [F, H, W, 3],
         holes [F, H, W], coverage (F,), the normalized depth used [H, W], the overscan factor, stage timings.
@@ -93,6 +95,12 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         if isinstance(depth, torch.Tensor):
             depth = depth.to(img.device)
         z = load_depth(depth, depth_kind, size=(h, w)).to(img.device)
+    # An aspect-ratio crop of the virtual camera (trajectory built with aspect=...): the picture and its depth
+    # are cropped centrally first, so the trajectory's horizontal field of view is that of the cropped picture.
+    top, left, ch, cw = cinema.crop_box(h, w, camera.metadata.get("aspect"))
+    if (ch, cw) != (h, w):
+        img = img[top:top + ch, left:left + cw]
+        z = None if z is None else z[top:top + ch, left:left + cw]
     return render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
                         overscan=overscan, on_progress=on_progress)
 

@@ -163,3 +163,57 @@ def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1
         acc = resize(acc, (h, w))
     ramp = ((length - 0.5) / 2.5).clamp_(0.0, 1.0)
     return torch.lerp(x, acc, (ramp * ramp * (3.0 - 2.0 * ramp))[:, None])  # smoothstep(0.5, 3, length)
+
+
+# --- anamorphic lenses -----------------------------------------------------------------------------------------
+
+def squeeze_of(camera) -> float:
+    """Anamorphic squeeze factor of a trajectory's lens (``metadata["squeeze"]``; 1 = spherical, also for
+    anything that is not a trajectory)."""
+    meta = getattr(camera, "metadata", None) or {}
+    return float(meta.get("squeeze", 1.0) or 1.0)
+
+
+def blur_by_radius_oval(x: torch.Tensor, radius: torch.Tensor, squeeze: float = 1.0) -> torch.Tensor:
+    """:func:`blur_by_radius` with oval bokeh: ``radius`` ``[B, H, W]`` (px) is the *vertical* radius, the
+    horizontal one is ``radius / squeeze`` (an anamorphic lens's out-of-focus highlights are ovals ``squeeze``
+    times taller than wide). Done as a round blur of the picture stretched ``squeeze`` times horizontally, then
+    shrunk back (antialiased). ``squeeze`` 1 is exactly :func:`blur_by_radius`."""
+    if squeeze <= 1.0 + 1e-6:
+        return blur_by_radius(x, radius)
+    h, w = x.shape[-2:]
+    wide = max(w, int(round(w * squeeze)))
+    xs = resize(x, (h, wide))
+    rs = resize(radius[:, None], (h, wide))[:, 0]
+    return resize(blur_by_radius(xs, rs), (h, w), antialias=True)
+
+
+STREAK_TINT = (0.55, 0.75, 1.0)
+"""RGB colour of anamorphic streak flares (the blue of coated cylindrical elements)."""
+
+
+def anamorphic_streaks(x: torch.Tensor, squeeze: float, strength: float = 0.35,
+                       threshold: float = 0.85) -> torch.Tensor:
+    """Horizontal streak flares of an anamorphic lens on ``x`` ``[B, C, H, W]`` (0..1).
+
+    Pixels brighter than ``threshold`` (luma) leak light sideways along their row: an exponential falloff of
+    length ``0.06 · W · squeeze`` px each way (an 8 px wide highlight saturates its row next to it), tinted
+    :data:`STREAK_TINT`, added with ``strength`` and clipped to 1. Vertical spread is nil, so the flare is a
+    thin horizontal line through each highlight. ``squeeze`` 1
+    (spherical) returns ``x`` unchanged.
+    """
+    if squeeze <= 1.0 + 1e-6 or strength <= 0:
+        return x
+    b, c, h, w = x.shape
+    luma = (0.2126 * x[:, 0] + 0.7152 * x[:, 1] + 0.0722 * x[:, 2]) if c >= 3 else x[:, 0]
+    bright = ((luma - threshold) / max(1e-3, 1.0 - threshold)).clamp(min=0.0)  # [B, H, W]
+    if float(bright.max()) <= 0:
+        return x
+    length = max(2.0, 0.06 * w * squeeze)
+    half = int(min(w, 4 * length))
+    taps = torch.arange(-half, half + 1, device=x.device, dtype=x.dtype)
+    kernel = torch.exp(-taps.abs() / length) / 8.0  # an 8 px wide highlight lights its own row fully
+    row = torch.nn.functional.conv1d(bright.reshape(b * h, 1, w), kernel.view(1, 1, -1), padding=half)
+    streak = row.view(b, 1, h, w).clamp(max=1.0)
+    tint = torch.as_tensor(STREAK_TINT[:c] if c >= 3 else (1.0,), dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    return (x + strength * streak * tint).clamp(0.0, 1.0)
