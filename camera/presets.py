@@ -95,7 +95,7 @@ PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
                translate=(0, 0, 1 - 24 / 85), dolly_zoom=True, focal_start_mm=85.0),
     PresetSpec("michael_bay", "Director style, Michael Bay: a full 360° orbit around the subject, shaken, played "
                "at 2x speed through five jump cuts, vibrant grade.", "orbit", orbit=360, aim=True,
-               easing="linear", shake=0.02 / 0.006),
+               easing="linear", shake=1.0),  # seed shake 0.02: ~2 % of the width RMS
     PresetSpec("wes_anderson", "Director style, Wes Anderson: symmetric centred framing, a linear constant-speed "
                "push straight ahead.", "dolly_in", translate=(0, 0, 0.3), easing="linear", centered=True),
     PresetSpec("christopher_nolan", "Director style, Christopher Nolan: a slow push in whose middle (0.3-0.7 of "

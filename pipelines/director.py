@@ -51,7 +51,8 @@ DIRECTOR_STYLES: dict[str, DirectorStyle] = {s.name: s for s in [
     # seed's default suggestion ("zoom_in" -> natural)
     DirectorStyle("hitchcock", grade="natural"),
     # seed: rotation_speed 2.0 (read as the playback speed of each shot), shake_intensity 0.02 (camera part:
-    # 0.02 world units RMS of handheld offset), cuts 5; grade: the seed's "orbit" suggestion (vibrant)
+    # handheld shake that moves the subject by ~2 % of the frame width RMS), cuts 5; grade: the seed's "orbit"
+    # suggestion (vibrant)
     DirectorStyle("michael_bay", speed=2.0, cuts=5, grade="vibrant"),
     # seed: symmetry, linear movement, constant speed -> all camera; grade: the default suggestion (natural)
     DirectorStyle("wes_anderson", grade="natural"),

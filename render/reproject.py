@@ -147,9 +147,10 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         idx = np.arange(start, min(n_frames, start + step))
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
         out, valid, zfull = _render_chunk(src, K[idx], rel[idx], fill)
+        sharp = out
         if depth_of_field > 0:
             out = blur_by_radius_oval(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w), squeeze)
-        out = anamorphic_streaks(out, squeeze)
+        out = anamorphic_streaks(out, squeeze, source=sharp)
         if motion_blur > 0 and n_frames > 1:
             # travel toward the next frame (away from the previous one for the last frame), over the shutter
             motion = camera_motion(zfull, K[idx], K[nxt], rel[nxt] @ rigid_inverse(rel[idx]))
