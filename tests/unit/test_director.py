@@ -134,3 +134,23 @@ def test_apply_director_style_keeps_the_frame_count_and_grades():
         apply_director_style(frames, "kubrick")
     with pytest.raises(ValueError, match="batch"):
         apply_director_style(frames[0], "hitchcock")
+
+
+def test_presets_command_lists_the_styles_and_trajectory_takes_the_virtual_camera(capsys, tmp_path):
+    import json
+
+    from cli_run import cli
+
+    code, out, _ = cli(["presets"], capsys)
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    for name in DIRECTOR_STYLES:
+        assert "Director style" in lines[name]
+    code, out, _ = cli(["trajectory", "--preset", "hitchcock", "--frames", "5", "--camera-body", "red_komodo_6k",
+                        "--lens-kind", "anamorphic_1.33x", "--aspect", "2.39:1", "--json", tmp_path / "c.json"],
+                       capsys)
+    assert code == 0
+    cam = json.loads((tmp_path / "c.json").read_text())
+    assert cam["preset"] == "hitchcock" and cam["focal_length_mm"][0] == 85.0
+    assert cam["sensor_mm"][0] / cam["sensor_mm"][1] == pytest.approx(2.39)
+    assert cam["sensor_mm"][0] == pytest.approx(min(27.03 * 1.33, 14.26 * 2.39))
