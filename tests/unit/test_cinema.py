@@ -161,3 +161,15 @@ def test_aspect_crop_renders_that_shape():
     assert out.shape[1:3] == (66, 160)
     cam = build_trajectory("dolly_in", frames=3, aspect="4:3")
     assert render_clip(img, cam).frames.shape[1:3] == (90, 120)
+
+
+def test_camera_json_keeps_the_lens_and_the_crop():
+    from draw_to_video.camera.trajectory import CameraTrajectory
+
+    cam = build_trajectory("dolly_in", frames=3, lens_kind="anamorphic_1.33x", aspect="21:9")
+    back = CameraTrajectory.from_json(cam.to_json())
+    assert back.metadata == {"squeeze": 1.33, "aspect": pytest.approx(21 / 9)}
+    plain = build_trajectory("dolly_in", frames=3).to_dict()
+    assert "squeeze" not in plain and "aspect" not in plain  # the contract is unchanged for spherical, native
+    with pytest.raises(ValueError, match="squeeze must be a number in 1..4"):
+        CameraTrajectory.from_dict({**cam.to_dict(), "squeeze": 9})
