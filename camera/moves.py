@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..core import params
+from ..core import cinema, params
 from ..core.errors import excerpt
 from . import geometry as geo
 from .easing import ease, limit_progress
@@ -25,7 +25,9 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
                      easing: str = "auto", focal_length_mm: float = 35.0,
                      sensor_mm: tuple[float, float] = (36.0, 24.0), handheld: float = 0.0, seed: int = 0,
                      path: DrawnPath | None = None, use_drawing_speed: bool = False, aperture: float = 4.0,
-                     max_speed: float | None = None, max_accel: float | None = None) -> CameraTrajectory:
+                     max_speed: float | None = None, max_accel: float | None = None,
+                     camera_body: str = "custom", lens_kind: str = "spherical_prime",
+                     aspect: str = "native") -> CameraTrajectory:
     """Build a camera trajectory from a preset, or from the drawn ``path`` when ``preset="auto"``.
 
     Args:
@@ -38,6 +40,10 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
             extent, and the curve itself for ``follow_path``.
         use_drawing_speed: replay the camera stroke's drawing speed (its ``t_ms``) instead of the easing.
         max_speed, max_accel: optional physical limits in world units/s and units/s² (the move may end short).
+        camera_body, lens_kind, aspect: the virtual camera (``core/cinema.py``): a body replaces ``sensor_mm`` by
+            its published sensor size, an anamorphic lens widens the view ``squeeze`` times (``sensor_mm`` is the
+            desqueezed picture area) and keeps the aperture at its widest f-number or slower, an aspect crops the
+            sensor area (the render crops the picture alike). See :func:`lens_setup`.
     """
     from .intent import analyze_intent
 
@@ -53,6 +59,7 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
         spec_of["easing"].check(easing, "easing")
     sensor_mm = (float(params.SENSOR_SIDE_MM.check(sensor_mm[0], "sensor width")),
                  float(params.SENSOR_SIDE_MM.check(sensor_mm[1], "sensor height")))
+    sensor_mm, squeeze, ratio, aperture = lens_setup(sensor_mm, camera_body, lens_kind, aspect, aperture)
     stroke = path.camera_stroke() if path is not None else None
     intent_name, direction = None, 1
     if preset == AUTO:
@@ -77,7 +84,9 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
     else:
         s = ease(easing_name, t)
 
-    subject = _subject_point(path)
+    subject = np.array([0.0, 0.0, 1.0]) if spec.centered else _subject_point(path)
+    if spec.focal_start_mm is not None:
+        focal_length_mm = spec.focal_start_mm
     scale = _stroke_scale(path) if path is not None and stroke is not None else 1.0
     amount = intensity * scale
     if spec.name == "follow_path" and stroke is not None:
@@ -112,8 +121,31 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
         focal_length_mm=focal, focus_distance=focus, aperture=np.full(frames, aperture), fps=fps,
         sensor_mm=sensor_mm, preset=spec.name, intent=intent_name or spec.intent,
         look_at=tuple(float(v) for v in subject),
-        metadata={"completed": completed, "intensity": intensity, "stroke_scale": scale, "seed": seed},
+        metadata={"completed": completed, "intensity": intensity, "stroke_scale": scale, "seed": seed,
+                  "squeeze": squeeze, "aspect": ratio, "camera_body": camera_body, "lens_kind": lens_kind},
     )
+
+
+def lens_setup(sensor_mm: tuple[float, float], camera_body: str, lens_kind: str, aspect: str,
+               aperture: float) -> tuple[tuple[float, float], float, float | None, float]:
+    """The trajectory's lens fields for a virtual camera (``core/cinema.py``).
+
+    Returns ``(sensor_mm, squeeze, ratio, aperture)``: ``sensor_mm`` = (width, height) in mm of the *desqueezed*
+    picture area: the body's sensor (or ``sensor_mm`` for body "custom"), its width times the lens's squeeze,
+    then cropped centrally to the aspect ``ratio`` (None for "native"); the horizontal field of view is
+    ``2 atan(width / 2f)`` of that width. ``aperture`` is raised to the lens kind's widest f-number when asked
+    wider. Unknown names raise ``ValueError`` listing the choices.
+    """
+    spec_of = params.TRAJECTORY
+    camera_body = spec_of["camera_body"].check(camera_body, "camera_body")
+    lens = cinema.LENS_KINDS[spec_of["lens_kind"].check(lens_kind, "lens_kind")]
+    ratio = cinema.ASPECTS[spec_of["aspect"].check(aspect, "aspect")]
+    if camera_body != "custom":
+        sensor_mm = cinema.CAMERA_BODIES[camera_body].sensor_mm
+    w, h = float(sensor_mm[0]) * lens.squeeze, float(sensor_mm[1])
+    if ratio is not None:
+        w, h = (h * ratio, h) if w / h > ratio else (w, w / ratio)
+    return (w, h), lens.squeeze, ratio, max(float(aperture), lens.widest_f_number)
 
 
 

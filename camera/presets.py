@@ -37,6 +37,8 @@ class PresetSpec:
     easing: str = "ease_in_out"
     shake: float = 0.0
     wobble: tuple[float, float, float] = (0.0, 0.0, 0.0)  # fpv: yaw/roll/height oscillation amplitudes
+    focal_start_mm: float | None = None  # the move's own starting focal length (replaces the lens input)
+    centered: bool = False  # subject on the optical axis whatever the drawing says (symmetric framing)
 
 
 PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
@@ -86,7 +88,23 @@ PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
                "bullet_time", orbit=30, aim=True, easing="linear"),
     PresetSpec("follow_path", "The camera flies along the drawn curve in 3D (without a drawing: a gentle S-curve "
                "forward).", "follow_path", translate=(0, 0, 0.35)),
+    # Director styles (seed 000, _load_cinematic_presets): the camera part here; retiming, cuts, grade and frame
+    # shake in pipelines/director.py (DIRECTOR_STYLES), applied by the Director Style node and the render command.
+    PresetSpec("hitchcock", "Director style, Hitchcock's vertigo: dolly forward while zooming 85 -> 24 mm; the "
+               "subject keeps its size, the background rushes away.", "dolly_zoom",
+               translate=(0, 0, 1 - 24 / 85), dolly_zoom=True, focal_start_mm=85.0),
+    PresetSpec("michael_bay", "Director style, Michael Bay: a full 360° orbit around the subject, shaken, played "
+               "at 2x speed through five jump cuts, vibrant grade.", "orbit", orbit=360, aim=True,
+               easing="linear", shake=1.0),  # seed shake 0.02: ~2 % of the width RMS
+    PresetSpec("wes_anderson", "Director style, Wes Anderson: symmetric centred framing, a linear constant-speed "
+               "push straight ahead.", "dolly_in", translate=(0, 0, 0.3), easing="linear", centered=True),
+    PresetSpec("christopher_nolan", "Director style, Christopher Nolan: a slow push in whose middle (0.3-0.7 of "
+               "the clip) plays backward, with a dramatic speed ramp and cinematic grade.", "dolly_in",
+               translate=(0, 0, 0.25)),
 ]}
+
+DIRECTOR_PRESETS = ("hitchcock", "michael_bay", "wes_anderson", "christopher_nolan")
+"""Presets that are director styles: their non-camera parts live in ``pipelines/director.DIRECTOR_STYLES``."""
 
 AUTO = "auto"
 # The subject may come no closer than this fraction of its starting distance.

@@ -91,7 +91,18 @@ class CameraTrajectory:
             "focus_distance": [float(v) for v in self.focus_distance],
             "aperture": [float(v) for v in self.aperture],
             "look_at": None if self.look_at is None else [float(v) for v in self.look_at],
+            **self._lens_extras(),
         }
+
+    def _lens_extras(self) -> dict:
+        """Optional contract keys of the virtual camera, written only when not the default: ``squeeze`` (an
+        anamorphic lens's squeeze factor, > 1) and ``aspect`` (the aspect-ratio crop, width / height)."""
+        out = {}
+        if float(self.metadata.get("squeeze", 1.0) or 1.0) != 1.0:
+            out["squeeze"] = float(self.metadata["squeeze"])
+        if self.metadata.get("aspect"):
+            out["aspect"] = float(self.metadata["aspect"])
+        return out
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -123,6 +134,13 @@ class CameraTrajectory:
             fps = d.get("fps", 12.0)
             if isinstance(fps, bool) or not isinstance(fps, (int, float)):
                 raise ValueError(f"camera JSON fps must be a number, got {excerpt(fps)}")
+            lens = {}
+            for key, lo, hi in (("squeeze", 1.0, 4.0), ("aspect", 0.2, 5.0)):
+                if d.get(key) is not None:
+                    v = d[key]
+                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                        raise ValueError(f"camera JSON {key} must be a number in {lo:g}..{hi:g}, got {excerpt(v)}")
+                    lens[key] = float(v)
         except KeyError as e:
             raise ValueError(f"camera JSON is missing the field {excerpt(e.args[0])}") from None
         except (TypeError, OverflowError, RecursionError) as e:
@@ -133,7 +151,7 @@ class CameraTrajectory:
             raise ValueError(f"camera JSON has arrays of the wrong shape or type ({one_line(e, 120)})") from None
         return cls(c2w=c2w, fov_deg=fov, focal_length_mm=focal, focus_distance=focus, aperture=aperture,
                    fps=float(fps), sensor_mm=sensor, preset=one_line(d.get("preset", "custom"), 64),
-                   intent=one_line(d.get("intent", "custom"), 64), look_at=look)
+                   intent=one_line(d.get("intent", "custom"), 64), look_at=look, metadata=lens)
 
     @classmethod
     def from_json(cls, text: str) -> CameraTrajectory:

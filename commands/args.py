@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ..core.errors import excerpt
-from ..core.params import Choice, Flag, Range, format_number
+from ..core.params import TRAJECTORY, Choice, Flag, Range, format_number
 from ..pipelines.inputs import DEVICES
 
 
@@ -109,3 +109,11 @@ def output_path(text: str) -> str:
 def out(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
     """The ``--out`` option of a command that writes a video (checked by :func:`output_path`)."""
     p.add_argument("--out", required=default is None, default=default, type=output_path, help=help)
+
+
+def lens_options(p) -> None:
+    """``--camera-body``, ``--lens-kind``, ``--aspect``: the virtual camera (core/cinema.py via core/params)."""
+    t = TRAJECTORY
+    option(p, "--camera-body", t["camera_body"], "camera_body")
+    option(p, "--lens-kind", t["lens_kind"], "lens_kind")
+    option(p, "--aspect", t["aspect"], "aspect")

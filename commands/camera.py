@@ -43,7 +43,8 @@ def trajectory_cmd(args) -> int:
         print(f"intent: {result.intent} (preset {result.preset}, confidence {result.confidence:.2f})")
     camera = build_trajectory(preset=args.preset, frames=args.frames, fps=args.fps, intensity=args.intensity,
                               focal_length_mm=args.focal_length, handheld=args.handheld, seed=args.seed, path=path,
-                              use_drawing_speed=args.drawing_speed)
+                              use_drawing_speed=args.drawing_speed, camera_body=args.camera_body,
+                              lens_kind=args.lens_kind, aspect=args.aspect)
     width = path.width if path is not None else args.width or 1024
     height = path.height if path is not None else args.height or 576
     print(f"preset: {camera.preset}, {camera.frames} frames at {camera.fps:g} fps, "
@@ -76,6 +77,7 @@ def _configure_trajectory(p):
     a.option(p, "--seed", t["seed"], "seed")
     a.option(p, "--drawing-speed", t["use_drawing_speed"], "use_drawing_speed",
              help="replay the stroke's drawing speed")
+    a.lens_options(p)
     p.add_argument("--width", type=int, help="image width in pixels (pixel-point paths; without a path, the frame "
                                              "size for motion_bucket_id and CameraCtrl, default 1024)")
     p.add_argument("--height", type=int, help="image height in pixels (pixel-point paths; default 576 without one)")

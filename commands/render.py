@@ -67,7 +67,8 @@ def render_cmd(args) -> int:
                            frames=args.frames, fps=fps, intensity=args.intensity, depth_file=args.depth,
                            depth_kind=args.depth_kind, fill=args.fill, depth_of_field=args.depth_of_field,
                            motion_blur=args.motion_blur, overscan=args.overscan, max_size=args.max_size,
-                           device=args.device, on_progress=bar)
+                           device=args.device, camera_body=args.camera_body, lens_kind=args.lens_kind,
+                           aspect=args.aspect, on_progress=bar)
     _report(info)
     if args.report:
         Path(args.report).write_text(json.dumps(info.report(), indent=1))
@@ -97,6 +98,7 @@ def _configure_render(p):
     a.option(p, "--fps", t["fps"], "fps", default=None,
              help=f"frame rate (default {t['fps'].default:g}; {params.GENERATE['svd_fps'].default} with --backend svd)")
     a.option(p, "--intensity", t["intensity"], "intensity")
+    a.lens_options(p)
     p.add_argument("--depth", help="depth map: 16-bit PNG, image or .npy (default: estimated from the image)")
     a.option(p, "--depth-kind", r["depth_kind"], "depth_kind",
              help="disparity: larger = nearer (depth estimators); depth: larger = farther")

@@ -12,6 +12,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from .cinema import ASPECTS, CAMERA_BODIES, LENS_KINDS
 from .errors import excerpt
 from .limits import DEFAULT_MAX_SIZE, MAX_SIDE
 from .recipes import MOTION_TAGS, PROMPT_TEMPLATES, RECIPE_CHOICES, STYLE_TAGS
@@ -124,6 +125,13 @@ TRAJECTORY = {
     "seed": Range("int", 0, 0, SEED_MAX_TRAJECTORY),
     "use_drawing_speed": Flag(False, "Replay the speed at which the stroke was drawn instead of the easing."),
     "aperture": Range("float", 4.0, 0.5, 64.0, help="f-number of the lens (depth of field)."),
+    "camera_body": Choice(("custom", *CAMERA_BODIES), "custom",
+                          help="Cinema camera body: its published sensor size replaces 'sensor' (custom = use "
+                               "'sensor')."),
+    "lens_kind": Choice(tuple(LENS_KINDS), "spherical_prime",
+                        help="Lens kind: anamorphic lenses widen the view by their squeeze, blur into oval bokeh "
+                             "and streak highlights horizontally."),
+    "aspect": Choice(tuple(ASPECTS), "native", help="Aspect-ratio crop of the picture (native = the image's own)."),
 }
 """Cinematic Camera Trajectory (node, ``trajectory``/``render`` commands, the widget's live preview)."""
 

@@ -122,6 +122,7 @@ class CinematicCameraTrajectory(io.ComfyNode):
                 *params_inputs(TRAJECTORY, ["frames", "fps", "intensity", "easing", "focal_length_mm", "sensor",
                                             "handheld", "seed", "use_drawing_speed"],
                                extra={"seed": {"control_after_generate": False}}),
+                *params_inputs(TRAJECTORY, ["camera_body", "lens_kind", "aspect"], optional=True),
             ],
             outputs=[
                 Camera.Output("camera", display_name="camera"),
@@ -137,14 +138,16 @@ class CinematicCameraTrajectory(io.ComfyNode):
     @classmethod
     def execute(cls, preset: str, frames: int, fps: float, intensity: float, easing: str, focal_length_mm: float,
                 sensor: str, handheld: float, seed: int, use_drawing_speed: bool,
-                path: DrawnPath | None = None, image: torch.Tensor | None = None) -> io.NodeOutput:
+                path: DrawnPath | None = None, image: torch.Tensor | None = None, camera_body: str = "custom",
+                lens_kind: str = "spherical_prime", aspect: str = "native") -> io.NodeOutput:
         if path is not None:
             _check_path(path)
             path = _path_for_image(path, image)
         sensor = TRAJECTORY["sensor"].check(sensor, "sensor")
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, easing=easing,
                                   focal_length_mm=focal_length_mm, sensor_mm=SENSORS_MM[sensor], handheld=handheld,
-                                  seed=seed, path=path, use_drawing_speed=use_drawing_speed)
+                                  seed=seed, path=path, use_drawing_speed=use_drawing_speed,
+                                  camera_body=camera_body, lens_kind=lens_kind, aspect=aspect)
         width, height = (path.width, path.height) if path is not None else (1024, 576)
         if image is not None:
             height, width = int(image.shape[1]), int(image.shape[2])

@@ -19,11 +19,12 @@ from ..camera.moves import build_trajectory
 from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory, subject_point
-from ..core import ProgressFn, limits, params
+from ..core import ProgressFn, cinema, limits, params
 from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth
 from ..render.reproject import RenderResult, render_views
+from .director import DIRECTOR_STYLES, apply_director_style
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -53,6 +54,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         overscan: 0 / "auto" (default: the smallest zoom that keeps every frame inside the image), 1 / "off",
             or a fixed zoom factor 1..4 (camera/overscan.py); the result's ``overscan`` says what was used.
         on_progress: ``on_progress(done, total)`` after every frame.
+    A camera built with an aspect-ratio crop (``metadata["aspect"]``, core/cinema.py) renders the centred crop of
+    the picture to that ratio: the frames come out that shape.
     Returns:
         :class:`~draw_to_video.render.reproject.RenderResult` on the image's device: frames [F, H, W, 3],
         holes [F, H, W], coverage (F,), the normalized depth used [H, W], the overscan factor, stage timings.
@@ -93,6 +96,12 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         if isinstance(depth, torch.Tensor):
             depth = depth.to(img.device)
         z = load_depth(depth, depth_kind, size=(h, w)).to(img.device)
+    # An aspect-ratio crop of the virtual camera (trajectory built with aspect=...): the picture and its depth
+    # are cropped centrally first, so the trajectory's horizontal field of view is that of the cropped picture.
+    top, left, ch, cw = cinema.crop_box(h, w, camera.metadata.get("aspect"))
+    if (ch, cw) != (h, w):
+        img = img[top:top + ch, left:left + cw]
+        z = None if z is None else z[top:top + ch, left:left + cw]
     return render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
                         overscan=overscan, on_progress=on_progress)
 
@@ -142,14 +151,19 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                 depth_file: str | Path | None = None, depth_kind: str = _R["depth_kind"].default,
                 fill: str = _R["fill"].default, depth_of_field: float = _R["depth_of_field"].default,
                 motion_blur: float = _R["motion_blur"].default, overscan: float | str = _R["overscan"].default,
-                max_size: int | None = None, device: str = "auto", on_progress: ProgressFn = None) -> RenderedFile:
+                max_size: int | None = None, device: str = "auto", camera_body: str = "custom",
+                lens_kind: str = "spherical_prime", aspect: str = "native", on_progress: ProgressFn = None
+                ) -> RenderedFile:
     """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it), along a named preset
     alone (no path: the subject straight ahead at the scene's median depth) or along a camera JSON, and write the
     clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
 
     At most one of ``path_file`` and ``camera_file``; with neither, ``preset`` must name a preset. With a camera
     file, its own frames and fps are used. ``max_size`` downscales the picture so its longer side is at most
-    that; ``device``: auto | cpu | cuda. The result's :meth:`RenderedFile.report` says what happened.
+    that; ``device``: auto | cpu | cuda; ``camera_body``, ``lens_kind``, ``aspect``: the virtual camera
+    (``build_trajectory``; ignored with a camera file, which carries its own lens). A director-style preset
+    (``camera/presets.DIRECTOR_PRESETS``) also gets its retiming, cuts and grade (pipelines/director.py). The
+    result's :meth:`RenderedFile.report` says what happened.
     """
     from ..video.io import check_output, write_video
 
@@ -172,11 +186,16 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         if path_file is not None:
             path = read_path_file(path_file, w, h)
             warnings = tuple(path.warnings)
-        camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=path)
+        camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=path,
+                                  camera_body=camera_body, lens_kind=lens_kind, aspect=aspect)
     t_read = time.perf_counter()
     result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill, depth_of_field=depth_of_field,
                          motion_blur=motion_blur, overscan=overscan, on_progress=on_progress)
-    frames_np = result.frames.cpu().numpy()
+    clip = result.frames
+    if camera.preset in DIRECTOR_STYLES:
+        clip = apply_director_style(clip, camera.preset)
+    frames_np = clip.cpu().numpy()
+    h, w = frames_np.shape[1:3]  # an aspect crop changes the size
     t_render = time.perf_counter()
     written = write_video(frames_np, camera.fps, out)
     t_end = time.perf_counter()

@@ -163,3 +163,110 @@ def blur_along_motion(x: torch.Tensor, motion: torch.Tensor, *, scale: float = 1
         acc = resize(acc, (h, w))
     ramp = ((length - 0.5) / 2.5).clamp_(0.0, 1.0)
     return torch.lerp(x, acc, (ramp * ramp * (3.0 - 2.0 * ramp))[:, None])  # smoothstep(0.5, 3, length)
+
+
+# --- anamorphic lenses -----------------------------------------------------------------------------------------
+
+def squeeze_of(camera) -> float:
+    """Anamorphic squeeze factor of a trajectory's lens (``metadata["squeeze"]``; 1 = spherical, also for
+    anything that is not a trajectory)."""
+    meta = getattr(camera, "metadata", None) or {}
+    return float(meta.get("squeeze", 1.0) or 1.0)
+
+
+def blur_by_radius_oval(x: torch.Tensor, radius: torch.Tensor, squeeze: float = 1.0) -> torch.Tensor:
+    """:func:`blur_by_radius` with oval bokeh: ``radius`` ``[B, H, W]`` (px) is the *vertical* radius, the
+    horizontal one is ``radius / squeeze`` (an anamorphic lens's out-of-focus highlights are ovals ``squeeze``
+    times taller than wide). ``squeeze`` 1 is exactly :func:`blur_by_radius`.
+
+    Each pixel mixes the two levels of ``BLUR_LEVELS`` around its radius, linearly in the radius, as
+    :func:`blur_by_radius` does; level 0 is ``x`` itself, level k a separable Gaussian of sigma
+    ``(BLUR_LEVELS[k] / 2 / squeeze, BLUR_LEVELS[k] / 2)`` in (x, y), computed at a reduced resolution when the
+    narrower sigma exceeds 4 px (:func:`_oval_gaussian`). Shift-invariant, so a point light blurs to the same oval
+    wherever it falls.
+    """
+    if squeeze <= 1.0 + 1e-6:
+        return blur_by_radius(x, radius)
+    rmax = float(radius.max())
+    if rmax < 0.25:
+        return x
+    n = next((i + 1 for i, r in enumerate(BLUR_LEVELS) if r >= rmax), len(BLUR_LEVELS))
+    pos = _level_index(radius).clamp_(max=n - 1)[:, None]  # [B, 1, H, W]
+    out = x * (1.0 - pos).clamp(min=0.0)
+    for k in range(1, n):
+        level = _oval_gaussian(x, BLUR_LEVELS[k] / 2.0, squeeze)
+        out.addcmul_(level, (1.0 - (pos - k).abs()).clamp_(min=0.0))
+    return out
+
+
+def _gauss_1d(sigma: float, device, dtype) -> torch.Tensor:
+    r = max(1, int(math.ceil(3.0 * sigma)))
+    t = torch.arange(-r, r + 1, device=device, dtype=dtype)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    return k / k.sum()
+
+
+def _oval_gaussian(x: torch.Tensor, sigma_y: float, squeeze: float) -> torch.Tensor:
+    """Separable Gaussian of ``x`` ``[B, C, H, W]`` with sigma ``sigma_y`` down and ``sigma_y / squeeze`` across
+    (replicate padding). When the narrower sigma is over 4 px it runs at 1/f of the resolution (f x f cell means
+    down, bilinear up, f = that sigma / 2): the resampling adds under 5 % to either sigma."""
+    b, c, h, w = x.shape
+    sx, sy = sigma_y / squeeze, sigma_y
+    f = int(max(1, min(sx / 2.0, min(h, w) / 4.0)))
+    flat = x.reshape(b * c, 1, h, w)
+    if f > 1:  # whole f x f cells (padded at the far edges), so a point keeps its light
+        hp, wp = -(-h // f) * f, -(-w // f) * f
+        flat = torch.nn.functional.avg_pool2d(
+            torch.nn.functional.pad(flat, (0, wp - w, 0, hp - h), mode="replicate"), f)
+    kx, ky = _gauss_1d(sx / f, x.device, x.dtype), _gauss_1d(sy / f, x.device, x.dtype)
+    rx, ry = len(kx) // 2, len(ky) // 2
+    flat = torch.nn.functional.conv2d(torch.nn.functional.pad(flat, (rx, rx, 0, 0), mode="replicate"),
+                                      kx.view(1, 1, 1, -1))
+    flat = torch.nn.functional.conv2d(torch.nn.functional.pad(flat, (0, 0, ry, ry), mode="replicate"),
+                                      ky.view(1, 1, -1, 1))
+    if f > 1:
+        flat = resize(flat, (hp, wp))[..., :h, :w]
+    return flat.reshape(b, c, h, w)
+
+
+STREAK_LENGTH = 0.15
+"""Decay length of a streak flare, as a fraction of the frame width per unit of squeeze."""
+STREAK_TINT = (0.55, 0.75, 1.0)
+"""RGB colour of anamorphic streak flares (the blue of coated cylindrical elements)."""
+
+
+def anamorphic_streaks(x: torch.Tensor, squeeze: float, strength: float = 0.35,
+                       threshold: float = 0.85, source: torch.Tensor | None = None) -> torch.Tensor:
+    """Horizontal streak flares of an anamorphic lens on ``x`` ``[B, C, H, W]`` (0..1).
+
+    Pixels brighter than ``threshold`` (luma) leak light sideways along their row: an exponential falloff of
+    length ``STREAK_LENGTH · W · squeeze`` px each way (an 8 px wide highlight saturates its row next to it),
+    tinted :data:`STREAK_TINT`, added with ``strength`` and clipped to 1. Vertical spread is nil, so the flare is a
+    thin horizontal line through each highlight. ``source`` (same shape; default ``x``) is where the highlights
+    are found: the render passes the frame before its depth-of-field blur, since a lens flares from the light
+    itself, in focus or not. ``squeeze`` 1 (spherical) returns ``x`` unchanged.
+    """
+    if squeeze <= 1.0 + 1e-6 or strength <= 0:
+        return x
+    b, c, h, w = x.shape
+    src = x if source is None else source
+    luma = (0.2126 * src[:, 0] + 0.7152 * src[:, 1] + 0.0722 * src[:, 2]) if c >= 3 else src[:, 0]
+    bright = ((luma - threshold) / max(1e-3, 1.0 - threshold)).clamp(min=0.0)  # [B, H, W]
+    if float(bright.max()) <= 0:
+        return x
+    length = max(2.0, STREAK_LENGTH * w * squeeze)
+    # the streak is smooth along the row: computed on columns averaged f at a time (f ~ length / 8), then
+    # stretched back, so the cost does not grow with its length
+    f = max(1, int(length / 8))
+    wp = -(-w // f) * f
+    rows = torch.nn.functional.pad(bright.reshape(b * h, 1, w), (0, wp - w))
+    rows = torch.nn.functional.avg_pool1d(rows, f) if f > 1 else rows
+    half = int(min(rows.shape[-1], 4 * length / f))
+    taps = torch.arange(-half, half + 1, device=x.device, dtype=x.dtype)
+    kernel = torch.exp(-taps.abs() * (f / length)) * (f / 8.0)  # an 8 px wide highlight lights its row fully
+    row = torch.nn.functional.conv1d(rows, kernel.view(1, 1, -1), padding=half)
+    if f > 1:
+        row = torch.nn.functional.interpolate(row, size=wp, mode="linear", align_corners=False)
+    streak = row[..., :w].reshape(b, 1, h, w).clamp(max=1.0)
+    tint = torch.as_tensor(STREAK_TINT[:c] if c >= 3 else (1.0,), dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    return (x + strength * streak * tint).clamp(0.0, 1.0)

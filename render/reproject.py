@@ -41,7 +41,15 @@ from ..core.frames import check_frames
 from ..core.params import FILL_MODES
 from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
 from .fill import fill_holes, put_rows
-from .lens import blur_along_motion, blur_by_radius, camera_motion, thin_lens_coc, thin_lens_radius
+from .lens import (
+    anamorphic_streaks,
+    blur_along_motion,
+    blur_by_radius_oval,
+    camera_motion,
+    squeeze_of,
+    thin_lens_coc,
+    thin_lens_radius,
+)
 
 EMPTY = 1e30
 """Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
@@ -83,7 +91,9 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         fill: one of ``FILL_MODES``: "background" (the farther hole border's colours, smoothed past 4 px),
             "stretch" (the farther hole border stretched across, softened past 12 px) or "none" (holes stay black).
         depth_of_field: 0 = off; 1 = physical thin-lens blur for the trajectory's focal length, f-number and focus
-            distance (assuming a median scene depth of 3 m); larger values exaggerate it.
+            distance (assuming a median scene depth of 3 m); larger values exaggerate it. An anamorphic lens
+            (``camera.metadata["squeeze"]`` > 1) blurs into ovals ``squeeze`` times taller than wide and streaks
+            its highlights horizontally (``render/lens.py``).
         motion_blur: shutter fraction of the frame interval, 0..1 (0.5 = 180-degree shutter).
         overscan: 1 = off (the exact camera; the default here, so geometry stays exact for callers such as the
             SVD guidance); 0 = auto (the smallest zoom that keeps every frame inside the source image, at most
@@ -129,6 +139,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
     radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
     radius_inf = radius_inf * info.factor  # the zoom magnifies the blur circle too
+    squeeze = squeeze_of(camera)  # anamorphic lens: oval bokeh (radius = vertical), horizontal streak flares
     # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
     # into the outputs, so no chunk-sized temporaries exist
     step = int(chunk_size) if dev.type == "cuda" else 1
@@ -136,8 +147,10 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         idx = np.arange(start, min(n_frames, start + step))
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
         out, valid, zfull = _render_chunk(src, K[idx], rel[idx], fill)
+        sharp = out
         if depth_of_field > 0:
-            out = blur_by_radius(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w))
+            out = blur_by_radius_oval(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w), squeeze)
+        out = anamorphic_streaks(out, squeeze, source=sharp)
         if motion_blur > 0 and n_frames > 1:
             # travel toward the next frame (away from the previous one for the last frame), over the shutter
             motion = camera_motion(zfull, K[idx], K[nxt], rel[nxt] @ rigid_inverse(rel[idx]))

@@ -297,6 +297,33 @@ export const D2V_PARAMS = {
    "min": 0.5,
    "type": "float"
   },
+  "aspect": {
+   "default": "native",
+   "options": [
+    "native",
+    "2.39:1",
+    "21:9",
+    "1.85:1",
+    "16:9",
+    "4:3"
+   ],
+   "type": "choice"
+  },
+  "camera_body": {
+   "default": "custom",
+   "options": [
+    "custom",
+    "arri_alexa_35",
+    "arri_alexa_mini_lf",
+    "red_v_raptor_8k_vv",
+    "red_komodo_6k",
+    "sony_venice_2_8k",
+    "blackmagic_ursa_mini_pro_12k",
+    "super35",
+    "full_frame"
+   ],
+   "type": "choice"
+  },
   "easing": {
    "default": "auto",
    "options": [
@@ -343,6 +370,16 @@ export const D2V_PARAMS = {
    "min": 0.0,
    "step": 0.05,
    "type": "float"
+  },
+  "lens_kind": {
+   "default": "spherical_prime",
+   "options": [
+    "spherical_prime",
+    "spherical_zoom",
+    "anamorphic_1.33x",
+    "anamorphic_2x"
+   ],
+   "type": "choice"
   },
   "seed": {
    "default": 0,
