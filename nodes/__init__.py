@@ -14,11 +14,22 @@ from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
 from ..pipelines.inputs import EXAMPLE_INPUT_NAME, provide_example_image
-from . import camera_nodes, effect_nodes, prompt_nodes, render_nodes, routes, svd_nodes, video_nodes, wan_nodes
+from . import (
+    camera_nodes,
+    effect_nodes,
+    prompt_nodes,
+    render_nodes,
+    routes,
+    shot_nodes,
+    svd_nodes,
+    video_nodes,
+    wan_nodes,
+)
 
 NODE_MODULES = [
     camera_nodes,
     render_nodes,
+    shot_nodes,
     svd_nodes,
     wan_nodes,
     video_nodes,

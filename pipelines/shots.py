@@ -36,6 +36,14 @@ TRANSITIONS = ("cut", "crossfade", "whip_pan", "morph")
 MAX_SHOTS = 64
 MAX_SPEC_BYTES = 8 * 1024 * 1024
 SHOT_FRAMES = (2, 1000)
+MAX_CLIP_INPUTS = 4
+"""Clip inputs of the Shot List node (``clip_0`` .. ``clip_3``), for shots made elsewhere (e.g. SVD)."""
+EXAMPLE_SPEC = {"version": 1, "fps": 12, "width": 768, "height": 432, "shots": [
+    {"image": 0, "preset": "dolly_in", "frames": 24},
+    {"image": 0, "preset": "orbit_left", "frames": 24, "transition": "crossfade", "transition_frames": 8},
+    {"image": 0, "preset": "pan_right", "intensity": 1.5, "frames": 24, "transition": "whip_pan",
+     "transition_frames": 10}]}
+"""Three shots of one picture (image 0 of the node's images): a push-in, an orbit, a pan; 62 frames."""
 SIZE = (16, 4096)
 
 
@@ -214,7 +222,7 @@ def shot_camera(shot: ShotSpec, fps: float, width: int, height: int):
 
 
 def render_shot(shot: ShotSpec, index: int, spec: ShotList, images: Sequence[torch.Tensor] = (),
-                clips: Sequence[torch.Tensor] = (), depth_fill: str | None = None) -> torch.Tensor:
+                clips: Sequence[torch.Tensor | None] = ()) -> torch.Tensor:
     """Frames [shot.frames, H, W, 3] of one shot at the spec's size: the 2.5D render of its picture along its move,
     or the first ``frames`` of its clip (cover-resized)."""
     from ..pipelines.inputs import read_image
@@ -222,8 +230,8 @@ def render_shot(shot: ShotSpec, index: int, spec: ShotList, images: Sequence[tor
 
     w, h = spec.width, spec.height
     if shot.clip is not None:
-        if shot.clip >= len(clips):
-            raise ValueError(f"shot {index} uses clip {shot.clip}, but {len(clips)} clip(s) were given")
+        if shot.clip >= len(clips) or clips[shot.clip] is None:
+            raise ValueError(f"shot {index} uses clip {shot.clip}, which was not given (connect clip_{shot.clip})")
         clip = clips[shot.clip]
         if clip.shape[0] < shot.frames:
             raise ValueError(f"shot {index}: clip {shot.clip} has {clip.shape[0]} frames; the shot asks for "
@@ -322,12 +330,13 @@ def assemble(shots_frames: Sequence[torch.Tensor], spec: ShotList, seed: int = 0
     return clip
 
 
-def render_shot_list(spec: ShotList, images: Sequence[torch.Tensor] = (), clips: Sequence[torch.Tensor] = (),
+def render_shot_list(spec: ShotList, images: Sequence[torch.Tensor] = (),
+                     clips: Sequence[torch.Tensor | None] = (),
                      seed: int = 0, on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
     """Render every shot and join them: frames [spec.total_frames, height, width, 3] float 0..1.
 
     images: pictures ([H, W, C] tensors) for shots whose ``image`` is an index; clips: frame batches
-    ([N, H, W, C]) for shots with ``clip``. ``on_progress(done, total)`` after each shot.
+    ([N, H, W, C], None where not given) for shots with ``clip``. ``on_progress(done, total)`` after each shot.
     """
     limits.check_budget(limits.render_bytes(spec.height, spec.width, spec.total_frames + 2 * max(
         s.frames for s in spec.shots)), f"a {spec.total_frames}-frame shot list at {spec.width}x{spec.height}",
