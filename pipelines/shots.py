@@ -43,7 +43,7 @@ EXAMPLE_SPEC = {"version": 1, "fps": 12, "width": 768, "height": 432, "shots": [
     {"image": 0, "preset": "orbit_left", "frames": 24, "transition": "crossfade", "transition_frames": 8},
     {"image": 0, "preset": "pan_right", "intensity": 1.5, "frames": 24, "transition": "whip_pan",
      "transition_frames": 10}]}
-"""Three shots of one picture (image 0 of the node's images): a push-in, an orbit, a pan; 62 frames."""
+"""Three shots of one picture (image 0 of the node's images): a push-in, an orbit, a pan; 54 frames."""
 SIZE = (16, 4096)
 
 

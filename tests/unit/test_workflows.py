@@ -98,7 +98,22 @@ def _chain(api: dict) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("path", UI, ids=[p.name for p in UI])
+FINISHED = [p for p in UI if p.stem != "multi_shot"]
+"""multi_shot's clip is finished by its Shot List: deflicker and interpolation would smear its cuts."""
+
+
+def test_multi_shot_saves_the_shot_list_at_its_fps():
+    api = json.loads((ROOT / "workflows" / "api" / "multi_shot.json").read_text())
+    assert _chain(api) == ["SaveVideo", "CreateVideo", "D2V_ShotList", "LoadImage"]
+    create = next(v for v in api.values() if v["class_type"] == "CreateVideo")
+    assert api[create["inputs"]["fps"][0]]["class_type"] == "D2V_ShotList"
+    from draw_to_video.pipelines.shots import parse_shot_list
+
+    shots = next(v for v in api.values() if v["class_type"] == "D2V_ShotList")
+    assert len(parse_shot_list(shots["inputs"]["spec"]).shots) == 3
+
+
+@pytest.mark.parametrize("path", FINISHED, ids=[p.name for p in FINISHED])
 def test_every_workflow_finishes_the_clip(path):
     """Temporal Consistency -> Frame Interpolate (its fps into Create Video) -> Exclusive Effects (present,
     bypassed, so absent from the twin) -> Create Video -> Save Video; stable titles; the example image exists."""
