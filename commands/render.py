@@ -120,7 +120,7 @@ def _configure_shots(p):
                    help='shot list: {"version": 1, "fps", "width", "height", "shots": [{"image", "preset" | "path" '
                         '| "camera", "frames", "transition", "transition_frames"}, ...]} (docs/shots.md); image '
                         "paths are relative to the spec file")
-    p.add_argument("--seed", type=int, default=0, help="seed (the direction of whip pans)")
+    a.option(p, "--seed", params.TRAJECTORY["seed"], "seed", help="seed (the direction of whip pans)")
     a.out(p, "OUT.mp4 / .webm / .gif / .webp, or a folder for PNG frames")
 
 

@@ -8,9 +8,10 @@ import torch
 from comfy_api.latest import io
 
 from ..core.frames import check_image_batch, to_rgb
+from ..core.params import TRAJECTORY
 from ..pipelines.shots import EXAMPLE_SPEC, MAX_CLIP_INPUTS, TRANSITIONS, parse_shot_list, render_shot_list
 from .common import compute_device, even_for_video, output_device, progress, release_memory
-from .schema import CATEGORY
+from .schema import CATEGORY, params_inputs
 
 SPEC_HELP = ('Shot list JSON: {"version": 1, "fps", "width", "height", "shots": [{"image": i (image i of the '
              '"images" batch) | "clip": i (the clip_i input), "preset" | "path" | "camera", "intensity", '
@@ -37,8 +38,8 @@ class ShotList(io.ComfyNode):
                 *[io.Image.Input(f"clip_{i}", optional=True,
                                  tooltip=f'Frames for shots with "clip": {i} (e.g. an SVD decode).')
                   for i in range(MAX_CLIP_INPUTS)],
-                io.Int.Input("seed", default=0, min=0, max=2**31 - 1, control_after_generate=False,
-                             tooltip="Seed (which way whip pans go)."),
+                *params_inputs(TRAJECTORY, ["seed"], tooltips={"seed": "Seed (which way whip pans go)."},
+                               extra={"seed": {"control_after_generate": False}}),
             ],
             outputs=[
                 io.Image.Output("frames", display_name="frames", tooltip="The whole clip, for CreateVideo."),
