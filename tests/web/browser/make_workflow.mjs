@@ -276,18 +276,18 @@ async function build(name) {
   return finish(needsModel);
 
   async function finish(needsModel) {
-  app.canvas.ds.offset = [10, 60];
-  app.canvas.ds.scale = needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85;
-  app.graph.setDirtyCanvas(true, true);
-  await new Promise((r) => setTimeout(r, 1500));
-  const ui = app.graph.serialize();
-  const api = (await app.graphToPrompt()).output;
-  // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
-  for (const node of Object.values(api)) {
-    const spec = defs[node.class_type]?.input ?? {};
-    const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
-    for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
-  }
-  return { ui, api, needsModel };
+    app.canvas.ds.offset = [10, 60];
+    app.canvas.ds.scale = needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85;
+    app.graph.setDirtyCanvas(true, true);
+    await new Promise((r) => setTimeout(r, 1500));
+    const ui = app.graph.serialize();
+    const api = (await app.graphToPrompt()).output;
+    // Frontend-only display widgets (e.g. Preview Any's text box) are not node inputs: keep the API file clean.
+    for (const node of Object.values(api)) {
+      const spec = defs[node.class_type]?.input ?? {};
+      const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
+      for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
+    }
+    return { ui, api, needsModel };
   }
 }
