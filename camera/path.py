@@ -34,9 +34,14 @@ class Stroke:
 
     role: str
     points: np.ndarray
+    t: float | None = None
+    """Camera keyframes: the time in seconds at which this camera stroke's segment ends (None = equal shares)."""
+    preset: str | None = None
+    """Camera keyframes: the preset this stroke's segment uses (None = the trajectory's preset, or its intent)."""
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, Stroke) and self.role == other.role and self.points.shape == other.points.shape
+                and self.t == other.t and self.preset == other.preset
                 and bool(np.allclose(self.points, other.points, atol=1e-6, equal_nan=True)))
 
     __hash__ = None
@@ -75,6 +80,10 @@ class DrawnPath:
                              '(add {"role": "camera", "points": [[x, y], ...]} to "strokes")')
         return s
 
+    def camera_strokes(self) -> tuple[Stroke, ...]:
+        """Every camera stroke, in drawing order (two or more make a keyframed move: camera/keyframes.py)."""
+        return tuple(s for s in self.strokes if s.role == "camera")
+
     def focus_point(self) -> tuple[float, float] | None:
         """Normalized (x, y) of the focus stroke's last point, if there is one."""
         s = self.first("focus")
@@ -91,7 +100,12 @@ class DrawnPath:
                 if math.isfinite(p):
                     row.append(round(p, 4))
                 pts.append(row)
-            strokes.append({"role": s.role, "points": pts})
+            d = {"role": s.role, "points": pts}
+            if s.t is not None:
+                d["t"] = s.t
+            if s.preset is not None:
+                d["preset"] = s.preset
+            strokes.append(d)
         return {"version": PATH_VERSION, "width": self.width, "height": self.height, "strokes": strokes}
 
     def to_json(self) -> str:
@@ -160,19 +174,19 @@ def _as_float(v, what: str) -> float:
     return f
 
 
-def _finish(width: int, height: int, strokes: list[tuple[str, np.ndarray]], warnings: list[str]) -> DrawnPath:
-    total = sum(len(p) for _, p in strokes)
+def _finish(width: int, height: int, strokes: list[tuple], warnings: list[str]) -> DrawnPath:
+    total = sum(len(s[1]) for s in strokes)
     if total > MAX_POINTS:
         raise ValueError(f"the path has {total} points; at most {MAX_POINTS} are accepted: resample the stroke")
     out = []
-    for i, (role, pts) in enumerate(strokes):
+    for i, (role, pts, *extra) in enumerate(strokes):
         xy = pts[:, :2]
         outside = int(np.sum(np.any((xy < 0) | (xy > 1), axis=1)))
         if outside:
             warnings.append(f"stroke {i} ({role}): {outside} point(s) outside the image were clamped to its edge")
             pts = pts.copy()
             pts[:, :2] = np.clip(xy, 0.0, 1.0)
-        out.append(Stroke(role=role, points=pts))
+        out.append(Stroke(role, pts, *extra))
     return DrawnPath(width=width, height=height, strokes=tuple(out), warnings=tuple(warnings))
 
 
@@ -239,8 +253,23 @@ def _parse_contract(d: dict, width, height) -> DrawnPath:
                     if k < 2 and v is None:
                         raise ValueError(f"stroke {i} point {j}: x and y are required")
                     arr[j, k] = _as_float(v, f"stroke {i} point {j} {'x y t_ms pressure'.split()[k]}")
-        strokes.append((role, arr))
+        strokes.append((role, arr, *_keyframe_fields(s, i, role)))
     return _finish(w, h, strokes, [])
+
+
+def _keyframe_fields(s: dict, i: int, role: str) -> tuple[float | None, str | None]:
+    """A camera stroke's optional ``"t"`` (end time of its segment in seconds, > 0) and ``"preset"`` (a name)."""
+    t, preset = s.get("t"), s.get("preset")
+    if (t is not None or preset is not None) and role != "camera":
+        raise ValueError(f'stroke {i} ({role}): "t" and "preset" belong on camera strokes only; drop them')
+    if t is not None:
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+            raise ValueError(f'stroke {i}: "t" (the time in seconds at which its segment ends) must be a number '
+                             f"> 0, got {excerpt(t)}")
+        t = float(t)
+    if preset is not None and (not isinstance(preset, str) or not 0 < len(preset) <= 64):
+        raise ValueError(f'stroke {i}: "preset" must be a preset name (see presets), got {excerpt(preset)}')
+    return t, preset
 
 
 def _parse_pixel_points(lst: list, width, height) -> DrawnPath:

@@ -49,6 +49,11 @@ def trajectory_cmd(args) -> int:
     height = path.height if path is not None else args.height or 576
     print(f"preset: {camera.preset}, {camera.frames} frames at {camera.fps:g} fps, "
           f"suggested motion_bucket_id {suggest_motion_bucket(camera, width, height)}")
+    if "keyframes" in camera.metadata:  # two or more camera strokes: one segment each
+        for w in camera.metadata.get("warnings", ()):
+            print(f"warning: {w}")
+        print(f"keyframes at frames {camera.metadata['keyframes']} "
+              f"(segments: {', '.join(camera.metadata['segment_presets'])})")
     if args.json:
         Path(args.json).write_text(camera.to_json(indent=1))
         print(f"trajectory written to {args.json}")

@@ -163,3 +163,27 @@ def _configure_demo(p):
 
 
 demo_cmd.configure = _configure_demo
+
+
+@command("shots", "Render a shot list (several pictures and moves, joined by cuts, crossfades, whip pans or morphs) "
+                  "to one video.")
+def shots_cmd(args) -> int:
+    from ..pipelines.shots import render_shot_file
+
+    with TqdmProgress("shots") as bar:
+        written, spec = render_shot_file(args.spec, args.out, seed=args.seed, on_progress=bar)
+    print(f"{len(spec.shots)} shots, {spec.total_frames} frames {spec.width}x{spec.height} at {spec.fps:g} fps")
+    print(f"video written to {Path(written).resolve()}")
+    return 0
+
+
+def _configure_shots(p):
+    p.add_argument("--spec", required=True, metavar="SHOTS.json",
+                   help='shot list: {"version": 1, "fps", "width", "height", "shots": [{"image", "preset" | "path" '
+                        '| "camera", "frames", "transition", "transition_frames"}, ...]} (docs/shots.md); image '
+                        "paths are relative to the spec file")
+    a.option(p, "--seed", params.TRAJECTORY["seed"], "seed", help="seed (the direction of whip pans)")
+    a.out(p, "OUT.mp4 / .webm / .gif / .webp, or a folder for PNG frames")
+
+
+shots_cmd.configure = _configure_shots

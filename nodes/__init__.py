@@ -21,6 +21,7 @@ from . import (
     prompt_nodes,
     render_nodes,
     routes,
+    shot_nodes,
     svd_nodes,
     video_nodes,
     wan_nodes,
@@ -29,6 +30,7 @@ from . import (
 NODE_MODULES = [
     camera_nodes,
     render_nodes,
+    shot_nodes,
     svd_nodes,
     wan_nodes,
     video_nodes,

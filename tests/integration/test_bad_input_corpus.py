@@ -186,6 +186,11 @@ def graph(node_id: str, values: dict) -> dict:
     if node_id == "D2V_PromptTemplate":  # text in, text out
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
         return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}
+    if node_id == "D2V_ShotList":  # two clip shots from a small batch: no render needed
+        spec = json.dumps({"version": 1, "width": 32, "height": 24, "shots": [
+            {"clip": 0, "frames": 3}, {"clip": 0, "frames": 3, "transition": "crossfade", "transition_frames": 2}]})
+        node = {"class_type": node_id, "inputs": {**defaults(node_id), "spec": spec, **values, "clip_0": ["1", 0]}}
+        return {"1": empty_image(n=3), "4": node, "9": preview("4", 1)}
     clip = empty_image(n=3)
     node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "frames": ["1", 0]}}
     if PACK[node_id].get("output_node"):

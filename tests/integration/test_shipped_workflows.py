@@ -17,11 +17,15 @@ from PIL import Image
 
 from draw_to_video import client
 from draw_to_video.cli import main as cli_main
+from draw_to_video.pipelines.shots import EXAMPLE_SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
 API = sorted((ROOT / "workflows" / "api").glob("*.json"))
 SMALL = {"Render.max_size": 256, "Camera.frames": 8}
 """The no-model workflow shrunk for a CPU test: 8 frames of 256 px (x2 interpolation = 15 frames)."""
+SMALL_SHOTS = {"Shots.spec": json.dumps({**EXAMPLE_SPEC, "width": 128, "height": 72, "shots": [
+    {**s, "frames": 6, **({"transition_frames": 2} if "transition" in s else {})} for s in EXAMPLE_SPEC["shots"]]})}
+"""The multi_shot workflow's own spec shrunk: 6-frame shots at 128x72."""
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +73,13 @@ def test_every_api_workflow_passes_validation(comfy, placeholders, path):
     c = client.Client(comfy.url)
     has_image = any(n["class_type"] == "LoadImage" for n in json.loads(path.read_text()).values())
     prompt = client.prepare(path.stem, image=c.upload_image(ROOT / "assets" / "example.jpg") if has_image else None,
-                            sets=SMALL if path.stem == "draw_to_video" else {})
+                            sets=SMALL if path.stem == "draw_to_video" else SMALL_SHOTS if path.stem == "multi_shot"
+                            else {})
     needs_model = bool(set(json.dumps(prompt).split('"')) & {"ckpt_name", "unet_name"})
+    if path.stem == "multi_shot":
+        n, fps, size = _video(comfy, c.run(prompt, timeout=600).video)
+        assert (n, fps, size) == (14, 12.0, (72, 128)), "6 + 6 + 6 frames - 2 - 2 overlapping, at 12 fps"
+        return
     if not needs_model:
         result = c.run(prompt, timeout=600)
         n, fps, _ = _video(comfy, result.video)

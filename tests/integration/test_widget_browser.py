@@ -232,3 +232,12 @@ def test_no_widget_errors_and_no_external_requests(browser_run):
     assert not others, others
     assert not [u for u in browser_run["failedResponses"] if "draw_to_video" in u]
     assert (browser_run["out"] / "draw_path_node.png").exists()
+
+
+def test_shift_drawn_camera_stroke_is_the_next_keyframe_with_labels(browser_run):
+    kf = browser_run["keyframes"]
+    cams = parse_path(kf["pathJson"]).camera_strokes()
+    assert len(cams) == 2, "Shift while drawing appends a camera stroke instead of replacing it"
+    assert cams[1].points[0, 0] > 0.75 and cams[1].points[-1, 1] < cams[1].points[0, 1]  # drawn upwards at x 0.8
+    assert kf["labels"] == ["1 · 0–1/2", "2 · 1/2–end"]
+    assert (browser_run["out"] / "keyframes.png").exists()

@@ -75,3 +75,20 @@ def test_trajectory_from_a_preset_alone(capsys, tmp_path, monkeypatch):
     for args in (["trajectory"], ["trajectory", "--preset", "arc", "--tracks", "t.json"]):
         code, _, err = cli(args, capsys)
         assert code == 2 and one_error_line(err), (args, err)
+
+
+def test_trajectory_with_keyframed_strokes_reports_the_joins(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keys.json").write_text(json.dumps({"version": 1, "width": 1024, "height": 576, "strokes": [
+        {"role": "camera", "points": [[0.5, 0.8], [0.5, 0.5]], "t": 1.0, "preset": "dolly_in"},
+        {"role": "camera", "points": [[0.5, 0.5], [0.8, 0.5]], "t": 3.0, "preset": "truck_right"}]}))
+    code, out, err = cli(["trajectory", "--path", "keys.json", "--frames", "25", "--json", "cam.json"], capsys)
+    assert code == 0, err
+    assert "preset: keyframes, 25 frames" in out and "warning: the keyframe times end at 3 s" in out
+    assert "keyframes at frames [0, 8, 24] (segments: dolly_in, truck_right)" in out
+    assert json.loads((tmp_path / "cam.json").read_text())["frames"] == 25
+    bad = json.loads((tmp_path / "keys.json").read_text())
+    bad["strokes"][1]["t"] = 0.5
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    code, _, err = cli(["trajectory", "--path", "bad.json"], capsys)
+    assert code == 2 and one_error_line(err) and "strictly increasing" in err

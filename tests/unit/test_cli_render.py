@@ -132,3 +132,22 @@ def test_render_a_preset_without_a_path_and_write_the_report(capsys, tmp_path, m
         assert code == 0, err
         rep = json.loads((tmp_path / "r.json").read_text())
         assert rep["overscan"] == expect and rep["depth"]["source"] == "file"
+
+
+def test_shots_writes_the_spec_frame_count_and_refuses_a_bad_spec(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.tile(np.linspace(0, 255, 48, dtype=np.uint8)[None, :, None], (32, 1, 3))).save("a.png")
+    Image.open(params.__file__.replace("core/params.py", "assets/example.jpg")).save("b.jpg")
+    spec = {"version": 1, "fps": 8, "width": 48, "height": 32, "shots": [
+        {"image": "a.png", "preset": "truck_left", "frames": 5},
+        {"image": "b.jpg", "preset": "dolly_in", "frames": 6, "transition": "crossfade", "transition_frames": 2}]}
+    (tmp_path / "shots.json").write_text(json.dumps(spec))
+    code, out, err = cli(["shots", "--spec", "shots.json", "--out", "out.mp4"], capsys)
+    assert code == 0, err
+    assert "2 shots, 9 frames 48x32" in out
+    frames, fps = read_frames(tmp_path / "out.mp4")
+    assert frames.shape == (9, 32, 48, 3) and fps == 8.0
+    spec["shots"][1]["transition"] = "dissolve"
+    (tmp_path / "bad.json").write_text(json.dumps(spec))
+    code, _, err = cli(["shots", "--spec", "bad.json", "--out", "out.mp4"], capsys)
+    assert code == 2 and one_error_line(err) and "shot 1: transition 'dissolve' is unknown" in err

@@ -107,7 +107,8 @@ WAN_FUN_CAMERA = {
 }
 """Core's Fun Camera templates (video_wan2.1_fun_camera_v1.1_1.3B, video_wan2_2_14B_fun_camera) with the drawn
 camera: they keep core's graph and its model file names, and end like core's (VAE Decode -> Create Video -> Save)."""
-FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA]
+FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA and p.stem != "multi_shot"]
+"""multi_shot's clip is finished by its Shot List: deflicker and interpolation would smear its cuts."""
 
 
 @pytest.mark.parametrize("name", sorted(WAN_FUN_CAMERA))
@@ -131,6 +132,17 @@ def test_wan_fun_camera_workflows_are_cores_templates_with_the_drawn_camera(name
     assert (api[emb_id]["inputs"]["length"] - 1) % 4 == 0
     assert ("clip_vision_output" in i2v) == (name == "wan_fun_camera_draw")  # as in core's templates
     assert _chain(api)[:3] == ["SaveVideo", "CreateVideo", "VAEDecode"]
+
+
+def test_multi_shot_saves_the_shot_list_at_its_fps():
+    api = json.loads((ROOT / "workflows" / "api" / "multi_shot.json").read_text())
+    assert _chain(api) == ["SaveVideo", "CreateVideo", "D2V_ShotList", "LoadImage"]
+    create = next(v for v in api.values() if v["class_type"] == "CreateVideo")
+    assert api[create["inputs"]["fps"][0]]["class_type"] == "D2V_ShotList"
+    from draw_to_video.pipelines.shots import parse_shot_list
+
+    shots = next(v for v in api.values() if v["class_type"] == "D2V_ShotList")
+    assert len(parse_shot_list(shots["inputs"]["spec"]).shots) == 3
 
 
 @pytest.mark.parametrize("path", FINISHED, ids=[p.name for p in FINISHED])

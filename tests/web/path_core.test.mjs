@@ -192,3 +192,29 @@ test("intentLabel is plain text", () => {
   assert.equal(intentLabel({ intent: "orbit", preset: "orbit_left", confidence: 0.874 }), "intent: orbit → orbit_left · 87%");
   assert.equal(intentLabel({ error: "x".repeat(500) }).length, "intent: ".length + 120);
 });
+
+test("camera keyframes: t and preset survive parse, clone and serialize; labels give order and time span", async () => {
+  const { keyframeLabels } = await import("../../web/js/d2v_path_core.js");
+  const text = JSON.stringify({ version: 1, width: 100, height: 50, strokes: [
+    { role: "camera", points: [[0.1, 0.1], [0.2, 0.2]], t: 1.5, preset: "dolly_in" },
+    { role: "focus", points: [[0.5, 0.5]] },
+    { role: "camera", points: [[0.2, 0.2], [0.4, 0.2]], t: 3 },
+  ] });
+  const { path } = parsePath(text);
+  const round = JSON.parse(serializePath(clonePath(path)));
+  assert.equal(round.strokes[0].t, 1.5);
+  assert.equal(round.strokes[0].preset, "dolly_in");
+  assert.equal(round.strokes[2].t, 3);
+  assert.equal(round.strokes[1].t, undefined);
+  assert.deepEqual(keyframeLabels(path).map((l) => [l.stroke, l.label]),
+    [[0, "1 · 0–1.5 s dolly_in"], [2, "2 · 1.5–3 s"]]);
+  const first = addStroke(emptyPath(), "camera", [[0, 0], [1, 1]]);
+  assert.equal(addStroke(first, "camera", [[1, 1], [0, 1]]).strokes.length, 1);  // a plain stroke replaces
+  const untimed = addStroke(first, "camera", [[1, 1], [0, 1]], { append: true });  // Shift: the next keyframe
+  assert.deepEqual(keyframeLabels(untimed).map((l) => l.label), ["1 · 0–1/2", "2 · 1/2–end"]);
+  assert.deepEqual(keyframeLabels(addStroke(emptyPath(), "camera", [[0, 0], [1, 1]])), []);
+  assert.throws(() => parsePath(JSON.stringify({ version: 1, width: 9, height: 9,
+    strokes: [{ role: "focus", points: [[0, 0]], t: 1 }] })), /camera strokes only/);
+  assert.throws(() => parsePath(JSON.stringify({ version: 1, width: 9, height: 9,
+    strokes: [{ role: "camera", points: [[0, 0]], t: -1 }] })), /must be a number > 0/);
+});

@@ -133,7 +133,7 @@ export function toContract(path) {
     version: PATH_VERSION,
     width: Math.round(path.width),
     height: Math.round(path.height),
-    strokes: path.strokes.map((s) => ({
+    strokes: path.strokes.map((s) => keyframeFields(s, {
       role: s.role,
       points: s.points.map((p) => {
         const row = [round(p[0], 6), round(p[1], 6)];
@@ -232,7 +232,14 @@ function parseContract(d, width, height) {
       });
       return row;
     });
-    return { role, points };
+    if ((s.t !== undefined && s.t !== null) || (s.preset !== undefined && s.preset !== null)) {
+      if (role !== "camera") throw new Error(`stroke ${i} (${role}): "t" and "preset" belong on camera strokes only; drop them`);
+      if (s.t !== undefined && s.t !== null && !(typeof s.t === "number" && Number.isFinite(s.t) && s.t > 0))
+        throw new Error(`stroke ${i}: "t" (the time in seconds at which its segment ends) must be a number > 0`);
+      if (s.preset !== undefined && s.preset !== null && !(typeof s.preset === "string" && s.preset.length > 0 && s.preset.length <= 64))
+        throw new Error(`stroke ${i}: "preset" must be a preset name`);
+    }
+    return keyframeFields(s, { role, points });
   });
   return finish(w, h, strokes, []);
 }
@@ -267,13 +274,41 @@ export function tryParsePath(text, fallbackW = DEFAULT_WIDTH, fallbackH = DEFAUL
   }
 }
 
+/** `out` with the camera-keyframe fields of stroke `s` (`t`: end time in s, `preset`) copied when present. */
+function keyframeFields(s, out) {
+  if (s.t !== undefined && s.t !== null) out.t = s.t;
+  if (s.preset !== undefined && s.preset !== null) out.preset = s.preset;
+  return out;
+}
+
+/**
+ * Camera keyframes (camera/keyframes.py): with two or more camera strokes each is a segment of the move, in
+ * drawing order, ending at its `t` (seconds) — or, when no stroke has one, at an equal share of the clip.
+ * @returns {{stroke: number, index: number, label: string}[]} one label per camera stroke ("1 · 0–1.5 s",
+ *   "2 · 1/3–2/3"), empty with fewer than two camera strokes.
+ */
+export function keyframeLabels(path) {
+  const cams = [];
+  path.strokes.forEach((s, i) => { if (s.role === "camera") cams.push([i, s]); });
+  if (cams.length < 2) return [];
+  const timed = cams.every(([, s]) => isNum(s.t));
+  const fmt = (v) => String(round(v, 2));
+  return cams.map(([i, s], k) => {
+    let span;
+    if (timed) span = `${fmt(k ? cams[k - 1][1].t : 0)}–${fmt(s.t)} s`;
+    else span = `${k ? `${k}/${cams.length}` : "0"}–${k + 1 === cams.length ? "end" : `${k + 1}/${cams.length}`}`;
+    const preset = s.preset ? ` ${s.preset}` : "";
+    return { stroke: i, index: k + 1, label: `${k + 1} · ${span}${preset}` };
+  });
+}
+
 /** Deep copy of a path (the undo stack stores these). */
 export function clonePath(path) {
   return {
     version: path.version ?? PATH_VERSION,
     width: path.width,
     height: path.height,
-    strokes: path.strokes.map((s) => ({ role: s.role, points: s.points.map((p) => p.slice()) })),
+    strokes: path.strokes.map((s) => keyframeFields(s, { role: s.role, points: s.points.map((p) => p.slice()) })),
   };
 }
 
@@ -368,7 +403,7 @@ export function setRole(path, si, role) {
  * Add a finished stroke. A "camera" stroke replaces an existing camera stroke (there is one camera move);
  * a "focus" stroke is reduced to its last point (a focus point) and replaces the previous focus point.
  */
-export function addStroke(path, role, points) {
+export function addStroke(path, role, points, { append = false } = {}) {
   const out = clonePath(path);
   if (!points.length) return out;
   let pts = points.map((p) => p.slice());
@@ -376,7 +411,8 @@ export function addStroke(path, role, points) {
     const last = pts[pts.length - 1];
     pts = [[last[0], last[1], null, last[3] ?? null]];
   }
-  if (role === "camera" || role === "focus") out.strokes = out.strokes.filter((s) => s.role !== role);
+  // a new camera stroke replaces the old one, unless appended as the next keyframe (Shift while drawing)
+  if ((role === "camera" && !append) || role === "focus") out.strokes = out.strokes.filter((s) => s.role !== role);
   out.strokes.push({ role, points: pts });
   return out;
 }

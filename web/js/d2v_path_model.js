@@ -280,7 +280,7 @@ export class PathModel {
   /** The drawing as the analysis sees it: the in-progress stroke counts as finished. */
   effectivePath() {
     if (!this.live || this.live.points.length < 2) return this.path;
-    return addStroke(this.path, this.live.role, finishSamples(this.live.points));
+    return addStroke(this.path, this.live.role, finishSamples(this.live.points), { append: !!this.live.append });
   }
 
   /** Ask the server for the readout after `delay` ms; with `throttle`, a pending request is not postponed

@@ -3,8 +3,8 @@
 // drawing itself is the model's (d2v_path_model.js). Nothing from the path JSON or the server is ever inserted
 // as HTML: every text goes through textContent.
 import {
-  ROLES, addStroke, clamp01, clonePath, finishSamples, fitRect, hitTest, intentLabel, moveStroke, movePoint, toBox,
-  toNorm,
+  ROLES, addStroke, clamp01, clonePath, finishSamples, fitRect, hitTest, intentLabel, keyframeLabels, moveStroke,
+  movePoint, toBox, toNorm,
 } from "./d2v_path_core.js";
 import { PATH_WIDGET } from "./d2v_path_model.js";
 
@@ -23,7 +23,7 @@ const COLORS = {
 };
 const ROLE_KEYS = { c: "camera", f: "focus", p: "path" };
 const ROLE_TITLES = {
-  camera: "Draw the camera move (C)",
+  camera: "Draw the camera move (C); hold Shift while drawing to add the next keyframe segment",
   focus: "Click the focus / look-at point (F)",
   path: "Draw an extra motion path, exported as tracks (P)",
 };
@@ -229,7 +229,7 @@ export class PathView {
     }
     const [nx, ny] = toNorm(px, py, this.rect);
     const pressure = e.pointerType === "mouse" ? null : e.pressure;
-    m.live = { role: m.role, points: [[clamp01(nx), clamp01(ny), e.timeStamp, pressure]] };
+    m.live = { role: m.role, points: [[clamp01(nx), clamp01(ny), e.timeStamp, pressure]], append: !!e.shiftKey };
     this.drag = { kind: "draw", id: e.pointerId };
     m.render();
   }
@@ -271,7 +271,7 @@ export class PathView {
       const live = m.live;
       m.live = null;
       const pts = cancelled ? [] : finishSamples(live.points);
-      if (pts.length && (pts.length > 1 || live.role === "focus")) m.commit(addStroke(m.path, live.role, pts));
+      if (pts.length && (pts.length > 1 || live.role === "focus")) m.commit(addStroke(m.path, live.role, pts, { append: live.append }));
       else m.render();
       return;
     }
@@ -395,6 +395,28 @@ export class PathView {
     }
     m.path.strokes.forEach((s, i) => this.drawStroke(ctx, s, m.selection?.stroke === i ? m.selection : null));
     if (m.live) this.drawStroke(ctx, { role: m.live.role, points: m.live.points }, null, true);
+    this.drawKeyframeLabels(ctx, m.path);
+  }
+
+  /** Camera keyframes: each camera stroke's order and time span, at its start point (two or more strokes). */
+  drawKeyframeLabels(ctx, path) {
+    const labels = keyframeLabels(path);
+    this.keyframeText = labels.map((l) => l.label);
+    if (!labels.length) return;
+    ctx.save();
+    ctx.font = "bold 11px system-ui, sans-serif";
+    for (const { stroke, label } of labels) {
+      const p = path.strokes[stroke].points[0];
+      const [x, y] = toBox(p[0], p[1], this.rect);
+      const w = ctx.measureText(label).width + 6;
+      const tx = Math.min(Math.max(2, x + 6), this.canvas.clientWidth - w - 2);
+      const ty = Math.min(Math.max(14, y - 6), this.canvas.clientHeight - 4);
+      ctx.fillStyle = "#000c";
+      ctx.fillRect(tx - 3, ty - 11, w, 15);
+      ctx.fillStyle = COLORS.camera;
+      ctx.fillText(label, tx, ty);
+    }
+    ctx.restore();
   }
 
   drawQuad(ctx, quad, color, label, dash) {

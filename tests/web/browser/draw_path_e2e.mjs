@@ -211,6 +211,36 @@ try {
   result.afterRun = await state();
   await page.screenshot({ path: join(outDir, "graph_after_run.png") });
 
+  // Camera keyframes: Shift while drawing a camera stroke appends it as the next segment; both get labels.
+  {
+    await page.evaluate(() => {
+      const app = window.comfyAPI.app.app;
+      app.canvas.ds.offset = [10, 70];
+      app.canvas.ds.scale = 1;
+      app.graph.setDirtyCanvas(true, true);
+    });
+    await page.waitForTimeout(400);
+    const kcanvas = page.locator(".d2v-root canvas").first();
+    await kcanvas.focus();
+    await page.keyboard.press("c");
+    const kbox = await kcanvas.boundingBox();
+    const krect = await page.evaluate(() => window.comfyAPI.app.app.graph.nodes.find((n) => n.type === "D2V_DrawPathInput").d2vView.rect);
+    const at = (nx, ny) => [kbox.x + krect.x + nx * krect.w, kbox.y + krect.y + ny * krect.h];
+    await page.keyboard.down("Shift");
+    await page.mouse.move(...at(0.8, 0.6));
+    await page.mouse.down();
+    for (let i = 1; i <= 20; i++) await page.mouse.move(...at(0.8, 0.6 - 0.4 * (i / 20)), { steps: 2 });
+    await page.mouse.up();
+    await page.keyboard.up("Shift");
+    await page.waitForTimeout(500);
+    result.keyframes = await page.evaluate(() => {
+      const n = window.comfyAPI.app.app.graph.nodes.find((x) => x.type === "D2V_DrawPathInput");
+      return { pathJson: n.widgets.find((w) => w.name === "path_json").value, labels: n.d2vView.keyframeText };
+    });
+    await page.screenshot({ path: join(outDir, "keyframes.png"), clip: await nodeClip(page, result.after.id) });
+    step("keyframes");
+  }
+
   // Vue node mode (Nodes 2.0): the drawing is edited in the large editor opened from the node's button.
   result.vue = await page.evaluate(async () => {
     const app = window.comfyAPI.app.app;

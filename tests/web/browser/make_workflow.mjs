@@ -8,14 +8,15 @@
 // core's template image_lotus_depth_v1_1), svd_draw_to_video, svd_image_to_video, text_to_video,
 // wan_fun_camera_draw, wan22_fun_camera_draw (core's Fun Camera templates video_wan2.1_fun_camera_v1.1_1.3B and
 // video_wan2_2_14B_fun_camera with WanCameraEmbedding replaced by Draw Path -> Camera -> D2V_WanCameraEmbedding;
-// same model file names). Default: all.
+// same model file names), multi_shot (Shot List: three shots of the example photo joined by a crossfade and
+// a whip pan). Default: all.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
 const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video",
-  "wan_fun_camera_draw", "wan22_fun_camera_draw"];
+  "wan_fun_camera_draw", "wan22_fun_camera_draw", "multi_shot"];
 const [url, root, ...names] = process.argv.slice(2);
 for (const n of names) if (!ALL.includes(n)) throw new Error(`unknown workflow ${n}; use one of ${ALL.join(", ")}`);
 
@@ -29,7 +30,7 @@ try {
     mkdirSync(join(root, "workflows", "api"), { recursive: true });
     writeFileSync(join(root, "workflows", `${name}.json`), JSON.stringify(result.ui, null, 2) + "\n");
     writeFileSync(join(root, "workflows", "api", `${name}.json`), JSON.stringify(result.api, null, 2) + "\n");
-    if (result.needsModel || name === "draw_to_video_depth") {
+    if (result.needsModel || name === "draw_to_video_depth" || name === "multi_shot") {
       await page.screenshot({ path: join(root, "workflows", `${name}.jpg`), type: "jpeg", quality: 80,
         clip: { x: 40, y: 100, width: 2340, height: 1180 } });
     }
@@ -195,6 +196,24 @@ async function build(name) {
   const Y2 = 640; // second row
   const image = name === "text_to_video" ? null : add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image",
     [320, 380]);
+  if (name === "multi_shot") {
+    const shots = add("D2V_ShotList", [380, 60], {}, "Shots", [520, 560]);
+    link(image, ["IMAGE"], shots, "images");
+    const video = add("CreateVideo", [930, 60], {}, "Create Video", [260, 80]);
+    link(shots, ["IMAGE"], video, "images");
+    link(shots, ["FLOAT"], video, "fps");
+    const save = add("SaveVideo", [930, 200], { filename_prefix: `draw_to_video/${name}` }, "Save Video",
+      [380, 420]);
+    link(video, ["VIDEO"], save, "video");
+    note([30, 660], [880, 200], "No model files needed: every shot is a 2.5D render of a picture.\n" +
+      "Shots: a JSON shot list. Each shot: image (index into the images batch; batch more pictures with core " +
+      "Batch Images), preset / path / camera, intensity, frames, and how it comes in from the shot before: " +
+      "transition cut / crossfade / whip_pan / morph with transition_frames K. The K frames overlap both shots, " +
+      "so the clip has sum(frames) - sum(K) frames (here 24 + 24 + 24 - 8 - 10 = 54). Shots made elsewhere " +
+      "(e.g. SVD decodes) go in clip_0..clip_3 and are used with \"clip\": i. docs/shots.md has the details.",
+      "Read me");
+    return { ...(await finish(0.85)), needsModel: false };
+  }
   let svdCkpt, svdModel;
   if (needsModel) {
     svdCkpt = add("ImageOnlyCheckpointLoader", [30, Y2 + 120], { ckpt_name: "svd_xt.safetensors" },
