@@ -31,7 +31,7 @@ def render_cmd(args) -> int:
                            frames=args.frames, fps=args.fps, intensity=args.intensity, depth_file=args.depth,
                            depth_kind=args.depth_kind, fill=args.fill, depth_of_field=args.depth_of_field,
                            motion_blur=args.motion_blur, overscan=args.overscan, max_size=args.max_size,
-                           device=args.device, on_progress=bar)
+                           device=args.device, on_progress=bar, png_level=args.png_compression)
     _report(info)
     if args.report:
         Path(args.report).write_text(json.dumps(info.report(), indent=1))
@@ -87,7 +87,8 @@ def demo_cmd(args) -> int:
     from ..pipelines.render import render_demo
 
     with TqdmProgress("rendering") as bar:
-        info = render_demo(args.out, frames=args.frames, fps=args.fps, device=args.device, on_progress=bar)
+        info = render_demo(args.out, frames=args.frames, fps=args.fps, device=args.device, on_progress=bar,
+                           png_level=args.png_compression)
     _report(info)
     return 0
 

@@ -42,7 +42,8 @@ def interpolate_cmd(args) -> int:
           f"({info.width}x{info.height}, quality {args.quality})")
     # streamed: two source frames and one pair's flows in memory, decoding and encoding on their own threads
     source = (f.astype(np.float32) / np.float32(255.0) for f in reader)
-    with TqdmProgress("interpolate", leave=False) as bar, FrameWriter(args.out, plan.fps) as writer:
+    with TqdmProgress("interpolate", leave=False) as bar, \
+            FrameWriter(args.out, plan.fps, png_level=args.png_compression) as writer:
         for frame in iter_interpolate(source, plan, args.quality, on_progress=bar):
             writer.write(frame)
     print(f"written {writer.path}")
@@ -103,7 +104,8 @@ def stabilize_cmd(args) -> int:
         def floats(c):
             return lambda: (f.astype(np.float32) / np.float32(255.0) for f in c)
 
-        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps) as writer:
+        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps,
+                                                                             png_level=args.png_compression) as writer:
             for frame in iter_temporal_consistency(floats(clip), clip.count, clip.shape, args.strength, args.sigma,
                                                    args.detail, None if ref is None else floats(ref),
                                                    on_progress=bar):

@@ -190,6 +190,13 @@ EFFECT = {
 }
 """Exclusive Effects and the ``effect`` command."""
 
+OUTPUT = {
+    "png_compression": Range("int", 0, 0, 9,
+                             help="zlib level of PNG frames written to a folder: 0 = stored (fastest, raw size), "
+                                  "1 = fast compression (about 1/3 the bytes, 10x slower), up to 9"),
+}
+"""How the commands write frames (``--png-compression``)."""
+
 SVD = {
     "video_frames": Range("int", 0, 0, 4096),
     "motion_bucket_id": Range("int", 0, 0, 1023),
@@ -213,7 +220,7 @@ PROMPT = {
 """Prompt Template (core/recipes.build_prompt)."""
 
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
-          "effect": EFFECT, "svd": SVD,
+          "effect": EFFECT, "output": OUTPUT, "svd": SVD,
           "prompt": PROMPT}
 
 
