@@ -3,7 +3,8 @@
     python benchmarks/bench_video_cli.py effect      [--rounds 3]   # 100 PNGs 1024x576, per-pixel look, vs ffmpeg
     python benchmarks/bench_video_cli.py interpolate [--rounds 3]   # x2 vs minterpolate=mi_mode=mci (speed, PSNR)
     python benchmarks/bench_video_cli.py stabilize                  # seeded flicker on a real clip vs deflicker
-    python benchmarks/bench_video_cli.py memory                     # peak RSS, 100 vs 300 frames of 1280x720
+    python benchmarks/bench_video_cli.py memory                     # peak RSS, 100 vs 300 frames (1280x720 clip;
+                                                                    # finish, render too)
 
 Every command is a fresh process (interpreter start, imports, decoding, encoding included), ours and ffmpeg's
 interleaved round by round so load from other jobs hits both alike; the figure to quote is the median (and the
@@ -56,8 +57,13 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
         return wall, float(rss.read().split()[-1]) / 1024.0
 
 
+PNG_COMPRESSION = ["--png-compression", "0"]
+"""Ours write PNG frames at this zlib level (``--png 1`` for about ffmpeg's file sizes, 10x the encode time)."""
+
+
 def ours(*args: str) -> list[str]:
-    return [sys.executable, "-m", "draw_to_video", *args]
+    extra = PNG_COMPRESSION if args and args[0] in ("effect", "interpolate", "stabilize", "finish") else []
+    return [sys.executable, "-m", "draw_to_video", *args, *extra]
 
 
 def env() -> dict:
@@ -189,7 +195,7 @@ def bench_stabilize(a, work: Path, e: dict) -> None:
 def bench_memory(a, work: Path, e: dict) -> None:
     clip = [f for f in FrameReader(Path(a.clips) / "bigbuckbunny.mp4")]  # 1280x720, played forward and back
     loop = clip + clip[-2:0:-1]
-    print("peak RSS (MiB), 1280x720 mp4 in and out (bigbuckbunny played back and forth):")
+    print("peak RSS (MiB), 1280x720 mp4 in and out (bigbuckbunny played back and forth; render: the bundled photo):")
     for n in (100, 300):
         with FrameWriter(work / f"c{n}.mp4", 25) as w:
             for i in range(n):
@@ -199,7 +205,13 @@ def bench_memory(a, work: Path, e: dict) -> None:
             "stabilize": lambda n: ours("stabilize", "--input", str(work / f"c{n}.mp4"), "--out",
                                         str(work / "o.mp4")),
             "effect color_grade_cinematic": lambda n: ours("effect", "--input", str(work / f"c{n}.mp4"), "--effect",
-                                                           "color_grade_cinematic", "--out", str(work / "o.mp4"))}
+                                                           "color_grade_cinematic", "--out", str(work / "o.mp4")),
+            "finish stabilize+x2+grade": lambda n: ours("finish", "--input", str(work / f"c{n}.mp4"), "--stabilize",
+                                                        "--multiplier", "2", "--effect", "color_grade_cinematic",
+                                                        "--out", str(work / "o.mp4")),
+            "render dolly_in (example.jpg)": lambda n: ours("render", "--image", str(ROOT / "assets" / "example.jpg"),
+                                                            "--preset", "dolly_in", "--frames", str(n), "--out",
+                                                            str(work / "o.mp4"))}
     for k, cmd in cmds.items():
         (w1, m1), (w3, m3) = run(cmd(100), e), run(cmd(300), e)
         print(f"  {k:30s} 100 frames {m1:6.0f} MiB ({w1:5.1f} s), 300 frames {m3:6.0f} MiB ({w3:5.1f} s): "
@@ -216,7 +228,9 @@ def main() -> None:
     ap.add_argument("--looks", nargs="+", default=["color_grade_cinematic"])
     ap.add_argument("--interp-clips", nargs="+", default=["bikes.mp4", "bigbuckbunny.mp4"])
     ap.add_argument("--stab-clip", default="bikes.mp4")
+    ap.add_argument("--png", type=int, default=0, help="our --png-compression (0 = stored, the default)")
     a = ap.parse_args()
+    PNG_COMPRESSION[1] = str(a.png)
     if shutil.which("ffmpeg") is None:
         raise SystemExit("ffmpeg not found: the yardstick runs in the same process tree")
     with tempfile.TemporaryDirectory(prefix="d2v-bench-video-") as d:

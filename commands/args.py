@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ..core.errors import excerpt
-from ..core.params import TRAJECTORY, Choice, Flag, Range, format_number
+from ..core.params import OUTPUT, TRAJECTORY, Choice, Flag, Range, format_number
 from ..pipelines.inputs import DEVICES
 
 
@@ -109,6 +109,7 @@ def output_path(text: str) -> str:
 def out(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
     """The ``--out`` option of a command that writes a video (checked by :func:`output_path`)."""
     p.add_argument("--out", required=default is None, default=default, type=output_path, help=help)
+    option(p, "--png-compression", OUTPUT["png_compression"], "png_compression")
 
 
 def lens_options(p) -> None:

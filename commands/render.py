@@ -68,7 +68,7 @@ def render_cmd(args) -> int:
                            depth_kind=args.depth_kind, fill=args.fill, depth_of_field=args.depth_of_field,
                            motion_blur=args.motion_blur, overscan=args.overscan, max_size=args.max_size,
                            device=args.device, camera_body=args.camera_body, lens_kind=args.lens_kind,
-                           aspect=args.aspect, on_progress=bar)
+                           aspect=args.aspect, on_progress=bar, png_level=args.png_compression)
     _report(info)
     if args.report:
         Path(args.report).write_text(json.dumps(info.report(), indent=1))
@@ -149,7 +149,8 @@ def demo_cmd(args) -> int:
     from ..pipelines.render import render_demo
 
     with TqdmProgress("rendering") as bar:
-        info = render_demo(args.out, frames=args.frames, fps=args.fps, device=args.device, on_progress=bar)
+        info = render_demo(args.out, frames=args.frames, fps=args.fps, device=args.device, on_progress=bar,
+                           png_level=args.png_compression)
     _report(info)
     return 0
 

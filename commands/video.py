@@ -42,7 +42,8 @@ def interpolate_cmd(args) -> int:
           f"({info.width}x{info.height}, quality {args.quality})")
     # streamed: two source frames and one pair's flows in memory, decoding and encoding on their own threads
     source = (f.astype(np.float32) / np.float32(255.0) for f in reader)
-    with TqdmProgress("interpolate", leave=False) as bar, FrameWriter(args.out, plan.fps) as writer:
+    with TqdmProgress("interpolate", leave=False) as bar, \
+            FrameWriter(args.out, plan.fps, png_level=args.png_compression) as writer:
         for frame in iter_interpolate(source, plan, args.quality, on_progress=bar):
             writer.write(frame)
     print(f"written {writer.path}")
@@ -103,7 +104,8 @@ def stabilize_cmd(args) -> int:
         def floats(c):
             return lambda: (f.astype(np.float32) / np.float32(255.0) for f in c)
 
-        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps) as writer:
+        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps,
+                                                                             png_level=args.png_compression) as writer:
             for frame in iter_temporal_consistency(floats(clip), clip.count, clip.shape, args.strength, args.sigma,
                                                    args.detail, None if ref is None else floats(ref),
                                                    on_progress=bar):
@@ -167,7 +169,7 @@ def _effect_arg(text: str):
 
 @command("finish", "Finish a clip in one go: stabilize, then interpolate, then cinematic effects (each optional).")
 def finish_cmd(args) -> int:
-    from ..pipelines.finish import Effect, Interpolate, Stabilize, finish_clip
+    from ..pipelines.finish import Effect, Interpolate, Stabilize, can_stream, finish_clip
     from ..pipelines.inputs import read_effect_inputs
     from ..video.io import write_video
 
@@ -188,6 +190,9 @@ def finish_cmd(args) -> int:
         if path and not Path(path).exists():
             raise UsageError(f"{what} not found: {path}")
     camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
+    if can_stream(chain, mask, depth):
+        return _finish_streamed(args, stabilize, interpolate, chain, camera)
+    # an effect needs the whole clip (or a per-frame mask / depth is given): the clip is held in memory
     frames, fps = _read(args.input)
     ref = _read(args.reference, "reference")[0] if args.reference else None
     with TqdmProgress("finish", leave=False) as bar:
@@ -195,8 +200,49 @@ def finish_cmd(args) -> int:
                              reference=ref, camera=camera, mask=mask, depth=depth, on_progress=bar)
     for step in result.steps:
         print(step)
-    path = write_video(result.frames.numpy(), result.fps, args.out)
+    path = write_video(result.frames.numpy(), result.fps, args.out, png_level=args.png_compression)
     print(f"written {path} ({result.frames.shape[0]} frames at {result.fps:g} fps)")
+    return 0
+
+
+def _finish_streamed(args, stabilize, interpolate, chain, camera) -> int:
+    """The finish chain frame by frame: the clip is decoded once to a temporary file when it is stabilized (read
+    again for every pass), else streamed from the input; each step hands its frames on as they come."""
+    import contextlib
+
+    from ..pipelines.finish import iter_finish
+    from ..video.flow import MIN_SIDE
+    from ..video.io import FrameReader, FrameWriter, SpilledClip, probe
+
+    with contextlib.ExitStack() as stack:
+        reader = FrameReader(args.input)
+        ref = None
+        if stabilize is not None:
+            clip = stack.enter_context(SpilledClip(reader))
+            count, shape, source = clip.count, clip.shape, (lambda: iter(clip))
+            if args.reference:
+                ref = stack.enter_context(SpilledClip(FrameReader(args.reference)))
+                if ref.count != count:
+                    raise UsageError(f"reference has {ref.count} frames but the input has {count}: give one "
+                                     "reference frame per frame")
+        else:
+            info = probe(args.input)
+            count, shape, source = info.frames, (info.height, info.width, 3), (lambda: iter(reader))
+        if (stabilize is not None or interpolate is not None) and min(shape[:2]) < MIN_SIDE:
+            raise UsageError(f"frames are too small: {shape[1]}x{shape[0]} (at least {MIN_SIDE}x{MIN_SIDE})")
+        chunks, fps, steps = iter_finish(source, count, shape, args.fps or reader.fps, stabilize=stabilize,
+                                         interpolate=interpolate, effects=chain,
+                                         reference=None if ref is None else (lambda: iter(ref)), camera=camera)
+        n = 0
+        with TqdmProgress("finish", leave=False) as bar, \
+                FrameWriter(args.out, fps, png_level=args.png_compression) as writer:
+            for chunk in chunks:
+                writer.write(chunk)
+                n += len(chunk)
+                bar(n)
+    for step in steps:
+        print(step)
+    print(f"written {writer.path} ({n} frames at {fps:g} fps)")
     return 0
 
 

@@ -6,11 +6,24 @@ Luma follows one standard everywhere: Rec.709 (the sRGB primaries), ``Y = 0.2126
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from .limits import MAX_SIDE  # the limit lives in core/limits.py
+
+if TYPE_CHECKING:
+    import torch
+
+# torch is imported inside the functions that need it: the numpy paths (video I/O, flow, interpolation from the
+# CLI) then start without torch's 1-2 s of imports.
+
+
+def _is_tensor(x) -> bool:
+    """``isinstance(x, torch.Tensor)`` without importing torch (no tensor can exist before torch is imported)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 LUMA_WEIGHTS = (0.2126, 0.7152, 0.0722)
 """Rec.709 luma weights of (R, G, B)."""
@@ -22,6 +35,8 @@ def check_frames(frames, name: str = "frames") -> torch.Tensor:
     Raises ``ValueError`` that says what to fix (one image without a batch axis, empty batch, wrong channels,
     integer dtype, NaN/inf, absurd size).
     """
+    import torch
+
     if isinstance(frames, np.ndarray):
         frames = torch.from_numpy(frames)
     if not isinstance(frames, torch.Tensor):
@@ -44,8 +59,8 @@ def check_frames(frames, name: str = "frames") -> torch.Tensor:
 
 def check_image_batch(images, name: str = "image") -> torch.Tensor:
     """Validate a ComfyUI IMAGE ``[B,H,W,C]`` with B ≥ 1 and 1..4 channels (any content); returns it."""
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[0] < 1:
-        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+    if not _is_tensor(images) or images.ndim != 4 or images.shape[0] < 1:
+        shape = tuple(images.shape) if _is_tensor(images) else type(images).__name__
         raise ValueError(f"{name} must be an IMAGE batch [B,H,W,C] with at least one image, got {shape}")
     if not 1 <= images.shape[-1] <= 4:
         raise ValueError(f"{name} must have 1..4 channels (grey, RGB or RGBA), got {images.shape[-1]}")
@@ -66,8 +81,8 @@ def to_rgb(images: torch.Tensor) -> torch.Tensor:
 
 def to_numpy(x, name: str = "frames") -> np.ndarray:
     """torch or numpy, any shape → float32 numpy (no copy when it already is one); ``ValueError`` on NaN/inf."""
-    if isinstance(x, torch.Tensor):
-        x = x.detach().to("cpu", torch.float32).numpy()
+    if _is_tensor(x):
+        x = x.detach().to("cpu", sys.modules["torch"].float32).numpy()
     arr = np.asarray(x, dtype=np.float32)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contain NaN or infinity")
@@ -119,9 +134,14 @@ def to_bhwc(x: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 2, 3, 1).contiguous()
 
 
-def per_frame_map(x, b: int, h: int, w: int, name: str, device, dtype=torch.float32) -> torch.Tensor:
+def per_frame_map(x, b: int, h: int, w: int, name: str, device, dtype=None) -> torch.Tensor:
     """A map given as ``[H,W]``, ``[N,H,W]`` or an IMAGE ``[N,H,W,C]`` (channels averaged) as ``[B,H,W]``:
-    resized bilinearly to ``h`` x ``w``; frame i uses map ``min(i, N-1)``."""
+    resized bilinearly to ``h`` x ``w``; frame i uses map ``min(i, N-1)``. ``dtype``: torch dtype (float32 when
+    None)."""
+    import torch
+    import torch.nn.functional as F
+
+    dtype = torch.float32 if dtype is None else dtype
     if isinstance(x, np.ndarray):
         x = torch.from_numpy(x)
     if not isinstance(x, torch.Tensor):
@@ -141,7 +161,7 @@ def per_frame_map(x, b: int, h: int, w: int, name: str, device, dtype=torch.floa
     return x[idx]
 
 
-def prepare_mask(mask, b: int, h: int, w: int, device, dtype=torch.float32) -> torch.Tensor:
+def prepare_mask(mask, b: int, h: int, w: int, device, dtype=None) -> torch.Tensor:
     """A MASK (``[H,W]`` or ``[N,H,W]``, any size; 1 = selected) as ``[B,H,W]`` in 0..1."""
     return per_frame_map(mask, b, h, w, "mask", device, dtype).clamp(0.0, 1.0)
 
@@ -165,6 +185,8 @@ def downscale_to_max(images: torch.Tensor, max_size: int | None) -> torch.Tensor
     size = fit_size(h, w, max_size)
     if size == (h, w):
         return images
+    import torch.nn.functional as F
+
     batch = images if images.ndim == 4 else images[None]
     out = F.interpolate(to_bchw(batch.float()), size=size, mode="area")
     out = to_bhwc(out)
@@ -190,10 +212,13 @@ def to_even(x, channels_last: bool = True):
     eh, ew = even_size(h, w)
     if (eh, ew) == (h, w):
         return x, ""
+    def cat(x, dim):
+        return sys.modules["torch"].cat([x, x], dim=dim) if _is_tensor(x) else np.concatenate([x, x], axis=dim)
+
     if h == 1:
-        x = torch.cat([x, x], dim=hd) if isinstance(x, torch.Tensor) else np.concatenate([x, x], axis=hd)
+        x = cat(x, hd)
     if w == 1:
-        x = torch.cat([x, x], dim=wd) if isinstance(x, torch.Tensor) else np.concatenate([x, x], axis=wd)
+        x = cat(x, wd)
     idx = [slice(None)] * x.ndim
     idx[hd], idx[wd] = slice(0, eh), slice(0, ew)
     verb = "padded" if 1 in (h, w) else "cropped"

@@ -198,6 +198,13 @@ EFFECT = {
 }
 """Exclusive Effects and the ``effect`` command."""
 
+OUTPUT = {
+    "png_compression": Range("int", 0, 0, 9,
+                             help="zlib level of PNG frames written to a folder: 0 = stored (fastest, raw size), "
+                                  "1 = fast compression (about 1/3 the bytes, 10x slower), up to 9"),
+}
+"""How the commands write frames (``--png-compression``)."""
+
 SVD = {
     "video_frames": Range("int", 0, 0, 4096),
     "motion_bucket_id": Range("int", 0, 0, 1023),
@@ -255,7 +262,7 @@ WAN = {
 """Wan Camera Embedding (drawn) (conditioning/wan.py; measurements in docs/benchmarks.md)."""
 
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
-          "effect": EFFECT, "svd": SVD, "generate": GENERATE,
+          "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE,
           "prompt": PROMPT, "wan": WAN}
 
 

@@ -126,3 +126,85 @@ def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None
                                 on_progress=on_progress).cpu()
             steps.append(f"{e.name} (intensity {e.intensity:g}, seed {e.seed})")
     return FinishedClip(frames=clip.contiguous(), fps=fps, steps=tuple(steps))
+
+
+STREAM_CHUNK = 8
+"""Frames per chunk handed to the effects of a streamed finish."""
+
+
+def can_stream(effects: Sequence[Effect | str], mask=None, depth=None) -> bool:
+    """True when :func:`iter_finish` can run this chain: every effect is per-frame (``effects`` registry:
+    ``per_frame``) and no per-frame mask or depth is given (those are read whole)."""
+    from ..effects.registry import get_effect
+
+    return mask is None and depth is None and all(
+        get_effect(e.name if isinstance(e, Effect) else e).per_frame for e in effects)
+
+
+def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize | bool | None = None,
+                interpolate: Interpolate | None = None, effects: Sequence[Effect | str] = (), reference=None,
+                camera=None, on_progress: ProgressFn = None):
+    """:func:`finish_clip` as a stream, for long clips: memory does not grow with the clip's length.
+
+    ``source()`` returns a fresh iterator over the clip's ``count`` frames ((H,W,3) uint8, or float 0..1;
+    ``shape`` = (H,W,3)); it is called once per pass of the stabilizing (a clip on disk is read again, not held:
+    ``video.io.SpilledClip``), once when nothing stabilizes. ``reference``: None or a function returning a fresh
+    iterator over the reference clip's frames. The effects must allow it (:func:`can_stream`).
+    Returns ``(chunks, fps, steps)``: an iterator of float32 torch chunks ``[b,H,W,3]`` 0..1 in order, the output
+    frame rate and what runs. The frames equal :func:`finish_clip`'s on the same clip (the same functions, fed
+    frame by frame).
+    """
+    import itertools
+
+    import numpy as np
+
+    fps = float(_INTERP["source_fps"].check(fps, "fps"))
+    if stabilize is True:
+        stabilize = Stabilize()
+    stab = stabilize.checked() if stabilize else None
+    interp = interpolate.checked() if interpolate is not None else None
+    chain = [(e if isinstance(e, Effect) else Effect(e)).checked() for e in effects]
+    if not can_stream(chain):
+        raise ValueError("an effect of the chain needs the whole clip: use finish_clip")
+    ratio_error = params.fps_ratio_error(fps, interp.target_fps) if interp is not None else None
+    if ratio_error:
+        raise ValueError(ratio_error)
+
+    def floats(open_frames):
+        def gen():
+            for f in open_frames():
+                f = np.asarray(f)
+                yield f.astype(np.float32) / np.float32(255.0) if f.dtype == np.uint8 else f.astype(np.float32)
+        return gen
+
+    steps: list[str] = []
+    frames = floats(source)()
+    if stab is not None:
+        from ..video.temporal import iter_temporal_consistency
+
+        frames = iter_temporal_consistency(floats(source), count, shape, stab.strength, stab.sigma, stab.detail,
+                                           None if reference is None else floats(reference),
+                                           on_progress=on_progress)
+        steps.append(f"stabilize (strength {stab.strength:g}, sigma {stab.sigma:g}, detail {stab.detail:g})")
+    if interp is not None:
+        from ..video.interpolate import iter_interpolate, plan_clip
+
+        target = interp.target_fps if interp.target_fps > 0 else None
+        plan = plan_clip(count, interp.multiplier, target, fps, interp.loop)
+        frames = iter_interpolate(frames, plan, interp.quality, on_progress=on_progress)
+        steps.append(f"interpolate ({len(plan)} frames at {plan.fps:g} fps, quality {interp.quality})")
+        fps = float(plan.fps)
+    steps += [f"{e.name} (intensity {e.intensity:g}, seed {e.seed})" for e in chain]
+
+    def chunks():
+        from ..effects.registry import apply_effect
+
+        n = 0
+        while batch := list(itertools.islice(frames, STREAM_CHUNK)):
+            x = torch.from_numpy(np.stack(batch)[..., :3])
+            for e in chain:
+                x = apply_effect(e.name, x, e.intensity, e.seed, camera=camera, first_frame=n).cpu()
+            n += len(batch)
+            yield x
+
+    return chunks(), fps, tuple(steps)

@@ -33,13 +33,15 @@ EXAMPLE_PATH = ASSETS / "example_path.json"
 """The bundled demo: a photo and a drawn camera stroke over it."""
 
 _R, _T = params.RENDER, params.TRAJECTORY
+STREAM_FRAMES = 8
+"""Frames a streamed render (``sink`` given) is budgeted to hold at once (it holds one on the CPU)."""
 
 
 def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
                 depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
                 depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
                 max_size: int | None = None, overscan: float | str = _R["overscan"].default,
-                on_progress: ProgressFn = None) -> RenderResult:
+                on_progress: ProgressFn = None, sink=None) -> RenderResult:
     """Render ``image`` along ``camera``, loading and normalizing the depth first.
 
     Args:
@@ -54,6 +56,9 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         overscan: 0 / "auto" (default: the smallest zoom that keeps every frame inside the image), 1 / "off",
             or a fixed zoom factor 1..4 (camera/overscan.py); the result's ``overscan`` says what was used.
         on_progress: ``on_progress(done, total)`` after every frame.
+        sink: streaming, for long clips: ``sink(first_index, frames [b, H, W, 3])`` receives the frames chunk by
+            chunk as they are rendered, and the result keeps none (``frames`` and ``holes`` are empty); see
+            ``render_views``.
     A camera built with an aspect-ratio crop (``metadata["aspect"]``, core/cinema.py) renders the centred crop of
     the picture to that ratio: the frames come out that shape.
     Returns:
@@ -84,7 +89,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if min(h, w) < limits.MIN_RENDER_SIDE:
         raise ValueError(f"max_size {max_size} makes the {image.shape[1]}x{image.shape[0]} image {w}x{h}, under "
                          f"the render's minimum of {limits.MIN_RENDER_SIDE} pixels a side: raise max_size")
-    limits.check_budget(limits.render_bytes(h, w, camera.frames), f"rendering {camera.frames} frames at {w}x{h}",
+    held = camera.frames if sink is None else min(camera.frames, STREAM_FRAMES)  # streamed: a chunk at a time
+    limits.check_budget(limits.render_bytes(h, w, held), f"rendering {camera.frames} frames at {w}x{h}",
                         "lower max_size or the number of frames")
     img = downscale_to_max(image[..., :3], max_size)
     z = None
@@ -103,7 +109,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         img = img[top:top + ch, left:left + cw]
         z = None if z is None else z[top:top + ch, left:left + cw]
     return render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
-                        overscan=overscan, on_progress=on_progress)
+                        overscan=overscan, on_progress=on_progress, sink=sink)
 
 
 @dataclass(frozen=True)
@@ -152,8 +158,8 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                 fill: str = _R["fill"].default, depth_of_field: float = _R["depth_of_field"].default,
                 motion_blur: float = _R["motion_blur"].default, overscan: float | str = _R["overscan"].default,
                 max_size: int | None = None, device: str = "auto", camera_body: str = "custom",
-                lens_kind: str = "spherical_prime", aspect: str = "native", on_progress: ProgressFn = None
-                ) -> RenderedFile:
+                lens_kind: str = "spherical_prime", aspect: str = "native", on_progress: ProgressFn = None,
+                png_level: int | None = None) -> RenderedFile:
     """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it), along a named preset
     alone (no path: the subject straight ahead at the scene's median depth) or along a camera JSON, and write the
     clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
@@ -162,10 +168,14 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     file, its own frames and fps are used. ``max_size`` downscales the picture so its longer side is at most
     that; ``device``: auto | cpu | cuda; ``camera_body``, ``lens_kind``, ``aspect``: the virtual camera
     (``build_trajectory``; ignored with a camera file, which carries its own lens). A director-style preset
-    (``camera/presets.DIRECTOR_PRESETS``) also gets its retiming, cuts and grade (pipelines/director.py). The
-    result's :meth:`RenderedFile.report` says what happened.
+    (``camera/presets.DIRECTOR_PRESETS``) also gets its retiming, cuts and grade (pipelines/director.py).
+    ``png_level``: zlib level of PNG frames (``video.io.PNG_LEVEL`` when None). Frames are streamed to the writer as
+    they are rendered (a director style's whole clip once rendered). The result's :meth:`RenderedFile.report` says
+    what happened.
     """
-    from ..video.io import check_output, write_video
+    from ..video.io import PNG_LEVEL, FrameWriter, check_output
+
+    png_level = PNG_LEVEL if png_level is None else png_level
 
     t_start = time.perf_counter()
     if path_file is not None and camera_file is not None:
@@ -189,16 +199,30 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=path,
                                   camera_body=camera_body, lens_kind=lens_kind, aspect=aspect)
     t_read = time.perf_counter()
-    result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill, depth_of_field=depth_of_field,
-                         motion_blur=motion_blur, overscan=overscan, on_progress=on_progress)
-    clip = result.frames
-    if camera.preset in DIRECTOR_STYLES:
-        clip = apply_director_style(clip, camera.preset)
-    frames_np = clip.cpu().numpy()
-    h, w = frames_np.shape[1:3]  # an aspect crop changes the size
-    t_render = time.perf_counter()
-    written = write_video(frames_np, camera.fps, out)
+    # streamed: each rendered chunk goes to the encoder threads as it comes (memory does not grow with frames);
+    # a director style retimes and cuts the whole clip, so that one is rendered in memory first
+    t_write = 0.0
+    size = [h, w]  # an aspect crop changes the size
+    with FrameWriter(out, camera.fps, png_level=png_level) as writer:
+        def sink(_start: int, chunk: torch.Tensor) -> None:
+            nonlocal t_write
+            t = time.perf_counter()
+            writer.write(chunk)
+            size[:] = chunk.shape[1:3]
+            t_write += time.perf_counter() - t
+
+        styled = camera.preset in DIRECTOR_STYLES
+        result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill,
+                             depth_of_field=depth_of_field, motion_blur=motion_blur, overscan=overscan,
+                             on_progress=on_progress, sink=None if styled else sink)
+        t_render = time.perf_counter()
+        if styled:
+            sink(0, apply_director_style(result.frames, camera.preset))
+            t_write = 0.0  # written after t_render: already counted as encoding
+    written = writer.path
+    h, w = size
     t_end = time.perf_counter()
+    t_render -= t_write  # time spent handing frames over counts as encoding
     render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read))
     timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
               "render": render_ms, "encode": 1000.0 * (t_end - t_render), "total": 1000.0 * (t_end - t_start)}
@@ -240,7 +264,7 @@ def preview_overscan(camera: CameraTrajectory, width: int, height: int,
 
 
 def render_demo(out: str | Path = "demo.mp4", frames: int = _T["frames"].default, fps: float = _T["fps"].default,
-                device: str = "auto", on_progress: ProgressFn = None) -> RenderedFile:
+                device: str = "auto", on_progress: ProgressFn = None, png_level: int | None = None) -> RenderedFile:
     """The bundled example photo rendered along the bundled drawn path (no weights, no download)."""
     return render_file(EXAMPLE_IMAGE, out, path_file=EXAMPLE_PATH, frames=frames, fps=fps, device=device,
-                       on_progress=on_progress)
+                       on_progress=on_progress, png_level=png_level)

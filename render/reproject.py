@@ -80,7 +80,8 @@ class RenderResult:
 def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None = None, *,
                  fill: str = "background", depth_of_field: float = 0.0, motion_blur: float = 0.0,
                  overscan: float | str = 1.0, chunk_size: int = 8,
-                 on_progress: Callable[[int, int], None] | None = None) -> RenderResult:
+                 on_progress: Callable[[int, int], None] | None = None,
+                 sink: Callable[[int, torch.Tensor], None] | None = None) -> RenderResult:
     """Render ``image`` along ``camera``.
 
     Args:
@@ -102,6 +103,9 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         chunk_size: frames processed at once on CUDA (bounds memory: about 150 bytes per pixel per frame of the
             chunk); on CPU frames are rendered one at a time (faster there), so memory is bounded anyway.
         on_progress: ``on_progress(done, total)`` called after every frame.
+        sink: streaming: ``sink(first_index, frames)`` takes each rendered chunk ([b, H, W, 3] float 0..1 on the
+            image's device, in order) as it is made, and the result holds no frames and no holes (both
+            ``[0, H, W, ...]``): memory does not grow with the number of frames.
     Returns:
         :class:`RenderResult`.
     Raises:
@@ -134,8 +138,9 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     info = resolve_overscan(overscan, _border_of(depth, K_src[0]), K_src, rel, w, h)
     K = zoom_intrinsics(K_src, info.factor)  # the frames' cameras; the source keeps K_src[0]
     src = _Source.build(img, depth, K_src[0])
-    frames = torch.empty((n_frames, h, w, 3), dtype=torch.float32, device=dev)
-    holes = torch.empty((n_frames, h, w), dtype=torch.float32, device=dev)
+    kept = 0 if sink is not None else n_frames
+    frames = torch.empty((kept, h, w, 3), dtype=torch.float32, device=dev)
+    holes = torch.empty((kept, h, w), dtype=torch.float32, device=dev)
     coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
     radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
     radius_inf = radius_inf * info.factor  # the zoom magnifies the blur circle too
@@ -158,8 +163,11 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
                                       device=dev)
             out = blur_along_motion(out, motion * shutter.view(-1, 1, 1, 1))
         sl = slice(int(idx[0]), int(idx[-1]) + 1)
-        frames[sl] = out.permute(0, 2, 3, 1)
-        holes[sl] = valid.logical_not()
+        if sink is not None:
+            sink(int(idx[0]), out.permute(0, 2, 3, 1))
+        else:
+            frames[sl] = out.permute(0, 2, 3, 1)
+            holes[sl] = valid.logical_not()
         coverage[sl] = valid.flatten(1).sum(1) / float(h * w)
         if on_progress is not None:
             for i in idx:

@@ -9,7 +9,8 @@ Two layers:
   decoding/encoding overlaps the caller's compute. :func:`probe` tells the frame count, size and fps up front.
 * whole clips: :func:`read_frames` (float32 ``[B,H,W,3]`` in 0..1) and :func:`write_video`, built on the above.
 
-Alpha is dropped on read. PNG frames are written with zlib level 1 (fast; a few % larger than Pillow's default).
+Alpha is dropped on read. PNG frames are written with zlib level ``PNG_LEVEL`` = 0 by default (stored: the raw size,
+2 ms a 1024x576 frame); levels 1..9 compress (1: about a third of the bytes, 10x slower to encode).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import excerpt, one_line
-from ..core.frames import even_size
 
 VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif"}
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 DEFAULT_FPS = 12.0
-PNG_LEVEL = 1
-"""zlib level of written PNG frames (with the SUB filter and Huffman-only coding): about 2x faster than OpenCV's
-default and 10x faster than Pillow's, for about 7% more bytes than OpenCV's level 1 (1024x576 photo: 21 ms)."""
+PNG_LEVEL = 0
+"""Default zlib level of written PNG frames. 0 stores the pixels (no filter, no compression: 2 ms a 1024x576 frame,
+1.8 MB); 1 is the fast compressed setting (SUB filter, Huffman-only coding: 21 ms, 0.6 MB on a photo, still 2x faster
+than OpenCV's default and 10x faster than Pillow's); 2..9 are zlib's slower levels with its default strategy."""
 IO_THREADS = 2
 """Threads that decode image files / encode PNG frames (OpenCV releases the GIL while it works)."""
 PREFETCH = 6
@@ -126,8 +127,10 @@ class FrameReader:
     images of different sizes) raise ``ValueError`` saying what to fix, at the frame where they occur.
     """
 
-    def __init__(self, path: str | Path, max_frames: int | None = None):
+    def __init__(self, path: str | Path, max_frames: int | None = None, prefetch: int = PREFETCH):
+        """``prefetch``: frames decoded ahead at most (memory: that many decoded frames)."""
         self.path = Path(path)
+        self.prefetch = max(1, int(prefetch))
         self.kind = _kind(self.path)
         self.max_frames = max_frames
         if self.kind == "folder":
@@ -148,7 +151,7 @@ class FrameReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         src = self._images() if self.kind != "video" else self._video()
-        q: queue.Queue = queue.Queue(maxsize=PREFETCH)
+        q: queue.Queue = queue.Queue(maxsize=self.prefetch)
         end = object()
 
         def produce():
@@ -197,7 +200,7 @@ class FrameReader:
             files = iter(self.files)
             for f in files:
                 pending.append((f, pool.submit(_read_image_u8, f)))
-                if len(pending) >= PREFETCH:
+                if len(pending) >= min(self.prefetch, PREFETCH):
                     break
             while pending:
                 f, fut = pending.popleft()
@@ -329,19 +332,26 @@ def check_output(path: str | Path) -> Path:
     return p
 
 
-def _png_params() -> list[int]:
+def _png_params(level: int = PNG_LEVEL) -> list[int]:
+    """OpenCV ``imencode`` parameters for a zlib ``level`` 0..9 (see :data:`PNG_LEVEL`)."""
     import cv2
 
-    params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY]
-    if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # one fixed filter instead of libpng's adaptive search: ~2x faster
-        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB]
+    level = int(level)
+    if not 0 <= level <= 9:
+        raise ValueError(f"PNG compression level must be 0..9, got {level}")
+    params = [cv2.IMWRITE_PNG_COMPRESSION, level]
+    if level == 1:
+        params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY]
+    has_filter = hasattr(cv2, "IMWRITE_PNG_FILTER")  # one fixed filter instead of libpng's adaptive search
+    if has_filter and level <= 1:
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE if level == 0 else cv2.IMWRITE_PNG_FILTER_SUB]
     return params
 
 
-def _write_png(path: Path, frame: np.ndarray) -> None:
+def _write_png(path: Path, frame: np.ndarray, level: int = PNG_LEVEL) -> None:
     import cv2
 
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), _png_params())
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), _png_params(level))
     if not ok:
         raise ValueError(f"could not encode {path.name} as PNG")
     buf.tofile(str(path))
@@ -357,9 +367,11 @@ class FrameWriter:
     exception inside the ``with`` block stops the encoders without finishing the file.
     """
 
-    def __init__(self, path: str | Path, fps: float, crf: int = 18):
+    def __init__(self, path: str | Path, fps: float, crf: int = 18, png_level: int = PNG_LEVEL):
         if not np.isfinite(fps) or fps <= 0:
             raise ValueError(f"fps must be > 0, got {fps}")
+        self.png_params = _png_params(png_level)  # checked here, before any frame
+        self.png_level = int(png_level)
         self.path = check_output(path)
         self.fps = float(fps)
         self.crf = int(crf)
@@ -402,6 +414,8 @@ class FrameWriter:
         if self.kind == "av":
             import av
 
+            from ..core.frames import even_size  # here: core.frames imports torch
+
             h, w = even_size(shape[0], shape[1])
             self._container = av.open(str(self.path), mode="w")
             codec = "libvpx-vp9" if self.path.suffix.lower() == ".webm" else "libx264"
@@ -418,7 +432,7 @@ class FrameWriter:
         if self.kind == "pil":
             self._pil.append(frame)
             return
-        fn = (lambda: _write_png(self.path / f"frame_{i:05d}.png", frame)) if self.kind == "png" \
+        fn = (lambda: _write_png(self.path / f"frame_{i:05d}.png", frame, self.png_level)) if self.kind == "png" \
             else (lambda: self._encode(frame))
         self._pending.append(self._pool.submit(fn))
         while len(self._pending) > PREFETCH or (self._pending and self._pending[0].done()):
@@ -474,12 +488,12 @@ class FrameWriter:
             self._container = None
 
 
-def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
+def write_video(frames, fps: float, path: str | Path, crf: int = 18, png_level: int = PNG_LEVEL) -> Path:
     """Write frames [B,H,W,C] (0..1 float or uint8, numpy or torch) to ``path``.
 
     ``.mp4``/``.mov``/``.mkv``: H.264, yuv420p, and ``.webm``: VP9 (an odd side loses its last row or column, as
     the codecs need even sizes: ``core.frames.to_even``); ``.gif``/``.webp``: animated image (Pillow); a path
-    without a suffix, or an existing folder: numbered PNGs. Returns the written path.
+    without a suffix, or an existing folder: numbered PNGs (zlib level ``png_level``). Returns the written path.
     """
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
@@ -487,7 +501,7 @@ def write_video(frames, fps: float, path: str | Path, crf: int = 18) -> Path:
     n = frames.shape[0] if getattr(frames, "ndim", 0) == 4 else 1
     if n == 0:
         to_uint8(frames)  # raises the shape error
-    with FrameWriter(path, fps, crf) as w:
+    with FrameWriter(path, fps, crf, png_level) as w:
         for s in range(0, n, PREFETCH):
             w.write(frames[s:s + PREFETCH] if getattr(frames, "ndim", 0) == 4 else frames)
     return w.path

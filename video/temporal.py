@@ -29,10 +29,10 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import torch
 
 from ..core import ProgressFn
 from ..core.frames import as_numpy_clip
@@ -47,6 +47,9 @@ from .flow import (
     sampling_map,
     to_gray_u8,
 )
+
+if TYPE_CHECKING:  # torch only inside the functions that return tensors: the CLI runs without it
+    import torch
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,8 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
     reference: optional clip with the same frame count whose flow guides the smoothing (any size).
     Returns a float32 CPU tensor [B,H,W,C]. One frame is returned unchanged. The whole clip is held in memory;
     :func:`iter_temporal_consistency` streams a clip that is read again for every pass instead."""
+    import torch
+
     arr = as_numpy_clip(frames, min_side=MIN_SIDE)
     T = arr.shape[0]
     _check_settings(strength, sigma, detail)

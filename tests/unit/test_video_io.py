@@ -92,3 +92,35 @@ def test_reader_mixed_sizes_says_which(tmp_path):
     cv2.imwrite(str(tmp_path / "f" / "b.png"), np.zeros((8, 9, 3), np.uint8))
     with pytest.raises(ValueError, match="b.png is 9x8"):
         list(FrameReader(tmp_path / "f"))
+
+
+@pytest.mark.parametrize("level", [0, 1, 6])
+def test_png_levels_are_lossless_and_stored_is_the_raw_size(tmp_path, level):
+    from draw_to_video.video.io import FrameReader, FrameWriter
+
+    clip = _clip(n=3, h=40, w=52)
+    with FrameWriter(tmp_path / "seq", 9.0, png_level=level) as w:
+        w.write(clip)
+    got = np.stack(list(FrameReader(tmp_path / "seq")))
+    assert np.array_equal(got, (clip * 255 + 0.5).astype(np.uint8))
+    size = min(f.stat().st_size for f in (tmp_path / "seq").iterdir())
+    raw = 40 * (52 * 3 + 1)  # a filter byte per row
+    assert (size >= raw) if level == 0 else (size < raw)
+
+
+def test_png_level_out_of_range_is_refused_before_writing(tmp_path):
+    from draw_to_video.video.io import FrameWriter
+
+    with pytest.raises(ValueError, match="0..9"):
+        FrameWriter(tmp_path / "seq", 9.0, png_level=10)
+    assert not (tmp_path / "seq").exists()
+
+
+def test_reader_prefetch_bound_gives_the_same_frames(tmp_path):
+    from draw_to_video.video.io import FrameReader
+
+    clip = _clip(n=9, h=24, w=32)
+    write_video(clip, 9.0, tmp_path / "seq")
+    a = np.stack(list(FrameReader(tmp_path / "seq", prefetch=1)))
+    b = np.stack(list(FrameReader(tmp_path / "seq", prefetch=48)))
+    assert np.array_equal(a, b) and a.shape[0] == 9

@@ -119,6 +119,14 @@ export const D2V_PARAMS = {
    "type": "float"
   }
  },
+ "output": {
+  "png_compression": {
+   "default": 0,
+   "max": 9,
+   "min": 0,
+   "type": "int"
+  }
+ },
  "preview_max_frames": 240,
  "prompt": {
   "motion": {
