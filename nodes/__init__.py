@@ -14,7 +14,17 @@ from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
 from ..pipelines.inputs import EXAMPLE_INPUT_NAME, provide_example_image
-from . import camera_nodes, effect_nodes, prompt_nodes, render_nodes, routes, svd_nodes, video_nodes, wan_nodes
+from . import (
+    camera_nodes,
+    effect_nodes,
+    keyframe_nodes,
+    prompt_nodes,
+    render_nodes,
+    routes,
+    svd_nodes,
+    video_nodes,
+    wan_nodes,
+)
 
 NODE_MODULES = [
     camera_nodes,
@@ -22,6 +32,7 @@ NODE_MODULES = [
     svd_nodes,
     wan_nodes,
     video_nodes,
+    keyframe_nodes,
     effect_nodes,
     prompt_nodes,
 ]
