@@ -33,7 +33,6 @@ path: motion between keyframes is treated as linear in image space).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -105,8 +104,6 @@ def check_keyframes(start, end, resize: bool = False) -> tuple[np.ndarray, np.nd
             a = a[..., None]
         if a.ndim != 3 or not 1 <= a.shape[2] <= 4:
             raise ValueError(f"{name} image: expected (H, W, C) with 1..4 channels, got shape {tuple(a.shape)}")
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name} image contains NaN or infinity: fix the node that produced it")
         if min(a.shape[:2]) < MIN_SIDE:
             raise ValueError(f"{name} image is too small: {a.shape[1]}x{a.shape[0]} (at least {MIN_SIDE}x{MIN_SIDE})")
         pair.append(np.ascontiguousarray(np.clip(a, 0.0, 1.0), dtype=np.float32))
@@ -292,28 +289,21 @@ def interpolate_keyframes(start, end, frames: int, include_endpoints: bool = Tru
 
 
 def camera_flow(camera, depth: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The start->end flow (H,W,2) in pixels a camera move induces: each pixel of the first frame, at its depth
-    ``depth`` ((H,W), the scene's units, larger = farther), reprojected from the trajectory's first pose to its last
-    (pinhole, the trajectory's horizontal fov). ``size`` = (H, W) of the images."""
+    """The start->end flow (H,W,2) in pixels a camera move induces: each pixel of the first frame, at its z-depth
+    ``depth`` ((H,W), larger = farther, any scale the trajectory uses: median 1), reprojected from the trajectory's
+    first pose to its last with the pack's pinhole intrinsics (``CameraTrajectory.intrinsics``, OpenCV axes).
+    ``size`` = (H, W) of the images; the depth is resized to it."""
     H, W = size
     c2w = np.asarray(camera.c2w, np.float64).reshape(-1, 4, 4)
-    fov = np.asarray(camera.fov_deg, np.float64).reshape(-1)
+    K = camera.intrinsics(W, H)
     d = cv2.resize(np.asarray(depth, np.float32), (W, H), interpolation=cv2.INTER_LINEAR).astype(np.float64)
     if not np.isfinite(d).all() or d.min() <= 0:
         raise ValueError("depth must be finite and positive (larger = farther)")
-
-    def K(fov_deg):
-        f = 0.5 * W / math.tan(math.radians(fov_deg) / 2)
-        return np.array([[f, 0, (W - 1) / 2], [0, f, (H - 1) / 2], [0, 0, 1]])
-
-    K0, K1 = K(fov[0]), K(fov[-1])
     ys, xs = np.mgrid[0:H, 0:W].astype(np.float64)
-    pix = np.stack([xs, ys, np.ones_like(xs)], -1).reshape(-1, 3)
-    cam0 = (pix @ np.linalg.inv(K0).T) * d.reshape(-1, 1)
-    world = cam0 @ c2w[0][:3, :3].T + c2w[0][:3, 3]
-    w2c1 = np.linalg.inv(c2w[-1])
-    cam1 = world @ w2c1[:3, :3].T + w2c1[:3, 3]
+    pix = np.stack([xs + 0.5, ys + 0.5, np.ones_like(xs)], -1).reshape(-1, 3)  # pixel centres
+    cam0 = (pix @ np.linalg.inv(K[0]).T) * d.reshape(-1, 1)
+    rel = np.linalg.inv(c2w[-1]) @ c2w[0]  # first camera -> last camera
+    cam1 = cam0 @ rel[:3, :3].T + rel[:3, 3]
     z = np.maximum(cam1[:, 2:3], 1e-3)
-    p1 = (cam1 / z) @ K1.T
-    flow = (p1[:, :2] - pix[:, :2]).reshape(H, W, 2)
-    return flow.astype(np.float32)
+    p1 = (cam1 / z) @ K[-1].T
+    return (p1[:, :2] - pix[:, :2]).reshape(H, W, 2).astype(np.float32)
