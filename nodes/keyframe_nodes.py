@@ -42,7 +42,7 @@ class KeyframeInterpolate(io.ComfyNode):
                                        "from the image when not connected)."),
                 *params_inputs(RENDER, ["depth_kind"], optional=True),
             ],
-            outputs=[io.Image.Output("frames", display_name="frames",
+            outputs=[io.Image.Output("frames_out", display_name="frames",
                                      tooltip="The clip from start to end (batch of frames) for CreateVideo.")],
         )
 

@@ -5,19 +5,20 @@ are assumed to show one scene with large motion between them (8–16 source fram
 
 For a pair A (start), B (end) and a time 0 < t < 1:
 
-1. **Flow at a scale suited to the displacement**: OpenCV DIS (its own coarse-to-fine patch pyramid) run at two
-   resolutions — longest side ``flow_side`` and half of it. The coarse run sees large displacements as small ones;
-   the fine run keeps detail. Per pixel the candidate with the smaller (blurred) photometric error
-   ``|A(x) - B(x + F_ab(x))|`` wins; both directions (F_ab, F_ba), each then symmetrised with the negated opposite
-   flow where the two agree.
+1. **Flow at a scale suited to the displacement**: the keyframes are area-downscaled to a longest side of
+   ``flow_side`` (480 px), where a 16-frame move is tens of pixels, and OpenCV DIS runs with its own coarse-to-fine
+   patch pyramid (coarsest level chosen from the image size), both directions (F_ab, F_ba). Optional extra
+   ``scales`` (e.g. 0.5) add candidates, and a camera move adds one; per pixel the candidate with the smaller
+   blurred photometric error ``|A(x) - B(x + F_ab(x))|`` wins. Each flow is then averaged with the negated
+   opposite flow where the two agree.
 2. **Occlusion** from the forward-backward consistency check (:func:`video.flow.occlusion_mask`), softened.
 3. **Bidirectional backward warping to time t**: intermediate flows Ft0, Ft1 by fixed-point flow inversion
    (``Ft0(x) = -t F_ab(x + Ft0(x))``), both keyframes warped to t, blended with weights ``(1-t) V_a C_a`` and
    ``t V_b C_b``: V = visible in the other keyframe (not occluded, not out of frame), C = photometric confidence
    ``exp(-err / sigma)`` of the correspondence the pixel came from.
 4. **Hole filling / hedging**: where neither keyframe is confidently visible (both occluded, or the flow fails
-   the photometric test on both sides) the warped result fades to the time-weighted crossfade of the two warped
-   keyframes, then to the plain crossfade — the least-wrong guess for content that appears in neither keyframe.
+   the photometric test on both sides) the warped result fades to the mean of the time-weighted blend of the two
+   warped keyframes and the plain crossfade — the least-wrong guess for content that appears in neither keyframe.
 
 Endpoints: ``t = 0`` and ``t = 1`` return the keyframes bit-exactly. :func:`interpolate_keyframes` returns the
 ``frames`` in-between frames at ``t_k = k / (frames + 1)``, with the two keyframes added around them when
@@ -25,8 +26,9 @@ Endpoints: ``t = 0`` and ``t = 1`` return the keyframes bit-exactly. :func:`inte
 contains the source frames.
 
 Camera: given a ``CameraTrajectory`` and the start frame's depth, the flow A→B induced by the camera move
-(reprojection of the start frame's pixels through frame 0 and the last pose) seeds the fine DIS run as its initial
-flow, so a known camera move of any size is found; DIS then refines it to what the images actually show. The
+(reprojection of the start frame's pixels from the first pose to the last, :func:`camera_flow`) seeds one more DIS
+run — B is warped by it and DIS finds the residual — whose flow is a further per-pixel candidate: a known camera
+move of any size is found where the depth is right, and DIS corrects it to what the images actually show. The
 in-between times use the same image-based warping (the trajectory's intermediate poses are not used to bend the
 path: motion between keyframes is treated as linear in image space).
 """
@@ -56,14 +58,16 @@ from .flow import (
 
 @dataclass(frozen=True)
 class KeyframeSettings:
-    """flow_side: longest side (pixels) of the fine flow run (the coarse run is half of it; never above the image);
+    """flow_side: longest side (pixels) the flow is computed at (never above the image); scales: fractions of that
+    size DIS runs at, best per pixel (a second scale measured no better on real clips, docs/benchmarks.md);
     preset: DIS preset; iterations: fixed-point iterations of the intermediate flows; sigma: photometric error
     (0..1 RGB, blurred) at which a correspondence's confidence drops to 1/e."""
 
     flow_side: int = 480
+    scales: tuple[float, ...] = (1.0,)
     preset: str = "medium"
     iterations: int = 6
-    sigma: float = 0.08
+    sigma: float = 0.3
 
 
 DEFAULT_SETTINGS = KeyframeSettings()
@@ -161,25 +165,22 @@ def _photo_error(a: np.ndarray, b: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return cv2.blur(err, (k, k))
 
 
-def _one_way(ga, gb, fa, fb, size, preset, init_fwd=None):
-    """Best-per-pixel flow from a to b at ``size`` among candidates: DIS at ``size`` and at half of it, and DIS
-    started from ``init_fwd`` when given."""
+def _one_way(ga, gb, fa, fb, size, preset, scales, init_fwd=None):
+    """Best-per-pixel flow from a to b at ``size`` among candidates: DIS at each of ``scales`` of ``size``, and
+    DIS started from ``init_fwd`` when given. The winner per pixel has the smallest blurred photometric error."""
     h, w = size
-    coarse = (max(MIN_SIDE, h // 2), max(MIN_SIDE, w // 2))
     cands = []
-    gac, gbc = _shrink(ga[..., None], coarse)[..., 0], _shrink(gb[..., None], coarse)[..., 0]
-    cands.append(resize_flow(_dis(gac, gbc, preset), size))
-    cands.append(_dis(ga, gb, preset))
+    for sc in scales:
+        s = (max(MIN_SIDE, round(h * sc)), max(MIN_SIDE, round(w * sc)))
+        gas, gbs = _shrink(ga[..., None], s)[..., 0], _shrink(gb[..., None], s)[..., 0]
+        cands.append(resize_flow(_dis(gas, gbs, preset), size))
     if init_fwd is not None:
         cands.append(_dis(ga, gb, preset, init_fwd))
-    errs = [_photo_error(fa, fb, f) for f in cands]
-    best = np.argmin(np.stack(errs), axis=0)
+    errs = np.stack([_photo_error(fa, fb, f) for f in cands])
+    best = np.argmin(errs, axis=0)
     flow = cands[0].copy()
-    err = errs[0].copy()
     for i in range(1, len(cands)):
-        m = best == i
-        flow[m] = cands[i][m]
-        err[m] = errs[i][m]
+        flow[best == i] = cands[i][best == i]
     return flow
 
 
@@ -195,8 +196,8 @@ def keyframe_flows(a: np.ndarray, b: np.ndarray, settings: KeyframeSettings = DE
     if init_fwd is not None:
         init_f = resize_flow(np.asarray(init_fwd, np.float32), size)
         init_b = -backward_warp(init_f, -init_f)  # approximate inverse: F_ba(y) ≈ -F_ab(y - F_ab(y))
-    fwd = _one_way(ga, gb, fa, fb, size, settings.preset, init_f)
-    bwd = _one_way(gb, ga, fb, fa, size, settings.preset, init_b)
+    fwd = _one_way(ga, gb, fa, fb, size, settings.preset, settings.scales, init_f)
+    bwd = _one_way(gb, ga, fb, fa, size, settings.preset, settings.scales, init_b)
     occ_f = occlusion_mask(fwd, bwd, motion_boundaries=False)
     occ_b = occlusion_mask(bwd, fwd, motion_boundaries=False)
     # symmetrise where consistent: halves DIS's random error
