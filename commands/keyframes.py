@@ -12,6 +12,7 @@ def keyframes_cmd(args) -> int:
     from ..pipelines.inputs import read_camera_file, read_image
     from ..pipelines.keyframes import keyframe_clip
     from ..video.io import write_video
+    from ..video.keyframes import check_keyframes
 
     try:
         start = read_image(args.start)
@@ -26,6 +27,7 @@ def keyframes_cmd(args) -> int:
         from ..render.depth import load_depth
 
         depth = load_depth(args.depth, args.depth_kind, tuple(start.shape[:2]))
+    check_keyframes(start, end, args.resize)  # sizes, channels: refused before anything is announced
     h, w = start.shape[:2]
     total = args.frames + (0 if args.no_endpoints else 2)
     print(f"{w}x{h}: {args.frames} in-between frames ({total} written at {args.fps:g} fps"
