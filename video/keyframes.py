@@ -176,6 +176,8 @@ def _one_way(ga, gb, fa, fb, size, preset, scales, init_fwd=None):
         cands.append(resize_flow(_dis(gas, gbs, preset), size))
     if init_fwd is not None:
         cands.append(_dis(ga, gb, preset, init_fwd))
+    if len(cands) == 1:
+        return cands[0]
     errs = np.stack([_photo_error(fa, fb, f) for f in cands])
     best = np.argmin(errs, axis=0)
     flow = cands[0].copy()
