@@ -23,12 +23,12 @@ class KeyframeInterpolate(io.ComfyNode):
             display_name="Keyframe Interpolate",
             category=CATEGORY,
             description="The frames between a start and an end image of the same scene, made for large motion "
-                        "(flow at two scales, forward-backward occlusion, bidirectional warping, crossfade only "
-                        "where neither image explains a pixel). With a camera (and optionally the start image's "
-                        "depth) the flow search starts from the camera's own motion. Output: start, the "
-                        "in-betweens, end (frames + 2 images) unless include_endpoints is off. Images at least "
-                        f"{MIN_SIDE}x{MIN_SIDE} px, the first image of each batch; an odd width or height loses its "
-                        "last column or row (video needs even sizes).",
+                        "(DIS flow at up to 480 px, forward-backward occlusion, bidirectional warping, crossfade "
+                        "only where neither image explains a pixel). With a camera (and optionally the start "
+                        "image's depth) the flow starts from the camera's motion and the in-betweens follow its "
+                        "poses. Output: start, the in-betweens, end (frames + 2 images) unless include_endpoints "
+                        f"is off. Images at least {MIN_SIDE}x{MIN_SIDE} px, the first image of each batch; an odd "
+                        "width or height loses its last column or row (video needs even sizes).",
             inputs=[
                 io.Image.Input("start", tooltip="The first keyframe (first image of the batch)."),
                 io.Image.Input("end", tooltip="The last keyframe: the same scene, same size as start (or turn "

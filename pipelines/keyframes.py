@@ -26,8 +26,9 @@ def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
 
     ``camera``: the move from the start view (its first pose) to the end view (its last pose); with it the flow
     search starts from the motion the camera induces on the start image's ``depth`` (a map of the start image,
-    ``depth_kind`` "disparity" = bright near or "depth"; estimated from the image when None). Without a camera
-    the flow is found from the images alone. ``ValueError`` for unusable input (sizes, NaN, ranges)."""
+    ``depth_kind`` "disparity" = bright near or "depth"; estimated from the image when None), and the in-between
+    frames follow the camera's poses. Without a camera the flow is found from the images alone. ``ValueError`` for
+    unusable input (sizes, NaN, ranges)."""
     n = KEYFRAMES["frames"].check(frames, "frames")
     a, b = check_keyframes(start, end, bool(resize))
     init = None
@@ -37,8 +38,15 @@ def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
         h, w = a.shape[:2]
         rgb = torch.from_numpy(np.ascontiguousarray(a[..., :3] if a.shape[2] >= 3 else np.repeat(a, 3, axis=2)))
         z = estimate_depth(rgb) if depth is None else load_depth(_first(depth), depth_kind, (h, w))
-        init = camera_flow(camera, z.cpu().numpy(), (h, w))
-    return interpolate_keyframes(a, b, n, bool(include_endpoints), False, settings, init, on_progress)
+        zn = z.cpu().numpy()
+
+        def path(t: float) -> np.ndarray:
+            return camera_flow(camera, zn, (h, w), t)
+
+        init = path(1.0)
+    else:
+        path = None
+    return interpolate_keyframes(a, b, n, bool(include_endpoints), False, settings, init, on_progress, path)
 
 
 def _first(depth):

@@ -25,12 +25,11 @@ Endpoints: ``t = 0`` and ``t = 1`` return the keyframes bit-exactly. :func:`inte
 ``include_endpoints`` (``frames + 2`` in all) — the same convention as Frame Interpolate, whose output also
 contains the source frames.
 
-Camera: given a ``CameraTrajectory`` and the start frame's depth, the flow A→B induced by the camera move
-(reprojection of the start frame's pixels from the first pose to the last, :func:`camera_flow`) seeds one more DIS
-run — B is warped by it and DIS finds the residual — whose flow is a further per-pixel candidate: a known camera
-move of any size is found where the depth is right, and DIS corrects it to what the images actually show. The
-in-between times use the same image-based warping (the trajectory's intermediate poses are not used to bend the
-path: motion between keyframes is treated as linear in image space).
+Camera: given a ``CameraTrajectory`` and the start frame's depth, the flow the camera induces from the start to
+time t (:func:`camera_flow`, poses slerped as the render does) is used twice: at t = 1 it seeds one more DIS run
+(B warped by it, DIS finds the residual) whose flow is a further per-pixel candidate; and the in-between frames
+follow it: start -> t = camera flow to t + t x (image flow - camera flow to the end), so dollies and orbits keep
+the camera's own timing and parallax (the end keyframe's sample is that point followed on along the image flow).
 """
 
 from __future__ import annotations
@@ -217,10 +216,15 @@ class KeyframePair:
     """Everything to render any time between keyframes ``a`` and ``b`` ((H,W,C) float32, same shape)."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray, settings: KeyframeSettings = DEFAULT_SETTINGS,
-                 init_fwd: np.ndarray | None = None):
+                 init_fwd: np.ndarray | None = None, path=None):
+        """``init_fwd``: optional (H,W,2) guess of the start->end flow; ``path``: optional ``t -> (H,W,2)`` flow
+        from the start frame to time t of a known camera move (its value at 1 is ``init_fwd``)."""
         self.a, self.b, self.s = a, b, settings
         self.size = a.shape[:2]
         self.flows = keyframe_flows(a, b, settings, init_fwd)
+        self.path = path
+        fsize = self.flows.fwd.shape[:2]
+        self.path_end = None if path is None else resize_flow(np.asarray(path(1.0), np.float32), fsize)
 
     def intermediate_flows(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Ft0, Ft1 (h,w,2) at flow resolution: where the pixel at time t comes from in a and in b."""
@@ -230,6 +234,17 @@ class KeyframePair:
         for _ in range(self.s.iterations):
             d0 = -t * backward_warp(F01, d0)
             d1 = -(1 - t) * backward_warp(F10, d1)
+        if self.path is not None:
+            # start -> t along the camera path, plus the rest of the motion (flow minus camera flow) linearly
+            g = resize_flow(np.asarray(self.path(t), np.float32), F01.shape[:2])
+            f0t = g + t * (F01 - self.path_end)
+            c0 = -f0t
+            for _ in range(self.s.iterations):
+                c0 = -backward_warp(f0t, c0)
+            c1 = c0 + backward_warp(F01, c0)  # the same point, followed on into the end frame
+            seen = backward_warp(self.flows.occ_a, c0)[..., None] < 0.5
+            d0 = c0
+            d1 = np.where(seen, c1, d1)
         return d0, d1
 
     def frame_at(self, t: float) -> np.ndarray:
@@ -272,18 +287,19 @@ def frame_times(frames: int, include_endpoints: bool) -> list[float]:
 
 def interpolate_keyframes(start, end, frames: int, include_endpoints: bool = True, resize: bool = False,
                           settings: KeyframeSettings = DEFAULT_SETTINGS, init_fwd: np.ndarray | None = None,
-                          on_progress: ProgressFn = None) -> torch.Tensor:
+                          on_progress: ProgressFn = None, path=None) -> torch.Tensor:
     """The ``frames`` frames between keyframes ``start`` and ``end`` (torch/numpy (H,W,C) or (1,H,W,C) float 0..1)
     as a float32 CPU tensor [N,H,W,C], N = frames (+2 with ``include_endpoints``: start first, end last, bit-exact).
     ``resize``: scale the end image to the start's size instead of refusing different sizes. ``init_fwd``: optional
-    (H,W,2) start->end flow guess in pixels (see :func:`camera_flow`)."""
+    (H,W,2) start->end flow guess in pixels (see :func:`camera_flow`); ``path``: optional ``t -> (H,W,2)`` flow from
+    the start to time t of a known camera move (the in-between frames then follow it; see :class:`KeyframePair`)."""
     if isinstance(frames, bool) or int(frames) != frames or not 0 <= int(frames) <= 10_000:
         raise ValueError(f"frames must be a whole number of in-between frames ≥ 0, got {frames}")
     frames = int(frames)
     a, b = check_keyframes(start, end, resize)
     times = frame_times(frames, include_endpoints)
     out = np.empty((len(times), *a.shape), np.float32)
-    pair = KeyframePair(a, b, settings, init_fwd) if frames else None
+    pair = KeyframePair(a, b, settings, init_fwd, path) if frames else None
     for k, t in enumerate(times):
         out[k] = a if t == 0.0 else b if t == 1.0 else pair.frame_at(t)
         if on_progress is not None:
@@ -291,22 +307,32 @@ def interpolate_keyframes(start, end, frames: int, include_endpoints: bool = Tru
     return torch.from_numpy(out)
 
 
-def camera_flow(camera, depth: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The start->end flow (H,W,2) in pixels a camera move induces: each pixel of the first frame, at its z-depth
-    ``depth`` ((H,W), larger = farther, any scale the trajectory uses: median 1), reprojected from the trajectory's
-    first pose to its last with the pack's pinhole intrinsics (``CameraTrajectory.intrinsics``, OpenCV axes).
+def camera_flow(camera, depth: np.ndarray, size: tuple[int, int], t: float = 1.0) -> np.ndarray:
+    """The flow (H,W,2) in pixels a camera move induces from its first view to time ``t`` (0..1 of the
+    trajectory; 1 = the last pose): each pixel of the first frame, at its z-depth ``depth`` ((H,W), larger =
+    farther, the trajectory's units: median 1), reprojected with the pack's pinhole intrinsics
+    (``CameraTrajectory.intrinsics``, OpenCV axes; poses slerped between frames as the render does).
     ``size`` = (H, W) of the images; the depth is resized to it."""
+    from ..camera.lens import intrinsics
+    from ..camera.trajectory import interpolate_poses
+
     H, W = size
     c2w = np.asarray(camera.c2w, np.float64).reshape(-1, 4, 4)
-    K = camera.intrinsics(W, H)
+    fov = np.asarray(camera.fov_deg, np.float64).reshape(-1)
+    at = float(np.clip(t, 0.0, 1.0)) * (len(c2w) - 1)
+    rot, pos = interpolate_poses(c2w[:, :3, :3], c2w[:, :3, 3], np.array([at]))
+    pose = np.eye(4)
+    pose[:3, :3], pose[:3, 3] = rot[0], pos[0]
+    K0 = intrinsics(float(fov[0]), W, H)
+    K1 = intrinsics(float(np.interp(at, np.arange(len(fov)), fov)), W, H)
     d = cv2.resize(np.asarray(depth, np.float32), (W, H), interpolation=cv2.INTER_LINEAR).astype(np.float64)
     if not np.isfinite(d).all() or d.min() <= 0:
         raise ValueError("depth must be finite and positive (larger = farther)")
     ys, xs = np.mgrid[0:H, 0:W].astype(np.float64)
     pix = np.stack([xs + 0.5, ys + 0.5, np.ones_like(xs)], -1).reshape(-1, 3)  # pixel centres
-    cam0 = (pix @ np.linalg.inv(K[0]).T) * d.reshape(-1, 1)
-    rel = np.linalg.inv(c2w[-1]) @ c2w[0]  # first camera -> last camera
+    cam0 = (pix @ np.linalg.inv(K0).T) * d.reshape(-1, 1)
+    rel = np.linalg.inv(pose) @ c2w[0]  # first camera -> camera at t
     cam1 = cam0 @ rel[:3, :3].T + rel[:3, 3]
     z = np.maximum(cam1[:, 2:3], 1e-3)
-    p1 = (cam1 / z) @ K[-1].T
+    p1 = (cam1 / z) @ K1.T
     return (p1[:, :2] - pix[:, :2]).reshape(H, W, 2).astype(np.float32)

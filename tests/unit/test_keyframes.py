@@ -75,6 +75,9 @@ def test_camera_flow_of_a_static_camera_is_zero_and_a_pan_shifts_everything():
     pan = build_trajectory("pan_right", frames=9)
     flow = camera_flow(pan, depth, (48, 64))
     assert flow[..., 0].mean() < -1.0  # the camera turns right: the picture moves left
+    assert np.abs(camera_flow(pan, depth, (48, 64), 0.0)).max() < 1e-4  # time 0 = the first pose
+    half = camera_flow(pan, depth, (48, 64), 0.5)[..., 0].mean()
+    assert flow[..., 0].mean() < half < 0  # part of the way at mid-move
 
 
 def test_a_given_camera_move_guides_the_flow():
