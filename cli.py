@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "camera",
     "render",
     "video",
+    "keyframes",
     "effects",
     "params",
     "remote",

@@ -169,6 +169,15 @@ INTERPOLATE = {
                       help="fast / balanced / high: flow resolution and accuracy vs speed."),
 }
 """Frame Interpolate and the ``interpolate`` command."""
+KEYFRAMES = {
+    "frames": Range("int", 7, 1, 240, help="In-between frames made between the start and the end image."),
+    "include_endpoints": Flag(True, help="Output start, in-betweens, end (frames + 2 images), as Frame Interpolate "
+                                         "keeps its source frames; off = the in-betweens only."),
+    "resize": Flag(False, help="When the end image's size differs from the start's, scale it to the start's "
+                               "(off: different sizes are refused)."),
+    "fps": Range("float", 12.0, 0.1, 1000.0, 0.01, help="Frame rate of the written video."),
+}
+"""Keyframe Interpolate and the ``keyframes`` command (video/keyframes.py)."""
 MAX_FPS_RATIO = 64
 """target_fps may be at most this many times source_fps."""
 
@@ -261,7 +270,8 @@ WAN = {
 }
 """Wan Camera Embedding (drawn) (conditioning/wan.py; measurements in docs/benchmarks.md)."""
 
-TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
+TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "keyframes": KEYFRAMES,
+          "temporal": TEMPORAL,
           "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE,
           "prompt": PROMPT, "wan": WAN}
 

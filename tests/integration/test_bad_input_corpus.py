@@ -183,6 +183,9 @@ def graph(node_id: str, values: dict) -> dict:
     if node_id == "D2V_WanCameraEmbedding":  # small clip unless the case sets a size; the int output is previewed
         node = {"class_type": node_id, "inputs": {"width": 64, "height": 48, "length": 5, **values, "camera": ["3", 0]}}
         return {"1": empty_image(), "2": draw, "3": traj, "4": node, "9": preview("4", 3)}
+    if node_id == "D2V_KeyframeInterpolate":  # two images in; its "frames" is a count, not the clip
+        node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "start": ["1", 0], "end": ["1", 0]}}
+        return {"1": empty_image(), "4": node, "9": preview("4", 0)}
     if node_id == "D2V_PromptTemplate":  # text in, text out
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
         return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}

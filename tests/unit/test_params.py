@@ -19,13 +19,15 @@ NODE_TABLES = {
     "D2V_CinematicCameraTrajectory": params.TRAJECTORY,
     "D2V_CameraMotionRender": params.RENDER,
     "D2V_FrameInterpolate": params.INTERPOLATE,
+    "D2V_KeyframeInterpolate": params.KEYFRAMES,
     "D2V_TemporalConsistency": params.TEMPORAL,
     "D2V_ExclusiveEffects": params.EFFECT,
     "D2V_SVDImageEncodeWithMotion": params.SVD,
     "D2V_PromptTemplate": params.PROMPT,
 }
-NOT_A_NODE_INPUT = {("D2V_CinematicCameraTrajectory", "aperture")}
-"""Table entries a node does not show (the trajectory's f-number: the CLI and Python API only)."""
+NOT_A_NODE_INPUT = {("D2V_CinematicCameraTrajectory", "aperture"), ("D2V_KeyframeInterpolate", "fps")}
+"""Table entries a node does not show (the trajectory's f-number, the keyframes video's fps: the CLI and Python API
+only; the node's frames go to Create Video, which sets the fps)."""
 NODE_WORDED_TOOLTIPS = {
     ("D2V_CameraMotionRender", "fill"), ("D2V_CameraMotionRender", "depth_of_field"),
     *(("D2V_SVDImageEncodeWithMotion", n) for n in ("video_frames", "motion_bucket_id", "guidance", "strength",

@@ -119,6 +119,29 @@ export const D2V_PARAMS = {
    "type": "float"
   }
  },
+ "keyframes": {
+  "fps": {
+   "default": 12.0,
+   "max": 1000.0,
+   "min": 0.1,
+   "step": 0.01,
+   "type": "float"
+  },
+  "frames": {
+   "default": 7,
+   "max": 240,
+   "min": 1,
+   "type": "int"
+  },
+  "include_endpoints": {
+   "default": true,
+   "type": "bool"
+  },
+  "resize": {
+   "default": false,
+   "type": "bool"
+  }
+ },
  "output": {
   "png_compression": {
    "default": 0,

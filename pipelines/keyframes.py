@@ -1,0 +1,56 @@
+"""Keyframe interpolation as a job: two images (and optionally the camera move between them) -> the frames between.
+
+The node ``D2V_KeyframeInterpolate``, the ``keyframes`` command and the Python API call :func:`keyframe_clip`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..camera.trajectory import CameraTrajectory
+from ..core import ProgressFn
+from ..core.params import KEYFRAMES
+from ..render.depth import estimate_depth, load_depth
+from ..video.keyframes import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
+
+
+def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
+                  include_endpoints: bool = KEYFRAMES["include_endpoints"].default,
+                  resize: bool = KEYFRAMES["resize"].default, camera: CameraTrajectory | None = None,
+                  depth=None, depth_kind: str = "disparity", settings: KeyframeSettings = DEFAULT_SETTINGS,
+                  on_progress: ProgressFn = None) -> torch.Tensor:
+    """The frames between keyframes ``start`` and ``end`` (IMAGE-like: torch/numpy [H,W,C] or [1,H,W,C] float
+    0..1) as a float32 CPU tensor [N,H,W,C]: N = ``frames`` in-betweens, + 2 with ``include_endpoints`` (start
+    first, end last, bit-exact).
+
+    ``camera``: the move from the start view (its first pose) to the end view (its last pose); with it the flow
+    search starts from the motion the camera induces on the start image's ``depth`` (a map of the start image,
+    ``depth_kind`` "disparity" = bright near or "depth"; estimated from the image when None), and the in-between
+    frames follow the camera's poses. Without a camera the flow is found from the images alone. ``ValueError`` for
+    unusable input (sizes, NaN, ranges)."""
+    n = KEYFRAMES["frames"].check(frames, "frames")
+    a, b = check_keyframes(start, end, bool(resize))
+    init = None
+    if camera is not None:
+        if not isinstance(camera, CameraTrajectory):
+            raise ValueError("camera must be a camera trajectory (from Cinematic Camera Trajectory or a camera JSON)")
+        h, w = a.shape[:2]
+        rgb = torch.from_numpy(np.ascontiguousarray(a[..., :3] if a.shape[2] >= 3 else np.repeat(a, 3, axis=2)))
+        z = estimate_depth(rgb) if depth is None else load_depth(_first(depth), depth_kind, (h, w))
+        zn = z.cpu().numpy()
+
+        def path(t: float) -> np.ndarray:
+            return camera_flow(camera, zn, (h, w), t)
+
+        init = path(1.0)
+    else:
+        path = None
+    return interpolate_keyframes(a, b, n, bool(include_endpoints), False, settings, init, on_progress, path)
+
+
+def _first(depth):
+    """A depth IMAGE batch [B,H,W,C] -> its first map; anything else unchanged."""
+    if isinstance(depth, torch.Tensor) and depth.ndim == 4:
+        return depth[0]
+    return depth
