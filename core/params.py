@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import excerpt
-from .limits import DEFAULT_MAX_SIZE, MAX_SIDE
+from .limits import DEFAULT_MAX_SIZE, MAX_SIDE, MAX_TRACKS
 from .recipes import MOTION_TAGS, PROMPT_TEMPLATES, RECIPE_CHOICES, STYLE_TAGS
 
 
@@ -205,6 +205,15 @@ SVD = {
 }
 """SVD Image Encode (with motion)."""
 
+TRACKS = {
+    "count": Range("int", 24, 0, MAX_TRACKS,
+                   help="Scene points tracked through the camera move (a seeded, jittered grid over the picture); "
+                        "0 = only the drawn path strokes."),
+    "seed": Range("int", 0, 0, SEED_MAX_TRAJECTORY, help="Where in its grid cell each tracked point sits."),
+    "depth_kind": RENDER["depth_kind"],
+}
+"""Camera Tracks (Wan ATI): scene points moved by the camera through the depth (conditioning/tracks.py)."""
+
 PROMPT = {
     "template": Choice(tuple(PROMPT_TEMPLATES), "nature", help="Scene template (action, nature, dialogue, product)."),
     "style": Choice(tuple(STYLE_TAGS), "cinematic", help="Style tags added to the prompt (and kept out of it)."),
@@ -213,7 +222,7 @@ PROMPT = {
 """Prompt Template (core/recipes.build_prompt)."""
 
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "temporal": TEMPORAL,
-          "effect": EFFECT, "svd": SVD,
+          "effect": EFFECT, "svd": SVD, "tracks": TRACKS,
           "prompt": PROMPT}
 
 

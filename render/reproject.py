@@ -248,11 +248,11 @@ def project_points(points: torch.Tensor, K: np.ndarray, rel: np.ndarray) -> tupl
     return u, v, z
 
 
-def z_buffer(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """The nearest depth ``[B, H, W]`` of points splatted to their nearest pixel (u, v, z: ``[B, N]`` from
-    :func:`project_points`), splat cracks closed; ``EMPTY`` where nothing landed. The render's step 1 at full
-    resolution (visibility of the ATI tracks)."""
-    return _splat(u, v, z, u.shape[0], height, width, 1)
+def z_buffer(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, height: int, width: int, cell: int = 1) -> torch.Tensor:
+    """The nearest depth ``[B, ceil(H / cell), ceil(W / cell)]`` of points splatted to their nearest cell of
+    ``cell`` x ``cell`` pixels (u, v, z: ``[B, N]`` from :func:`project_points`), splat cracks closed; ``EMPTY``
+    where nothing landed. The render's step 1 (here for the visibility of the ATI tracks)."""
+    return _splat(u, v, z, u.shape[0], height, width, int(cell))
 
 
 def close_cracks(zbuf: torch.Tensor) -> torch.Tensor:
