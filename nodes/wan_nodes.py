@@ -109,7 +109,7 @@ class CameraTracks(io.ComfyNode):
                 *params_inputs(TRACKS, ["count", "seed", "depth_kind"], tooltips={
                     "count": f"Scene points tracked (a seeded, jittered grid), 0..{MAX_TRACKS} with the path "
                              "strokes; 0 = only the drawn path strokes. Wan ATI was trained on sparse tracks.",
-                }),
+                }, extra={"seed": {"control_after_generate": False}}),
             ],
             outputs=[
                 io.String.Output(display_name="tracks",

@@ -24,7 +24,7 @@ def _pack(object_info: dict) -> dict:
 PACK_NODE_IDS = {
     "D2V_DrawPathInput", "D2V_CinematicCameraTrajectory", "D2V_CameraMotionRender", "D2V_SVDImageEncodeWithMotion",
     "D2V_TemporalConsistency", "D2V_FrameInterpolate", "D2V_ExclusiveEffects", "D2V_VideoQualityReport",
-    "D2V_PromptTemplate", "D2V_WanCameraEmbedding",
+    "D2V_PromptTemplate", "D2V_WanCameraEmbedding", "D2V_CameraTracks",
 }
 
 

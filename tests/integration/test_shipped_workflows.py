@@ -39,8 +39,10 @@ def placeholders(comfy):
     made = []
     for path in API:
         for node in json.loads(path.read_text()).values():
-            for key, folder in (("ckpt_name", "checkpoints"), ("unet_name", "diffusion_models"), ("vae_name", "vae")):
-                if key in node["inputs"]:
+            clip_folder = {"CLIPLoader": "text_encoders", "CLIPVisionLoader": "clip_vision"}.get(node["class_type"])
+            for key, folder in (("ckpt_name", "checkpoints"), ("unet_name", "diffusion_models"), ("vae_name", "vae"),
+                                ("clip_name", clip_folder)):
+                if key in node["inputs"] and folder:
                     p = comfy.base_dir / "models" / folder / node["inputs"][key]
                     if not p.exists():
                         p.parent.mkdir(parents=True, exist_ok=True)

@@ -78,3 +78,15 @@ def test_node_runs_in_server_and_feeds_wan_track_to_video(comfy, object_info):
 def test_bad_inputs_are_refused_with_the_fix(comfy):
     assert "use 33 or 37" in comfy.error_of(_graph(length=34))
     assert "at most 256" in comfy.error_of(_graph(count=256))
+
+
+def test_wan_ati_workflow_without_models_is_refused_naming_them(comfy):
+    """Without Wan files /prompt refuses workflows/api/wan_ati_draw.json naming each missing file (with placeholder
+    files it passes validation: test_shipped_workflows)."""
+    graph = json.loads((Path(__file__).resolve().parents[2] / "workflows" / "api" / "wan_ati_draw.json").read_text())
+    status, body = comfy.queue(graph)
+    assert status == 400
+    text = json.dumps(body)
+    for name in ("Wan2_1-I2V-ATI-14B_fp8_e4m3fn.safetensors", "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+                 "wan_2.1_vae.safetensors", "clip_vision_h.safetensors"):
+        assert name in text, name
