@@ -297,3 +297,30 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
     xy[np.arange(ATI_SAMPLES)[:, None] >= lengths[None, :]] = np.nan
     return CameraTracks(xy=xy, lengths=lengths, kinds=tuple(k for k, kk in zip(kinds, keep) if kk), width=width,
                         height=height, dropped=dropped, warnings=warnings)
+
+
+def draw_tracks(image: torch.Tensor, tracks: CameraTracks, max_side: int = 1024) -> torch.Tensor:
+    """A preview ``[1, h, w, 3]`` float 0..1: the start picture as the video frames it (core's centre crop, scaled
+    to at most ``max_side`` a side) with each track drawn as a line from its start (dot) to where it ends (scene
+    tracks in a hue by start position, drawn strokes in white)."""
+    import cv2
+
+    img = check_frames(image if image.ndim == 4 else image[None], "image")[0, ..., :3].float().clamp(0, 1)
+    src_h, src_w = img.shape[:2]
+    crop = CenterCrop.fit(src_w, src_h, tracks.width, tracks.height)
+    scale = min(1.0, max_side / max(tracks.width, tracks.height))
+    w, h = max(1, round(tracks.width * scale)), max(1, round(tracks.height * scale))
+    rgb = (img[crop.y0: src_h - crop.y0, crop.x0: src_w - crop.x0].cpu().numpy() * 255).astype(np.uint8)
+    canvas = np.ascontiguousarray(cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA) // 2 + 40)
+    thick = max(1, round(max(w, h) / 400))
+    for i, kind in enumerate(tracks.kinds):
+        pts = tracks.xy[: int(tracks.lengths[i]), i] * scale
+        if kind == "path":
+            color = (255, 255, 255)
+        else:
+            hue = int(179 * (pts[0, 0] / max(w, 1) * 0.5 + pts[0, 1] / max(h, 1) * 0.5)) % 180
+            color = tuple(int(c) for c in cv2.cvtColor(np.uint8([[[hue, 220, 255]]]), cv2.COLOR_HSV2RGB)[0, 0])
+        poly = np.round(pts * 16).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [poly], False, color, thick, cv2.LINE_AA, shift=4)
+        cv2.circle(canvas, tuple(int(v) for v in np.round(pts[0] * 16)), 3 * thick, color, -1, cv2.LINE_AA, shift=4)
+    return torch.from_numpy(canvas).float()[None] / 255

@@ -16,7 +16,7 @@ from comfy_api.latest import io
 
 import nodes as comfy_nodes
 
-from ..conditioning.tracks import camera_tracks
+from ..conditioning.tracks import camera_tracks, draw_tracks
 from ..conditioning.wan import check_wan_length, wan_camera_embedding
 from ..core.frames import check_image_batch, to_rgb
 from ..core.limits import MAX_TRACKS, MIN_RENDER_SIDE
@@ -117,6 +117,9 @@ class CameraTracks(io.ComfyNode):
                 io.Int.Output(display_name="width"),
                 io.Int.Output(display_name="height"),
                 io.Int.Output(display_name="length"),
+                io.Image.Output(display_name="preview",
+                                tooltip="The start image as the video frames it, each track drawn from its start "
+                                        "(dot) to its end; drawn strokes in white."),
             ],
         )
 
@@ -135,7 +138,8 @@ class CameraTracks(io.ComfyNode):
                                depth_kind=depth_kind, path=path)
         for w in tracks.warnings:
             log.warning("Camera Tracks: %s", w)
-        return io.NodeOutput(tracks.to_json(), width, height, length)
+        preview = draw_tracks(image, tracks).to(output_device())
+        return io.NodeOutput(tracks.to_json(), width, height, length, preview)
 
 
 NODES = [WanCameraEmbedding, CameraTracks]

@@ -17,7 +17,14 @@ import torch
 from draw_to_video.camera.geometry import compose, yaw_pitch_roll
 from draw_to_video.camera.path import parse_path
 from draw_to_video.camera.trajectory import CameraTrajectory
-from draw_to_video.conditioning.tracks import ATI_SAMPLES, CenterCrop, camera_tracks, grid_pixels, visible_prefix
+from draw_to_video.conditioning.tracks import (
+    ATI_SAMPLES,
+    CenterCrop,
+    camera_tracks,
+    draw_tracks,
+    grid_pixels,
+    visible_prefix,
+)
 from draw_to_video.core.limits import MAX_TRACKS
 from draw_to_video.render.depth import normalize_depth
 from draw_to_video.render.reproject import render_views
@@ -155,6 +162,11 @@ def test_core_format_and_visibility():
     other = camera_tracks(img, cam, torch.from_numpy(depth), width=832, height=480, count=40, seed=2,
                           depth_kind="depth", path=path)
     assert other.to_json() != tr.to_json()
+    preview = draw_tracks(img, tr)
+    assert preview.shape == (1, 480, 832, 3) and 0 <= float(preview.min()) and float(preview.max()) <= 1
+    # the drawn stroke is white along its samples
+    mid = np.round(tr.xy[60, 0]).astype(int)
+    assert float(preview[0, mid[1] - 1: mid[1] + 2, mid[0] - 1: mid[0] + 2].amin(-1).max()) > 0.9
 
 
 def test_occluded_points_end_their_tracks():
