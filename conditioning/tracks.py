@@ -75,6 +75,10 @@ class CenterCrop:
         old, new = src_width / src_height, width / height
         x0 = round((src_width - src_width * (new / old)) / 2) if old > new else 0
         y0 = round((src_height - src_height * (old / new)) / 2) if old < new else 0
+        if src_width - 2 * x0 < 1 or src_height - 2 * y0 < 1:
+            raise ValueError(f"a {width}x{height} video crops the whole {src_width}x{src_height} picture away "
+                             "(WanTrackToVideo centre-crops the start image to the video's aspect): use a width and "
+                             "height closer to the picture's aspect")
         return cls(src_width, src_height, width, height, int(x0), int(y0))
 
     def to_video(self, xy: np.ndarray) -> np.ndarray:
@@ -224,7 +228,9 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
     Returns:
         :class:`CameraTracks` (``to_json()`` is the tracks STRING).
     Raises:
-        ValueError: bad picture, camera, depth, sizes or counts, more than ``MAX_TRACKS`` tracks, or no track left.
+        ValueError: bad picture, camera, depth, sizes or counts, or more than ``MAX_TRACKS`` tracks. No tracks at
+            all (count 0, no stroke inside the frame) is not an error: the JSON is ``[]``, which core's
+            WanTrackToVideo turns into plain image-to-video.
     """
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory), got "
@@ -241,8 +247,10 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
     n_strokes = 0 if path is None else sum(s.role == "path" for s in path.strokes)
     limits.check_count(count + n_strokes, limits.MAX_TRACKS, "tracks (count + drawn path strokes)",
                        "lower count or draw fewer path strokes")
-    if count + n_strokes == 0:
-        raise ValueError("no tracks to make: count is 0 and the drawing has no path strokes; raise count")
+    if count + n_strokes == 0:  # core's WanTrackToVideo then makes a plain image-to-video clip
+        return CameraTracks(xy=np.zeros((ATI_SAMPLES, 0, 2)), lengths=np.zeros(0, np.int64), kinds=(), width=int(width),
+                            height=int(height), warnings=["count is 0 and the drawing has no path strokes: no tracks "
+                                                          "(WanTrackToVideo then ignores the camera)"])
     img = check_frames(image if not isinstance(image, torch.Tensor) or image.ndim == 4 else image[None], "image")
     img = img[0, ..., :3].float().clamp(0, 1)
     src_h, src_w = img.shape[:2]
@@ -289,9 +297,6 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
     if dropped:
         warnings.append(f"{dropped} drawn path stroke(s) start outside the {width}x{height} video frame and were "
                         "left out")
-    if not keep.any():
-        raise ValueError(f"every drawn path stroke starts outside the {width}x{height} video frame and count is 0: "
-                         "draw inside the picture's centre crop or raise count")
     xy = xy[:, keep]
     lengths = lengths[keep]
     xy[np.arange(ATI_SAMPLES)[:, None] >= lengths[None, :]] = np.nan

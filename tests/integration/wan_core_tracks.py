@@ -60,8 +60,8 @@ def main() -> None:
         w, h, n = case["width"], case["height"], case["length"]
         cam = build_trajectory(case["preset"], frames=25, fps=16.0)
         path = parse_path(case["path"]) if case.get("path") else None
-        tracks_json, *passed = CameraTracks.execute(image, cam, w, h, n, case["count"], 0, "disparity",
-                                                    path=path).result
+        tracks_json, *passed, _preview = CameraTracks.execute(image, cam, w, h, n, case["count"], 0, "disparity",
+                                                              path=path).result
         ours = json.loads(tracks_json)
         parsed = core.parse_json_tracks(tracks_json)
         padded = np.stack([core.pad_pts(t) for t in parsed], 0)  # N, 121, 1, 3

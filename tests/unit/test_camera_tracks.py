@@ -193,9 +193,9 @@ def test_grid_and_prefix_helpers():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"count": MAX_TRACKS + 1}, "count must be between"),
-    ({"count": 0}, "no tracks to make"),
     ({"width": 0}, "width must be"),
     ({"height": 3.5}, "height must be"),
+    ({"width": 16384, "height": 16}, "crops the whole"),
     ({"depth_kind": "metres"}, "depth_kind"),
     ({"seed": -1}, "seed must be"),
     ({"camera": "orbit"}, "camera must be"),
@@ -210,6 +210,16 @@ def test_bad_input_says_what_to_fix(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         camera_tracks(args.pop("image"), args.pop("camera"), args.pop("depth"), **args)
+
+
+def test_no_tracks_is_core_s_empty_list():
+    img, _ = _scene()
+    tr = camera_tracks(img, _camera(5), width=64, height=64, count=0)
+    assert tr.to_json() == "[]" and tr.warnings
+    outside = parse_path({"version": 1, "width": W, "height": H, "strokes": [
+        {"role": "path", "points": [[0.01, 0.5], [0.3, 0.5]]}]})  # starts in the part a square video crops off
+    tr = camera_tracks(img, _camera(5), width=64, height=64, count=0, path=outside)
+    assert tr.to_json() == "[]" and tr.dropped == 1
 
 
 def test_too_many_tracks_with_strokes():
