@@ -24,6 +24,12 @@ MAX_STROKES = 256
 """Most strokes in one drawn path."""
 MAX_POINTS = 100_000
 """Most points in one drawn path (all strokes together)."""
+MAX_TRACKS = 256
+"""Most point tracks Camera Tracks (ATI) writes, grid and drawn strokes together: each is 121 samples of JSON
+(about 3 KB), and Wan ATI was trained on sparse tracks."""
+MAX_TRACK_SIDE = 1024
+"""Camera Tracks works on the image downscaled to at most this many pixels a side (depth, visibility); the tracks
+are then scaled to the video's size, so a larger image changes nothing but the time taken."""
 MAX_PREVIEW_SIDE = 2048
 """Preview pictures (the drawing, the trajectory's framing) are drawn at most this many pixels on the longer side;
 a blank canvas for a path without an image too."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .cinema import ASPECTS, CAMERA_BODIES, LENS_KINDS
 from .errors import excerpt
-from .limits import DEFAULT_MAX_SIZE, MAX_SIDE
+from .limits import DEFAULT_MAX_SIZE, MAX_SIDE, MAX_TRACKS
 from .recipes import MOTION_TAGS, PROMPT_TEMPLATES, RECIPE_CHOICES, STYLE_TAGS
 
 
@@ -254,6 +254,15 @@ GENERATE = {
 """``draw_to_video.generate`` and the ``render --backend svd`` options (guidance, strength, release,
 motion_bucket_id and augmentation_level are :data:`SVD`'s)."""
 
+TRACKS = {
+    "count": Range("int", 24, 0, MAX_TRACKS,
+                   help="Scene points tracked through the camera move (a seeded, jittered grid over the picture); "
+                        "0 = only the drawn path strokes."),
+    "seed": Range("int", 0, 0, SEED_MAX_TRAJECTORY, help="Where in its grid cell each tracked point sits."),
+    "depth_kind": RENDER["depth_kind"],
+}
+"""Camera Tracks (Wan ATI): scene points moved by the camera through the depth (conditioning/tracks.py)."""
+
 PROMPT = {
     "template": Choice(tuple(PROMPT_TEMPLATES), "nature", help="Scene template (action, nature, dialogue, product)."),
     "style": Choice(tuple(STYLE_TAGS), "cinematic", help="Style tags added to the prompt (and kept out of it)."),
@@ -272,7 +281,7 @@ WAN = {
 
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "keyframes": KEYFRAMES,
           "temporal": TEMPORAL,
-          "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE,
+          "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE, "tracks": TRACKS,
           "prompt": PROMPT, "wan": WAN}
 
 

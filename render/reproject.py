@@ -221,16 +221,59 @@ class _Source:
     def build(cls, img: torch.Tensor, depth: torch.Tensor, K0: np.ndarray) -> _Source:
         h, w = depth.shape
         dev = depth.device
-        k0 = torch.as_tensor(K0, dtype=torch.float32, device=dev)
-        x = (torch.arange(w, device=dev, dtype=torch.float32) + 0.5 - k0[0, 2]) / k0[0, 0]
-        y = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5 - k0[1, 2]) / k0[1, 1]
-        pts = torch.stack([depth * x[None, :], depth * y[:, None], depth]).reshape(3, -1)
+        u = torch.arange(w, device=dev, dtype=torch.float32)[None, :] + 0.5
+        v = torch.arange(h, device=dev, dtype=torch.float32)[:, None] + 0.5
+        pts = unproject_pixels(u, v, depth, K0).reshape(3, -1)
         slope = disparity_slope(depth)
         slope = torch.where(depth_edges(depth), -slope - 1e-12, slope)  # sign bit = on a depth edge
         color = img.permute(2, 0, 1)[None].contiguous(memory_format=torch.channels_last)  # faster grid_sample
         return cls(color=color, color_rows=img.reshape(-1, 3).contiguous(),
                    attrs=torch.stack([(1.0 / depth).reshape(-1), slope.reshape(-1)], 1).contiguous(),
                    points=pts.contiguous(), K0=K0)
+
+
+def unproject_pixels(u: torch.Tensor, v: torch.Tensor, depth: torch.Tensor, K0: np.ndarray) -> torch.Tensor:
+    """Frame-0 camera coordinates ``[3, *S]`` of image points: continuous pixel coordinates ``u, v`` (a pixel
+    centre is ``i + 0.5``) with z-depth ``depth`` (all broadcast to one shape ``S``) seen through the intrinsics
+    ``K0`` (3, 3). The render lifts every pixel centre with this; the ATI tracks lift their sample points."""
+    k0 = torch.as_tensor(np.asarray(K0), dtype=torch.float32, device=depth.device)
+    x = (u - k0[0, 2]) / k0[0, 0]
+    y = (v - k0[1, 2]) / k0[1, 1]
+    x, y, z = torch.broadcast_tensors(x, y, depth)
+    return torch.stack([z * x, z * y, z])
+
+
+def project_points(points: torch.Tensor, K: np.ndarray, rel: np.ndarray) -> tuple[torch.Tensor, ...]:
+    """Where frame-0 camera points land in B other views: the one projection of the render.
+
+    Args:
+        points: ``[3, N]`` float32 frame-0 camera coordinates (:func:`unproject_pixels`).
+        K: ``(B, 3, 3)`` intrinsics of the views; rel: ``(B, 4, 4)`` frame-0 camera -> view camera transforms.
+    Returns:
+        ``(u, v, z)``, each ``[B, N]``: continuous pixel coordinates and z-depth in each view; a point at or behind
+        the camera plane (z <= 1e-3) gets ``u = v = -10`` (off-screen).
+    """
+    P = np.asarray(K) @ np.asarray(rel)[:, :3, :]  # (B, 3, 4)
+    b = P.shape[0]
+    Pt = torch.as_tensor(P, dtype=torch.float32, device=points.device)
+    if b == 1:
+        q = torch.addmm(Pt[0, :, 3:], Pt[0, :, :3], points)[None]  # (1, 3, N)
+    else:
+        q = torch.baddbmm(Pt[:, :, 3:], Pt[:, :, :3], points.expand(b, -1, -1))  # (B, 3, N)
+    z = q[:, 2]
+    front = (z > 1e-3).float()
+    zinv = front / z.clamp(min=1e-3)
+    off = (front - 1.0) * 10.0  # behind the camera: u = v = -10, off-screen
+    u = torch.addcmul(off, q[:, 0], zinv)
+    v = torch.addcmul(off, q[:, 1], zinv)
+    return u, v, z
+
+
+def z_buffer(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, height: int, width: int, cell: int = 1) -> torch.Tensor:
+    """The nearest depth ``[B, ceil(H / cell), ceil(W / cell)]`` of points splatted to their nearest cell of
+    ``cell`` x ``cell`` pixels (u, v, z: ``[B, N]`` from :func:`project_points`), splat cracks closed; ``EMPTY``
+    where nothing landed. The render's step 1 (here for the visibility of the ATI tracks)."""
+    return _splat(u, v, z, u.shape[0], height, width, int(cell))
 
 
 def close_cracks(zbuf: torch.Tensor) -> torch.Tensor:
@@ -296,18 +339,7 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     _, _, h, w = src.color.shape
     b = K.shape[0]
     # 1. forward splat of the depth ----------------------------------------------------------------------------
-    P = K @ rel[:, :3, :]  # (B, 3, 4)
-    Pt = torch.as_tensor(P, dtype=torch.float32, device=dev)
-    if b == 1:
-        q = torch.addmm(Pt[0, :, 3:], Pt[0, :, :3], src.points)[None]  # (1, 3, N)
-    else:
-        q = torch.baddbmm(Pt[:, :, 3:], Pt[:, :, :3], src.points.expand(b, -1, -1))  # (B, 3, N)
-    z = q[:, 2]
-    front = (z > 1e-3).float()
-    zinv = front / z.clamp(min=1e-3)
-    off = (front - 1.0) * 10.0  # behind the camera: u = v = -10, off-screen
-    u = torch.addcmul(off, q[:, 0], zinv)
-    v = torch.addcmul(off, q[:, 1], zinv)
+    u, v, z = project_points(src.points, K, rel)
     m = _magnification(u, v, h, w)
     zbuf = _splat(u, v, z, b, h, w, 1)
     level = None

@@ -186,6 +186,15 @@ def graph(node_id: str, values: dict) -> dict:
     if node_id == "D2V_KeyframeInterpolate":  # two images in; its "frames" is a count, not the clip
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "start": ["1", 0], "end": ["1", 0]}}
         return {"1": empty_image(), "4": node, "9": preview("4", 0)}
+    if node_id == "D2V_CameraTracks":  # small video unless the case sets a size; the tracks are previewed
+        size = {"width": 64, "height": 48}  # a side the case sets gets the other at about the picture's 4:3
+        for side, other, ratio in (("width", "height", 3 / 4), ("height", "width", 4 / 3)):
+            v = values.get(side)
+            if isinstance(v, int) and 16 <= v <= 16384:
+                size[other] = max(16, min(16384, round(v * ratio)))
+        node = {"class_type": node_id, "inputs": {**defaults(node_id), **size, "length": 5, "count": 4, **values,
+                                                  "image": ["1", 0], "camera": ["3", 0]}}
+        return {"1": empty_image(), "2": draw, "3": traj, "4": node, "9": preview("4", 0)}
     if node_id == "D2V_PromptTemplate":  # text in, text out
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
         return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}
@@ -222,7 +231,7 @@ _SELF_CHECKED = {"D2V_FrameInterpolate"}
 # Inputs also limited by another input (target_fps at most 64x source_fps): refused in range with a message naming both.
 _CROSS_CHECKED = {("D2V_FrameInterpolate", "target_fps")}
 # Wan clip lengths are 4n + 1 (core's widget steps by 4 from 1): another value in range is refused naming the rule.
-_WAN_LENGTH = ("D2V_WanCameraEmbedding", "length")
+_WAN_LENGTH = {("D2V_WanCameraEmbedding", "length"), ("D2V_CameraTracks", "length")}
 
 
 def _numeric_param(node_id, name, label, value):
@@ -251,7 +260,7 @@ def test_numeric_inputs_at_and_beyond_their_limits(comfy, watch, node_id, name, 
         return
     spec = {**PACK[node_id]["input"].get("required", {}), **PACK[node_id]["input"].get("optional", {})}[name][1]
     in_range = isinstance(value, (int, float)) and not math.isnan(value) and spec["min"] <= value <= spec["max"]
-    if in_range and (node_id, name) == _WAN_LENGTH and (value - 1) % 4:
+    if in_range and (node_id, name) in _WAN_LENGTH and (value - 1) % 4:
         assert kind == "refused" and "4n + 1" in msg, msg
     elif in_range and (node_id, name) in _CROSS_CHECKED and kind == "refused":
         assert name in msg and "source_fps" in msg, msg  # in range, but too far from the other input

@@ -107,7 +107,10 @@ WAN_FUN_CAMERA = {
 }
 """Core's Fun Camera templates (video_wan2.1_fun_camera_v1.1_1.3B, video_wan2_2_14B_fun_camera) with the drawn
 camera: they keep core's graph and its model file names, and end like core's (VAE Decode -> Create Video -> Save)."""
-FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA and p.stem != "multi_shot"]
+CORE_TEMPLATES = {"wan_ati_draw.json": "video_wan_ati.json"}
+"""Workflows that are one of core's model templates with the camera part replaced: they keep the template's own
+finish (VAE Decode -> Create Video -> Save Video at the model's frame rate)."""
+FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA and p.name not in CORE_TEMPLATES and p.stem != "multi_shot"]
 """multi_shot's clip is finished by its Shot List: deflicker and interpolation would smear its cuts."""
 
 
@@ -166,3 +169,51 @@ def test_every_workflow_finishes_the_clip(path):
     for v in api.values():
         if v["class_type"] == "LoadImage":
             assert v["inputs"]["image"] == EXAMPLE_INPUT_NAME and EXAMPLE_IMAGE.is_file()
+
+
+def _same(a: list, b: list) -> bool:
+    """Widget values equal, numbers to 1e-9 (the frontend writes core's 8.000000000000002 as 8)."""
+    return len(a) == len(b) and all(x == y or isinstance(x, (int, float)) and isinstance(y, (int, float))
+                                    and abs(x - y) <= 1e-9 * max(1.0, abs(y)) for x, y in zip(a, b))
+
+
+def _core_template(name: str) -> dict:
+    templates = pytest.importorskip("comfyui_workflow_templates")
+    return json.loads((Path(templates.__file__).parent / "templates" / name).read_text())
+
+
+@pytest.mark.parametrize("name", sorted(CORE_TEMPLATES))
+def test_core_template_workflows_keep_the_template(name):
+    """Same model files, loaders, sampler and video settings as core's template; the tracks come from Camera Tracks
+    driven by the drawn camera, and its width / height / length drive WanTrackToVideo."""
+    api = json.loads((ROOT / "workflows" / "api" / name).read_text())
+    core = _core_template(CORE_TEMPLATES[name])
+    by_type = {}
+    for v in api.values():
+        by_type.setdefault(v["class_type"], []).append(v)
+    core_nodes = {n["type"]: n for n in core["nodes"] if n["type"] not in ("MarkdownNote", "Note", "LoadImage")
+                  and not n["type"].startswith("Primitive") and n["type"] != "CLIPTextEncode"}
+    for kind, node in core_nodes.items():
+        assert kind in by_type, f"{name} lacks core's {kind}"
+        ours = by_type[kind][0]["inputs"]
+        widgets = [v for v in ours.values() if not isinstance(v, list)]
+        if kind == "WanTrackToVideo":  # tracks, width, height, length are linked from Camera Tracks
+            assert _same(widgets, [v for v in node["widgets_values"][4:] if v != "fixed"]), (widgets, node)
+            continue
+        core_values = [v for v in node["widgets_values"] if v not in ("fixed", "randomize")]
+        if kind == "SaveVideo":
+            core_values = core_values[1:]  # our filename prefix
+            widgets = widgets[1:]
+        assert _same(widgets, core_values), (kind, widgets, core_values)
+    note = next(n for n in json.loads((ROOT / "workflows" / name).read_text())["nodes"] if n["type"] == "Note")
+    for kind in ("UNETLoader", "CLIPLoader", "VAELoader", "CLIPVisionLoader"):
+        for v in by_type[kind]:
+            file = next(x for k, x in v["inputs"].items() if k.endswith("_name"))
+            assert file in note["widgets_values"][0], f"the note does not name {file}"
+    wan = by_type["WanTrackToVideo"][0]["inputs"]
+    tracks_id = wan["tracks"][0]
+    assert api[tracks_id]["class_type"] == "D2V_CameraTracks"
+    assert [wan[k] for k in ("width", "height", "length")] == [[tracks_id, 1], [tracks_id, 2], [tracks_id, 3]]
+    camera = api[api[tracks_id]["inputs"]["camera"][0]]
+    assert camera["class_type"] == "D2V_CinematicCameraTrajectory"
+    assert api[camera["inputs"]["path"][0]]["class_type"] == "D2V_DrawPathInput"

@@ -321,6 +321,28 @@ export const D2V_PARAMS = {
    "type": "float"
   }
  },
+ "tracks": {
+  "count": {
+   "default": 24,
+   "max": 256,
+   "min": 0,
+   "type": "int"
+  },
+  "depth_kind": {
+   "default": "disparity",
+   "options": [
+    "disparity",
+    "depth"
+   ],
+   "type": "choice"
+  },
+  "seed": {
+   "default": 0,
+   "max": 2147483647,
+   "min": 0,
+   "type": "int"
+  }
+ },
  "trajectory": {
   "aperture": {
    "default": 4.0,

@@ -9,14 +9,15 @@
 // wan_fun_camera_draw, wan22_fun_camera_draw (core's Fun Camera templates video_wan2.1_fun_camera_v1.1_1.3B and
 // video_wan2_2_14B_fun_camera with WanCameraEmbedding replaced by Draw Path -> Camera -> D2V_WanCameraEmbedding;
 // same model file names), multi_shot (Shot List: three shots of the example photo joined by a crossfade and
-// a whip pan). Default: all.
+// a whip pan), wan_ati_draw (core's template video_wan_ati with its hand-typed tracks made by Camera Tracks
+// from a drawn move). Default: all.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
 const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video",
-  "wan_fun_camera_draw", "wan22_fun_camera_draw", "multi_shot"];
+  "wan_fun_camera_draw", "wan22_fun_camera_draw", "multi_shot", "wan_ati_draw"];
 const [url, root, ...names] = process.argv.slice(2);
 for (const n of names) if (!ALL.includes(n)) throw new Error(`unknown workflow ${n}; use one of ${ALL.join(", ")}`);
 
@@ -30,7 +31,8 @@ try {
     mkdirSync(join(root, "workflows", "api"), { recursive: true });
     writeFileSync(join(root, "workflows", `${name}.json`), JSON.stringify(result.ui, null, 2) + "\n");
     writeFileSync(join(root, "workflows", "api", `${name}.json`), JSON.stringify(result.api, null, 2) + "\n");
-    if (result.needsModel || name === "draw_to_video_depth" || name === "multi_shot") {
+    if (result.needsModel || name === "draw_to_video_depth" || name === "multi_shot" ||
+        name === "wan_ati_draw") {
       await page.screenshot({ path: join(root, "workflows", `${name}.jpg`), type: "jpeg", quality: 80,
         clip: { x: 40, y: 100, width: 2340, height: 1180 } });
     }
@@ -74,7 +76,7 @@ async function build(name) {
     return i;
   };
   const link = (a, aOut, b, bIn) => a.connect(out(a, aOut), b, inp(b, bIn));
-  const finish = async (scale) => {
+  const finish = async (scale, needsModel) => {
     app.canvas.ds.offset = [10, 60];
     app.canvas.ds.scale = scale;
     app.graph.setDirtyCanvas(true, true);
@@ -87,7 +89,7 @@ async function build(name) {
       const known = new Set([...Object.keys(spec.required ?? {}), ...Object.keys(spec.optional ?? {})]);
       for (const k of Object.keys(node.inputs)) if (!known.has(k)) delete node.inputs[k];
     }
-    return { ui, api, needsModel: true };
+    return { ui, api, needsModel };
   };
 
   if (name.includes("fun_camera")) {
@@ -189,7 +191,82 @@ async function build(name) {
       "(10) makes the move as big as core's fixed moves; lower it for a subtler move, raise it for a bigger one. " +
       "width / height / length feed Wan Camera Image To Video." + (wan22 ? " The 14B experts need about 24 GB " +
       "of VRAM at 640x640 in fp8 (core's figures)." : ""), "Read me");
-    return finish(0.6);
+    return finish(0.6, true);
+  }
+
+  if (name === "wan_ati_draw") {
+    // core's video_wan_ati template (same loaders, model files, prompts' roles, sampler and video settings); its
+    // hand-typed Trajectory JSON is replaced by Draw Path -> Camera -> Camera Tracks, whose width / height /
+    // length outputs drive WanTrackToVideo so the tracks and the video agree on the frame
+    const image = add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image", [320, 380]);
+    const draw = add("D2V_DrawPathInput", [380, 60], {}, "Draw Path", [520, 480]);
+    link(image, ["IMAGE"], draw, "image");
+    const traj = add("D2V_CinematicCameraTrajectory", [930, 60], { frames: 81, fps: 16.0 }, "Camera", [340, 420]);
+    link(draw, ["D2V_PATH"], traj, "path");
+    link(draw, ["IMAGE"], traj, "image");
+    const tracks = add("D2V_CameraTracks", [1300, 60], { width: 720, height: 480, length: 81, count: 24 },
+      "Camera Tracks", [300, 260]);
+    link(image, ["IMAGE"], tracks, "image");
+    link(traj, ["D2V_CAMERA"], tracks, "camera");
+    link(draw, ["D2V_PATH"], tracks, "path");
+    const unet = add("UNETLoader", [30, 560], { unet_name: "Wan2_1-I2V-ATI-14B_fp8_e4m3fn.safetensors",
+      weight_dtype: "fp8_e4m3fn" }, "Wan ATI model", [320, 90]);
+    const shift = add("ModelSamplingSD3", [30, 690], { shift: 8.0 }, null, [320, 60]);
+    link(unet, ["MODEL"], shift, "model");
+    const clip = add("CLIPLoader", [30, 790], { clip_name: "umt5_xxl_fp8_e4m3fn_scaled.safetensors", type: "wan",
+      device: "default" }, "Text encoder", [320, 110]);
+    const vae = add("VAELoader", [30, 940], { vae_name: "wan_2.1_vae.safetensors" }, "Wan VAE", [320, 60]);
+    const cvl = add("CLIPVisionLoader", [30, 1040], { clip_name: "clip_vision_h.safetensors" }, "CLIP vision",
+      [320, 60]);
+    const pos = add("CLIPTextEncode", [380, 600], {}, "CLIP Text Encode (Positive Prompt)", [420, 160]);
+    pos.widgets[0].value = "A cinematic shot of the scene, the camera moves smoothly and steadily, natural light, " +
+      "sharp details, realistic motion.";
+    const neg = add("CLIPTextEncode", [380, 800], {}, "CLIP Text Encode (Negative Prompt)", [420, 160]);
+    neg.widgets[0].value = "overexposed, static, blurry details, subtitles, style, artwork, painting, still image, " +
+      "overall gray, worst quality, low quality, JPEG artifacts, ugly, deformed, extra fingers, poorly drawn " +
+      "hands, poorly drawn face, disfigured, fused fingers, cluttered background, walking backwards";
+    link(clip, ["CLIP"], pos, "clip");
+    link(clip, ["CLIP"], neg, "clip");
+    const cve = add("CLIPVisionEncode", [380, 1000], { crop: "none" }, null, [260, 80]);
+    link(cvl, ["CLIP_VISION"], cve, "clip_vision");
+    link(image, ["IMAGE"], cve, "image");
+    const wan = add("WanTrackToVideo", [850, 600], { batch_size: 1, temperature: 220.0, topk: 10 }, null,
+      [320, 300]);
+    link(pos, ["CONDITIONING"], wan, "positive");
+    link(neg, ["CONDITIONING"], wan, "negative");
+    link(vae, ["VAE"], wan, "vae");
+    link(tracks, ["STRING"], wan, "tracks");
+    link(tracks, ["INT", 0], wan, "width");
+    link(tracks, ["INT", 1], wan, "height");
+    link(tracks, ["INT", 2], wan, "length");
+    link(image, ["IMAGE"], wan, "start_image");
+    link(cve, ["CLIP_VISION_OUTPUT"], wan, "clip_vision_output");
+    const ks = add("KSampler", [1200, 600], { seed: 48, steps: 20, cfg: 3.0, sampler_name: "uni_pc",
+      scheduler: "simple", denoise: 1.0 }, null, [300, 270]);
+    link(shift, ["MODEL"], ks, "model");
+    link(wan, ["CONDITIONING", 0], ks, "positive");
+    link(wan, ["CONDITIONING", 1], ks, "negative");
+    link(wan, ["LATENT"], ks, "latent_image");
+    const dec = add("VAEDecode", [1530, 600], {}, null, [200, 50]);
+    link(ks, ["LATENT"], dec, "samples");
+    link(vae, ["VAE"], dec, "vae");
+    const video = add("CreateVideo", [1530, 700], { fps: 16 }, "Create Video", [260, 90]);
+    link(dec, ["IMAGE"], video, "images");
+    const save = add("SaveVideo", [1800, 600], { filename_prefix: "draw_to_video/wan_ati_draw" }, "Save Video",
+      [380, 420]);
+    link(video, ["VIDEO"], save, "video");
+    note([1650, 60], [640, 420],
+      "Models (as in core's video_wan_ati template; see docs.comfy.org/tutorials/video/wan/wan-ati):\n" +
+      "- models/diffusion_models/Wan2_1-I2V-ATI-14B_fp8_e4m3fn.safetensors\n" +
+      "- models/text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors\n" +
+      "- models/vae/wan_2.1_vae.safetensors\n" +
+      "- models/clip_vision/clip_vision_h.safetensors\n\n" +
+      "Draw the camera move in Draw Path (or pick a preset in Camera). Camera Tracks moves a seeded grid of " +
+      "points (count) through the picture's depth along that move and writes them as WanTrackToVideo's tracks; " +
+      "strokes drawn with the path role are added as tracks of their own. Its width, height and length drive " +
+      "WanTrackToVideo, so set the video size there (720x480, 81 frames at 16 fps here, as in core's template). " +
+      "Connect a depth map (Depth Anything, Lotus) to Camera Tracks' depth for better parallax.", "Read me");
+    return finish(0.6, true);
   }
 
   const needsModel = name.startsWith("svd") || name === "text_to_video";
@@ -212,7 +289,7 @@ async function build(name) {
       "so the clip has sum(frames) - sum(K) frames (here 24 + 24 + 24 - 8 - 10 = 54). Shots made elsewhere " +
       "(e.g. SVD decodes) go in clip_0..clip_3 and are used with \"clip\": i. docs/shots.md has the details.",
       "Read me");
-    return { ...(await finish(0.85)), needsModel: false };
+    return finish(0.85, false);
   }
   let svdCkpt, svdModel;
   if (needsModel) {
@@ -393,5 +470,5 @@ async function build(name) {
     "Interpolate (multiplier 2; its fps output sets Create Video's fps) -> Exclusive Effects (bypassed: select " +
     "it and press Ctrl+B to turn it on, then pick an effect) -> Create Video -> Save Video.", "Read me");
 
-  return { ...(await finish(needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85)), needsModel };
+  return finish(needsModel || name === "draw_to_video_depth" ? 0.7 : 0.85, needsModel);
 }
