@@ -36,6 +36,8 @@ def run_effect(args) -> int:
     from ..video.io import FrameReader, check_output
 
     check_output(args.out)
+    if _grades_without_torch(args):
+        return _run_grade(args)
     # decoding starts first, on its own threads, while torch and the effects are imported (1-2 s of one core)
     reader = FrameReader(args.input, prefetch=START_PREFETCH)
     frames = iter(reader)
@@ -107,3 +109,29 @@ def _configure_effect(p):
 
 
 run_effect.configure = _configure_effect
+
+
+def _grades_without_torch(args) -> bool:
+    """A colour grade with nothing else to read (no camera, mask or depth): the torch-free path applies."""
+    from ..effects.grades import GRADE_EFFECTS
+
+    return args.effect in GRADE_EFFECTS and not (args.camera or args.mask or args.depth)
+
+
+def _run_grade(args) -> int:
+    """A colour grade streamed in uint8 with numpy (effects/grades.py, the same function as the node's): torch is
+    never imported, decoding and encoding run on their own threads while the main thread grades."""
+    from ..effects.grades import GRADE_EFFECTS, grade_uint8
+    from ..video.io import FrameReader, FrameWriter
+
+    preset = GRADE_EFFECTS[args.effect]
+    reader = FrameReader(args.input)
+    n = 0
+    with TqdmProgress(args.effect, leave=False) as bar, \
+            FrameWriter(args.out, args.fps or reader.fps, png_level=args.png_compression) as writer:
+        for frame in reader:
+            writer.write(grade_uint8(frame[None], preset, args.intensity))
+            n += 1
+            bar(n, reader.count)
+    print(f"wrote {writer.path} ({n} frames)")
+    return 0

@@ -5,147 +5,20 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..core.errors import excerpt
-from ..core.frames import LUMA_WEIGHTS, luma
+from ..core.frames import luma
 from ..core.rng import rng, torch_generator
 from .base import effect, frame_times, map_chunks, map_pixels, smoothstep
-
-# --- colour grade ----------------------------------------------------------------------------------------------
-REFERENCE_KELVIN = 5500.0
-"""White-balance reference: a grade with ``temperature=5500`` leaves white balance alone (the seed's "natural")."""
+from .grades import GRADE_PRESETS, grade_fn
 
 
-@dataclass(frozen=True)
-class Grade:
-    """A colour grade. ``temperature`` (K) is the white balance the footage is *treated as* lit by, in the
-    photographer's sense: below 5500 K the picture turns cooler (bluer), above it warmer. ``tint``: −100..100,
-    positive = magenta, negative = green. ``saturation`` / ``contrast``: factors (1 = unchanged).
-    ``highlights`` / ``shadows``: −1..1, lift (+) or pull down (−) the upper / lower tones.
-    ``split_shadows`` / ``split_highlights``: RGB offsets added to the shadows / highlights (split toning).
-    ``bleach``: 0..1 strength of a bleach-bypass (luminance overlay, desaturation)."""
-
-    temperature: float = REFERENCE_KELVIN
-    tint: float = 0.0
-    saturation: float = 1.0
-    contrast: float = 1.0
-    highlights: float = 0.0
-    shadows: float = 0.0
-    split_shadows: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    split_highlights: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    bleach: float = 0.0
-
-    def scaled(self, t: float) -> Grade:
-        """The grade with every parameter moved a fraction ``t`` of the way from neutral (t=0 → neutral)."""
-        n = Grade()
-        kw = {}
-        for f in fields(self):
-            a, b = getattr(n, f.name), getattr(self, f.name)
-            if isinstance(a, tuple):
-                kw[f.name] = tuple(x + (y - x) * t for x, y in zip(a, b, strict=True))
-            else:
-                kw[f.name] = a + (b - a) * t
-        return Grade(**kw)
-
-
-GRADE_PRESETS: dict[str, Grade] = {
-    # values from the seed plan (_suggest_color_grading)
-    "natural": Grade(temperature=5500, tint=0, saturation=1.1, contrast=1.2, highlights=-0.1, shadows=0.1),
-    "cinematic": Grade(temperature=4800, tint=-5, saturation=0.9, contrast=1.4, highlights=-0.2, shadows=0.3),
-    "vibrant": Grade(temperature=6000, tint=5, saturation=1.2, contrast=1.1, highlights=0.1, shadows=0.0),
-    # complementary blockbuster look: teal shadows, orange highlights
-    "teal_orange": Grade(temperature=5300, saturation=1.12, contrast=1.25, highlights=-0.1, shadows=0.15,
-                         split_shadows=(-0.10, 0.035, 0.085), split_highlights=(0.09, 0.015, -0.085)),
-    # silver retained: low saturation, hard contrast, crushed blacks
-    "bleach_bypass": Grade(temperature=5300, saturation=0.85, contrast=1.1, highlights=0.0, shadows=0.12,
-                           bleach=0.7),
-}
-
-
-def kelvin_to_rgb(kelvin: float) -> np.ndarray:
-    """Approximate sRGB colour (0..1, max channel 1) of a black body at ``kelvin`` (1000..40000 K).
-
-    A fit of the CIE 1964 black-body locus (after T. Helland's published curve fit)."""
-    t = float(np.clip(kelvin, 1000.0, 40000.0)) / 100.0
-    if t <= 66.0:
-        r = 255.0
-        g = 99.4708025861 * math.log(t) - 161.1195681661
-        b = 0.0 if t <= 19.0 else 138.5177312231 * math.log(t - 10.0) - 305.0447927307
-    else:
-        r = 329.698727446 * (t - 60.0) ** -0.1332047592
-        g = 288.1221695283 * (t - 60.0) ** -0.0755148492
-        b = 255.0
-    return np.clip(np.array([r, g, b]) / 255.0, 1e-3, 1.0)
-
-
-_LUMA = np.array(LUMA_WEIGHTS)
-
-
-def tone_cubic(g: Grade) -> np.ndarray:
-    """Coefficients ``(a0, a1, a2, a3)`` of the tone curve ``y = a0 + a1 x + a2 x² + a3 x³`` on 0..1.
-
-    contrast: ``x + k (smoothstep(x) − x)`` with ``k = 2 (contrast − 1)`` clamped to ±1 (an S curve that
-    keeps 0 and 1 and stays monotone); shadows / highlights: bumps ``x (1−x)²`` and ``x² (1−x)`` peaking at
-    1/3 and 2/3 of the range, scaled so that ±1 moves those tones by ±0.25."""
-    k = float(np.clip(2.0 * (g.contrast - 1.0), -1.0, 1.0))
-    a = np.zeros(4)
-    a[1] = 1.0
-    a += k * (np.array([0.0, 0.0, 3.0, -2.0]) - np.array([0.0, 1.0, 0.0, 0.0]))  # smoothstep − x
-    a += 0.25 * 6.75 * g.shadows * np.array([0.0, 1.0, -2.0, 1.0])  # x (1-x)^2
-    a += 0.25 * 6.75 * g.highlights * np.array([0.0, 0.0, 1.0, -1.0])  # x^2 (1-x)
-    return a
-
-
-def grade_fn(g: Grade, dtype=torch.float32, device=None):
-    """Compile a :class:`Grade` into ``fn(flat [N,3]) -> [N,3]`` (constants prepared once).
-
-    Per pixel: white balance + tint + saturation as ``s·(gains ⊙ x) + (1−s)·luma(gains ⊙ x)`` (one mat-vec
-    for the luma, one fused multiply-add), then the cubic tone curve (Horner, in place), then optional split
-    toning and bleach bypass."""
-    gains = kelvin_to_rgb(REFERENCE_KELVIN) / kelvin_to_rgb(g.temperature)
-    gains[1] *= 1.0 - 0.006 * g.tint
-    gains /= float(_LUMA @ gains)
-    sat = float(g.saturation)
-    scale = torch.as_tensor(sat * gains, dtype=dtype, device=device)
-    lw = torch.as_tensor((1.0 - sat) * (_LUMA * gains)[:, None], dtype=dtype, device=device)
-    a = tone_cubic(g)
-    a1, a2, a3 = float(a[1]), float(a[2]), float(a[3])
-    split = any(g.split_shadows) or any(g.split_highlights)
-    split_rgb = torch.as_tensor([g.split_shadows, g.split_highlights], dtype=dtype, device=device)
-    wl = torch.as_tensor(_LUMA[:, None], dtype=dtype, device=device)
-    bleach = float(g.bleach)
-
-    def fn(flat: torch.Tensor) -> torch.Tensor:
-        y = torch.addcmul(torch.mm(flat, lw), flat, scale).clamp_(0.0, 1.0)
-        z = y * a3
-        z.add_(a2).mul_(y).add_(a1).mul_(y)
-        y = z
-        if split:
-            lum = torch.mm(y, wl).clamp_(0.0, 1.0)
-            w2 = torch.cat(((1.0 - lum).square_().mul_(lum), lum.square().mul_(1.0 - lum)), 1).mul_(6.75)
-            y.addmm_(w2, split_rgb)  # shadows → split_shadows, highlights → split_highlights
-        if bleach > 0:
-            # overlay(y, L) = 2yL below L = 0.5, 1 − 2(1−y)(1−L) above: = y·A − k with per-pixel A, k; then
-            # desaturate 45% toward its luma and mix by `bleach` — all folded into one multiply-add y·P + Q
-            y.clamp_(0.0, 1.0)
-            lum = torch.mm(y, wl)
-            k = (lum >= 0.5).to(y.dtype).mul_(1.0 - 2.0 * lum)
-            A = 2.0 * (lum + k)
-            lum_over = lum * A - k
-            P = (1.0 - bleach) + bleach * 0.55 * A
-            Q = bleach * (0.45 * lum_over - 0.55 * k)
-            y = torch.addcmul(Q, y, P)
-        return y.clamp_(0.0, 1.0)
-
-    return fn
-
-
-@effect
+# --- colour grade (effects/grades.py) -----------------------------------------------------------------------
 def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", overrides: dict | None = None,
                 on_progress=None):
     """Colour grade with a named preset (``GRADE_PRESETS``: natural, cinematic, vibrant, teal_orange,
@@ -156,7 +29,7 @@ def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", ove
     g = GRADE_PRESETS[preset]
     if overrides:
         g = replace(g, **overrides)
-    fn = grade_fn(g.scaled(intensity), frames.dtype, frames.device)
+    fn = grade_fn(g.scaled(intensity), torch, frames.dtype, frames.device)
     return map_pixels(frames, fn, on_progress)
 
 

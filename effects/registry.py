@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.errors import excerpt
-from . import geometric, glitch, lens, looks, time
+from . import geometric, glitch, grades, lens, looks, time
 
 KINDS = ("looks", "lens", "geometric", "time", "glitch")
 """Effect families; each is the module ``effects/<kind>.py``."""
@@ -74,7 +74,7 @@ EFFECTS: dict[str, EffectSpec] = dict([
           uses=("camera",)),
     *[_spec(f"color_grade_{p}", looks._grade_effect(p), f"colour grade, {p.replace('_', ' ')} preset",
             per_frame=True)
-      for p in looks.GRADE_PRESETS],
+      for p in grades.GRADE_PRESETS],
     _spec("film_grain", looks.film_grain, "animated, seeded film grain, strongest in the mid-tones",
           per_frame=True),
     _spec("vignette", looks.vignette, "smooth elliptical darkening toward the corners", per_frame=True),

@@ -109,3 +109,28 @@ def test_streamed_effect_equals_the_whole_clip(capsys, tmp_path):
         want = to_uint8(apply_effect(name, src, 1.0, 5))
         assert got.shape == want.shape and np.abs(got.astype(int) - want).max() <= 1
         assert np.abs(got.astype(int) - to_uint8(src)).mean() > 1.0  # the effect did something
+
+
+def test_a_colour_grade_runs_without_torch_and_matches_the_node(package_env, tmp_path):
+    """``effect --effect color_grade_*`` takes the torch-free path (effects/grades.py in numpy, uint8 in and out):
+    torch is never imported, and the frames equal the torch effect's (the node's) up to one level of rounding."""
+    import torch
+
+    from draw_to_video.effects.registry import apply_effect
+    from draw_to_video.video.io import to_uint8
+
+    frames, _ = demo_clip(6, 72, 128)
+    src = to_uint8(frames)
+    write_video(src, 12.0, tmp_path / "in")  # a folder of PNGs
+    probe = ("import runpy, sys; sys.argv = ['draw_to_video', 'effect', '--input', 'in', '--effect', "
+             "'color_grade_teal_orange', '--intensity', '0.8', '--out', 'out']; "
+             "code = 0\ntry:\n    runpy.run_module('draw_to_video', run_name='__main__')\n"
+             "except SystemExit as e:\n    code = e.code\nprint('torch' in sys.modules, code)")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=package_env, cwd=tmp_path,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-2:] == ["False", "0"], r.stdout
+    got = to_uint8(read_frames(tmp_path / "out")[0])
+    want = to_uint8(apply_effect("color_grade_teal_orange", torch.from_numpy(src).float() / 255.0, 0.8, 0))
+    diff = np.abs(got.astype(int) - want.astype(int))
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01, (diff.max(), (diff > 0).mean())

@@ -10,7 +10,7 @@ import torch
 from demo_clip import demo_clip
 
 from draw_to_video.camera.trajectory import CameraTrajectory
-from draw_to_video.effects import geometric, glitch, looks
+from draw_to_video.effects import geometric, glitch, grades, looks
 from draw_to_video.effects.registry import EFFECTS, KINDS, apply_effect, get_effect
 
 RETIMING = [n for n, s in EFFECTS.items() if s.retimes]
@@ -204,11 +204,11 @@ def test_letterbox_numbers_for_1024x576():
 
 # --- colour grade --------------------------------------------------------------------------------------------
 def test_grade_presets_carry_the_seed_values():
-    c = looks.GRADE_PRESETS["cinematic"]
+    c = grades.GRADE_PRESETS["cinematic"]
     assert (c.temperature, c.tint, c.saturation, c.contrast, c.highlights, c.shadows) == (4800, -5, 0.9, 1.4, -0.2, 0.3)
-    n = looks.GRADE_PRESETS["natural"]
+    n = grades.GRADE_PRESETS["natural"]
     assert (n.temperature, n.tint, n.saturation, n.contrast, n.highlights, n.shadows) == (5500, 0, 1.1, 1.2, -0.1, 0.1)
-    v = looks.GRADE_PRESETS["vibrant"]
+    v = grades.GRADE_PRESETS["vibrant"]
     assert (v.temperature, v.tint, v.saturation, v.contrast, v.highlights, v.shadows) == (6000, 5, 1.2, 1.1, 0.1, 0.0)
 
 
@@ -243,8 +243,8 @@ def test_grade_contrast_saturation_and_bleach(clip):
 
 
 def test_grade_tone_curve_is_monotone_and_keeps_the_ends():
-    for g in looks.GRADE_PRESETS.values():
-        a = looks.tone_cubic(g)
+    for g in grades.GRADE_PRESETS.values():
+        a = grades.tone_cubic(g)
         x = np.linspace(0, 1, 1001)
         y = a[0] + a[1] * x + a[2] * x ** 2 + a[3] * x ** 3
         assert abs(y[0]) < 1e-12 and abs(y[-1] - 1) < 1e-12
