@@ -133,8 +133,10 @@ def tiny_graph(preset: str) -> dict:
     return g
 
 
-def _frames(server, entry: dict) -> np.ndarray:
-    save = next(v for v in entry["outputs"].values() if "images" in v or "videos" in v)
+def _frames(server, entry: dict, graph: dict) -> np.ndarray:
+    """The frames of the graph's Save Video output (other nodes, e.g. the trajectory preview, show images too)."""
+    save_id = next(nid for nid, node in graph.items() if node["class_type"] == "SaveVideo")
+    save = entry["outputs"][save_id]
     info = (save.get("images") or save.get("videos"))[0]
     with av.open(str(server.base_dir / info["type"] / info["subfolder"] / info["filename"])) as c:
         return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
@@ -143,11 +145,13 @@ def _frames(server, entry: dict) -> np.ndarray:
 @pytest.mark.slow
 def test_fun_camera_graph_runs_end_to_end_on_random_weights(wan_server):
     t0 = time.time()
-    entry = wan_server.run(tiny_graph("dolly_in"), timeout=1800)
+    graph = tiny_graph("dolly_in")
+    entry = wan_server.run(graph, timeout=1800)
     t1 = time.time()
-    dolly = _frames(wan_server, entry)
+    dolly = _frames(wan_server, entry, graph)
     assert dolly.shape == (LENGTH, SIZE, SIZE, 3)
-    orbit = _frames(wan_server, wan_server.run(tiny_graph("orbit_left"), timeout=1800))
+    graph = tiny_graph("orbit_left")
+    orbit = _frames(wan_server, wan_server.run(graph, timeout=1800), graph)
     t2 = time.time()
     print(f"\n[wan e2e] first run (loads) {t1 - t0:.0f}s, second run (orbit_left) {t2 - t1:.0f}s")
     assert orbit.shape == dolly.shape
