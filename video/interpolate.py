@@ -88,6 +88,20 @@ def _check_frame(f, ref_shape, index) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------------------
 # one pair
 
+def intermediate_flows(F01: np.ndarray, F10: np.ndarray, t: float, iterations: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Ft0, Ft1 (h, w, 2): where the pixel at time ``t`` (0 < t < 1) comes from in frame 0 and in frame 1, from
+    the forward and backward flows F01, F10 (h, w, 2). The quadratic-motion estimate of both flows, refined by
+    ``iterations`` fixed-point steps ``Ft0 = -t F01(x + Ft0)`` (and alike for Ft1) that follow the flow to the
+    point it really starts from."""
+    d0 = -(1 - t) * t * F01 + t * t * F10
+    d1 = (1 - t) * (1 - t) * F01 - t * (1 - t) * F10
+    for _ in range(iterations):
+        d0 = -t * backward_warp(F01, d0)
+        d1 = -(1 - t) * backward_warp(F10, d1)
+    return d0, d1
+
+
 def _rgb(img: np.ndarray) -> np.ndarray:
     return img[..., :3] if img.shape[2] >= 3 else img
 
@@ -119,13 +133,7 @@ class PairInterpolator:
 
     def intermediate_flows(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Ft0, Ft1 at flow resolution for 0 < t < 1."""
-        F01, F10 = self.pair.fwd, self.pair.bwd
-        d0 = -(1 - t) * t * F01 + t * t * F10
-        d1 = (1 - t) * (1 - t) * F01 - t * (1 - t) * F10
-        for _ in range(self.q.iterations):
-            d0 = -t * backward_warp(F01, d0)
-            d1 = -(1 - t) * backward_warp(F10, d1)
-        return d0, d1
+        return intermediate_flows(self.pair.fwd, self.pair.bwd, t, self.q.iterations)
 
     def frame_at(self, t: float) -> np.ndarray:
         """The frame at time ``t`` in [0, 1] (0 -> f0, 1 -> f1 exactly)."""

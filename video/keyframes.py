@@ -53,6 +53,7 @@ from .flow import (
     sampling_map,
     to_gray_u8,
 )
+from .interpolate import intermediate_flows
 
 
 @dataclass(frozen=True)
@@ -228,12 +229,8 @@ class KeyframePair:
 
     def intermediate_flows(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Ft0, Ft1 (h,w,2) at flow resolution: where the pixel at time t comes from in a and in b."""
-        F01, F10 = self.flows.fwd, self.flows.bwd
-        d0 = -(1 - t) * t * F01 + t * t * F10
-        d1 = (1 - t) * (1 - t) * F01 - t * (1 - t) * F10
-        for _ in range(self.s.iterations):
-            d0 = -t * backward_warp(F01, d0)
-            d1 = -(1 - t) * backward_warp(F10, d1)
+        F01 = self.flows.fwd
+        d0, d1 = intermediate_flows(F01, self.flows.bwd, t, self.s.iterations)
         if self.path is not None:
             # start -> t along the camera path, plus the rest of the motion (flow minus camera flow) linearly
             g = resize_flow(np.asarray(self.path(t), np.float32), F01.shape[:2])
