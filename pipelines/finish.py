@@ -64,6 +64,20 @@ class Effect:
                       _EFFECT["seed"].check(self.seed, "seed"))
 
 
+def _checked_settings(fps, stabilize, interpolate, effects):
+    """The finish settings checked before any work: (fps, Stabilize or None, Interpolate or None, [Effect])."""
+    fps = float(_INTERP["source_fps"].check(fps, "fps"))
+    if stabilize is True:
+        stabilize = Stabilize()
+    stab = stabilize.checked() if stabilize else None
+    interp = interpolate.checked() if interpolate is not None else None
+    chain = [(e if isinstance(e, Effect) else Effect(e)).checked() for e in effects]
+    ratio_error = params.fps_ratio_error(fps, interp.target_fps) if interp is not None else None
+    if ratio_error:
+        raise ValueError(ratio_error)
+    return fps, stab, interp, chain
+
+
 @dataclass(frozen=True)
 class FinishedClip:
     """frames: float32 [N, H, W, 3] in 0..1 on the CPU; fps: its frame rate; steps: what ran, in order."""
@@ -92,16 +106,7 @@ def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None
     Raises:
         ValueError: a bad clip or setting (checked before any work), saying what to fix.
     """
-    fps = float(_INTERP["source_fps"].check(fps, "fps"))
-    if stabilize is True:
-        stabilize = Stabilize()
-    stab = stabilize.checked() if stabilize else None
-    interp = interpolate.checked() if interpolate is not None else None
-    chain = [(e if isinstance(e, Effect) else Effect(e)).checked() for e in effects]
-    ratio_error = params.fps_ratio_error(fps, interp.target_fps) if interp is not None else None
-    if ratio_error:
-        raise ValueError(ratio_error)
-
+    fps, stab, interp, chain = _checked_settings(fps, stabilize, interpolate, effects)
     clip = to_rgb(check_image_batch(torch.as_tensor(frames), "frames")).float().cpu()
     steps: list[str] = []
     if stab is not None:
@@ -158,17 +163,9 @@ def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize |
 
     import numpy as np
 
-    fps = float(_INTERP["source_fps"].check(fps, "fps"))
-    if stabilize is True:
-        stabilize = Stabilize()
-    stab = stabilize.checked() if stabilize else None
-    interp = interpolate.checked() if interpolate is not None else None
-    chain = [(e if isinstance(e, Effect) else Effect(e)).checked() for e in effects]
+    fps, stab, interp, chain = _checked_settings(fps, stabilize, interpolate, effects)
     if not can_stream(chain):
         raise ValueError("an effect of the chain needs the whole clip: use finish_clip")
-    ratio_error = params.fps_ratio_error(fps, interp.target_fps) if interp is not None else None
-    if ratio_error:
-        raise ValueError(ratio_error)
 
     def floats(open_frames):
         def gen():
