@@ -19,6 +19,7 @@ from .grades import GRADE_PRESETS, grade_fn
 
 
 # --- colour grade (effects/grades.py) -----------------------------------------------------------------------
+@effect
 def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", overrides: dict | None = None,
                 on_progress=None):
     """Colour grade with a named preset (``GRADE_PRESETS``: natural, cinematic, vibrant, teal_orange,

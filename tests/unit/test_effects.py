@@ -103,6 +103,15 @@ def test_bad_frames_raise_clear_errors(bad, match):
         apply_effect("vignette", bad, 0.5, 0)
 
 
+@pytest.mark.parametrize("name", list(EFFECTS))
+def test_every_effect_checks_its_intensity(name):
+    """Every entry of the table goes through the argument checks (a NaN or out-of-range intensity is refused)."""
+    frames = torch.rand(2, 8, 8, 3, generator=torch.Generator().manual_seed(0))
+    for bad in (float("nan"), 1.5, -0.1):
+        with pytest.raises(ValueError, match="intensity"):
+            apply_effect(name, frames, bad, 0)
+
+
 def test_bad_arguments_raise_clear_errors(clip):
     frames, _ = clip
     with pytest.raises(ValueError, match="intensity"):
