@@ -50,8 +50,9 @@ class OverscanInfo:
         """One line for the CLI and logs."""
         if self.mode == "off":
             return "overscan off"
-        need = "inf" if not np.isfinite(self.needed) else f"{self.needed:.3f}"
-        text = f"overscan {self.factor:.3f}x ({self.mode}; needed {need}x)"
+        need = ("no zoom is enough: the camera passes part of the picture" if not np.isfinite(self.needed)
+                else f"needed {self.needed:.3f}x")
+        text = f"overscan {self.factor:.3f}x ({self.mode}; {need})"
         return text + (" - capped: part of the revealed border is filled" if self.capped else "")
 
 
