@@ -20,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,3 +163,38 @@ class ComfyServer:
         """Download an output described by a history entry ({filename, subfolder, type})."""
         q = urllib.parse.urlencode({k: file_info.get(k, "") for k in ("filename", "subfolder", "type")})
         return self.get_bytes(f"/view?{q}")
+
+
+MODEL_INPUTS = {"ckpt_name": "checkpoints", "unet_name": "diffusion_models", "vae_name": "vae"}
+"""Loader input -> models/ folder; ``clip_name`` depends on the loader (:data:`CLIP_FOLDERS`)."""
+CLIP_FOLDERS = {"CLIPLoader": "text_encoders", "CLIPVisionLoader": "clip_vision"}
+
+
+def model_files(graph: dict) -> dict[str, str]:
+    """file name -> models/ folder of every model an API graph's loaders read."""
+    out = {}
+    for node in graph.values():
+        folders = {**MODEL_INPUTS, "clip_name": CLIP_FOLDERS.get(node["class_type"])}
+        for key, folder in folders.items():
+            if key in node["inputs"] and folder:
+                out[node["inputs"][key]] = folder
+    return out
+
+
+@contextmanager
+def placeholder_models(server: ComfyServer, files: dict[str, str]):
+    """Empty files under ``files`` (name -> models/ folder) in the server's own models folder, so a graph passes
+    ``/prompt`` validation (execution then stops at the loader: a placeholder is not a model). Files that already
+    exist are left alone; the ones made are removed afterwards."""
+    made = []
+    try:
+        for name, folder in files.items():
+            p = server.base_dir / "models" / folder / name
+            if not p.exists():
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(b"")
+                made.append(p)
+        yield
+    finally:
+        for p in made:
+            p.unlink(missing_ok=True)

@@ -11,6 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
+from comfy_server import placeholder_models
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "workflows" / "api" / "draw_to_video_depth.json"
 MODELS = {"diffusion_models": "lotus-depth-d-v1-1.safetensors", "vae": "vae-ft-mse-840000-ema-pruned.safetensors"}
@@ -25,13 +27,7 @@ def test_lotus_depth_workflow_validates_with_the_template_model_names(comfy):
     text = json.dumps(body)
     assert "lotus-depth-d-v1-1.safetensors" in text and "vae-ft-mse-840000-ema-pruned.safetensors" in text
 
-    placeholders = []
-    try:
-        for folder, name in MODELS.items():
-            p = comfy.base_dir / "models" / folder / name
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(b"")
-            placeholders.append(p)
+    with placeholder_models(comfy, {name: folder for folder, name in MODELS.items()}):
         status, body = comfy.queue(graph)
         assert status == 200 and not body.get("node_errors"), json.dumps(body)[:2000]
         entry = comfy.wait(body["prompt_id"], timeout=300)
@@ -40,6 +36,3 @@ def test_lotus_depth_workflow_validates_with_the_template_model_names(comfy):
         assert failed and failed[0]["node_type"] in ("UNETLoader", "VAELoader"), failed
         save = next(k for k, v in graph.items() if v["class_type"] == "SaveVideo")
         assert save not in entry.get("outputs", {}), "no video without depth"
-    finally:
-        for p in placeholders:
-            p.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from comfy_server import model_files, placeholder_models
 from PIL import Image
 
 from draw_to_video import client
@@ -40,21 +41,11 @@ def photo(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def placeholders(comfy):
     """Empty model files under every name a shipped workflow loads (``ComfyServer`` has its own models folder)."""
-    made = []
+    files = {}
     for path in API:
-        for node in json.loads(path.read_text()).values():
-            clip_folder = {"CLIPLoader": "text_encoders", "CLIPVisionLoader": "clip_vision"}.get(node["class_type"])
-            for key, folder in (("ckpt_name", "checkpoints"), ("unet_name", "diffusion_models"), ("vae_name", "vae"),
-                                ("clip_name", clip_folder)):
-                if key in node["inputs"] and folder:
-                    p = comfy.base_dir / "models" / folder / node["inputs"][key]
-                    if not p.exists():
-                        p.parent.mkdir(parents=True, exist_ok=True)
-                        p.write_bytes(b"")
-                        made.append(p)
-    yield
-    for p in made:
-        p.unlink(missing_ok=True)
+        files.update(model_files(json.loads(path.read_text())))
+    with placeholder_models(comfy, files):
+        yield
 
 
 def _video(comfy, info: dict) -> tuple[int, float, tuple[int, int]]:

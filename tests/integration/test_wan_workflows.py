@@ -23,25 +23,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from comfy_server import ComfyServer, find_comfyui
+from comfy_server import ComfyServer, find_comfyui, model_files, placeholder_models
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("D2V_CACHE_DIR", Path.home() / ".cache" / "draw_to_video"))
-LOADER_FOLDERS = {"UNETLoader": "diffusion_models", "CLIPLoader": "text_encoders", "VAELoader": "vae",
-                  "CLIPVisionLoader": "clip_vision"}
+LOADERS = ("UNETLoader", "CLIPLoader", "VAELoader", "CLIPVisionLoader")
 NAMES = ["wan_fun_camera_draw", "wan22_fun_camera_draw"]
-
-
-def model_files(graph: dict) -> dict[str, str]:
-    """file name -> models/ folder of every loader in an API graph."""
-    out = {}
-    for node in graph.values():
-        folder = LOADER_FOLDERS.get(node["class_type"])
-        if folder:
-            out[node["inputs"]["unet_name" if folder == "diffusion_models" else
-                              "vae_name" if folder == "vae" else "clip_name"]] = folder
-    return out
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,22 +45,13 @@ def test_workflow_is_refused_without_its_models_and_validates_with_them(comfy, n
     for f in files:
         assert f in text, f"the refusal names {f}"
 
-    made = []
-    try:
-        for f, folder in files.items():
-            p = comfy.base_dir / "models" / folder / f
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(b"")
-            made.append(p)
+    with placeholder_models(comfy, files):
         status, body = comfy.queue(graph)
         assert status == 200 and not body.get("node_errors"), json.dumps(body)[:2000]
         entry = comfy.wait(body["prompt_id"], timeout=300)
         assert entry["status"]["status_str"] == "error"  # a placeholder is not a model
         failed = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
-        assert failed and failed[0]["node_type"] in LOADER_FOLDERS, failed
-    finally:
-        for p in made:
-            p.unlink(missing_ok=True)
+        assert failed and failed[0]["node_type"] in LOADERS, failed
 
 
 # --- slow: the 1.3B graph end to end on random weights -----------------------------------------------------------
