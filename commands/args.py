@@ -83,17 +83,6 @@ def device(parser) -> argparse.Action:
                                help="where to compute: auto = CUDA when available (default auto)")
 
 
-def positive_int(text: str) -> int:
-    """argparse ``type=`` for a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {excerpt(text)}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def output_path(text: str) -> str:
     """argparse type of ``--out``: refused at once when the video writer could not write there
     (``video.io.check_output``: the suffix, a parent that is a file), before any input is read."""

@@ -122,13 +122,6 @@ def color_stats_maps(mu: np.ndarray, sd: np.ndarray, sigma: float, cuts: np.ndar
     return np.stack([scale, shift], -1).astype(np.float32)
 
 
-def match_color_stats(frames: np.ndarray, sigma: float) -> np.ndarray:
-    """Per-frame, per-channel affine maps (T,C,2) = (scale, shift) that give every frame the Gaussian-smoothed
-    (over ``sigma`` frames) mean and standard deviation of its neighbours. frames (T,H,W,C) 0..1."""
-    stats = [frame_color_stats(f, frames.shape[3]) for f in frames]
-    return color_stats_maps(np.stack([m for m, _ in stats]), np.stack([d for _, d in stats]), sigma)
-
-
 def soft_visibility(fwd: np.ndarray, bwd: np.ndarray, tolerance: float) -> np.ndarray:
     """(H,W) float 0..1: how well ``x`` of frame a is matched in frame b, from the forward-backward residual
     ``r = |F_ab + F_ba(x + F_ab)|`` as ``exp(-(r / tolerance)²)``; 0 where ``x + F_ab`` leaves the frame. The low
