@@ -10,6 +10,7 @@ import torch
 
 from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn
+from ..core.frames import to_rgb
 from ..core.params import KEYFRAMES
 from ..render.depth import estimate_depth, load_depth
 from ..video.keyframes import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
@@ -36,7 +37,7 @@ def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
         if not isinstance(camera, CameraTrajectory):
             raise ValueError("camera must be a camera trajectory (from Cinematic Camera Trajectory or a camera JSON)")
         h, w = a.shape[:2]
-        rgb = torch.from_numpy(np.ascontiguousarray(a[..., :3] if a.shape[2] >= 3 else np.repeat(a, 3, axis=2)))
+        rgb = to_rgb(torch.from_numpy(a)[None])[0].contiguous()
         z = estimate_depth(rgb) if depth is None else load_depth(_first(depth), depth_kind, (h, w))
         zn = z.cpu().numpy()
 

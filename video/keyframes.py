@@ -53,7 +53,7 @@ from .flow import (
     sampling_map,
     to_gray_u8,
 )
-from .interpolate import intermediate_flows
+from .interpolate import _rgb, intermediate_flows
 
 
 @dataclass(frozen=True)
@@ -126,10 +126,6 @@ def check_keyframes(start, end, resize: bool = False) -> tuple[np.ndarray, np.nd
 
 # --------------------------------------------------------------------------------------------------------------
 # flow
-
-
-def _rgb(img: np.ndarray) -> np.ndarray:
-    return img[..., :3] if img.shape[2] >= 3 else img
 
 
 def _shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
