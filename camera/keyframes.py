@@ -200,13 +200,14 @@ def keyframed_trajectory(path: DrawnPath, preset: str, frames: int, fps: float, 
     segments = []
     for k, stroke in enumerate(strokes):
         sub = replace(path, strokes=(stroke, *others))
-        name = stroke.preset or preset
-        if name == AUTO:
-            name = analyze_intent(sub).preset
+        asked = stroke.preset or preset
+        name = analyze_intent(sub).preset if asked == AUTO else asked  # for the easing only
         if name not in PRESETS:
             raise ValueError(f"camera stroke {k}: unknown preset {name!r}; use one of: {', '.join(PRESETS)}")
         ease_k = segment_easing(easing, PRESETS[name].easing, k, len(strokes))
         n = int(bounds[k + 1] - bounds[k] + 1)
-        segments.append(build(preset=name, frames=n, fps=fps, easing=ease_k, path=sub, seed=seed + k, **kwargs))
+        # "auto" goes to build_trajectory as it is: it also reads the drawn direction (a leftward whip, a
+        # clockwise arc), as for a single stroke
+        segments.append(build(preset=asked, frames=n, fps=fps, easing=ease_k, path=sub, seed=seed + k, **kwargs))
     cam = join_segments(segments, bounds)
     return replace(cam, metadata={**cam.metadata, "warnings": warnings})

@@ -102,3 +102,23 @@ def test_single_camera_stroke_unchanged():
     one = parse_path(json.dumps({"version": 1, "width": 1024, "height": 576,
                                  "strokes": [{"role": "camera", "points": [[0.5, 0.8], [0.5, 0.4]]}]}))
     assert build_trajectory(frames=25, path=one).preset != "keyframes"
+
+
+def test_an_auto_segment_reads_its_drawn_direction_like_a_single_stroke():
+    """A leftward whip pan drawn as the second segment turns the same way as the same stroke drawn alone."""
+    whip = [[0.8, 0.5], [0.3, 0.5], [0.6, 0.5], [0.2, 0.5]]
+    dolly = [[0.5, 0.8], [0.5, 0.6], [0.5, 0.4]]
+
+    def path(*strokes):
+        return parse_path(json.dumps({"version": 1, "width": 1024, "height": 576,
+                                      "strokes": [{"role": "camera", "points": p} for p in strokes]}))
+
+    def yaw(c2w):
+        return np.degrees(np.arctan2(c2w[:, 0, 2], c2w[:, 2, 2]))
+
+    alone = build_trajectory(frames=25, path=path(whip))
+    joined = build_trajectory(frames=49, path=path(dolly, whip))
+    assert alone.preset == "whip_pan" and joined.metadata["segment_presets"][1] == "whip_pan"
+    turn_alone = yaw(alone.c2w)[-1] - yaw(alone.c2w)[0]
+    turn_joined = yaw(joined.c2w)[-1] - yaw(joined.c2w)[24]
+    assert abs(turn_alone) > 10 and np.sign(turn_joined) == np.sign(turn_alone)
