@@ -101,7 +101,8 @@ def parse_shot_list(data, base_dir: str | Path | None = None) -> ShotList:
     if unknown:
         raise ValueError(f"the shot list has unknown key(s) {', '.join(sorted(unknown))}; allowed: version, fps, "
                          "width, height, shots")
-    fps = _number(data.get("fps", 12), "fps", 1, 240)
+    fps_range = params.TRAJECTORY["fps"]  # each shot is a trajectory at this frame rate: its range, not another
+    fps = _number(data.get("fps", 12), "fps", fps_range.lo, fps_range.hi)
     width = _number(data.get("width", 512), "width", *SIZE, integer=True)
     height = _number(data.get("height", 288), "height", *SIZE, integer=True)
     raw = data.get("shots")
@@ -175,7 +176,8 @@ def _parse_shot(s, i: int, base_dir) -> ShotSpec:
                          "whip_pan or morph")
     if transition != "cut" and k < 2:
         raise ValueError(f"{where}: a {transition} needs transition_frames >= 2, got {k}")
-    intensity = _number(s.get("intensity", 1.0), f"{where} intensity", 0, 5)
+    move = params.TRAJECTORY["intensity"]
+    intensity = _number(s.get("intensity", 1.0), f"{where} intensity", move.lo, move.hi)
     easing = s.get("easing", "linear")
     if easing not in params.EASINGS and easing != "auto":
         raise ValueError(f"{where}: easing {excerpt(easing)} is unknown; use auto or one of "
