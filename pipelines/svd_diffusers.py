@@ -117,8 +117,8 @@ def check_model_folder(path: str | Path) -> Path:
         if not config.is_file():
             raise ValueError(f"{path} is not a complete SVD model: {name}/ has no {config.name}")
         try:
-            found = json.loads(config.read_text()).get("_class_name") or (json.loads(config.read_text())
-                                                                            .get("architectures") or [None])[0]
+            data = json.loads(config.read_text())
+            found = data.get("_class_name") or (data.get("architectures") or [None])[0]
         except (ValueError, OSError) as e:
             raise ValueError(f"{config} is not readable JSON ({e})") from None
         if found is not None and found != cls:
