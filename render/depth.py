@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from ..core.errors import excerpt
 from ..core.filters import box_mean, guided_filter
-from ..core.frames import luma, per_frame_map
+from ..core.frames import downscale_to_max, luma, per_frame_map
 from ..core.params import DEPTH_KINDS
 from .segment import segment_subject
 
@@ -264,8 +264,7 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None,
     base = ground_disparity(yf, yh)[:, None].expand(h, w)
 
     scale = min(1.0, WORK_SIZE / max(h, w))
-    hs, ws = max(1, round(h * scale)), max(1, round(w * scale))
-    small = F.interpolate(img.permute(2, 0, 1)[None], size=(hs, ws), mode="area")[0].permute(1, 2, 0)
+    small = downscale_to_max(img, WORK_SIZE)
     seg = segment_subject(small.cpu().numpy(), subject)
     disp = base
     if seg.confidence > 0:

@@ -124,11 +124,12 @@ def segment_subject(rgb: np.ndarray, subject: tuple[float, float] | None = None,
     region = _fill_holes(labels == lab)
     area = float(region.mean())
     top = float(region[: max(1, h // 6)].any(0).mean())  # how far it spreads along the top
-    edge = outline_contrast(img, region)
+    mag = _gradient(img)
+    edge = outline_contrast(mag, region)
     rows = np.flatnonzero(region.any(1))
     upper = region.copy()
     upper[(rows[0] + rows[-1]) // 2 + 1:] = False
-    flat = flat_share(img, upper)  # sky caught with a subject is flat at the top
+    flat = flat_share(mag, upper)  # sky caught with a subject is flat at the top
     conf = (_ramp(area, 0.003, 0.015) * (1.0 - _ramp(area, 0.6, 0.85)) * (1.0 - _ramp(top, 0.35, 0.6))
             * _ramp(edge, 2.0, 3.0) * (1.0 - _ramp(flat, 0.35, 0.5)))
     return Subject(region, float(conf), (sx, sy))
@@ -142,12 +143,11 @@ def _gradient(img: np.ndarray) -> np.ndarray:
     return mag.sum(-1) if mag.ndim == 3 else mag
 
 
-def outline_contrast(img: np.ndarray, region: np.ndarray) -> float:
-    """How much stronger the picture's edges (``img`` [h, w] or [h, w, C]) are on the outline of ``region`` than
-    on average: mean gradient magnitude on the outline (inner and outer boundary pixels, image border excluded)
-    / mean over the picture. A real object's outline lies on image edges (ratio well above 1); a cut through
-    texture or a flat area does not (about 1 or less). 0 for an empty or full region."""
-    mag = _gradient(img)
+def outline_contrast(mag: np.ndarray, region: np.ndarray) -> float:
+    """How much stronger the picture's edges (``mag``: its :func:`_gradient` [h, w]) are on the outline of
+    ``region`` than on average: mean gradient magnitude on the outline (inner and outer boundary pixels, image
+    border excluded) / mean over the picture. A real object's outline lies on image edges (ratio well above 1);
+    a cut through texture or a flat area does not (about 1 or less). 0 for an empty or full region."""
     r8 = region.astype(np.uint8)
     k = np.ones((3, 3), np.uint8)
     ring = (cv2.dilate(r8, k) != cv2.erode(r8, k))
@@ -157,10 +157,9 @@ def outline_contrast(img: np.ndarray, region: np.ndarray) -> float:
     return float(mag[ring].mean() / max(1e-6, float(mag.mean())))
 
 
-def flat_share(img: np.ndarray, region: np.ndarray) -> float:
-    """Share of ``region`` that is flat (local mean gradient under half the picture's mean): about 0.3 for a
-    person or an object, 0.5 and more for sky or a blank wall. 1 for an empty region."""
-    mag = _gradient(img)
+def flat_share(mag: np.ndarray, region: np.ndarray) -> float:
+    """Share of ``region`` that is flat (local mean of the gradient ``mag`` [h, w] under half the picture's mean):
+    about 0.3 for a person or an object, 0.5 and more for sky or a blank wall. 1 for an empty region."""
     flat = cv2.blur(mag, (5, 5)) < 0.5 * max(1e-6, float(mag.mean()))
     return float(flat[region].mean()) if region.any() else 1.0
 
