@@ -20,6 +20,7 @@ import torch
 from ..camera.lens import blur_circle_mm
 from ..camera.trajectory import CameraTrajectory
 from ..core.filters import gaussian_blur, resize
+from ..core.frames import luma
 from ..core.sampling import norm_grid, sample_norm
 
 SCENE_SCALE_M = 3.0
@@ -250,8 +251,7 @@ def anamorphic_streaks(x: torch.Tensor, squeeze: float, strength: float = 0.35,
         return x
     b, c, h, w = x.shape
     src = x if source is None else source
-    luma = (0.2126 * src[:, 0] + 0.7152 * src[:, 1] + 0.0722 * src[:, 2]) if c >= 3 else src[:, 0]
-    bright = ((luma - threshold) / max(1e-3, 1.0 - threshold)).clamp(min=0.0)  # [B, H, W]
+    bright = ((luma(src.movedim(1, -1)) - threshold) / max(1e-3, 1.0 - threshold)).clamp(min=0.0)  # [B, H, W]
     if float(bright.max()) <= 0:
         return x
     length = max(2.0, STREAK_LENGTH * w * squeeze)
