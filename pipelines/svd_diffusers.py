@@ -332,14 +332,12 @@ def sample_svd(model: SVDModel, image: torch.Tensor, *, frames: int, camera: Cam
         return _sample(model, image.float().cpu(), frames, camera, depth, depth_kind, guidance if guided else "off",
                        strength, release, denoise, steps, seed, fps - 1, bucket, augmentation_level, min_cfg,
                        max_cfg, chunk, on_progress, EulerDiscreteScheduler, randn_tensor)
-    except _Stage as e:
-        if _is_oom(e.error):
-            raise _oom(e.stage, width, height, frames, chunk, model.offload) from None
-        raise e.error from None
+    except _Stage as e:  # out of memory in a stage: say which setting helps
+        raise _oom(e.stage, width, height, frames, chunk, model.offload) from None
 
 
 class _Stage(Exception):
-    """An error raised inside a stage of :func:`_sample` (for the out-of-memory message)."""
+    """Out of memory inside a stage of :func:`_sample` (only those are wrapped: :func:`_stage`)."""
 
     def __init__(self, stage: str, error: BaseException):
         super().__init__(stage)
