@@ -119,20 +119,6 @@ def plucker_rays(c2w: np.ndarray, k_px: np.ndarray, width: int, height: int) -> 
     return torch.cat([torch.linalg.cross(origins, dirs, dim=-1), dirs], -1)
 
 
-def pack_wan_frames(rays: torch.Tensor) -> torch.Tensor:
-    """``[F, H, W, 6]`` per-frame rays (F = 4n + 1) -> ``[1, 24, n + 1, H, W]``, Wan Fun Camera's layout.
-
-    The first frame is repeated 4 times, then frames are grouped by 4; channel ``4 * c + k`` is ray channel ``c``
-    of frame ``k`` in the group.
-    """
-    f, h, w, c = rays.shape
-    groups = latent_frames(f)
-    x = rays.permute(0, 3, 1, 2)  # F, 6, H, W
-    x = torch.cat([x[:1].expand(FRAMES_PER_LATENT, c, h, w), x[1:]], 0)  # F + 3, 6, H, W
-    x = x.reshape(groups, FRAMES_PER_LATENT, c, h, w).transpose(1, 2).reshape(groups, c * FRAMES_PER_LATENT, h, w)
-    return x.transpose(0, 1).unsqueeze(0).contiguous()
-
-
 def wan_camera_embedding(camera: CameraTrajectory, width: int, height: int, length: int,
                          translation_scale: float = WAN["translation_scale"].default) -> torch.Tensor:
     """The ``WAN_CAMERA_EMBEDDING`` of ``camera`` for a ``width x height`` clip of ``length`` (4n + 1) frames.
@@ -157,7 +143,8 @@ def wan_camera_embedding(camera: CameraTrajectory, width: int, height: int, leng
     c2w[:, :3, 3] *= float(translation_scale)
     K = cam.intrinsics(width, height)
     k_px = np.stack([K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2]], 1)
-    # Chunks of frames into the packed tensor (as pack_wan_frames lays it out), so only a chunk's rays are in memory.
+    # Wan's layout, filled a chunk of frames at a time (only a chunk's rays in memory): the first frame is repeated 4
+    # times, then frames go in groups of 4; channel 4 * c + k is ray channel c of frame k of its group.
     out = torch.empty(1, RAY_CHANNELS, FRAMES_PER_LATENT, groups, height, width, dtype=torch.float32)
     chunk = max(1, RAY_CHUNK_PIXELS // (width * height))
     for start in range(0, length, chunk):

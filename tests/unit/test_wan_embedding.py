@@ -12,14 +12,31 @@ from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.presets import PRESETS
 from draw_to_video.camera.trajectory import CameraTrajectory
 from draw_to_video.conditioning.wan import (
+    FRAMES_PER_LATENT,
     check_wan_length,
     core_normalized_intrinsics,
     core_pixel_intrinsics,
-    pack_wan_frames,
+    latent_frames,
     wan_camera_embedding,
 )
 
 LENGTHS = list(range(1, 122, 4))
+
+
+def pack_wan_frames(rays: torch.Tensor) -> torch.Tensor:
+    """The reference packing, whole-clip (the embedding fills the same layout chunk by chunk).
+
+    ``[F, H, W, 6]`` per-frame rays (F = 4n + 1) -> ``[1, 24, n + 1, H, W]``, Wan Fun Camera's layout.
+
+    The first frame is repeated 4 times, then frames are grouped by 4; channel ``4 * c + k`` is ray channel ``c``
+    of frame ``k`` in the group.
+    """
+    f, h, w, c = rays.shape
+    groups = latent_frames(f)
+    x = rays.permute(0, 3, 1, 2)  # F, 6, H, W
+    x = torch.cat([x[:1].expand(FRAMES_PER_LATENT, c, h, w), x[1:]], 0)  # F + 3, 6, H, W
+    x = x.reshape(groups, FRAMES_PER_LATENT, c, h, w).transpose(1, 2).reshape(groups, c * FRAMES_PER_LATENT, h, w)
+    return x.transpose(0, 1).unsqueeze(0).contiguous()
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
