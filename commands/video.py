@@ -19,11 +19,29 @@ def _read(path: str, what: str = "input"):
     return read_frames(path)
 
 
+def _check_side(width: int, height: int) -> None:
+    """Frames the flow can work on (video/flow.MIN_SIDE), else the one-line usage error."""
+    from ..video.flow import MIN_SIDE
+
+    if min(width, height) < MIN_SIDE:
+        raise UsageError(f"frames are too small: {width}x{height} (at least {MIN_SIDE}x{MIN_SIDE})")
+
+
+def _spilled_reference(stack, path: str, count: int):
+    """The ``--reference`` clip decoded once to a temp file (closed with ``stack``), one frame per input frame."""
+    from ..video.io import FrameReader, SpilledClip
+
+    ref = stack.enter_context(SpilledClip(FrameReader(path)))
+    if ref.count != count:
+        raise UsageError(f"reference has {ref.count} frames but the input has {count}: give one reference frame "
+                         "per frame")
+    return ref
+
+
 @command("interpolate", "Interpolate a clip (video file or folder of images) by a multiplier or to a target fps.")
 def interpolate_cmd(args) -> int:
     import numpy as np
 
-    from ..video.flow import MIN_SIDE
     from ..video.interpolate import iter_interpolate, plan_clip
     from ..video.io import FrameReader, FrameWriter, check_output, probe
 
@@ -33,8 +51,7 @@ def interpolate_cmd(args) -> int:
         raise UsageError(f"input not found: {args.input}")
     check_output(args.out)
     info = probe(args.input)
-    if min(info.width, info.height) < MIN_SIDE:
-        raise UsageError(f"frames are too small: {info.width}x{info.height} (at least {MIN_SIDE}x{MIN_SIDE})")
+    _check_side(info.width, info.height)
     reader = FrameReader(args.input)
     src_fps = args.fps or info.fps
     plan = plan_clip(info.frames, args.multiplier, args.target_fps, src_fps, args.loop)
@@ -77,7 +94,6 @@ def stabilize_cmd(args) -> int:
 
     import numpy as np
 
-    from ..video.flow import MIN_SIDE
     from ..video.io import FrameReader, FrameWriter, SpilledClip, check_output
     from ..video.temporal import iter_temporal_consistency
 
@@ -90,14 +106,8 @@ def stabilize_cmd(args) -> int:
     with contextlib.ExitStack() as stack:
         clip = stack.enter_context(SpilledClip(reader))
         h, w = clip.shape[:2]
-        if min(h, w) < MIN_SIDE:
-            raise UsageError(f"frames are too small: {w}x{h} (at least {MIN_SIDE}x{MIN_SIDE})")
-        ref = None
-        if args.reference:
-            ref = stack.enter_context(SpilledClip(FrameReader(args.reference)))
-            if ref.count != clip.count:
-                raise UsageError(f"reference has {ref.count} frames but the input has {clip.count}: give one "
-                                 "reference frame per frame")
+        _check_side(w, h)
+        ref = _spilled_reference(stack, args.reference, clip.count) if args.reference else None
         print(f"{clip.count} frames {w}x{h} at {reader.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
               f"detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
 
@@ -211,7 +221,6 @@ def _finish_streamed(args, stabilize, interpolate, chain, camera) -> int:
     import contextlib
 
     from ..pipelines.finish import iter_finish
-    from ..video.flow import MIN_SIDE
     from ..video.io import FrameReader, FrameWriter, SpilledClip, probe
 
     with contextlib.ExitStack() as stack:
@@ -221,15 +230,12 @@ def _finish_streamed(args, stabilize, interpolate, chain, camera) -> int:
             clip = stack.enter_context(SpilledClip(reader))
             count, shape, source = clip.count, clip.shape, (lambda: iter(clip))
             if args.reference:
-                ref = stack.enter_context(SpilledClip(FrameReader(args.reference)))
-                if ref.count != count:
-                    raise UsageError(f"reference has {ref.count} frames but the input has {count}: give one "
-                                     "reference frame per frame")
+                ref = _spilled_reference(stack, args.reference, count)
         else:
             info = probe(args.input)
             count, shape, source = info.frames, (info.height, info.width, 3), (lambda: iter(reader))
-        if (stabilize is not None or interpolate is not None) and min(shape[:2]) < MIN_SIDE:
-            raise UsageError(f"frames are too small: {shape[1]}x{shape[0]} (at least {MIN_SIDE}x{MIN_SIDE})")
+        if stabilize is not None or interpolate is not None:
+            _check_side(shape[1], shape[0])
         chunks, fps, steps = iter_finish(source, count, shape, args.fps or reader.fps, stabilize=stabilize,
                                          interpolate=interpolate, effects=chain,
                                          reference=None if ref is None else (lambda: iter(ref)), camera=camera)
