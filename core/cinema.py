@@ -40,24 +40,22 @@ class LensKind:
     """A kind of lens. ``squeeze``: anamorphic squeeze factor (1 = spherical): the lens sees ``squeeze`` times the
     sensor width horizontally (the picture is desqueezed in the render), its out-of-focus highlights are ovals
     ``squeeze`` times taller than wide, and its flares streak horizontally. ``widest_f_number``: the aperture
-    cannot open wider than this (typical of the kind). ``zoom``: the focal length may change during a shot (a
-    prime holds one focal length: presets that zoom keep their framing by moving instead)."""
+    cannot open wider than this (typical of the kind)."""
 
     name: str
     description: str
     squeeze: float = 1.0
     widest_f_number: float = 1.4
-    zoom: bool = False
 
 
 LENS_KINDS: dict[str, LensKind] = {k.name: k for k in [
-    LensKind("spherical_prime", "Spherical prime: one focal length, fast (f/1.4), round bokeh.", 1.0, 1.4, False),
+    LensKind("spherical_prime", "Spherical prime: one focal length, fast (f/1.4), round bokeh.", 1.0, 1.4),
     LensKind("spherical_zoom", "Spherical zoom: the focal length can change in the shot, f/2.8 at its widest.",
-             1.0, 2.8, True),
+             1.0, 2.8),
     LensKind("anamorphic_1.33x", "Anamorphic 1.33x squeeze (16:9 sensors to scope): mildly oval bokeh, "
-             "horizontal streak flares, f/2.", 1.33, 2.0, False),
+             "horizontal streak flares, f/2.", 1.33, 2.0),
     LensKind("anamorphic_2x", "Anamorphic 2x squeeze (classic scope): oval bokeh twice as tall as wide, long "
-             "horizontal streak flares, f/2.", 2.0, 2.0, False),
+             "horizontal streak flares, f/2.", 2.0, 2.0),
 ]}
 
 ASPECTS: dict[str, float | None] = {
