@@ -41,7 +41,7 @@ from ..core import limits
 from ..core.frames import check_frames, downscale_to_max, fit_size
 from ..core.params import TRACKS
 from ..core.rng import rng
-from ..render.depth import disparity_slope, estimate_depth, load_depth, sharpen_depth_edges
+from ..render.depth import disparity_slope, estimate_depth, load_depth_input, sharpen_depth_edges
 from ..render.reproject import EMPTY, project_points, unproject_pixels, z_buffer
 
 ATI_SAMPLES = 121
@@ -264,11 +264,7 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
     if depth is None:
         z = estimate_depth(work, subject=subject_point(camera, w, h))
     else:
-        if isinstance(depth, (torch.Tensor, np.ndarray)) and depth.ndim == 4:
-            if depth.shape[0] < 1:
-                raise ValueError("depth is an empty IMAGE batch: connect a depth map or leave depth empty")
-            depth = depth[:1]
-        z = load_depth(torch.as_tensor(depth).to(work.device), depth_kind, size=(h, w)).to(work.device)
+        z = load_depth_input(depth, depth_kind, (h, w), work.device)
     z = sharpen_depth_edges(z)
 
     crop = CenterCrop.fit(src_w, src_h, width, height)

@@ -12,7 +12,7 @@ from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn
 from ..core.frames import to_rgb
 from ..core.params import KEYFRAMES
-from ..render.depth import estimate_depth, load_depth
+from ..render.depth import estimate_depth, load_depth_input
 from ..video.keyframes import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
 
 
@@ -38,7 +38,7 @@ def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
             raise ValueError("camera must be a camera trajectory (from Cinematic Camera Trajectory or a camera JSON)")
         h, w = a.shape[:2]
         rgb = to_rgb(torch.from_numpy(a)[None])[0].contiguous()
-        z = estimate_depth(rgb) if depth is None else load_depth(_first(depth), depth_kind, (h, w))
+        z = estimate_depth(rgb) if depth is None else load_depth_input(depth, depth_kind, (h, w), rgb.device)
         zn = z.cpu().numpy()
 
         def path(t: float) -> np.ndarray:
@@ -48,10 +48,3 @@ def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
     else:
         path = None
     return interpolate_keyframes(a, b, n, bool(include_endpoints), False, settings, init, on_progress, path)
-
-
-def _first(depth):
-    """A depth IMAGE batch [B,H,W,C] -> its first map; anything else unchanged."""
-    if isinstance(depth, torch.Tensor) and depth.ndim == 4:
-        return depth[0]
-    return depth

@@ -22,7 +22,7 @@ from ..camera.trajectory import CameraTrajectory, subject_point
 from ..core import ProgressFn, cinema, limits, params
 from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
-from ..render.depth import estimate_depth, load_depth
+from ..render.depth import estimate_depth, load_depth_input
 from ..render.reproject import RenderResult, render_views
 from .director import DIRECTOR_STYLES, apply_director_style
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
@@ -95,13 +95,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     img = downscale_to_max(image[..., :3], max_size)
     z = None
     if depth is not None:
-        if isinstance(depth, (torch.Tensor, np.ndarray)) and depth.ndim == 4:
-            if depth.shape[0] < 1:
-                raise ValueError("depth is an empty IMAGE batch: connect a depth map or leave depth empty")
-            depth = depth[:1]
-        if isinstance(depth, torch.Tensor):
-            depth = depth.to(img.device)
-        z = load_depth(depth, depth_kind, size=(h, w)).to(img.device)
+        z = load_depth_input(depth, depth_kind, (h, w), img.device)
     # An aspect-ratio crop of the virtual camera (trajectory built with aspect=...): the picture and its depth
     # are cropped centrally first, so the trajectory's horizontal field of view is that of the cropped picture.
     top, left, ch, cw = cinema.crop_box(h, w, camera.metadata.get("aspect"))

@@ -92,6 +92,18 @@ def check_depth(depth: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return depth.float()
 
 
+def load_depth_input(depth, kind: str, size: tuple[int, int], device) -> torch.Tensor:
+    """A caller's depth input normalized by :func:`load_depth` on ``device``: an IMAGE batch ``[B, H, W, C]`` (its
+    first map), a tensor or array, or a file path. An empty batch is refused saying what to connect."""
+    if isinstance(depth, (torch.Tensor, np.ndarray)) and depth.ndim == 4:
+        if depth.shape[0] < 1:
+            raise ValueError("depth is an empty IMAGE batch: connect a depth map or leave depth empty")
+        depth = depth[:1]
+    if isinstance(depth, torch.Tensor):
+        depth = depth.to(device)
+    return load_depth(depth, kind, size=size).to(device)
+
+
 def load_depth(path_or_tensor, kind: str = "depth", size: tuple[int, int] | None = None) -> torch.Tensor:
     """Load a depth map and normalize it (median 1).
 
