@@ -154,6 +154,14 @@ def _pan_direction(camera, seed: int) -> int:
     return 1 if rng(seed, 13).random() < 0.5 else -1
 
 
+def strip_window(strip: torch.Tensor, x0: float, w: int) -> torch.Tensor:
+    """The ``w``-wide window of a two-picture strip ``[..., C, H, 2w]`` starting at fractional column ``x0``
+    (0..w), linear between whole columns: one frame of a whip pan's slide."""
+    i0 = min(int(math.floor(x0)), w)
+    i1 = min(i0 + 1, w)
+    return torch.lerp(strip[..., i0:i0 + w], strip[..., i1:i1 + w], float(x0 - math.floor(x0)))
+
+
 @effect
 def whip_pan_transition(frames, intensity=1.0, seed=0, *, camera=None, on_progress=None):
     """A whip-pan cut in the middle of the clip: the last frame before the pan (shot A) whips out sideways under
@@ -178,13 +186,7 @@ def whip_pan_transition(frames, intensity=1.0, seed=0, *, camera=None, on_progre
         blurred = box_blur_x(box_blur_x(strip.expand(len(ks), -1, -1, -1), rad * 0.6), rad * 0.6)  # tent kernel
         for j, kk in enumerate(ks):
             o = offset[kk] if direction > 0 else 1.0 - offset[kk]
-            x0 = o * w
-            i0 = int(math.floor(x0))
-            frac = x0 - i0
-            i0 = min(i0, w)
-            a = blurred[j, :, :, i0:i0 + w]
-            nxt = blurred[j, :, :, min(i0 + 1, w):min(i0 + 1, w) + w]
-            out[start + kk] = to_bhwc(torch.lerp(a, nxt, frac)[None])[0]
+            out[start + kk] = to_bhwc(strip_window(blurred[j], o * w, w)[None])[0]
         if on_progress is not None:
             on_progress(min(n, k + 8), n)
     return out

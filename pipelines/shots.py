@@ -293,6 +293,7 @@ def whip(a: torch.Tensor, b: torch.Tensor, direction: int = 1, blur: float = 4.0
     """
     from ..core.filters import box_blur_x
     from ..core.frames import to_bchw, to_bhwc
+    from ..effects.geometric import strip_window
 
     k, _, w, _ = a.shape
     u = np.arange(0, k + 2) / (k + 1)
@@ -305,10 +306,7 @@ def whip(a: torch.Tensor, b: torch.Tensor, direction: int = 1, blur: float = 4.0
         r = torch.tensor([0.5 * blur * speed[i + 1]], dtype=a.dtype)
         blurred = box_blur_x(box_blur_x(strip, r), r)  # tent kernel
         x0 = (slide[i + 1] if direction > 0 else 1.0 - slide[i + 1]) * w
-        i0 = min(int(math.floor(x0)), w)
-        i1 = min(i0 + 1, w)
-        frame = torch.lerp(blurred[..., i0:i0 + w], blurred[..., i1:i1 + w], float(x0 - math.floor(x0)))
-        out.append(to_bhwc(frame)[0])
+        out.append(to_bhwc(strip_window(blurred, x0, w))[0])
     return torch.stack(out).clamp_(0, 1)
 
 
