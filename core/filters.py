@@ -97,11 +97,32 @@ def box_mean(x: torch.Tensor, r: int) -> torch.Tensor:
     return (s / (k * k)).to(x.dtype).reshape(shape)
 
 
-def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
-    """Edge-preserving guided filter (He et al. 2010) with a gray guide: both [H, W]."""
+def _guided_coefficients(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The window-averaged linear coefficients (a, b) of a gray-guided filter: output = a * guide + b. [H, W]."""
     mean_i, mean_p = box_mean(guide, r), box_mean(src, r)
     cov = box_mean(guide * src, r) - mean_i * mean_p
     var = box_mean(guide * guide, r) - mean_i * mean_i
     a = cov / (var + eps)
     b = mean_p - a * mean_i
-    return box_mean(a, r) * guide + box_mean(b, r)
+    return box_mean(a, r), box_mean(b, r)
+
+
+def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
+    """Edge-preserving guided filter (He et al. 2010) with a gray guide: both [H, W]."""
+    a, b = _guided_coefficients(guide, src, r, eps)
+    return a * guide + b
+
+
+def fast_guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
+    """The fast guided filter (He & Sun 2015): the coefficients of :func:`guided_filter` computed on a copy ``k``
+    times smaller (k ~ r / 2), upsampled bilinearly and applied at full resolution. [H, W] -> [H, W]."""
+    k = max(1, r // 2)
+    if k == 1:
+        return guided_filter(guide, src, r, eps)
+    h, w = guide.shape
+    gi = F.avg_pool2d(guide[None, None], k, ceil_mode=True)[0, 0]
+    sp = F.avg_pool2d(src[None, None], k, ceil_mode=True)[0, 0]
+    a, b = _guided_coefficients(gi, sp, max(1, r // k), eps)
+    ab = F.interpolate(torch.stack([a, b])[None], size=(h, w), mode="bilinear", align_corners=False)[0]
+    return ab[0] * guide + ab[1]

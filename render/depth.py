@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..core.errors import excerpt
-from ..core.filters import box_mean, guided_filter
+from ..core.filters import fast_guided_filter
 from ..core.frames import downscale_to_max, luma, per_frame_map
 from ..core.params import DEPTH_KINDS
 from .segment import segment_subject
@@ -285,30 +285,12 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None,
                            .to(dev), size=(h, w), mode="bilinear", align_corners=False)[0]
         bg, subj, alpha = up[0], up[1], up[2]
         # the outline follows the picture's own edges: guided filter of the upsampled mask, then made crisp
-        alpha = _fast_guided_filter(luma(img), alpha, max(1, round(1.5 / scale)), 1e-3)
+        alpha = fast_guided_filter(luma(img), alpha, max(1, round(1.5 / scale)), 1e-3)
         alpha = ((alpha - 0.5) * 4.0 + 0.5).clamp(0, 1)
         layered = bg + (subj - bg) * alpha
         disp = base + seg.confidence * (layered - base)
     z = 1.0 / disp
     return (z / z.median()).clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
-
-
-def _fast_guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
-    """The fast guided filter (He & Sun 2015): the linear coefficients of a gray-guided filter computed on a copy
-    ``k`` times smaller (k ~ r / 2), upsampled bilinearly and applied at full resolution. [H, W] -> [H, W]."""
-    k = max(1, r // 2)
-    if k == 1:
-        return guided_filter(guide, src, r, eps)
-    h, w = guide.shape
-    gi = F.avg_pool2d(guide[None, None], k, ceil_mode=True)[0, 0]
-    sp = F.avg_pool2d(src[None, None], k, ceil_mode=True)[0, 0]
-    rr = max(1, r // k)
-    mean_i, mean_p = box_mean(gi, rr), box_mean(sp, rr)
-    a = (box_mean(gi * sp, rr) - mean_i * mean_p) / (box_mean(gi * gi, rr) - mean_i * mean_i + eps)
-    b = mean_p - a * mean_i
-    ab = F.interpolate(torch.stack([box_mean(a, rr), box_mean(b, rr)])[None], size=(h, w), mode="bilinear",
-                       align_corners=False)[0]
-    return ab[0] * guide + ab[1]
 
 
 def _subject_layers(mask: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
