@@ -103,9 +103,6 @@ PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
                translate=(0, 0, 0.25)),
 ]}
 
-DIRECTOR_PRESETS = ("hitchcock", "michael_bay", "wes_anderson", "christopher_nolan")
-"""Presets that are director styles: their non-camera parts live in ``pipelines/director.DIRECTOR_STYLES``."""
-
 AUTO = "auto"
 # The subject may come no closer than this fraction of its starting distance.
 MIN_SUBJECT_FRACTION = 0.2

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..camera.presets import DIRECTOR_PRESETS, PRESETS
+from ..camera.presets import PRESETS
 from ..core.errors import excerpt
 from ..core.frames import check_frames
 
@@ -60,7 +60,6 @@ DIRECTOR_STYLES: dict[str, DirectorStyle] = {s.name: s for s in [
     # seed's "dramatic" suggestion (cinematic)
     DirectorStyle("christopher_nolan", speed_ramp=0.7, reverse=(0.3, 0.7), grade="cinematic"),
 ]}
-assert set(DIRECTOR_STYLES) == set(DIRECTOR_PRESETS)
 
 
 def get_style(name) -> DirectorStyle:

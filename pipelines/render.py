@@ -162,7 +162,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     file, its own frames and fps are used. ``max_size`` downscales the picture so its longer side is at most
     that; ``device``: auto | cpu | cuda; ``camera_body``, ``lens_kind``, ``aspect``: the virtual camera
     (``build_trajectory``; ignored with a camera file, which carries its own lens). A director-style preset
-    (``camera/presets.DIRECTOR_PRESETS``) also gets its retiming, cuts and grade (pipelines/director.py).
+    (``pipelines/director.DIRECTOR_STYLES``) also gets its retiming, cuts and grade (pipelines/director.py).
     ``png_level``: zlib level of PNG frames (``video.io.PNG_LEVEL`` when None). Frames are streamed to the writer as
     they are rendered (a director style's whole clip once rendered). The result's :meth:`RenderedFile.report` says
     what happened.
