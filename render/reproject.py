@@ -52,6 +52,10 @@ from .lens import (
 )
 
 EMPTY = 1e30
+
+STRETCH_LIMIT = 2.0
+"""Area magnification above which a rendered pixel counts as stretched: a source pixel spread over more than two
+output pixels reads as smeared next to the sharp pixels around it."""
 """Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
 slow on CPU)."""
 
@@ -66,12 +70,20 @@ class RenderResult:
     All on the image's device. overscan: the zoom factor every frame was rendered with (1 = none);
     overscan_info: how it was chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
     (estimate or check, edge sharpening) and ``render`` (overscan and every frame).
+    stretched: (F,) float, the fraction of each frame's pixels that show a real source pixel magnified by more than
+    ``STRETCH_LIMIT`` in area (they look smeared; see :func:`area_magnification`).
+    With ``guide_maps=True`` (and no ``sink``) also: frame_depth [F, H, W], the z-depth of every output pixel in its
+    own frame's camera (world units; holes take the depth their fill used), and magnification [F, H, W], the area
+    magnification of every output pixel (0 in holes). Otherwise both are ``[0, H, W]``.
     """
 
     frames: torch.Tensor
     holes: torch.Tensor
     coverage: torch.Tensor
     depth: torch.Tensor
+    stretched: torch.Tensor | None = None
+    frame_depth: torch.Tensor | None = None
+    magnification: torch.Tensor | None = None
     overscan: float = 1.0
     overscan_info: OverscanInfo | None = None
     timing_ms: dict[str, float] = field(default_factory=dict)
@@ -81,7 +93,8 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
                  fill: str = "background", depth_of_field: float = 0.0, motion_blur: float = 0.0,
                  overscan: float | str = 1.0, chunk_size: int = 8,
                  on_progress: Callable[[int, int], None] | None = None,
-                 sink: Callable[[int, torch.Tensor], None] | None = None) -> RenderResult:
+                 sink: Callable[[int, torch.Tensor], None] | None = None,
+                 guide_maps: bool = False) -> RenderResult:
     """Render ``image`` along ``camera``.
 
     Args:
@@ -106,6 +119,8 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         sink: streaming: ``sink(first_index, frames)`` takes each rendered chunk ([b, H, W, 3] float 0..1 on the
             image's device, in order) as it is made, and the result holds no frames and no holes (both
             ``[0, H, W, ...]``): memory does not grow with the number of frames.
+        guide_maps: also keep every frame's depth and per-pixel area magnification (``RenderResult.frame_depth``,
+            ``.magnification``), what a generative model's guide needs; ignored with ``sink``.
     Returns:
         :class:`RenderResult`.
     Raises:
@@ -142,6 +157,10 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     frames = torch.empty((kept, h, w, 3), dtype=torch.float32, device=dev)
     holes = torch.empty((kept, h, w), dtype=torch.float32, device=dev)
     coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
+    stretched = torch.empty((n_frames,), dtype=torch.float32, device=dev)
+    mapped = n_frames if (guide_maps and sink is None) else 0
+    frame_depth = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
+    magnification = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
     radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
     radius_inf = radius_inf * info.factor  # the zoom magnifies the blur circle too
     squeeze = squeeze_of(camera)  # anamorphic lens: oval bokeh (radius = vertical), horizontal streak flares
@@ -151,7 +170,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     for start in range(0, n_frames, step):
         idx = np.arange(start, min(n_frames, start + step))
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
-        out, valid, zfull = _render_chunk(src, K[idx], rel[idx], fill)
+        out, valid, zfull, mag = _render_chunk(src, K[idx], rel[idx], fill, full_maps=mapped > 0)
         sharp = out
         if depth_of_field > 0:
             out = blur_by_radius_oval(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w), squeeze)
@@ -169,11 +188,16 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
             frames[sl] = out.permute(0, 2, 3, 1)
             holes[sl] = valid.logical_not()
         coverage[sl] = valid.flatten(1).sum(1) / float(h * w)
+        stretched[sl] = (mag > STRETCH_LIMIT).flatten(1).float().mean(1)
+        if mapped:
+            frame_depth[sl] = zfull
+            magnification[sl] = mag
         if on_progress is not None:
             for i in idx:
                 on_progress(int(i) + 1, n_frames)
     t2 = _clock(dev)
-    return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, overscan=info.factor,
+    return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, stretched=stretched,
+                        frame_depth=frame_depth, magnification=magnification, overscan=info.factor,
                         overscan_info=info, timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
 
 
@@ -317,6 +341,42 @@ def _magnification(u: torch.Tensor, v: torch.Tensor, h: int, w: int) -> np.ndarr
     return torch.quantile(s.float(), 0.9, dim=1).cpu().numpy()
 
 
+def area_magnification(sx: torch.Tensor, sy: torch.Tensor, valid: torch.Tensor, step: int = 1) -> torch.Tensor:
+    """Area magnification of a backward warp: how many output pixels one source pixel covers around each output pixel.
+
+    Args:
+        sx, sy: [B, H, W] source pixel coordinates each output pixel samples.
+        valid: [B, H, W] bool, output pixels that show the source.
+        step: evaluate on every ``step``-th pixel of every ``step``-th row only (a cheaper estimate of the share of
+            stretched pixels; differences are then taken over ``step`` pixels).
+    Returns:
+        [B, ceil(H/step), ceil(W/step)] float: ``1 / |det J|`` of the output -> source map (1 = same size, 4 = one
+        source pixel spread over four output pixels), 0 where the pixel is not valid. Derivatives are one-sided
+        differences toward a valid neighbour (forward, else backward), so a hole or a depth edge next door does not
+        count as stretch; a pixel with no valid neighbour along an axis gets 0.
+    """
+    if step > 1:
+        sx, sy, valid = (t[:, ::step, ::step] for t in (sx, sy, valid))
+        sx, sy = sx * (1.0 / step), sy * (1.0 / step)
+
+    def along(x: torch.Tensor, dim: int) -> torch.Tensor:
+        n = x.shape[dim]
+        if n < 2:
+            return torch.zeros_like(x)
+        d = x.diff(dim=dim)
+        pair = (valid.narrow(dim, 1, n - 1) & valid.narrow(dim, 0, n - 1))
+        zero = torch.zeros_like(d.narrow(dim, 0, 1))
+        nope = torch.zeros_like(pair.narrow(dim, 0, 1))
+        fwd, fok = torch.cat([d, zero], dim), torch.cat([pair, nope], dim)
+        bwd, bok = torch.cat([zero, d], dim), torch.cat([nope, pair], dim)
+        return torch.where(fok, fwd, torch.where(bok, bwd, torch.full_like(d.narrow(dim, 0, 1), float("inf"))
+                                                .expand_as(fwd)))
+
+    det = (along(sx, 2) * along(sy, 1) - along(sx, 1) * along(sy, 2)).abs()
+    mag = torch.where(torch.isfinite(det) & (det > 1e-6), 1.0 / det.clamp(min=1e-6), torch.zeros_like(det))
+    return torch.where(valid, mag.clamp(max=1e4), torch.zeros_like(mag))
+
+
 def _splat(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, b: int, h: int, w: int, k: int) -> torch.Tensor:
     """Nearest-pixel z-buffer splat of target coordinates (u, v: [B, N]; off-screen = not drawn) with depth z on a
     grid k times coarser; cracks closed. Returns [B, ceil(H/k), ceil(W/k)] with ``EMPTY`` where nothing landed."""
@@ -333,8 +393,9 @@ def _splat(u: torch.Tensor, v: torch.Tensor, z: torch.Tensor, b: int, h: int, w:
     return close_cracks(zbuf.view(b, hk + 2, wk + 2)[:, 1:-1, 1:-1])
 
 
-def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
-    """Render B frames. Returns (colour [B, 3, H, W], valid [B, H, W] bool, depth [B, H, W] incl. filled holes)."""
+def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str, full_maps: bool = False):
+    """Render B frames. Returns (colour [B, 3, H, W], valid [B, H, W] bool, depth [B, H, W] incl. filled holes,
+    area magnification, 0 in holes: [B, H, W] with ``full_maps``, else on every second pixel and row)."""
     dev = src.points.device
     _, _, h, w = src.color.shape
     b = K.shape[0]
@@ -387,10 +448,11 @@ def _render_chunk(src: _Source, K: np.ndarray, rel: np.ndarray, fill: str):
     foot = 2.0 if level is None else 1.0 + level
     tol = torch.addcmul(0.02 * disp_src, slope.abs(), torch.as_tensor(foot, device=dev))
     valid = ok & ((z0inv - disp_src).abs() <= tol)
+    mag = area_magnification(gx * (0.5 * w), gy * (0.5 * h), valid, step=1 if full_maps else 2)
     # next to depth edges take the nearest source colour so foreground and background never blend
     on_edge = (valid & (slope < 0)).view(-1).nonzero()[:, 0]
     if on_edge.numel():
         put_rows(color, on_edge, src.color_rows[nearest.view(-1)[on_edge]])
     # 3. holes ----------------------------------------------------------------------------------------------------
     color, zfull = fill_holes(color, zt, valid, fill)
-    return color, valid, zfull
+    return color, valid, zfull, mag

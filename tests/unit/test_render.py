@@ -262,7 +262,7 @@ def test_batched_chunks_equal_frame_by_frame():
     for fill in ("background", "stretch", "none"):
         batched = _render_chunk(src, K, rel, fill)
         single = [_render_chunk(src, K[i:i + 1], rel[i:i + 1], fill) for i in range(5)]
-        for j in range(3):
+        for j in range(4):
             assert torch.allclose(batched[j], torch.cat([s[j] for s in single]), atol=1e-4), (fill, j)
 
 
@@ -345,3 +345,36 @@ def test_blur_along_motion_smears_along_the_motion_only_and_centred():
     assert float(out[:15].abs().max()) == 0.0 and float(out[18:].abs().max()) == 0.0  # not across the motion
     half = blur_along_motion(img, motion, scale=0.5)[0, 0]  # taps from half resolution: about the same smear
     assert _spread(half)[2] == pytest.approx(sigma, rel=0.25)
+
+
+def test_magnification_and_frame_depth_of_a_zoom_and_a_dolly():
+    """A 2x zoom spreads every source pixel over 4 output pixels; a flat wall at depth 1 seen after a dolly of 0.25
+    toward it is at depth 0.75 in that frame, and magnified by (1 / 0.75)^2."""
+    img = torch.rand(H, W, 3, generator=torch.Generator().manual_seed(7))
+    flat = torch.ones(H, W)
+    half = 2 * np.degrees(np.arctan(np.tan(np.radians(30)) / 2))  # the FOV of a 2x zoom from 60 degrees
+    zoom = camera([(np.eye(3), np.zeros(3))] * 2, fov=np.array([60.0, half]))
+    r = render_views(img, zoom, flat, guide_maps=True)
+    inner = (slice(None), slice(4, -4), slice(4, -4))
+    assert r.magnification.shape == (2, H, W) and r.frame_depth.shape == (2, H, W)
+    assert torch.allclose(r.magnification[0][inner[1:]], torch.ones(1), atol=1e-3)
+    assert torch.allclose(r.magnification[1][inner[1:]], torch.full((1,), 4.0), atol=1e-2)
+    assert float(r.stretched[0]) == 0.0 and float(r.stretched[1]) > 0.95
+    assert float(render_views(img, zoom, flat).stretched[1]) > 0.95  # the cheaper estimate without guide maps
+    dolly = camera([(np.eye(3), np.zeros(3)), (np.eye(3), np.array([0.0, 0.0, 0.25]))])
+    d = render_views(img, dolly, flat, guide_maps=True)
+    assert torch.allclose(d.frame_depth[1][inner[1:]], torch.full((1,), 0.75), atol=1e-4)
+    assert torch.allclose(d.magnification[1][inner[1:]], torch.full((1,), (1 / 0.75) ** 2), atol=1e-2)
+    assert render_views(img, dolly, flat).frame_depth.shape == (0, H, W)  # kept only on request
+
+
+def test_magnification_ignores_holes_and_depth_edges():
+    """Disocclusions are holes (0), and the jump of the source coordinates across a depth edge is not stretch."""
+    img = torch.rand(H, W, 3, generator=torch.Generator().manual_seed(8))
+    depth, _ = two_planes(H, W, 0.6, 1.5)
+    cam = camera([(np.eye(3), np.zeros(3)), (np.eye(3), np.array([0.08, 0.0, 0.0]))])
+    r = render_views(img, cam, depth, guide_maps=True)
+    assert r.holes[1].sum() > 0
+    assert float(r.magnification[1][r.holes[1] > 0].abs().max()) == 0.0
+    shown = r.magnification[1][r.holes[1] == 0]
+    assert float(torch.quantile(shown, 0.99)) < 1.5  # a sideways step magnifies nothing
