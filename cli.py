@@ -117,10 +117,12 @@ def load_commands(name: str | None = None) -> None:
 
 
 def _missing(cmd: str, package: str):
+    """A stand-in for command ``cmd`` whose module needs ``package``: ``main`` prints its ``missing`` line."""
     def fn(args) -> int:
-        raise UsageError(f"the {cmd} command needs {package}, which is not installed: pip install the pack's "
-                         "requirements (requirements.txt); only 'remote' runs on the standard library alone")
-    fn.configure = lambda p: p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        raise UsageError(fn.missing)
+    fn.missing = (f"the {cmd} command needs {package}, which is not installed: pip install the pack's requirements "
+                  "(requirements.txt); only 'remote' runs on the standard library alone")
+    fn.configure = lambda p: None
     return fn
 
 
@@ -161,7 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    load_commands(next((a for a in argv if not a.startswith("-")), None))  # importing registers the subcommands
+    name = next((a for a in argv if not a.startswith("-")), None)
+    load_commands(name)  # importing registers the subcommands
+    missing = getattr(COMMANDS.get(name, (None, None))[1], "missing", None)
+    if missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
 
     from .core.errors import one_line
 
