@@ -122,3 +122,15 @@ def test_progress_comes_after_every_frame_of_a_shot():
 
     with pytest.raises(Stop):
         render_shot_list(spec, [torch.rand(24, 32, 3)], on_progress=cancel_at_3)
+
+
+def test_every_camera_the_pack_builds_passes_the_camera_json_bounds():
+    """The bounds refuse only hostile values: every preset at the ranges' ends, every body and lens, round-trip."""
+    from draw_to_video.camera.presets import PRESETS
+    from draw_to_video.core.cinema import CAMERA_BODIES, LENS_KINDS
+
+    cases = [dict(preset=p, focal_length_mm=f) for p in PRESETS for f in (8.0, 600.0)]
+    cases += [dict(preset="dolly_zoom_in", camera_body=b, lens_kind=k) for b in CAMERA_BODIES for k in LENS_KINDS]
+    for case in cases:
+        cam = build_trajectory(frames=5, intensity=3, fps=120, handheld=1, **case)
+        assert CameraTrajectory.from_json(cam.to_json()).frames == 5, case
