@@ -118,8 +118,9 @@ def parse_value(text: str):
         return text
 
 
-def set_input(prompt: dict, target: str, value) -> None:
-    """Set ``"<node title or id>.<input>"`` to ``value`` (in place); the input must exist and not be a link."""
+def _input(prompt: dict, target: str) -> tuple[dict, str]:
+    """The inputs dict of the node in ``"<node title or id>.<input>"`` and the input's name (which must exist and
+    not be a link)."""
     node_key, sep, name = target.rpartition(".")
     if not sep or not node_key or not name:
         raise WorkflowError(f"--set {target!r}: write NODE.INPUT=VALUE (NODE = a node title or id)")
@@ -128,7 +129,30 @@ def set_input(prompt: dict, target: str, value) -> None:
         raise WorkflowError(f"node {node_key!r} has no input {name!r}; it has: {', '.join(node['inputs'])}")
     if isinstance(node["inputs"][name], list):
         raise WorkflowError(f"{node_key}.{name} is wired to another node; set that node instead")
-    node["inputs"][name] = value
+    return node["inputs"], name
+
+
+def set_input(prompt: dict, target: str, value) -> None:
+    """Set ``"<node title or id>.<input>"`` to ``value`` (in place); the input must exist and not be a link.
+
+    A dict or list given to a text input (its current value is a string: path JSON, a shot-list spec) is encoded as
+    JSON once here; ComfyUI would otherwise turn it into Python's text of it, which is not JSON."""
+    inputs, name = _input(prompt, target)
+    if isinstance(inputs[name], str) and isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    inputs[name] = value
+
+
+def set_text(prompt: dict, target: str, text: str) -> None:
+    """Set an input from command-line text (``remote --set``): a text input (its current value is a string) takes
+    the text as written (JSON stays JSON; a quoted JSON string is unquoted), any other input its JSON value
+    (numbers, true/false) or the text."""
+    inputs, name = _input(prompt, target)
+    if isinstance(inputs[name], str):
+        value = parse_value(text)
+        inputs[name] = value if isinstance(value, str) else text
+    else:
+        inputs[name] = parse_value(text)
 
 
 # ---- a minimal websocket client (RFC 6455: text frames in, pings answered, nothing else sent) --------------------
@@ -211,6 +235,17 @@ def _one_line(text, limit: int = 400) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
+def _reason(error: dict) -> str:
+    """One ComfyUI validation error as its reason: the input and ComfyUI's own words ("frames: Value 0 smaller
+    than min of 1"), or a node's own check as it said it ("spec - the shot list ...")."""
+    message, details = str(error.get("message", "")), str(error.get("details", ""))
+    if not details or error.get("type") == "custom_validation_failed":
+        return details or message
+    if error.get("type") == "value_not_in_list" or message in details:
+        return details
+    return f"{details}: {message}"
+
+
 class Client:
     """One ComfyUI server (``server``: its base URL, e.g. ``http://127.0.0.1:8188``)."""
 
@@ -220,6 +255,8 @@ class Client:
         self.server = server.rstrip("/")
         self.timeout = timeout
         self.client_id = uuid.uuid4().hex
+        self.prompt_id: str | None = None
+        """The last prompt this client queued (what :meth:`cancel` stops on Ctrl+C)."""
 
     def _request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         req = urllib.request.Request(self.server + path, data=body, method=method, headers=headers or {})
@@ -249,12 +286,12 @@ class Client:
     @staticmethod
     def _describe_rejection(answer: dict, titles: dict) -> str:
         err = answer.get("error", {}) if isinstance(answer, dict) else {}
+        err = err if isinstance(err, dict) else {"message": str(err)}
         parts = []
         for nid, ne in (answer.get("node_errors") or {}).items():
             for e in ne.get("errors", []):
-                detail = e.get("details") or e.get("message", "")
                 name = f"'{titles[nid]}'" if nid in titles else nid
-                parts.append(f"node {name} ({ne.get('class_type')}): {detail}")
+                parts.append(f"node {name} ({ne.get('class_type')}): {_reason(e)}")
         text = "; ".join(parts[:3]) or err.get("details") or err.get("message") or str(answer)
         if any(w in text for w in ("ckpt_name", "unet_name", "vae_name", "clip_name")) and " not in " in text:
             text += " (a model file is missing: put it in ComfyUI's models folder, see the workflow's Read me note)"
@@ -280,12 +317,27 @@ class Client:
         return f"{info['subfolder']}/{info['name']}" if info.get("subfolder") else info["name"]
 
     def queue(self, prompt: dict) -> str:
-        """``POST /prompt``; returns the prompt id. :class:`PromptRejected` when validation fails."""
+        """``POST /prompt``; returns the prompt id. :class:`PromptRejected` when validation fails: a 400, or a 200
+        whose ``node_errors`` is not empty (ComfyUI queues a prompt when some of its outputs validate and runs
+        only those; the client then takes it off the queue, or stops it, and reports the refusal)."""
         titles = {nid: n.get("_meta", {}).get("title") for nid, n in prompt.items() if n.get("_meta", {}).get("title")}
-        return self._json("POST", "/prompt", {"prompt": prompt, "client_id": self.client_id}, titles)["prompt_id"]
+        answer = self._json("POST", "/prompt", {"prompt": prompt, "client_id": self.client_id}, titles)
+        self.prompt_id = answer["prompt_id"]
+        if answer.get("node_errors"):
+            self.cancel(answer["prompt_id"])
+            raise PromptRejected(self._describe_rejection(answer, titles))
+        return answer["prompt_id"]
 
-    def interrupt(self) -> None:
-        self._request("POST", "/interrupt", b"{}", {"Content-Type": "application/json"})
+    def interrupt(self, prompt_id: str | None = None) -> None:
+        """``POST /interrupt``: stop ``prompt_id`` if it is the one running (every run when None)."""
+        body = json.dumps({"prompt_id": prompt_id} if prompt_id else {}).encode()
+        self._request("POST", "/interrupt", body, {"Content-Type": "application/json"})
+
+    def cancel(self, prompt_id: str) -> None:
+        """Take ``prompt_id`` off the queue if it waits there, and stop it if it runs (nobody else's run)."""
+        self._request("POST", "/queue", json.dumps({"delete": [prompt_id]}).encode(),
+                      {"Content-Type": "application/json"})
+        self.interrupt(prompt_id)
 
     def connect(self) -> _WebSocket:
         ws_url = self.server.replace("http", "ws", 1) + f"/ws?clientId={self.client_id}"

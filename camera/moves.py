@@ -31,7 +31,8 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
     """Build a camera trajectory from a preset, or from the drawn ``path`` when ``preset="auto"``.
 
     Args:
-        preset: a name from :data:`PRESETS` or ``"auto"`` (intent of the path's camera stroke; static without one).
+        preset: a name from :data:`PRESETS` or ``"auto"`` (intent of the path's camera stroke; static without
+            a path; a path without a camera stroke is refused).
         frames, fps: clip length. intensity: 0..5 scale of the move (0 = static).
         easing: ``"auto"`` (the preset's own) or a name from :mod:`camera.easing`.
         focal_length_mm, sensor_mm: the physical lens; fov_deg follows (horizontal).
@@ -72,7 +73,11 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
     stroke = path.camera_stroke() if path is not None else None
     intent_name, direction = None, 1
     if preset == AUTO:
-        if stroke is None:
+        if stroke is None and path is not None:
+            raise ValueError('preset "auto" reads the camera stroke, and the path has none (only '
+                             f'{", ".join(sorted({s.role for s in path.strokes})) or "no strokes"}): draw the camera '
+                             "move, or pick a preset (a focus point then aims it)")
+        if stroke is None:  # no drawing at all: nothing moves
             preset, intent_name = "static", "static"
         else:
             result = analyze_intent(path)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..core.errors import excerpt, loads_json, one_line
+from ..core.limits import MAX_FRAMES
+from ..core.params import SENSOR_SIDE_MM
 from .geometry import rigid_inverse
 from .lens import focal_from_fov, intrinsics
 
@@ -20,6 +22,12 @@ TRAJECTORY_VERSION = 1
 CONVENTION = "opencv_c2w"
 MAX_CAMERA_JSON_BYTES = 16 * 1024 * 1024
 """Size of a camera JSON text, checked before decoding (10 000 frames of 16 floats are about 3 MB)."""
+MAX_TRANSLATION = 1e4
+"""Largest camera position (and look-at point) a camera JSON may hold, in world units (the scene's median depth is
+1): a move 10 000 times the subject's distance shows nothing of the picture, and 1e300 overflowed the render."""
+LENS_BOUNDS = {"focal_length_mm": (0.1, 10_000.0), "focus_distance": (1e-6, 1e6), "aperture": (0.1, 1_000.0)}
+"""Per-frame lens values a camera JSON may hold (exclusive of 0: the validation below also needs them > 0)."""
+FPS_BOUNDS = (1e-3, 1_000.0)
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,13 @@ class CameraTrajectory:
         """Parse the JSON contract; raises ``ValueError`` saying what is wrong."""
         if not isinstance(d, dict):
             raise ValueError("camera JSON must be an object with keys 'c2w', 'fov_deg', ...")
+        if d.get("version", TRAJECTORY_VERSION) != TRAJECTORY_VERSION:
+            raise ValueError(f"camera JSON version {excerpt(d.get('version'))} is not supported; use "
+                             f"{TRAJECTORY_VERSION}")
         if d.get("convention", CONVENTION) != CONVENTION:
             raise ValueError(f"camera JSON convention must be '{CONVENTION}', got {excerpt(d.get('convention'))}")
+        if isinstance(d.get("c2w"), list) and len(d["c2w"]) > MAX_FRAMES:
+            raise ValueError(f"camera JSON has {len(d['c2w'])} frames; at most {MAX_FRAMES} are accepted")
         try:
             c2w = np.asarray(d["c2w"], dtype=np.float64)
             n = c2w.shape[0] if c2w.ndim >= 1 else 0
@@ -141,6 +154,7 @@ class CameraTrajectory:
                     if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
                         raise ValueError(f"camera JSON {key} must be a number in {lo:g}..{hi:g}, got {excerpt(v)}")
                     lens[key] = float(v)
+            check_camera_values(c2w, focal, focus, aperture, float(fps), sensor, look)
         except KeyError as e:
             raise ValueError(f"camera JSON is missing the field {excerpt(e.args[0])}") from None
         except (TypeError, OverflowError, RecursionError) as e:
@@ -158,6 +172,33 @@ class CameraTrajectory:
         return cls.from_dict(loads_json(text, "camera JSON", MAX_CAMERA_JSON_BYTES))
 
 
+def check_camera_values(c2w: np.ndarray, focal: np.ndarray, focus: np.ndarray, aperture: np.ndarray, fps: float,
+                        sensor: tuple, look) -> None:
+    """The sane-magnitude bounds of a camera JSON (beyond :func:`validate_arrays`' shapes and finiteness):
+    positions and look-at within :data:`MAX_TRANSLATION`, lens values within :data:`LENS_BOUNDS`, fps within
+    :data:`FPS_BOUNDS`, a sensor of two sides in ``core/params.SENSOR_SIDE_MM``. ``c2w`` (F, 4, 4); ``focal``,
+    ``focus``, ``aperture`` (F,). Raises one-line ``ValueError`` "camera JSON ...". NaN fails every bound."""
+    if len(sensor) != 2:
+        raise ValueError(f"camera JSON sensor_mm must be [width, height] in mm, got {len(sensor)} numbers")
+    for side, v in zip(("width", "height"), sensor):
+        if not SENSOR_SIDE_MM.lo <= v <= SENSOR_SIDE_MM.hi:
+            raise ValueError(f"camera JSON sensor_mm {side} must be {SENSOR_SIDE_MM.lo:g}..{SENSOR_SIDE_MM.hi:g} mm, "
+                             f"got {excerpt(v)}")
+    if c2w.ndim == 3 and c2w.shape[1:] == (4, 4) and c2w.size:
+        with np.errstate(invalid="ignore", over="ignore"):
+            far = np.abs(c2w[:, :3, 3]).max()
+        if not far <= MAX_TRANSLATION:
+            raise ValueError(f"camera JSON c2w has a position {excerpt(float(far))} from the origin; at most "
+                             f"{MAX_TRANSLATION:g} world units (the subject is at 1)")
+    if look is not None and (len(look) != 3 or not all(abs(v) <= MAX_TRANSLATION for v in look)):
+        raise ValueError(f"camera JSON look_at must be [x, y, z] within {MAX_TRANSLATION:g} world units")
+    for name, arr in (("focal_length_mm", focal), ("focus_distance", focus), ("aperture", aperture)):
+        lo, hi = LENS_BOUNDS[name]
+        if arr.size and not (np.all(arr >= lo) and np.all(arr <= hi)):
+            bad = arr[~((arr >= lo) & (arr <= hi))][0]
+            raise ValueError(f"camera JSON {name} must be {lo:g}..{hi:g}, got {excerpt(float(bad))}")
+    if not FPS_BOUNDS[0] <= fps <= FPS_BOUNDS[1]:
+        raise ValueError(f"camera JSON fps must be {FPS_BOUNDS[0]:g}..{FPS_BOUNDS[1]:g}, got {excerpt(fps)}")
 
 
 def validate_arrays(c2w, fov_deg, focal_mm, focus, aperture, fps) -> None:

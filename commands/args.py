@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..cli import check_out_folder
 from ..core.errors import excerpt
 from ..core.params import OUTPUT, TRAJECTORY, Choice, Flag, Range, format_number
 from ..pipelines.inputs import DEVICES
@@ -96,9 +97,25 @@ def output_path(text: str) -> str:
 
 
 def out(p: argparse.ArgumentParser, help: str, default: str | None = None) -> None:
-    """The ``--out`` option of a command that writes a video (checked by :func:`output_path`)."""
+    """The ``--out`` option of a command that writes a video (checked by :func:`output_path` while parsing, then by
+    :func:`check_out_folder` before the command runs) and ``--mkdir``."""
     p.add_argument("--out", required=default is None, default=default, type=output_path, help=help)
+    p.add_argument("--mkdir", action="store_true", help="create the folder of --out when it does not exist")
     option(p, "--png-compression", OUTPUT["png_compression"], "png_compression")
+    p.set_defaults(_check_out=lambda args: check_out_folder(args.out, args.mkdir))
+
+
+def note_if_video(path: str, option: str = "--image") -> None:
+    """Print a note (stderr) when ``path`` is a video or a folder given as a picture: its first frame is used."""
+    import sys
+    from pathlib import Path
+
+    from ..video.io import VIDEO_EXTS
+
+    p = Path(path)
+    if p.is_dir() or p.suffix.lower() in VIDEO_EXTS:
+        print(f"note: {option} {excerpt(path)} is a {'folder' if p.is_dir() else 'video'}: its first frame "
+              "(frame 0) is used as the picture", file=sys.stderr)
 
 
 def lens_options(p) -> None:

@@ -14,6 +14,8 @@ def keyframes_cmd(args) -> int:
     from ..video.io import write_video
     from ..video.keyframes import check_keyframes
 
+    a.note_if_video(args.start, "--start")
+    a.note_if_video(args.end, "--end")
     try:
         start = read_image(args.start)
         end = read_image(args.end)

@@ -59,6 +59,7 @@ def _svd(args) -> int:
 def render_cmd(args) -> int:
     from ..pipelines.render import render_file
 
+    a.note_if_video(args.image)
     if args.backend == "svd":
         return _svd(args)
     fps = params.TRAJECTORY["fps"].default if args.fps is None else args.fps

@@ -47,15 +47,24 @@ class FrameInterpolate(io.ComfyNode):
         )
 
     @classmethod
-    def validate_inputs(cls, multiplier=None, source_fps=None, target_fps=None, **kwargs):
-        if isinstance(target_fps, (int, float)) and isinstance(source_fps, (int, float)):
-            return fps_ratio_error(source_fps, target_fps) or True
+    def validate_inputs(cls, multiplier=None, source_fps=None, target_fps=None):
+        # Named inputs only (no **kwargs): ComfyUI skips the min/max check of the inputs named here, so their ranges
+        # are checked here (core/params), and still checks the others (loop, quality).
+        values = {}
+        for name, v in (("multiplier", multiplier), ("source_fps", source_fps), ("target_fps", target_fps)):
+            if v is None:  # linked from another node: checked when it runs
+                continue
+            try:
+                values[name] = INTERPOLATE[name].check(v, name)
+            except ValueError as e:
+                return str(e)
+        if "target_fps" in values and "source_fps" in values:
+            return fps_ratio_error(values["source_fps"], values["target_fps"]) or True
         return True
 
     @classmethod
     def execute(cls, frames, multiplier, source_fps, target_fps, loop, quality) -> io.NodeOutput:
-        # validate_inputs takes **kwargs, so ComfyUI checks no range here: the node checks every input itself
-        # (and linked values are never range-checked by ComfyUI anyway).
+        # Linked values are never range-checked by ComfyUI: the node checks every input itself too.
         values = {n: INTERPOLATE[n].check(v, n) for n, v in
                   (("multiplier", multiplier), ("source_fps", source_fps), ("target_fps", target_fps),
                    ("quality", quality))}

@@ -45,6 +45,11 @@ EXAMPLE_SPEC = {"version": 1, "fps": 12, "width": 768, "height": 432, "shots": [
      "transition_frames": 10}]}
 """Three shots of one picture (image 0 of the node's images): a push-in, an orbit, a pan; 54 frames."""
 SIZE = (16, 4096)
+MAX_SHOT_FRAMES_TOTAL = limits.MAX_FRAMES
+"""Most frames one spec may render, all shots together (``sum(frames)``, transitions counted in): the work of a
+spec is bounded here, at validation, besides its memory (:func:`check_work`)."""
+MAX_NAME_CHARS = 1024
+"""Longest ``image`` name a spec may give (and 255 characters a path component, the file systems' own limit)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,8 @@ def parse_shot_list(data, base_dir: str | Path | None = None) -> ShotList:
         raise ValueError(f"the shot list has {len(raw)} shots; at most {MAX_SHOTS}")
     shots = [_parse_shot(s, i, base_dir) for i, s in enumerate(raw)]
     for i, s in enumerate(shots):
+        _check_move(s, i, width, height)
+    for i, s in enumerate(shots):
         if i == 0 and s.transition != "cut":
             raise ValueError(f'shot 0 has transition "{s.transition}", but a transition joins a shot to the one '
                              'before: drop it from the first shot')
@@ -122,7 +129,39 @@ def parse_shot_list(data, base_dir: str | Path | None = None) -> ShotList:
                 raise ValueError(f"shot {i}: transition_frames {s.transition_frames} must be fewer than the frames "
                                  f"left free in shot {i - 1} ({room_prev}) and in shot {i} ({s.frames}): lower "
                                  "transition_frames or lengthen the shots")
-    return ShotList(fps=fps, width=width, height=height, shots=tuple(shots))
+    spec = ShotList(fps=fps, width=width, height=height, shots=tuple(shots))
+    check_work(spec)
+    return spec
+
+
+def check_work(spec: ShotList) -> None:
+    """Refuse a spec whose work is over the limits before anything renders: at most :data:`MAX_SHOT_FRAMES_TOTAL`
+    rendered frames in all, and the memory of the joined clip plus the two largest shots within
+    ``core/limits.check_budget``. ``ValueError`` naming the figure and what to lower."""
+    rendered = sum(s.frames for s in spec.shots)
+    limits.check_count(rendered, MAX_SHOT_FRAMES_TOTAL, "frames in the shot list, all shots together",
+                       "lower the shots' \"frames\" or split the list")
+    limits.check_budget(limits.render_bytes(spec.height, spec.width, spec.total_frames + 2 * max(
+        s.frames for s in spec.shots)), f"a {spec.total_frames}-frame shot list at {spec.width}x{spec.height}",
+        "lower width/height or the frames")
+
+
+def _check_move(shot: ShotSpec, i: int, width: int, height: int) -> None:
+    """A shot's ``path`` or ``camera`` parsed and bounded now (camera/path.py, camera/trajectory.py), so a bad one
+    is refused with the spec, not when its turn to render comes. A path needs a camera stroke (the move is read from
+    it)."""
+    from ..camera.path import parse_path
+    from ..camera.trajectory import CameraTrajectory
+
+    try:
+        if shot.path is not None:
+            if parse_path(shot.path, width, height).camera_stroke() is None:
+                raise ValueError('the path has no stroke with role "camera": draw the camera move, or give a '
+                                 '"preset" instead of the path')
+        if shot.camera is not None:
+            CameraTrajectory.from_dict(shot.camera)
+    except ValueError as e:
+        raise ValueError(f"shot {i}: {e}") from None
 
 
 def _parse_shot(s, i: int, base_dir) -> ShotSpec:
@@ -144,6 +183,7 @@ def _parse_shot(s, i: int, base_dir) -> ShotSpec:
         if any(k in s for k in ("preset", "path", "camera")):
             raise ValueError(f'{where}: a "clip" shot is already rendered; drop "preset"/"path"/"camera"')
     elif isinstance(image, str):
+        _check_name(image, where)
         p = Path(image)
         if base_dir is not None and not p.is_absolute():
             p = Path(base_dir) / p
@@ -186,6 +226,15 @@ def _parse_shot(s, i: int, base_dir) -> ShotSpec:
                     intensity=intensity, easing=easing, transition=transition, transition_frames=k)
 
 
+def _check_name(name: str, where: str) -> None:
+    """An ``image`` name no longer than :data:`MAX_NAME_CHARS` (255 a component), not empty, without NUL: what the
+    file system would refuse with an ``OSError`` is refused here in one line."""
+    parts = name.replace("\\", "/").split("/")
+    if not name or "\0" in name or len(name) > MAX_NAME_CHARS or max(len(p) for p in parts) > 255:
+        raise ValueError(f"{where}: image {excerpt(name)} is not a usable file name (at most {MAX_NAME_CHARS} "
+                         "characters, 255 a folder or file name, no NUL)")
+
+
 # --- pictures ----------------------------------------------------------------------------------------------------
 def cover_resize(image: torch.Tensor, width: int, height: int) -> torch.Tensor:
     """[H, W, C] or [B, H, W, C] float 0..1 → the same at ``height`` x ``width``: scaled to cover, centre-cropped."""
@@ -224,9 +273,10 @@ def shot_camera(shot: ShotSpec, fps: float, width: int, height: int):
 
 
 def render_shot(shot: ShotSpec, index: int, spec: ShotList, images: Sequence[torch.Tensor] = (),
-                clips: Sequence[torch.Tensor | None] = ()) -> torch.Tensor:
+                clips: Sequence[torch.Tensor | None] = (),
+                on_progress: Callable[[int, int], None] | None = None) -> torch.Tensor:
     """Frames [shot.frames, H, W, 3] of one shot at the spec's size: the 2.5D render of its picture along its move,
-    or the first ``frames`` of its clip (cover-resized)."""
+    or the first ``frames`` of its clip (cover-resized). ``on_progress(done, total)`` after each rendered frame."""
     from ..pipelines.inputs import read_image
     from ..pipelines.render import render_clip
 
@@ -253,7 +303,7 @@ def render_shot(shot: ShotSpec, index: int, spec: ShotList, images: Sequence[tor
         cam = shot_camera(shot, spec.fps, w, h)
     except ValueError as e:
         raise ValueError(f"shot {index}: {e}") from None
-    return render_clip(img, cam).frames.float()
+    return render_clip(img, cam, on_progress=on_progress).frames.float()
 
 
 # --- transitions -------------------------------------------------------------------------------------------------
@@ -336,16 +386,21 @@ def render_shot_list(spec: ShotList, images: Sequence[torch.Tensor] = (),
     """Render every shot and join them: frames [spec.total_frames, height, width, 3] float 0..1.
 
     images: pictures ([H, W, C] tensors) for shots whose ``image`` is an index; clips: frame batches
-    ([N, H, W, C], None where not given) for shots with ``clip``. ``on_progress(done, total)`` after each shot.
+    ([N, H, W, C], None where not given) for shots with ``clip``. ``on_progress(done, total)`` after every
+    rendered frame (total = the shots' frames together), so Cancel works within a shot.
     """
-    limits.check_budget(limits.render_bytes(spec.height, spec.width, spec.total_frames + 2 * max(
-        s.frames for s in spec.shots)), f"a {spec.total_frames}-frame shot list at {spec.width}x{spec.height}",
-        "lower width/height or the frames")
-    rendered = []
+    check_work(spec)
+    total = sum(s.frames for s in spec.shots)
+    rendered, done = [], 0
     for i, shot in enumerate(spec.shots):
-        rendered.append(render_shot(shot, i, spec, images, clips))
+        frame_progress = None
         if on_progress is not None:
-            on_progress(i + 1, len(spec.shots))
+            def frame_progress(k, _n, _done=done):  # per frame: the node's Cancel checkpoint within a shot
+                on_progress(_done + k, total)
+        rendered.append(render_shot(shot, i, spec, images, clips, on_progress=frame_progress))
+        done += shot.frames
+        if on_progress is not None:
+            on_progress(done, total)
     device = rendered[0].device
     return assemble([r.to(device) for r in rendered], spec, seed)
 

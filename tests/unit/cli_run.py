@@ -27,10 +27,10 @@ def one_error_line(err: str) -> bool:
 
 
 def argparse_error(err: str) -> str:
-    """The message of an argparse error (the last stderr line, after ``error: ``)."""
+    """The message of an argparse error (the one stderr line, after ``error: ``, without its ``(see: ... --help)``)."""
     last = err.strip().splitlines()[-1]
-    assert ": error: " in last, err
-    return last.split(": error: ", 1)[1]
+    assert last.startswith("error: ") and last.endswith(" --help)"), err
+    return last.split("error: ", 1)[1].rsplit(" (see: ", 1)[0]
 
 
 def check_message(spec, value, name: str) -> str:
