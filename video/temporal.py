@@ -63,7 +63,7 @@ class TemporalSettings:
     gate_scale: float = 1 / 16    # window of that smooth relative gain, as a fraction of the longer side
     fit: str = "affine"          # "affine": local regression (guided-filter fit); "gain": log-ratio gain + offset
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
-    work_size: int = 128         # long side of the grid the colour maps are fitted on
+    work_size: int = 64          # long side of the grid the colour maps are fitted on
     passes: int = 2              # run stages 1-2 again on the corrected clip (fresh flows, gates and fits)
     flow: FlowConfig = FlowConfig("medium", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
@@ -143,30 +143,33 @@ def _fit_frame(t, T, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts) ->
     Sb, fwd, bwd, vis_f, vis_b, cuts: indexable by frame (arrays or the stream's dicts); fwd[u] = F_{u->u+1},
     bwd[u] = F_{u+1->u}, vis_f / vis_b their soft visibilities, cuts[u]: a scene cut between u and u+1."""
     lh, lw, cc = Sb[t].shape
-    num = Sb[t].copy()
+    St = Sb[t]
+    num = St.copy()
     den = np.ones((lh, lw), np.float32)
+    log_t = np.log(St + s.delta) if s.gate_mode == "compensated" else None
+    gx, gy = _grid_map(lh, lw)
     for direction in (1, -1):
-        comp = np.zeros((lh, lw, 2), np.float32)  # F_{t -> t+k}
+        smap = np.dstack([gx, gy])  # x + F_{t -> t+k}(x), k = 0
         trust = np.ones((lh, lw), np.float32)
         for k in range(1, K + 1):
             u = t + direction * (k - 1)
             v = u + direction
             if not 0 <= v < T or cuts[min(u, v)]:  # the clip's end, or a scene cut
                 break
-            step = fwd[u] if direction > 0 else bwd[v]
-            vis = vis_f[u] if direction > 0 else vis_b[v]
-            smap = sampling_map(comp)
-            trust = np.minimum(trust, remap(vis, smap, border=cv2.BORDER_CONSTANT))
-            comp = comp + remap(step, smap)
-            sk = remap(Sb[v], sampling_map(comp)).reshape(lh, lw, cc)
+            # the step's flow and visibility (3 channels), sampled where the chain has got to: 0 outside
+            sv = cv2.remap(np.dstack([fwd[u], vis_f[u]]) if direction > 0 else np.dstack([bwd[v], vis_b[v]]),
+                           smap, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+            np.minimum(trust, sv[..., 2], out=trust)
+            smap = smap + sv[..., :2]
+            sk = remap(Sb[v], smap).reshape(lh, lw, cc)
             if s.gate_mode == "compensated":
                 # flicker-invariant agreement: compare after a smooth relative gain (fitted over a wide
                 # window) is taken out, so only misalignment / real change makes a pixel disagree
-                lr = np.log((sk + s.delta) / (Sb[t] + s.delta)) * trust[..., None]
+                lr = (np.log(sk + s.delta) - log_t) * trust[..., None]
                 g = np.exp(gblur(lr).reshape(lh, lw, cc) / (gblur(trust).reshape(lh, lw, 1) + 1e-4))
-                d = np.abs(sk - g * Sb[t]).mean(-1)
+                d = np.abs(sk - g * St).sum(-1) * (1.0 / cc)
             else:
-                d = np.abs(sk - Sb[t]).mean(-1)
+                d = np.abs(sk - St).sum(-1) * (1.0 / cc)
             w = wk[k] * trust * np.exp(-((d / s.gate) ** 2))
             num += w[..., None] * sk
             den += w
@@ -190,6 +193,11 @@ def _fit_frame(t, T, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts) ->
         a = np.exp(blur(wgt[..., None] * lr).reshape(lh, lw, cc) / mw)
         b = blur(wgt[..., None] * (y - a * x)).reshape(lh, lw, cc) / mw
     return np.concatenate([a, b], -1).astype(np.float32)
+
+
+def _grid_map(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return gx, gy
 
 
 def _check_settings(strength: float, sigma: float, detail: float) -> None:
