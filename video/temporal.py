@@ -1,26 +1,31 @@
 """Temporal consistency for generated clips (blind: no clean reference exists), with no learned model.
 
-Generated frames flicker at low spatial frequencies (exposure, white balance, soft gain fields) and shimmer in the
-fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0..1):
+Generated frames flicker at low spatial frequencies (exposure, white balance, soft gain fields) and shimmer or carry
+noise in the fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0..1, or uint8), read once:
 
-1. **Colour statistics**: each frame's per-channel mean and standard deviation are matched to their Gaussian
-   average over a short temporal window (``min(sigma, 2)`` frames) within its shot (scene cuts: neighbours whose
-   small, normalised grays hardly correlate) — removes most global gain/offset flicker.
-2. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on a coarse grid (long side
-   ``work_size``), every frame is compared with its neighbours aligned by DIS optical flow (flows composed along
-   the chain; Gaussian weights over ``sigma`` frames, both time directions). A chain stops where the soft
-   forward-backward check fails (occlusion, frame border) and a neighbour's pixel is down-weighted where it
-   disagrees with the frame after a smooth relative gain is taken out (misalignment or real change, not flicker).
-   A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least squares in a Gaussian window, regularised
-   towards a = 1: a guided-filter fit) moves the frame towards that aligned average; it is applied at full
-   resolution, so detail is kept. Stages 1–2 run ``passes`` times (the second pass sees a calmer clip). With
-   ``reference`` (e.g. the 2.5D render or the original frames) the flow comes from the reference.
-3. **Detail** (optional, ``detail`` < 1): the result is mixed with the visibility-weighted, flow-aligned average
-   of its neighbours to calm residual shimmer and noise (``detail`` = 1 keeps every frame's own detail).
+1. **On arrival**, per frame: per-channel colour statistics, a scene-cut test against its predecessor (small,
+   normalised grays that hardly correlate), a small copy on a coarse grid (long side ``work_size``) and the DIS
+   optical flows to its predecessor with a soft forward-backward visibility. The flow sees the high-passed log of
+   the frame's small gray (:func:`_flow_gray`), so a smooth gain field or a brightness flicker is not motion.
+2. **Colour statistics**: each frame's mean and standard deviation are matched to their Gaussian average over a
+   short window (``min(sigma, 2)`` frames) within its shot.
+3. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on the grid, every frame is
+   compared with its neighbours aligned by the flows (composed along the chain; Gaussian weights over ``sigma``
+   frames, both time directions). A chain stops where the visibility fails (occlusion, frame border) or at a cut,
+   and a neighbour's pixel is down-weighted where it disagrees with the frame after a smooth relative gain is taken
+   out (misalignment or real change, not flicker). A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least
+   squares, regularised towards a = 1: a guided-filter fit) moves the frame towards that aligned average. Stages 2-3
+   run ``passes`` times on the grid (a pass fits the previous pass's result); all passes compose into one affine
+   map applied at full resolution, so detail is kept.
+4. **Detail** (``detail`` < 1): each corrected frame is mixed with the flow-aligned average of its two corrected
+   neighbours, a neighbour's pixel counting by its visibility and by its agreement with the frame measured against
+   the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out (temporal denoising), moving
+   edges, uncovered background and the frames either side of a cut keep their own pixels.
 
-``strength`` blends the result with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes
-through untouched. Flows are computed at ``flow.scale`` of the resolution; per-frame state lives on the coarse
-grid, so a long clip costs memory mainly for its output.
+A frame is written once the frames its correction depends on have arrived (``passes·(K + R) + 1`` later: K, R the
+reaches of stages 3 and 2), so only that window is held, whatever the clip's length. ``strength`` blends the result
+with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes through untouched. With ``reference``
+(e.g. the 2.5D render or the original frames) the flow comes from the reference.
 """
 
 
@@ -64,7 +69,7 @@ class TemporalSettings:
     fit: str = "affine"          # "affine": local regression (guided-filter fit); "gain": log-ratio gain + offset
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
     work_size: int = 64          # long side of the grid the colour maps are fitted on
-    passes: int = 2              # run stages 1-2 again on the corrected clip (fresh flows, gates and fits)
+    passes: int = 2              # colour passes on the grid (a pass fits the previous pass's result; same flows)
     flow: FlowConfig = FlowConfig("medium", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
 
