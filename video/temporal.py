@@ -400,19 +400,25 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
                 m = _compose(_compose(m, get_aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
                              get_map(p, t), cc)
             up = _up(m, (H, W))
-            x = _as_float(xs[t])
-            corr[t] = x[:, :, :cc] * up[..., :cc] + up[..., cc:]
+            x = xs[t][:, :, :cc]
+            if x.dtype == np.uint8:  # the 1/255 goes into the gains
+                up[..., :cc] *= np.float32(1 / 255)
+            o = up[..., :cc]
+            o *= x
+            o += up[..., cc:]
+            corr[t] = o
         return corr[t]
 
     def output(t: int) -> np.ndarray:
         c = get_corr(t)
         if D:
             c = _detail_average(t, c, get_corr, ffine, bfine, vff, vbf, detail, T)
-        x = _as_float(xs[t])
-        if C > cc:
-            c = np.concatenate([c, x[:, :, cc:]], -1)
-        if strength < 1.0:
-            c = x + strength * (c - x)
+        if C > cc or strength < 1.0:
+            x = _as_float(xs[t])
+            if C > cc:
+                c = np.concatenate([c, x[:, :, cc:]], -1)
+            if strength < 1.0:
+                c = x + strength * (c - x)
         for d in coarse:  # behind every later fit
             d.pop(t - lag - 2, None)
         for d in (xs, corr, ffine, bfine, vff, vbf):  # behind every later output
@@ -426,16 +432,21 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     for a, x in enumerate(source()):
         if a >= T:
             raise ValueError(f"the clip has more frames than announced ({T})")
-        xs[a] = x
-        x = _as_float(x)
-        mu[0][a], sd[0][a] = frame_color_stats(x, cc)
+        x = np.asarray(x)
+        if x.shape != (H, W, C):
+            raise ValueError(f"frame {a} has shape {x.shape}, expected {(H, W, C)}")
+        xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
+        step = max(1, max(H, W) // 128)
+        mu[0][a], sd[0][a] = frame_color_stats(_as_float(x[::step, ::step]), cc)
         have_stats[0][a] = True
-        thumb = frame_thumb(x, cc)
+        # one area resize of the full frame to the flow resolution; the rest is taken from it
+        mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
+                         interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
+        thumb = frame_thumb(mid, cc)
         if prev_thumb is not None:
             cuts[a - 1] = bool(scene_cuts(np.stack([prev_thumb, thumb]))[0])
         prev_thumb = thumb
-        small[0][a] = cv2.resize(np.ascontiguousarray(x[:, :, :cc]), (lw, lh),
-                                 interpolation=cv2.INTER_AREA).reshape(lh, lw, cc)
+        small[0][a] = cv2.resize(mid, (lw, lh), interpolation=cv2.INTER_AREA).reshape(lh, lw, cc)
         if refs is not None:
             r = next(refs, None)
             if r is None:
@@ -444,7 +455,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             g = _flow_gray(r, min(r.shape[0], max(MIN_SIDE, round(r.shape[0] * s.flow.scale))),
                            min(r.shape[1], max(MIN_SIDE, round(r.shape[1] * s.flow.scale))))
         else:
-            g = _flow_gray(x, fh, fw)
+            g = _flow_gray(mid, fh, fw)
         if prev_g is not None and not cuts[a - 1]:
             u = a - 1
             ff, fb = dis_flow(prev_g, g, flow_cfg, (fh, fw)), dis_flow(g, prev_g, flow_cfg, (fh, fw))
@@ -507,7 +518,7 @@ def _detail_average(t: int, c: np.ndarray, get_corr, ffine, bfine, vff, vbf, det
     acc = c.copy()
     wsum = np.ones((H, W), np.float32)
     for wn, v in warped:
-        d = cv2.blur(np.abs(wn - c).mean(-1), (5, 5))
+        d = cv2.blur(np.abs(wn - c).sum(-1) * (1.0 / cc), (5, 5))
         gate = np.clip((hi - d) * (1.0 / (hi - lo)), 0.0, 1.0)
         w = v * gate
         acc += w[..., None] * wn
