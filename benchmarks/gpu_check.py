@@ -105,6 +105,7 @@ class Row:
     frames: int | None = None
     fps: float | None = None
     peak_gpu_mb: float | None = None
+    held_gpu_mb: float | None = None  # allocated when the timing started (weights, clips of the section)
     peak_rss_mb: float | None = None
     max_abs_diff: float | None = None
     mean_abs_diff: float | None = None
@@ -153,6 +154,8 @@ class Check:
 
     def timed(self, row: Row, fn, frames: int):
         self.reset_peak()
+        if self.dev.type == "cuda":
+            row.held_gpu_mb = round(torch.cuda.memory_allocated(self.dev) / 2**20, 1)
         t0 = time.perf_counter()
         out = fn()
         self.sync()
@@ -402,7 +405,7 @@ def _fmt(r: Row) -> str:
     if r.fps is not None:
         parts.append(f"{r.fps:.2f} frames/s")
     if r.peak_gpu_mb is not None:
-        parts.append(f"peak GPU {r.peak_gpu_mb:.0f} MiB")
+        parts.append(f"peak GPU {r.peak_gpu_mb:.0f} MiB ({r.held_gpu_mb or 0:.0f} held before the timing)")
     if r.max_abs_diff is not None:
         parts.append(f"max |device-CPU| {r.max_abs_diff:.3g} (mean {r.mean_abs_diff:.3g})")
     if r.extra:
@@ -432,6 +435,12 @@ def main(argv=None) -> int:
         print("no CUDA device: run with --device cpu (add --tiny for a quick check)", file=sys.stderr)
         return 2
     dev = torch.device(args.device)
+    try:  # diffusers warns on every dtype cast of a randomly built model: not news here
+        from diffusers.utils import logging as diffusers_logging
+
+        diffusers_logging.set_verbosity_error()
+    except ImportError:
+        pass
     chk = Check(dev, TINY if args.tiny else FULL, args.tiny)
     info = {"device": str(dev), "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else None,
             "torch": torch.__version__, "python": platform.python_version(), "tiny": args.tiny,
@@ -441,7 +450,12 @@ def main(argv=None) -> int:
     todo = only or list(SECTIONS)
     if "effects" in todo and "render" not in todo:
         todo.insert(0, "render")  # the effects run on the rendered clip
-    for name in todo:
+    last_svd = max((i for i, n in enumerate(todo) if n.startswith("svd")), default=-1)
+    for i, name in enumerate(todo):
+        if i == last_svd + 1 and chk._svd is not None:  # the random SVD's float32 master copy goes
+            chk._svd = None
+            if dev.type == "cuda":
+                torch.cuda.empty_cache()
         if name == "svd_generate_offload":
             if dev.type == "cpu":
                 chk.rows.append(Row(name, ok=True, note="CPU offload only applies on CUDA: skipped on the CPU"))
