@@ -399,14 +399,13 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             for p in range(passes):
                 m = _compose(_compose(m, get_aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
                              get_map(p, t), cc)
-            up = _up(m, (H, W))
             x = xs[t][:, :, :cc]
+            gains = np.ascontiguousarray(m[..., :cc])
             if x.dtype == np.uint8:  # the 1/255 goes into the gains
-                up[..., :cc] *= np.float32(1 / 255)
-            o = up[..., :cc]
-            o *= x
-            o += up[..., cc:]
-            corr[t] = o
+                gains *= np.float32(1 / 255)
+            o = np.ascontiguousarray(x, dtype=np.float32)
+            o = cv2.multiply(o.reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc))
+            corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
         return corr[t]
 
     def output(t: int) -> np.ndarray:
@@ -515,13 +514,23 @@ def _detail_average(t: int, c: np.ndarray, get_corr, ffine, bfine, vff, vbf, det
         warped.append((wn, v))
     sig = _noise_level(warped[0][0] - c, warped[0][1])
     lo, hi = DETAIL_GATE[0] * sig, DETAIL_GATE[1] * sig
+    mean = np.full((1, cc), 1.0 / cc, np.float32)
     acc = c.copy()
     wsum = np.ones((H, W), np.float32)
     for wn, v in warped:
-        d = cv2.blur(np.abs(wn - c).sum(-1) * (1.0 / cc), (5, 5))
-        gate = np.clip((hi - d) * (1.0 / (hi - lo)), 0.0, 1.0)
-        w = v * gate
-        acc += w[..., None] * wn
+        d = cv2.blur(cv2.transform(cv2.absdiff(wn, c), mean).reshape(H, W), (5, 5))  # 5x5 mean |difference|
+        w = (hi - d) * np.float32(1.0 / (hi - lo))
+        np.clip(w, 0.0, 1.0, out=w)
+        w *= v
+        acc += wn * _channels(w, cc)
         wsum += w
-    avg = acc / wsum[..., None]
-    return detail * c + (1.0 - detail) * avg
+    k = (1.0 - detail) / wsum
+    out = acc * _channels(k, cc)
+    if detail > 0:
+        out += np.float32(detail) * c
+    return out
+
+
+def _channels(w: np.ndarray, cc: int) -> np.ndarray:
+    """(H,W) weights as (H,W,cc) (contiguous: OpenCV-fast products)."""
+    return cv2.merge([w] * cc).reshape(*w.shape, cc) if cc > 1 else w[..., None]
