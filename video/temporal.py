@@ -142,11 +142,11 @@ def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out.reshape(H, W, -1)
 
 
-def _fit_frame(t, T, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts) -> np.ndarray:
+def _fit_frame(t, T, Sb, fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts) -> np.ndarray:
     """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves frame t's small image Sb[t] towards the
     flow-aligned, occlusion-aware Gaussian-in-time average of its neighbours within ``K`` frames (T frames in all).
-    Sb, fwd, bwd, vis_f, vis_b, cuts: indexable by frame (arrays or the stream's dicts); fwd[u] = F_{u->u+1},
-    bwd[u] = F_{u+1->u}, vis_f / vis_b their soft visibilities, cuts[u]: a scene cut between u and u+1."""
+    Sb, fwd_vis, bwd_vis, cuts: indexable by frame (arrays or the stream's dicts); fwd_vis[u] (lh,lw,3) =
+    F_{u->u+1} and its soft visibility, bwd_vis[u] = F_{u+1->u} and its; cuts[u]: a scene cut between u and u+1."""
     lh, lw, cc = Sb[t].shape
     St = Sb[t]
     num = St.copy()
@@ -162,8 +162,8 @@ def _fit_frame(t, T, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts) ->
             if not 0 <= v < T or cuts[min(u, v)]:  # the clip's end, or a scene cut
                 break
             # the step's flow and visibility (3 channels), sampled where the chain has got to: 0 outside
-            sv = cv2.remap(np.dstack([fwd[u], vis_f[u]]) if direction > 0 else np.dstack([bwd[v], vis_b[v]]),
-                           smap, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+            sv = cv2.remap(fwd_vis[u] if direction > 0 else bwd_vis[v], smap, None, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)
             np.minimum(trust, sv[..., 2], out=trust)
             smap = smap + sv[..., :2]
             sk = remap(Sb[v], smap).reshape(lh, lw, cc)
@@ -343,7 +343,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     # shrinking it); the flows are the same for every pass.
     cuts = np.zeros(T, bool)  # cuts[u]: a scene cut between u and u+1
     xs, corr = {}, {}
-    fwd, bwd, vis_f, vis_b = {}, {}, {}, {}       # grid: fwd[u] = F_{u->u+1}, bwd[u] = F_{u+1->u}
+    fwd_vis, bwd_vis = {}, {}  # grid (lh,lw,3): F_{u->u+1} / F_{u+1->u} and their soft visibilities
     ffine, bfine, vff, vbf = {}, {}, {}, {}       # the same at the flow resolution, for the detail average
     mu = [np.zeros((T, cc)) for _ in range(passes)]
     sd = [np.ones((T, cc)) for _ in range(passes)]
@@ -352,7 +352,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     aff = [{} for _ in range(passes)]    # (cc, 2) colour-statistics map of pass p
     maps = [{} for _ in range(passes)]   # (lh,lw,2cc) smooth colour map of pass p (after its statistics)
     total_map = {}                       # (lh,lw,2cc): every pass in one affine map
-    coarse = [*small, *aff, *maps, total_map, fwd, bwd, vis_f, vis_b]
+    coarse = [*small, *aff, *maps, total_map, fwd_vis, bwd_vis]
 
     def get_small(p: int, v: int) -> np.ndarray:
         if v not in small[p]:  # p > 0 (pass 0's come from the frames)
@@ -388,7 +388,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
 
     def get_map(p: int, v: int) -> np.ndarray:
         if v not in maps[p]:
-            maps[p][v] = _fit_frame(v, T, Sb[p], fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts)
+            maps[p][v] = _fit_frame(v, T, Sb[p], fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts)
         return maps[p][v]
 
     def get_corr(t: int) -> np.ndarray:
@@ -459,9 +459,8 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             u = a - 1
             ff, fb = dis_flow(prev_g, g, flow_cfg, (fh, fw)), dis_flow(g, prev_g, flow_cfg, (fh, fw))
             vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
-            fwd[u], bwd[u] = resize_flow(ff, (lh, lw)), resize_flow(fb, (lh, lw))
-            vis_f[u] = cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)
-            vis_b[u] = cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)
+            fwd_vis[u] = np.dstack([resize_flow(ff, (lh, lw)), cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)])
+            bwd_vis[u] = np.dstack([resize_flow(fb, (lh, lw)), cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)])
             if D:
                 ffine[u], bfine[u], vff[u], vbf[u] = ff, fb, vf, vb
         prev_g = g
