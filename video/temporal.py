@@ -351,8 +351,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     small = [{} for _ in range(passes)]  # (lh,lw,cc) small frame that pass p corrects
     aff = [{} for _ in range(passes)]    # (cc, 2) colour-statistics map of pass p
     maps = [{} for _ in range(passes)]   # (lh,lw,2cc) smooth colour map of pass p (after its statistics)
-    total_map = {}                       # (lh,lw,2cc): every pass in one affine map
-    coarse = [*small, *aff, *maps, total_map, fwd_vis, bwd_vis]
+    coarse = [*small, *aff, *maps, fwd_vis, bwd_vis]
 
     def get_small(p: int, v: int) -> np.ndarray:
         if v not in small[p]:  # p > 0 (pass 0's come from the frames)
