@@ -2,7 +2,8 @@
 
     python benchmarks/bench_video_cli.py effect      [--rounds 3]   # 100 PNGs 1024x576, per-pixel look, vs ffmpeg
     python benchmarks/bench_video_cli.py interpolate [--rounds 3]   # x2 vs minterpolate=mi_mode=mci (speed, PSNR)
-    python benchmarks/bench_video_cli.py stabilize                  # seeded flicker on a real clip vs deflicker
+    python benchmarks/bench_video_cli.py stabilize [--sheet s.png]  # seeded flicker + noise on a real clip vs
+                                                                    # deflicker; a scene-cut clip's contact sheet
     python benchmarks/bench_video_cli.py memory                     # peak RSS, 100 vs 300 frames (1280x720 clip;
                                                                     # finish, render too)
 
@@ -159,43 +160,89 @@ def bench_interpolate(a, work: Path, e: dict) -> None:
     print(f" mean gain over minterpolate: {np.mean(gains):+.2f} dB, worst {min(gains):+.2f} dB")
 
 
-def flicker(clip: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Seeded generator-style flicker: a global gain, per-channel offsets and a smooth spatial gain field per
-    frame. clip uint8 [T,H,W,3] -> float32 0..1."""
+def flicker(clip: np.ndarray, seed: int = 0, noise: float = 0.01) -> np.ndarray:
+    """Seeded generator-style flicker (issue 27's model): per frame a global gain N(1, 0.06²), a smooth gain field
+    0.05·f (f: a unit-normal 4x6 grid, bicubic upsampled), per-channel offsets N(0, 0.02²) and per-pixel sensor
+    noise N(0, noise²) per channel. clip uint8 [T,H,W,3] -> float32 0..1."""
     rng = np.random.default_rng(seed)
     T, H, W, _ = clip.shape
     out = np.empty(clip.shape, np.float32)
     for t in range(T):
-        field = cv2.resize(rng.standard_normal((3, 4)).astype(np.float32), (W, H), interpolation=cv2.INTER_CUBIC)
+        field = cv2.resize(rng.standard_normal((4, 6)).astype(np.float32), (W, H), interpolation=cv2.INTER_CUBIC)
         gain = 1.0 + 0.06 * rng.standard_normal() + 0.05 * field
         out[t] = clip[t] / 255.0 * gain[..., None] + 0.02 * rng.standard_normal(3)
+        if noise:
+            out[t] += rng.normal(0.0, noise, (H, W, 3)).astype(np.float32)
     return np.clip(out, 0.0, 1.0)
 
 
 def bench_stabilize(a, work: Path, e: dict) -> None:
     clip = real_clip(Path(a.clips), a.stab_clip, a.frames)
-    noisy = flicker(clip, seed=1)
+    noisy = flicker(clip, seed=1, noise=a.noise)
     src = pngs((noisy * 255 + 0.5).astype(np.uint8), work / "flicker")
-    print(f"stabilize: {a.stab_clip} {len(clip)} frames {SIZE[0]}x{SIZE[1]} with seeded flicker, PNG in and out")
+    print(f"stabilize: {a.stab_clip} {len(clip)} frames {SIZE[0]}x{SIZE[1]} with seeded flicker (gain 6 %, 4x6 field "
+          f"5 %, offsets 2 %, noise sigma {a.noise}), PNG in and out")
     sides = {"ours stabilize": ours("stabilize", "--input", str(src), "--out", str(work / "o")),
              "ffmpeg deflicker": ["ffmpeg", "-y", "-loglevel", "error", "-framerate", "25", "-i",
                                   str(src / "%05d.png"), "-vf", "deflicker=size=5", str(work / "f" / "%05d.png")]}
     show(interleave(a.rounds, sides, e, lambda k: fresh(work / ("o" if k.startswith("ours") else "f"))))
     clean = clip.astype(np.float32) / 255
     e_clean = warp_error(clean)
-    print(f"  clean clip: E_warp {e_clean * 1e3:.3f}e-3; input: E_warp {warp_error(noisy, clean) * 1e3:.3f}e-3, "
-          f"PSNR {psnr(noisy, clean):.2f} dB")
+    quantized = (noisy * 255 + 0.5).astype(np.uint8).astype(np.float32) / 255
+    print(f"  clean clip: E_warp {e_clean * 1e3:.3f}e-3; input: E_warp {warp_error(quantized, clean) * 1e3:.3f}e-3 "
+          f"({warp_error(quantized, clean) / e_clean:.1f}x), PSNR {psnr(quantized, clean):.2f} dB")
     for k, d in (("ours", "o"), ("ffmpeg deflicker", "f")):
         out, _ = read_frames(work / d)
         ew = warp_error(out, clean)
         print(f"  {k}: E_warp {ew * 1e3:.3f}e-3 ({ew / e_clean:.2f}x the clean clip's), "
               f"PSNR {psnr(out, clean):.2f} dB")
+    if a.sheet:
+        ghost_sheet(a, work, e)
+
+
+def ghost_sheet(a, work: Path, e: dict) -> None:
+    """A stretch of bikes with one of its own scene cuts and a pedestrian walking past the camera (frames
+    ``--cut-start`` on, 28 frames: the cut after frame 186 of the file), with the same flicker and noise: PSNR per
+    frame, and a contact sheet (input / ours / |ours - clean| x4) of the frames either side of the cut and of the
+    walker's frames, written to ``--sheet``."""
+    from draw_to_video.video.temporal import frame_thumb, scene_cuts
+
+    frames = [cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA)
+              for i, f in enumerate(FrameReader(Path(a.clips) / a.stab_clip, a.cut_start + 28)) if i >= a.cut_start]
+    clip = np.stack(frames)
+    clean = clip.astype(np.float32) / 255
+    cut = int(np.nonzero(scene_cuts(np.stack([frame_thumb(f, 3) for f in clean])))[0][0]) + 1
+    noisy = flicker(clip, seed=2, noise=a.noise)
+    src = pngs((noisy * 255 + 0.5).astype(np.uint8), work / "cut")
+    run(ours("stabilize", "--input", str(src), "--out", str(fresh(work / "oc"))), e)
+    out, _ = read_frames(work / "oc")
+    quantized = (noisy * 255 + 0.5).astype(np.uint8).astype(np.float32) / 255
+    per = [psnr(out[t:t + 1], clean[t:t + 1]) for t in range(len(clip))]
+    per_in = [psnr(quantized[t:t + 1], clean[t:t + 1]) for t in range(len(clip))]
+    print(f"  {a.stab_clip} frames {a.cut_start}..{a.cut_start + len(clip) - 1} (its own cut before local frame {cut}, "
+          "then a pedestrian walks past): PSNR per frame, ours / input:")
+    print("   " + " ".join(f"{p:.1f}/{q:.1f}" for p, q in zip(per, per_in, strict=True)))
+    print(f"  either side of the cut: {per[cut - 1]:.2f} / {per[cut]:.2f} dB; median {np.median(per):.2f} dB; "
+          f"least gain over the input {min(p - q for p, q in zip(per, per_in, strict=True)):.2f} dB")
+    rows = []
+    shown = (cut - 1, cut, min(len(clip) - 1, cut + 7), len(clip) - 1)
+    for t in shown:
+        diff = np.clip(np.abs(out[t] - clean[t]) * 4, 0, 1)
+        rows.append(np.concatenate([quantized[t], out[t], diff], 1))
+    sheet = (np.concatenate(rows, 0) * 255 + 0.5).astype(np.uint8)
+    sheet = cv2.resize(sheet, (sheet.shape[1] // 2, sheet.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    cv2.imwrite(a.sheet, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    print(f"  contact sheet (rows: local frames {', '.join(map(str, shown))}; columns: input, ours, "
+          f"|ours - clean| x4): {a.sheet}")
 
 
 def bench_memory(a, work: Path, e: dict) -> None:
-    clip = [f for f in FrameReader(Path(a.clips) / "bigbuckbunny.mp4")]  # 1280x720, played forward and back
+    mw, mh = map(int, a.memory_size.split("x"))
+    clip = [cv2.resize(f, (mw, mh), interpolation=cv2.INTER_AREA)
+            for f in FrameReader(Path(a.clips) / "bigbuckbunny.mp4")]  # played forward and back
     loop = clip + clip[-2:0:-1]
-    print("peak RSS (MiB), 1280x720 mp4 in and out (bigbuckbunny played back and forth; render: the bundled photo):")
+    print(f"peak RSS (MiB), {mw}x{mh} mp4 in and out (bigbuckbunny played back and forth; render: the bundled "
+          "photo):")
     for n in (100, 300):
         with FrameWriter(work / f"c{n}.mp4", 25) as w:
             for i in range(n):
@@ -213,6 +260,8 @@ def bench_memory(a, work: Path, e: dict) -> None:
                                                             "--preset", "dolly_in", "--frames", str(n), "--out",
                                                             str(work / "o.mp4"))}
     for k, cmd in cmds.items():
+        if a.memory_only and not k.startswith(tuple(a.memory_only)):
+            continue
         (w1, m1), (w3, m3) = run(cmd(100), e), run(cmd(300), e)
         print(f"  {k:30s} 100 frames {m1:6.0f} MiB ({w1:5.1f} s), 300 frames {m3:6.0f} MiB ({w3:5.1f} s): "
               f"ratio {m3 / m1:.2f}")
@@ -229,6 +278,11 @@ def main() -> None:
     ap.add_argument("--interp-clips", nargs="+", default=["bikes.mp4", "bigbuckbunny.mp4"])
     ap.add_argument("--stab-clip", default="bikes.mp4")
     ap.add_argument("--png", type=int, default=0, help="our --png-compression (0 = stored, the default)")
+    ap.add_argument("--noise", type=float, default=0.01, help="stabilize: per-pixel noise sigma of the flicker")
+    ap.add_argument("--sheet", default=None, help="stabilize: also run the scene-cut clip, contact sheet PNG here")
+    ap.add_argument("--cut-start", type=int, default=176, help="stabilize --sheet: first frame of the cut clip")
+    ap.add_argument("--memory-size", default="1280x720", help="memory: size of the clips (WxH)")
+    ap.add_argument("--memory-only", nargs="*", default=[], help="memory: only the commands starting so")
     a = ap.parse_args()
     PNG_COMPRESSION[1] = str(a.png)
     if shutil.which("ffmpeg") is None:

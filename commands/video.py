@@ -27,15 +27,15 @@ def _check_side(width: int, height: int) -> None:
         raise UsageError(f"frames are too small: {width}x{height} (at least {MIN_SIDE}x{MIN_SIDE})")
 
 
-def _spilled_reference(stack, path: str, count: int):
-    """The ``--reference`` clip decoded once to a temp file (closed with ``stack``), one frame per input frame."""
-    from ..video.io import FrameReader, SpilledClip
+def _reference_stream(path: str, count: int):
+    """The ``--reference`` clip as a function returning a frame iterator (read alongside the input, once), after
+    checking it has one frame per input frame."""
+    from ..video.io import FrameReader, probe
 
-    ref = stack.enter_context(SpilledClip(FrameReader(path)))
-    if ref.count != count:
-        raise UsageError(f"reference has {ref.count} frames but the input has {count}: give one reference frame "
-                         "per frame")
-    return ref
+    n = probe(path).frames
+    if n != count:
+        raise UsageError(f"reference has {n} frames but the input has {count}: give one reference frame per frame")
+    return lambda: iter(FrameReader(path))
 
 
 @command("interpolate", "Interpolate a clip (video file or folder of images) by a multiplier or to a target fps.")
@@ -90,36 +90,26 @@ interpolate_cmd.configure = _interpolate_args
 
 @command("stabilize", "Deflicker / temporally stabilise a clip (colour statistics + flow-guided correction).")
 def stabilize_cmd(args) -> int:
-    import contextlib
-
-    import numpy as np
-
-    from ..video.io import FrameReader, FrameWriter, SpilledClip, check_output
+    from ..video.io import FrameReader, FrameWriter, check_output, probe
     from ..video.temporal import iter_temporal_consistency
 
     for path, what in ((args.input, "input"), (args.reference, "reference")):
         if path and not Path(path).exists():
             raise UsageError(f"{what} not found: {path}")
     check_output(args.out)
+    info = probe(args.input)
+    h, w = info.height, info.width
+    _check_side(w, h)
+    ref = _reference_stream(args.reference, info.frames) if args.reference else None
     reader = FrameReader(args.input)
-    # the passes read the clip again and again: decoded once to a raw temp file, never held in memory
-    with contextlib.ExitStack() as stack:
-        clip = stack.enter_context(SpilledClip(reader))
-        h, w = clip.shape[:2]
-        _check_side(w, h)
-        ref = _spilled_reference(stack, args.reference, clip.count) if args.reference else None
-        print(f"{clip.count} frames {w}x{h} at {reader.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
-              f"detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
-
-        def floats(c):
-            return lambda: (f.astype(np.float32) / np.float32(255.0) for f in c)
-
-        with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps,
-                                                                             png_level=args.png_compression) as writer:
-            for frame in iter_temporal_consistency(floats(clip), clip.count, clip.shape, args.strength, args.sigma,
-                                                   args.detail, None if ref is None else floats(ref),
-                                                   on_progress=bar):
-                writer.write(frame)
+    # read once, streamed: the correction holds a window of frames, not the clip
+    print(f"{info.frames} frames {w}x{h} at {reader.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
+          f"detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
+    with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps,
+                                                                     png_level=args.png_compression) as writer:
+        for frame in iter_temporal_consistency(lambda: iter(reader), info.frames, (h, w, 3), args.strength,
+                                               args.sigma, args.detail, ref, on_progress=bar):
+            writer.write(frame)
     print(f"written {writer.path}")
     return 0
 
@@ -216,36 +206,28 @@ def finish_cmd(args) -> int:
 
 
 def _finish_streamed(args, stabilize, interpolate, chain, camera) -> int:
-    """The finish chain frame by frame: the clip is decoded once to a temporary file when it is stabilized (read
-    again for every pass), else streamed from the input; each step hands its frames on as they come."""
-    import contextlib
-
+    """The finish chain frame by frame, the clip read once: each step hands its frames on as they come."""
     from ..pipelines.finish import iter_finish
-    from ..video.io import FrameReader, FrameWriter, SpilledClip, probe
+    from ..video.io import FrameReader, FrameWriter, probe
 
-    with contextlib.ExitStack() as stack:
-        reader = FrameReader(args.input)
-        ref = None
-        if stabilize is not None:
-            clip = stack.enter_context(SpilledClip(reader))
-            count, shape, source = clip.count, clip.shape, (lambda: iter(clip))
-            if args.reference:
-                ref = _spilled_reference(stack, args.reference, count)
-        else:
-            info = probe(args.input)
-            count, shape, source = info.frames, (info.height, info.width, 3), (lambda: iter(reader))
-        if stabilize is not None or interpolate is not None:
-            _check_side(shape[1], shape[0])
-        chunks, fps, steps = iter_finish(source, count, shape, args.fps or reader.fps, stabilize=stabilize,
-                                         interpolate=interpolate, effects=chain,
-                                         reference=None if ref is None else (lambda: iter(ref)), camera=camera)
-        n = 0
-        with TqdmProgress("finish", leave=False) as bar, \
-                FrameWriter(args.out, fps, png_level=args.png_compression) as writer:
-            for chunk in chunks:
-                writer.write(chunk)
-                n += len(chunk)
-                bar(n)
+    reader = FrameReader(args.input)
+    info = probe(args.input)
+    count, shape, source = info.frames, (info.height, info.width, 3), (lambda: iter(reader))
+    ref = None
+    if stabilize is not None and args.reference:
+        ref = _reference_stream(args.reference, count)
+    if stabilize is not None or interpolate is not None:
+        _check_side(shape[1], shape[0])
+    chunks, fps, steps = iter_finish(source, count, shape, args.fps or reader.fps, stabilize=stabilize,
+                                     interpolate=interpolate, effects=chain,
+                                     reference=ref, camera=camera)
+    n = 0
+    with TqdmProgress("finish", leave=False) as bar, \
+            FrameWriter(args.out, fps, png_level=args.png_compression) as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+            n += len(chunk)
+            bar(n)
     for step in steps:
         print(step)
     print(f"written {writer.path} ({n} frames at {fps:g} fps)")

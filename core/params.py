@@ -194,9 +194,10 @@ TEMPORAL = {
     "strength": Range("float", 1.0, 0.0, 1.0, 0.05, help="0 = unchanged, 1 = full correction."),
     "sigma": Range("float", 6.0, 0.5, 100.0, 0.5,
                    help="Temporal window in frames: larger = steadier, slower to follow real lighting changes."),
-    "detail": Range("float", 1.0, 0.0, 1.0, 0.05,
-                    help="1 = keep every frame's own fine detail; lower values average detail with the flow-aligned "
-                         "neighbours (calms shimmer and noise, slightly softer)."),
+    "detail": Range("float", 0.25, 0.0, 1.0, 0.05,
+                    help="1 = keep every frame's own fine detail and noise; lower values replace it with the "
+                         "flow-aligned neighbours' where they agree within the noise (temporal denoising; moving "
+                         "edges and uncovered areas keep their own)."),
 }
 """Temporal Consistency and the ``stabilize`` command."""
 

@@ -152,9 +152,9 @@ def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize |
     """:func:`finish_clip` as a stream, for long clips: memory does not grow with the clip's length.
 
     ``source()`` returns a fresh iterator over the clip's ``count`` frames ((H,W,3) uint8, or float 0..1;
-    ``shape`` = (H,W,3)); it is called once per pass of the stabilizing (a clip on disk is read again, not held:
-    ``video.io.SpilledClip``), once when nothing stabilizes. ``reference``: None or a function returning a fresh
-    iterator over the reference clip's frames. The effects must allow it (:func:`can_stream`).
+    ``shape`` = (H,W,3)); it is called once (the stabilizing holds a window of frames, not the clip).
+    ``reference``: None or a function returning an iterator over the reference clip's frames, read alongside.
+    The effects must allow it (:func:`can_stream`).
     Returns ``(chunks, fps, steps)``: an iterator of float32 torch chunks ``[b,H,W,3]`` 0..1 in order, the output
     frame rate and what runs. The frames equal :func:`finish_clip`'s on the same clip (the same functions, fed
     frame by frame).
@@ -179,9 +179,8 @@ def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize |
     if stab is not None:
         from ..video.temporal import iter_temporal_consistency
 
-        frames = iter_temporal_consistency(floats(source), count, shape, stab.strength, stab.sigma, stab.detail,
-                                           None if reference is None else floats(reference),
-                                           on_progress=on_progress)
+        frames = iter_temporal_consistency(source, count, shape, stab.strength, stab.sigma, stab.detail, reference,
+                                           on_progress=on_progress)  # uint8 frames are held as they come
         steps.append(f"stabilize (strength {stab.strength:g}, sigma {stab.sigma:g}, detail {stab.detail:g})")
     if interp is not None:
         from ..video.interpolate import iter_interpolate, plan_clip

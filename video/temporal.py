@@ -1,32 +1,36 @@
 """Temporal consistency for generated clips (blind: no clean reference exists), with no learned model.
 
-Generated frames flicker at low spatial frequencies (exposure, white balance, soft gain fields) and shimmer in the
-fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0..1):
+Generated frames flicker at low spatial frequencies (exposure, white balance, soft gain fields) and shimmer or carry
+noise in the fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0..1, or uint8), read once:
 
-1. **Colour statistics**: each frame's per-channel mean and standard deviation are matched to their Gaussian
-   average over a short temporal window (``min(sigma, 2)`` frames) within its shot (scene cuts: neighbours whose
-   small, normalised grays hardly correlate) — removes most global gain/offset flicker.
-2. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on a coarse grid (long side
-   ``work_size``), every frame is compared with its neighbours aligned by DIS optical flow (flows composed along
-   the chain; Gaussian weights over ``sigma`` frames, both time directions). A chain stops where the soft
-   forward-backward check fails (occlusion, frame border) and a neighbour's pixel is down-weighted where it
-   disagrees with the frame after a smooth relative gain is taken out (misalignment or real change, not flicker).
-   A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least squares in a Gaussian window, regularised
-   towards a = 1: a guided-filter fit) moves the frame towards that aligned average; it is applied at full
-   resolution, so detail is kept. Stages 1–2 run ``passes`` times (the second pass sees a calmer clip). With
-   ``reference`` (e.g. the 2.5D render or the original frames) the flow comes from the reference.
-3. **Detail** (optional, ``detail`` < 1): the result is mixed with the visibility-weighted, flow-aligned average
-   of its neighbours to calm residual shimmer and noise (``detail`` = 1 keeps every frame's own detail).
+1. **On arrival**, per frame: per-channel colour statistics, a scene-cut test against its predecessor (small,
+   normalised grays that hardly correlate), a small copy on a coarse grid (long side ``work_size``) and the DIS
+   optical flows to its predecessor with a soft forward-backward visibility. The flow sees the high-passed log of
+   the frame's small gray (:func:`_flow_gray`), so a smooth gain field or a brightness flicker is not motion.
+2. **Colour statistics**: each frame's mean and standard deviation are matched to their Gaussian average over a
+   short window (``min(sigma, 2)`` frames) within its shot.
+3. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on the grid, every frame is
+   compared with its neighbours aligned by the flows (composed along the chain; Gaussian weights over ``sigma``
+   frames, both time directions). A chain stops where the visibility fails (occlusion, frame border) or at a cut,
+   and a neighbour's pixel is down-weighted where it disagrees with the frame after a smooth relative gain is taken
+   out (misalignment or real change, not flicker). A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least
+   squares, regularised towards a = 1: a guided-filter fit) moves the frame towards that aligned average. Stages 2-3
+   run ``passes`` times on the grid (a pass fits the previous pass's result); all passes compose into one affine
+   map applied at full resolution, so detail is kept.
+4. **Detail** (``detail`` < 1): each corrected frame is mixed with the flow-aligned average of its two corrected
+   neighbours, a neighbour's pixel counting by its visibility and by its agreement with the frame measured against
+   the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out (temporal denoising), moving
+   edges, uncovered background and the frames either side of a cut keep their own pixels.
 
-``strength`` blends the result with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes
-through untouched. Flows are computed at ``flow.scale`` of the resolution; per-frame state lives on the coarse
-grid, so a long clip costs memory mainly for its output.
+A frame is written once the frames its correction depends on have arrived (``passes·(K + R) + 1`` later: K, R the
+reaches of stages 3 and 2), so only that window is held, whatever the clip's length. ``strength`` blends the result
+with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes through untouched. With ``reference``
+(e.g. the 2.5D render or the original frames) the flow comes from the reference.
 """
 
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,6 +40,7 @@ import numpy as np
 
 from ..core import ProgressFn
 from ..core.frames import as_numpy_clip
+from ..core.params import TEMPORAL as _TP
 from .flow import (
     MIN_SIDE,
     FlowConfig,
@@ -45,7 +50,6 @@ from .flow import (
     remap,
     resize_flow,
     sampling_map,
-    to_gray_u8,
 )
 
 if TYPE_CHECKING:  # torch only inside the functions that return tensors: the CLI runs without it
@@ -64,8 +68,8 @@ class TemporalSettings:
     gate_scale: float = 1 / 16    # window of that smooth relative gain, as a fraction of the longer side
     fit: str = "affine"          # "affine": local regression (guided-filter fit); "gain": log-ratio gain + offset
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
-    work_size: int = 128         # long side of the grid the colour maps are fitted on
-    passes: int = 2              # run stages 1-2 again on the corrected clip (fresh flows, gates and fits)
+    work_size: int = 64          # long side of the grid the colour maps are fitted on
+    passes: int = 2              # colour passes on the grid (a pass fits the previous pass's result; same flows)
     flow: FlowConfig = FlowConfig("medium", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
 
@@ -138,34 +142,39 @@ def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out.reshape(H, W, -1)
 
 
-def _fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts=None) -> np.ndarray:
+def _fit_frame(t, T, Sb, fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts) -> np.ndarray:
     """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves frame t's small image Sb[t] towards the
-    flow-aligned, occlusion-aware Gaussian-in-time average of its neighbours."""
-    T, lh, lw, cc = Sb.shape
-    num = Sb[t].copy()
+    flow-aligned, occlusion-aware Gaussian-in-time average of its neighbours within ``K`` frames (T frames in all).
+    Sb, fwd_vis, bwd_vis, cuts: indexable by frame (arrays or the stream's dicts); fwd_vis[u] (lh,lw,3) =
+    F_{u->u+1} and its soft visibility, bwd_vis[u] = F_{u+1->u} and its; cuts[u]: a scene cut between u and u+1."""
+    lh, lw, cc = Sb[t].shape
+    St = Sb[t]
+    num = St.copy()
     den = np.ones((lh, lw), np.float32)
+    log_t = np.log(St + s.delta) if s.gate_mode == "compensated" else None
+    gx, gy = _grid_map(lh, lw)
     for direction in (1, -1):
-        comp = np.zeros((lh, lw, 2), np.float32)  # F_{t -> t+k}
+        smap = np.dstack([gx, gy])  # x + F_{t -> t+k}(x), k = 0
         trust = np.ones((lh, lw), np.float32)
         for k in range(1, K + 1):
             u = t + direction * (k - 1)
             v = u + direction
-            if not 0 <= v < T or (cuts is not None and cuts[min(u, v)]):  # the clip's end, or a scene cut
+            if not 0 <= v < T or cuts[min(u, v)]:  # the clip's end, or a scene cut
                 break
-            step = fwd[u] if direction > 0 else bwd[v]
-            vis = vis_f[u] if direction > 0 else vis_b[v]
-            smap = sampling_map(comp)
-            trust = np.minimum(trust, remap(vis, smap, border=cv2.BORDER_CONSTANT))
-            comp = comp + remap(step, smap)
-            sk = remap(Sb[v], sampling_map(comp)).reshape(lh, lw, cc)
+            # the step's flow and visibility (3 channels), sampled where the chain has got to: 0 outside
+            sv = cv2.remap(fwd_vis[u] if direction > 0 else bwd_vis[v], smap, None, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)
+            np.minimum(trust, sv[..., 2], out=trust)
+            smap = smap + sv[..., :2]
+            sk = remap(Sb[v], smap).reshape(lh, lw, cc)
             if s.gate_mode == "compensated":
                 # flicker-invariant agreement: compare after a smooth relative gain (fitted over a wide
                 # window) is taken out, so only misalignment / real change makes a pixel disagree
-                lr = np.log((sk + s.delta) / (Sb[t] + s.delta)) * trust[..., None]
+                lr = (np.log(sk + s.delta) - log_t) * trust[..., None]
                 g = np.exp(gblur(lr).reshape(lh, lw, cc) / (gblur(trust).reshape(lh, lw, 1) + 1e-4))
-                d = np.abs(sk - g * Sb[t]).mean(-1)
+                d = np.abs(sk - g * St).sum(-1) * (1.0 / cc)
             else:
-                d = np.abs(sk - Sb[t]).mean(-1)
+                d = np.abs(sk - St).sum(-1) * (1.0 / cc)
             w = wk[k] * trust * np.exp(-((d / s.gate) ** 2))
             num += w[..., None] * sk
             den += w
@@ -191,6 +200,11 @@ def _fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts=None) 
     return np.concatenate([a, b], -1).astype(np.float32)
 
 
+def _grid_map(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return gx, gy
+
+
 def _check_settings(strength: float, sigma: float, detail: float) -> None:
     if not (math.isfinite(strength) and 0.0 <= strength <= 1.0):
         raise ValueError(f"strength must be in 0..1, got {strength}")
@@ -200,14 +214,16 @@ def _check_settings(strength: float, sigma: float, detail: float) -> None:
         raise ValueError(f"detail must be in 0..1, got {detail}")
 
 
-def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, detail: float = 1.0,
-                         reference=None, settings: TemporalSettings = TemporalSettings(),
+def temporal_consistency(frames, strength: float = _TP["strength"].default, sigma: float = _TP["sigma"].default,
+                         detail: float = _TP["detail"].default, reference=None,
+                         settings: TemporalSettings = TemporalSettings(),
                          on_progress: ProgressFn = None) -> torch.Tensor:
-    """Deflicker and temporally stabilise a clip. frames: torch/numpy [B,H,W,C] float 0..1 (C = 1..4);
-    strength 0..1; sigma: temporal window in frames (> 0); detail 0..1 (1 = keep each frame's own fine detail);
+    """Deflicker, denoise and temporally stabilise a clip. frames: torch/numpy [B,H,W,C] float 0..1 (C = 1..4);
+    strength 0..1; sigma: temporal window in frames (> 0); detail 0..1 (1 = keep each frame's own fine detail and
+    noise; lower = the flow-aligned neighbours' agreeing detail replaces it: temporal denoising);
     reference: optional clip with the same frame count whose flow guides the smoothing (any size).
-    Returns a float32 CPU tensor [B,H,W,C]. One frame is returned unchanged. The whole clip is held in memory;
-    :func:`iter_temporal_consistency` streams a clip that is read again for every pass instead."""
+    Returns a float32 CPU tensor [B,H,W,C]. One frame is returned unchanged. Memory beyond the input and the
+    output: a window of frames (:func:`iter_temporal_consistency`), whatever the length of the clip."""
     import torch
 
     arr = as_numpy_clip(frames, min_side=MIN_SIDE)
@@ -223,66 +239,79 @@ def temporal_consistency(frames, strength: float = 1.0, sigma: float = 6.0, deta
         return torch.from_numpy(arr.copy())
     out = np.empty_like(arr)
     frames_out = iter_temporal_consistency(lambda: iter(arr), T, arr.shape[1:], strength, sigma, detail,
-                                           None if ref is None else (lambda: iter(ref)), settings, on_progress,
-                                           keep=True)
+                                           None if ref is None else (lambda: iter(ref)), settings, on_progress)
     for t, f in enumerate(frames_out):
         out[t] = f
     return torch.from_numpy(out)
 
 
-@dataclass
-class _Pass:
-    """What one pass learned: colour-statistics maps (T,cc,2), smooth colour maps (T,lh,lw,2cc) on the coarse
-    grid, and the coarse flows and soft visibilities between neighbours ((T-1,lh,lw,2) / (T-1,lh,lw))."""
-
-    aff: np.ndarray
-    maps: np.ndarray
-    fwd: np.ndarray | None
-    bwd: np.ndarray | None
-    vis_f: np.ndarray | None
-    vis_b: np.ndarray | None
+def _as_float(x) -> np.ndarray:
+    """A frame as float32 0..1 (uint8 frames are scaled)."""
+    x = np.asarray(x)
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) * np.float32(1 / 255)
+    return np.asarray(x, np.float32)
 
 
 def _stats_corrected(x: np.ndarray, aff_t: np.ndarray, cc: int) -> np.ndarray:
     return x[:, :, :cc] * aff_t[:, 0] + aff_t[:, 1]
 
 
-def _apply_pass(x: np.ndarray, t: int, p: _Pass, cc: int) -> np.ndarray:
-    """Frame ``t`` ((H,W,C) float32) through a learned pass: colour statistics, then the smooth colour map at full
-    resolution (bilinear upsampling: the maps are smooth). A 4th channel (alpha) passes through."""
-    H, W = x.shape[:2]
-    o = _stats_corrected(x, p.aff[t], cc)
-    up = _up(p.maps[t], (H, W))
-    o *= up[..., :cc]
-    o += up[..., cc:]
-    if x.shape[2] > cc:
-        o = np.concatenate([o, x[:, :, cc:]], -1)
-    return o
+def _flow_gray(img: np.ndarray, h: int, w: int) -> np.ndarray:
+    """(h, w) uint8 gray of an (H,W,C) float frame for the flow: the log of its small gray minus a wide blur of
+    it (a high pass of the log), so that a gain field, a global gain or an offset flicker (smooth in space) does
+    not look like motion to the flow, which matches the texture that is left."""
+    g = cv2.resize(np.ascontiguousarray(img[:, :, :min(3, img.shape[2])]), (w, h), interpolation=cv2.INTER_AREA)
+    g = np.log(g.reshape(h, w, -1).mean(-1) + 0.05)
+    g -= cv2.GaussianBlur(g, (0, 0), max(2.0, FLOW_HIGHPASS * max(h, w)), borderType=cv2.BORDER_REFLECT)
+    return np.clip(g * (255.0 * FLOW_CONTRAST) + 128.5, 0, 255).astype(np.uint8)
 
 
-def iter_temporal_consistency(source, T: int, shape, strength: float = 1.0, sigma: float = 6.0,
-                              detail: float = 1.0, reference=None, settings: TemporalSettings = TemporalSettings(),
-                              on_progress: ProgressFn = None, keep: bool = False):
+FLOW_HIGHPASS = 1 / 32
+"""Width of the blur taken off the flow's log gray, as a fraction of its longer side."""
+FLOW_CONTRAST = 0.5
+"""uint8 levels per unit of that high-passed log gray, over 255."""
+
+
+DETAIL_GATE = (1.5, 2.5)
+"""A flow-aligned neighbour's pixel counts fully in the detail average while its local difference to the frame
+(5x5 mean of the channel-mean absolute difference) is below 1.5x the frame's estimated noise level, and not at all
+above 2.5x: noise agrees within that band, a misaligned or newly uncovered pixel does not (no ghosting)."""
+
+
+def _noise_level(diff: np.ndarray, weight: np.ndarray) -> float:
+    """Robust noise standard deviation of one frame from its difference to a flow-aligned neighbour
+    ((H,W,cc), where ``weight`` (H,W) > 0.9): 1.4826 · median |diff| / √2, on every 4th pixel; at least 1/255."""
+    d = np.abs(diff[::4, ::4])[weight[::4, ::4] > 0.9]
+    if d.size < 64:
+        return 1 / 255
+    return max(1 / 255, float(np.median(d)) * 1.4826 / math.sqrt(2))
+
+
+def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["strength"].default,
+                              sigma: float = _TP["sigma"].default, detail: float = _TP["detail"].default,
+                              reference=None, settings: TemporalSettings = TemporalSettings(),
+                              on_progress: ProgressFn = None):
     """:func:`temporal_consistency` as a stream: yields the T result frames ((H,W,C) float32, clipped) in order.
 
-    ``source()`` returns a fresh iterator over the clip's T frames ((H,W,C) float 0..1, ``shape`` = (H,W,C)); it
-    is called ``2·passes + 1`` times (statistics and fit of every pass, then the output), so a clip on disk is read
-    again instead of held: memory is the coarse per-frame state plus a few frames, whatever T. ``reference``: None,
-    or a function returning a fresh iterator over the reference clip's T frames (any size). ``keep`` = hold each
-    pass's result in memory (T frames) instead of recomputing it from the source: faster for in-memory clips.
-    Every argument as :func:`temporal_consistency`, which checks them.
+    ``source()`` returns an iterator over the clip's T frames ((H,W,C) float 0..1 or uint8, ``shape`` = (H,W,C));
+    it is called once. The clip is read once: each frame is analysed on arrival (colour statistics, scene cut,
+    a small copy, the flows to its predecessor) and written out once the frames its correction depends on are in,
+    about ``2.5·sigma + 8`` frames later; only that window is held (the input frames, their small copies and
+    flows), so memory does not grow with T. ``reference``: None, or a function returning an iterator over the
+    reference clip's T frames (any size), read alongside. ``on_progress(done, 2·T)``: once per frame analysed and
+    once per frame written (the Cancel checkpoint of the node). Every argument as :func:`temporal_consistency`.
     """
     H, W, C = (int(v) for v in shape)
     _check_settings(strength, sigma, detail)
     if T < 2 or strength == 0.0:
         for f in source():
+            f = _as_float(f)
             yield np.clip(f, 0.0, 1.0) if strength == 0.0 and T >= 2 else f
         return
     s = settings
     cc = min(C, 3)  # colour channels; a 4th (alpha) passes through
-    passes = max(1, int(s.passes))
-    total = passes * 2 * T + T
-    done = 0
+    total, done = 2 * T, 0
 
     def tick():
         nonlocal done
@@ -290,145 +319,216 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = 1.0, sigm
         if on_progress is not None:
             on_progress(done, total)
 
-    learned: list[_Pass] = []
-    cuts: np.ndarray | None = None  # scene cuts, found in the first pass's statistics
-    held: np.ndarray | None = None  # keep=True: the result of the passes so far
-
-    def staged():
-        """The clip through every pass learned so far, frame by frame."""
-        if held is not None:
-            yield from held
-            return
-        for t, x in enumerate(source()):
-            x = np.asarray(x, dtype=np.float32)
-            for p in learned:
-                x = _apply_pass(x, t, p, cc)
-            yield x
-
     # working resolution (= flow resolution) and the coarser grid the fits live on (long side <= work_size)
     fh, fw = min(H, max(MIN_SIDE, round(H * s.flow.scale))), min(W, max(MIN_SIDE, round(W * s.flow.scale)))
     k = min(1.0, s.work_size / max(fh, fw))
     lh, lw = max(8, round(fh * k)), max(8, round(fw * k))
     flow_cfg = FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations)
-
     fit_sigma = max(2.0, s.fit_scale * max(lh, lw))
     gate_sigma = max(2.0, s.gate_scale * max(lh, lw))
     blur = lambda z: cv2.GaussianBlur(z, (0, 0), fit_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
     gblur = lambda z: cv2.GaussianBlur(z, (0, 0), gate_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
+    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit
+    wk = np.exp(-0.5 * (np.arange(K + 1) / sigma) ** 2)
+    ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
+    R = int(math.ceil(3 * ssig)) if ssig > 0 else 0  # reach of the colour statistics
+    D = 1 if detail < 1.0 else 0  # reach of the detail average
+    passes = max(1, int(s.passes))
+    lag = D + passes * (K + R)  # frames analysed ahead of the one written
+    identity = np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32)
 
-    def small(img: np.ndarray, h: int, w: int) -> np.ndarray:
-        return cv2.resize(np.ascontiguousarray(img), (w, h), interpolation=cv2.INTER_AREA).reshape(h, w, -1)
+    # What the window holds, by frame index, dropped once behind it (mu, sd, cuts: a few numbers per frame).
+    # Pass p fits colour maps to its small frames: pass 0 to the input's, pass p > 0 to pass p-1's results,
+    # computed on the grid (the maps are smooth, so correcting the small frame is correcting the frame, then
+    # shrinking it); the flows are the same for every pass.
+    cuts = np.zeros(T, bool)  # cuts[u]: a scene cut between u and u+1
+    xs, corr = {}, {}
+    fwd_vis, bwd_vis = {}, {}  # grid (lh,lw,3): F_{u->u+1} / F_{u+1->u} and their soft visibilities
+    ffine, bfine, vff, vbf = {}, {}, {}, {}       # the same at the flow resolution, for the detail average
+    mu = [np.zeros((T, cc)) for _ in range(passes)]
+    sd = [np.ones((T, cc)) for _ in range(passes)]
+    have_stats = [np.zeros(T, bool) for _ in range(passes)]
+    small = [{} for _ in range(passes)]  # (lh,lw,cc) small frame that pass p corrects
+    aff = [{} for _ in range(passes)]    # (cc, 2) colour-statistics map of pass p
+    maps = [{} for _ in range(passes)]   # (lh,lw,2cc) smooth colour map of pass p (after its statistics)
+    coarse = [*small, *aff, *maps, fwd_vis, bwd_vis]
 
-    def ref_gray(img: np.ndarray) -> np.ndarray:
-        rh, rw = img.shape[:2]
-        rh, rw = min(rh, max(MIN_SIDE, round(rh * s.flow.scale))), min(rw, max(MIN_SIDE, round(rw * s.flow.scale)))
-        return to_gray_u8(small(np.asarray(img, np.float32)[:, :, :min(3, img.shape[2])], rh, rw))
+    def get_small(p: int, v: int) -> np.ndarray:
+        if v not in small[p]:  # p > 0 (pass 0's come from the frames)
+            m = get_map(p - 1, v)
+            small[p][v] = _affine(_affine_stats(small[p - 1][v], get_aff(p - 1, v)), m, cc)
+        return small[p][v]
 
-    for _ in range(passes):  # a second pass starts from a clip with less flicker: better flows, gates and fits
-        # 1. colour statistics
-        ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
-        if ssig > 0:
-            stats, thumbs = [], []
-            for x in staged():
-                stats.append(frame_color_stats(x, cc))
-                if cuts is None:
-                    thumbs.append(frame_thumb(x, cc))
-                tick()
-            if cuts is None:
-                cuts = scene_cuts(np.stack(thumbs))
-            aff = color_stats_maps(np.stack([m for m, _ in stats]), np.stack([d for _, d in stats]), ssig, cuts)
-        else:
-            aff = np.zeros((T, cc, 2), np.float32)
-            aff[..., 0] = 1.0
-            for _t in range(T):
-                tick()
-        # small frames S_t and flows between neighbours, streamed pairwise
-        S = np.empty((T, lh, lw, cc), np.float32)
-        fwd = np.empty((T - 1, lh, lw, 2), np.float32)  # F_{t->t+1}
-        bwd = np.empty((T - 1, lh, lw, 2), np.float32)  # F_{t+1->t}
-        vis_f = np.empty((T - 1, lh, lw), np.float32)    # pixel of t visible in t+1 (soft)
-        vis_b = np.empty((T - 1, lh, lw), np.float32)    # pixel of t+1 visible in t
-        refs = reference() if reference is not None else None
-        g_prev = None
-        t = -1
-        for t, x in enumerate(staged()):
-            if t >= T:
-                raise ValueError(f"the clip has more frames than announced ({T})")
-            c = _stats_corrected(x, aff[t], cc)
-            S[t] = small(c, lh, lw)
-            if refs is not None:
-                r = next(refs, None)
-                if r is None:
-                    raise ValueError(f"the reference has fewer frames than the clip ({t} < {T})")
-                g = ref_gray(r)
+    def get_aff(p: int, v: int) -> np.ndarray:
+        if v not in aff[p]:
+            if ssig <= 0:
+                aff[p][v] = identity
             else:
-                g = to_gray_u8(small(c, fh, fw))
-            if g_prev is not None:
-                ff = dis_flow(g_prev, g, flow_cfg)
-                fb = dis_flow(g, g_prev, flow_cfg)
-                vis_f[t - 1] = cv2.resize(soft_visibility(ff, fb, s.fb_tolerance), (lw, lh),
-                                          interpolation=cv2.INTER_AREA)
-                vis_b[t - 1] = cv2.resize(soft_visibility(fb, ff, s.fb_tolerance), (lw, lh),
-                                          interpolation=cv2.INTER_AREA)
-                fwd[t - 1] = resize_flow(ff, (lh, lw))
-                bwd[t - 1] = resize_flow(fb, (lh, lw))
-            g_prev = g
-            tick()
-        if t != T - 1:
-            raise ValueError(f"the clip has fewer frames than announced ({t + 1} < {T})")
-        # 2. for every frame t: the flow-aligned, occlusion-aware Gaussian-in-time average A_t of its neighbours
-        #    (flows composed along the chain, every frame sampled once), then a smooth local affine colour map
-        #    A_t ≈ a_t·S_t + b_t fitted per channel by weighted Gaussian-window least squares (a guided-filter fit,
-        #    regularised towards a = 1). Flicker fields are smooth, so a, b are smooth too; applied at full
-        #    resolution they correct brightness/colour without touching the detail.
-        K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))
-        wk = np.exp(-0.5 * (np.arange(K + 1) / sigma) ** 2)
-        Sb = np.stack([cv2.GaussianBlur(x, (0, 0), 1.0).reshape(lh, lw, cc) for x in S])
-        maps = np.stack([_fit_frame(t, Sb, fwd, bwd, vis_f, vis_b, wk, K, s, blur, gblur, cuts)
-                         for t in range(T)])
-        p = _Pass(aff, maps, fwd, bwd, vis_f, vis_b)
-        if keep:  # 3. apply at full resolution, held for the next pass
-            new = np.empty((T, H, W, C), np.float32)
-            for t, x in enumerate(staged()):
-                new[t] = _apply_pass(x, t, p, cc)
-            held = new
-        for old in learned:  # applying an earlier pass needs only its colour maps: its flows go
-            old.fwd = old.bwd = old.vis_f = old.vis_b = None
-        learned.append(p)
+                lo, hi = max(0, v - R), min(T, v + R + 1)
+                for w in range(lo, hi):
+                    if not have_stats[p][w]:
+                        mu[p][w], sd[p][w] = frame_color_stats(get_small(p, w), cc)
+                        have_stats[p][w] = True
+                aff[p][v] = color_stats_maps(mu[p][lo:hi], sd[p][lo:hi], ssig, cuts[lo:hi - 1])[v - lo]
+        return aff[p][v]
 
-    last = learned[-1]
-    originals = source() if strength < 1.0 else None
+    class _Blurred(dict):  # Sb[v]: pass p's small frame after its colour statistics, blurred (what the fit compares)
+        def __init__(self, p: int):
+            super().__init__()
+            self.p = p
 
-    def finish(t: int, o: np.ndarray) -> np.ndarray:
-        if originals is not None:
-            a = np.asarray(next(originals), np.float32)
-            o = a + strength * (o - a)
-        return np.clip(np.asarray(o, np.float32), 0.0, 1.0)
+        def __missing__(self, v):
+            self[v] = b = cv2.GaussianBlur(_affine_stats(get_small(self.p, v), get_aff(self.p, v)), (0, 0),
+                                           1.0).reshape(lh, lw, cc)
+            return b
 
-    # 4. optional flow-aligned averaging of the detail (residual shimmer): three result frames at a time
-    frames = staged()
-    prev, cur = None, next(frames)
-    for t, nxt in enumerate(itertools.chain(frames, [None])):
-        out = cur if detail >= 1.0 else _smooth_detail(prev, cur, nxt, t, last, detail, cc)
-        yield finish(t, out)
+    Sb = [_Blurred(p) for p in range(passes)]
+    coarse += Sb
+
+    def get_map(p: int, v: int) -> np.ndarray:
+        if v not in maps[p]:
+            maps[p][v] = _fit_frame(v, T, Sb[p], fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts)
+        return maps[p][v]
+
+    def get_corr(t: int) -> np.ndarray:
+        """Frame t through every pass (statistics and smooth colour map), one affine map applied at full
+        resolution (bilinear: the maps are smooth)."""
+        if t not in corr:
+            m = np.concatenate([np.ones((lh, lw, cc), np.float32), np.zeros((lh, lw, cc), np.float32)], -1)
+            for p in range(passes):
+                m = _compose(_compose(m, get_aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
+                             get_map(p, t), cc)
+            x = xs[t][:, :, :cc]
+            gains = np.ascontiguousarray(m[..., :cc])
+            if x.dtype == np.uint8:  # the 1/255 goes into the gains
+                gains *= np.float32(1 / 255)
+            o = np.ascontiguousarray(x, dtype=np.float32)
+            o = cv2.multiply(o.reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc))
+            corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
+        return corr[t]
+
+    def output(t: int) -> np.ndarray:
+        c = get_corr(t)
+        if D:
+            c = _detail_average(t, c, get_corr, ffine, bfine, vff, vbf, detail, T)
+        if C > cc or strength < 1.0:
+            x = _as_float(xs[t])
+            if C > cc:
+                c = np.concatenate([c, x[:, :, cc:]], -1)
+            if strength < 1.0:
+                c = x + strength * (c - x)
+        for d in coarse:  # behind every later fit
+            d.pop(t - lag - 2, None)
+        for d in (xs, corr, ffine, bfine, vff, vbf):  # behind every later output
+            d.pop(t - D, None)
+        return np.clip(c, 0.0, 1.0, out=c)
+
+    refs = reference() if reference is not None else None
+    prev_thumb = prev_g = None
+    written = 0
+    a = -1
+    for a, x in enumerate(source()):
+        if a >= T:
+            raise ValueError(f"the clip has more frames than announced ({T})")
+        x = np.asarray(x)
+        if x.shape != (H, W, C):
+            raise ValueError(f"frame {a} has shape {x.shape}, expected {(H, W, C)}")
+        xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
+        step = max(1, max(H, W) // 128)
+        mu[0][a], sd[0][a] = frame_color_stats(_as_float(x[::step, ::step]), cc)
+        have_stats[0][a] = True
+        # one area resize of the full frame to the flow resolution; the rest is taken from it
+        mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
+                         interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
+        thumb = frame_thumb(mid, cc)
+        if prev_thumb is not None:
+            cuts[a - 1] = bool(scene_cuts(np.stack([prev_thumb, thumb]))[0])
+        prev_thumb = thumb
+        small[0][a] = cv2.resize(mid, (lw, lh), interpolation=cv2.INTER_AREA).reshape(lh, lw, cc)
+        if refs is not None:
+            r = next(refs, None)
+            if r is None:
+                raise ValueError(f"the reference has fewer frames than the clip ({a} < {T})")
+            r = _as_float(r)
+            g = _flow_gray(r, min(r.shape[0], max(MIN_SIDE, round(r.shape[0] * s.flow.scale))),
+                           min(r.shape[1], max(MIN_SIDE, round(r.shape[1] * s.flow.scale))))
+        else:
+            g = _flow_gray(mid, fh, fw)
+        if prev_g is not None and not cuts[a - 1]:
+            u = a - 1
+            ff, fb = dis_flow(prev_g, g, flow_cfg, (fh, fw)), dis_flow(g, prev_g, flow_cfg, (fh, fw))
+            vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
+            fwd_vis[u] = np.dstack([resize_flow(ff, (lh, lw)), cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)])
+            bwd_vis[u] = np.dstack([resize_flow(fb, (lh, lw)), cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)])
+            if D:
+                ffine[u], bfine[u], vff[u], vbf[u] = ff, fb, vf, vb
+        prev_g = g
         tick()
-        prev, cur = cur, nxt
+        while written <= a - lag:
+            yield output(written)
+            written += 1
+            tick()
+    if a != T - 1:
+        raise ValueError(f"the clip has fewer frames than announced ({a + 1} < {T})")
+    while written < T:
+        yield output(written)
+        written += 1
+        tick()
 
 
-def _smooth_detail(prev, cur, nxt, t: int, p: _Pass, detail: float, cc: int) -> np.ndarray:
-    """Frame ``cur`` (index t) mixed with the visibility-weighted, flow-aligned average of its neighbours
-    ``prev``/``nxt`` (None at the ends): ``detail`` of its own detail is kept. Alpha passes through."""
-    H, W = cur.shape[:2]
-    acc = cur[:, :, :cc].copy()
-    wsum = np.ones((H, W, 1), np.float32)
-    if prev is not None:
-        wv = _up(p.vis_b[t - 1], (H, W))
-        acc += wv * remap(prev[:, :, :cc], sampling_map(p.bwd[t - 1], (H, W)))
-        wsum += wv
-    if nxt is not None:
-        wv = _up(p.vis_f[t], (H, W))
-        acc += wv * remap(nxt[:, :, :cc], sampling_map(p.fwd[t], (H, W)))
-        wsum += wv
-    out = cur.copy()
-    out[:, :, :cc] = detail * cur[:, :, :cc] + (1.0 - detail) * (acc / wsum)
+def _affine_stats(x: np.ndarray, aff_t: np.ndarray) -> np.ndarray:
+    """(h,w,cc) small frame through a (cc, 2) colour-statistics map (scale, shift per channel)."""
+    return x * aff_t[:, 0] + aff_t[:, 1]
+
+
+def _affine(x: np.ndarray, m: np.ndarray, cc: int) -> np.ndarray:
+    """(h,w,cc) through a (h,w,2cc) smooth colour map (gains, then offsets)."""
+    return x * m[..., :cc] + m[..., cc:]
+
+
+def _compose(first: np.ndarray, then: np.ndarray, cc: int) -> np.ndarray:
+    """The affine map ``then ∘ first`` (both (h,w,2cc) or broadcastable: gains then offsets)."""
+    return np.concatenate([first[..., :cc] * then[..., :cc], first[..., cc:] * then[..., :cc] + then[..., cc:]], -1)
+
+
+def _detail_average(t: int, c: np.ndarray, get_corr, ffine, bfine, vff, vbf, detail: float, T: int) -> np.ndarray:
+    """Frame t's colour-corrected pixels ``c`` ((H,W,cc)) mixed with the flow-aligned average of its corrected
+    neighbours t-1 and t+1 (within the shot): a neighbour's pixel counts by its forward-backward visibility and
+    by how well it agrees with the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`), so
+    noise and shimmer average out while moving edges, uncovered background and scene cuts keep the frame's own
+    pixels. ``detail`` of the frame's own detail is kept."""
+    H, W, cc = c.shape
+    cands = []
+    if t - 1 in bfine:  # F_{t->t-1} and the visibility of t's pixels in t-1
+        cands.append((t - 1, bfine[t - 1], vbf[t - 1]))
+    if t + 1 < T and t in ffine:
+        cands.append((t + 1, ffine[t], vff[t]))
+    if not cands:
+        return c
+    warped = []
+    for nb, flow, vis in cands:
+        wn = remap(get_corr(nb), sampling_map(flow, (H, W)))
+        v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
+        warped.append((wn, v))
+    sig = _noise_level(warped[0][0] - c, warped[0][1])
+    lo, hi = DETAIL_GATE[0] * sig, DETAIL_GATE[1] * sig
+    mean = np.full((1, cc), 1.0 / cc, np.float32)
+    acc = c.copy()
+    wsum = np.ones((H, W), np.float32)
+    for wn, v in warped:
+        d = cv2.blur(cv2.transform(cv2.absdiff(wn, c), mean).reshape(H, W), (5, 5))  # 5x5 mean |difference|
+        w = (hi - d) * np.float32(1.0 / (hi - lo))
+        np.clip(w, 0.0, 1.0, out=w)
+        w *= v
+        acc += wn * _channels(w, cc)
+        wsum += w
+    k = (1.0 - detail) / wsum
+    out = acc * _channels(k, cc)
+    if detail > 0:
+        out += np.float32(detail) * c
     return out
+
+
+def _channels(w: np.ndarray, cc: int) -> np.ndarray:
+    """(H,W) weights as (H,W,cc) (contiguous: OpenCV-fast products)."""
+    return cv2.merge([w] * cc).reshape(*w.shape, cc) if cc > 1 else w[..., None]

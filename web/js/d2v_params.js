@@ -300,7 +300,7 @@ export const D2V_PARAMS = {
  },
  "temporal": {
   "detail": {
-   "default": 1.0,
+   "default": 0.25,
    "max": 1.0,
    "min": 0.0,
    "step": 0.05,
