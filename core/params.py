@@ -279,10 +279,32 @@ WAN = {
 }
 """Wan Camera Embedding (drawn) (conditioning/wan.py; measurements in docs/benchmarks.md)."""
 
+WAN_MAX_LENGTH = 121
+"""The longest clip the Wan guide makes: Wan 2.2 5B's 121 frames (Wan 2.1 VACE and Fun Control were trained on 81)."""
+
+WAN_GUIDE = {
+    "width": Range("int", 832, 16, 2048, 16, help="Video width: a multiple of 16 (Wan's VAE and patch size)."),
+    "height": Range("int", 480, 16, 2048, 16, help="Video height: a multiple of 16."),
+    "length": Range("int", 81, 1, WAN_MAX_LENGTH, 4,
+                    help=f"Frames of the clip: 4n + 1 (81 = 5 s at 16 fps), at most {WAN_MAX_LENGTH}; the camera is "
+                         "resampled to it."),
+    "grow": Range("int", 8, 0, 128, help="Pixels the holes (and stretched areas) are grown by in the generate mask."),
+    "feather": Range("float", 4.0, 0.0, 64.0, 0.5,
+                     help="Soft outer edge of the generate mask (Gaussian sigma in pixels; 0 = hard edge). Every "
+                          "hole and stretched pixel stays 1."),
+    "stretch": Range("float", 2.0, 1.0, 64.0, 0.1,
+                     help="Area magnification above which a rendered pixel counts as stretched (smeared) and is "
+                          "handed to the model too; 64 = only the holes."),
+    "fill": RENDER["fill"],
+    "depth_kind": RENDER["depth_kind"],
+}
+"""Render Guide (Wan): the control video, generate mask and depth video of a camera move (conditioning/wan_guide.py,
+pipelines/guide.py, ``generate(backend="wan_vace")``)."""
+
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "keyframes": KEYFRAMES,
           "temporal": TEMPORAL,
           "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE, "tracks": TRACKS,
-          "prompt": PROMPT, "wan": WAN}
+          "prompt": PROMPT, "wan": WAN, "wan_guide": WAN_GUIDE}
 
 
 def spec_to_dict(spec: Range | Choice | Flag) -> dict:
