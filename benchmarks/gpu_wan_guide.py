@@ -14,9 +14,10 @@ What runs, for each graph, in one process and without a server (ComfyUI's own cl
   ``orbit_left``) goes through core's ``WanVaceToVideo`` (control video, generate mask, reference image), then
   ``comfy.sample.sample`` (uni_pc, cfg 5: two model passes a step) and ``VAEDecode``'s decode. Default
   832x480, 81 frames (core's 1.3B 480p setting).
-* ``fun_control``: Wan 2.2 Fun Control 5B (``WAN22_T2V`` with 148 input channels: noise 48 + control 48 + mask 4 +
-  start image 48; dim 3072, 30 blocks) and the Wan 2.2 VAE; the guide's depth video as ``control_video`` and the
-  picture as ``start_image`` of core's ``Wan22FunControlToVideo``. Default 704x704, 121 frames (core's template).
+* ``fun_control``: Wan 2.2 Fun Control 5B (``WAN22_T2V`` with 148 input channels: control 48 + mask 4 + start
+  image 48 + noise 48, and ``ref_conv`` for the reference latent; dim 3072, 30 blocks) and the Wan 2.2 VAE; the
+  guide's depth video as ``control_video`` and the picture as ``ref_image`` of core's ``Wan22FunControlToVideo``
+  (its inputs in 0.3.64, wired as the template wires them). Default 704x704, 121 frames (core's template).
 
 Weights are seeded random (normal, 1/sqrt(fan-in); norms 1, biases 0), made straight on the device in the chosen
 dtype with the real key names and shapes (the classes are built on the meta device first), then loaded with
@@ -49,7 +50,8 @@ VACE_1_3B = {"image_model": "wan2.1", "model_type": "vace", "dim": 1536, "out_di
 """What comfy.model_detection reads from wan2.1_vace_1.3B_fp16.safetensors."""
 FUN_CONTROL_5B = {"image_model": "wan2.1", "model_type": "t2v", "dim": 3072, "out_dim": 48, "num_heads": 24,
                   "ffn_dim": 14336, "num_layers": 30, "patch_size": (1, 2, 2), "freq_dim": 256,
-                  "window_size": (-1, -1), "qk_norm": True, "cross_attn_norm": True, "eps": 1e-6, "in_dim": 148}
+                  "window_size": (-1, -1), "qk_norm": True, "cross_attn_norm": True, "eps": 1e-6, "in_dim": 148,
+                  "in_dim_ref_conv": 48}
 """What comfy.model_detection reads from wan2.2_fun_control_5B_bf16.safetensors (Wan 2.2 TI2V 5B layout)."""
 TINY = {"dim": 256, "num_heads": 2, "ffn_dim": 512, "num_layers": 2}
 """--tiny: the same classes and channel layout with 2 blocks of width 256 (a CPU check of the script)."""
@@ -155,7 +157,7 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
         positive, negative, latent, trim = out
     else:
         out = Wan22FunControlToVideo.execute(positive, negative, vae, width, height, length, 1,
-                                             start_image=guide.reference.cpu(),
+                                             ref_image=guide.reference.cpu(),
                                              control_video=guide.depth.cpu()).args
         positive, negative, latent = out
         trim = 0

@@ -68,18 +68,20 @@ class WanGuide:
         return int(self.control.shape[1])
 
 
+def check_wan_side(name: str, value) -> int:
+    """One side of a Wan frame as an int when it is a positive multiple of 16; ``ValueError`` naming the nearest."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < SIZE_STEP:
+        raise ValueError(f"{name} must be a whole number of pixels >= {SIZE_STEP}, got {value!r}")
+    if value % SIZE_STEP:
+        lo = value - value % SIZE_STEP
+        near = f"{lo} or {lo + SIZE_STEP}" if lo >= SIZE_STEP else f"{SIZE_STEP}"
+        raise ValueError(f"Wan needs a {name} that is a multiple of {SIZE_STEP}; got {value}: use {near}")
+    return int(value)
+
+
 def check_wan_size(width, height) -> tuple[int, int]:
     """``(width, height)`` as ints when both are positive multiples of 16; ``ValueError`` naming the nearest."""
-    out = []
-    for name, v in (("width", width), ("height", height)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < SIZE_STEP:
-            raise ValueError(f"{name} must be a whole number of pixels >= {SIZE_STEP}, got {v!r}")
-        if v % SIZE_STEP:
-            lo = v - v % SIZE_STEP
-            near = f"{lo} or {lo + SIZE_STEP}" if lo >= SIZE_STEP else f"{SIZE_STEP}"
-            raise ValueError(f"Wan needs a {name} that is a multiple of {SIZE_STEP}; got {v}: use {near}")
-        out.append(int(v))
-    return out[0], out[1]
+    return check_wan_side("width", width), check_wan_side("height", height)
 
 
 def check_guide_length(length) -> int:
