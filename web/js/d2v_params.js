@@ -20,7 +20,8 @@ export const D2V_PARAMS = {
    "default": "render",
    "options": [
     "render",
-    "svd"
+    "svd",
+    "wan_vace"
    ],
    "type": "choice"
   },
@@ -524,6 +525,36 @@ export const D2V_PARAMS = {
    "min": 16,
    "step": 16,
    "type": "int"
+  }
+ },
+ "wan_vace": {
+  "conditioning_scale": {
+   "default": 1.0,
+   "max": 2.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  },
+  "fps": {
+   "default": 16,
+   "max": 60,
+   "min": 1,
+   "type": "int"
+  },
+  "guidance_scale": {
+   "default": 5.0,
+   "max": 20.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  },
+  "guide": {
+   "default": "render",
+   "options": [
+    "render",
+    "none"
+   ],
+   "type": "choice"
   }
  }
 };
