@@ -98,3 +98,23 @@ def test_a_folder_that_is_not_wan_vace_is_named(tmp_path, folder):
     with pytest.raises(ValueError, match="not a WanVACEPipeline"):
         load_wan_vace(tmp_path, torch.device("cpu"))
     assert check_model_folder(folder) == folder
+
+
+def test_cli_render_backend_wan_vace(folder, tmp_path, capsys):
+    from cli_run import cli, one_error_line
+    from PIL import Image
+
+    image = tmp_path / "in.png"
+    Image.fromarray((picture() * 255).astype(np.uint8)).save(image)
+    out = tmp_path / "clip.gif"
+    code, stdout, err = cli(["render", "--image", image, "--preset", "orbit_left", "--frames", 5, "--backend",
+                             "wan_vace", "--model", folder, "--prompt", PROMPT, "--steps", 1, "--width", 64,
+                             "--height", 64, "--device", "cpu", "--out", out], capsys)
+    assert code == 0, err
+    assert out.is_file() and "wan_vace: 5 frames 64x64, 1 steps, guide render" in stdout
+    code, _, err = cli(["render", "--image", image, "--preset", "orbit_left", "--backend", "wan_vace",
+                        "--out", tmp_path / "x.gif"], capsys)
+    assert code == 2 and one_error_line(err) and "--model" in err
+    code, _, err = cli(["render", "--image", image, "--preset", "orbit_left", "--frames", 6, "--backend",
+                        "wan_vace", "--model", folder, "--out", tmp_path / "x.gif"], capsys)
+    assert code == 2 and one_error_line(err) and "4n + 1" in err
