@@ -25,7 +25,10 @@ dtype with the real key names and shapes (the classes are built on the meta devi
 conditioning is a seeded random [1, 512, 4096] tensor (umt5-xxl's width and padded length). Random weights make
 noise: the figures are speed and memory, not quality.
 
-Printed per graph (and as one JSON line at the end): guide seconds (render on the device), conditioning seconds
+Everything runs under ``torch.inference_mode()`` as ComfyUI's executor runs nodes (without it autograd keeps every
+activation: the first GPU run ran out of 139 GiB that way), with ``PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True``
+unless set. A graph that fails is reported and the other still runs. After each stage the allocated CUDA memory is
+printed. Printed per graph (and as one JSON line at the end): guide seconds (render on the device), conditioning seconds
 (the node's VAE encodes), first step seconds (includes moving the model to the device), median seconds per later
 step, decode seconds, peak allocated and reserved GPU memory (CUDA only).
 """
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -100,6 +104,17 @@ def vae_shapes(module, cfg: dict) -> dict:
     return {k: tuple(v.shape) for k, v in sd.items()}
 
 
+def _mem(torch, dev, stage: str, row: dict) -> None:
+    """Print (and keep in ``row["memory_gib"]``) the allocated CUDA memory after a stage."""
+    if dev.type != "cuda":
+        return
+    torch.cuda.synchronize(dev)
+    gib = round(torch.cuda.memory_allocated(dev) / 2**30, 2)
+    row.setdefault("memory_gib", {})[stage] = gib
+    print(f"  [{row['graph']}] after {stage}: {gib} GiB allocated, "
+          f"{round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)} GiB peak", flush=True)
+
+
 def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     import comfy.ldm.wan.vae
     import comfy.ldm.wan.vae2_2
@@ -115,6 +130,7 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
         mm.soft_empty_cache()
         torch.cuda.reset_peak_memory_stats(dev)
     vace = kind == "vace"
+    row = {"graph": kind}
     unet = dict(VACE_1_3B if vace else FUN_CONTROL_5B)
     if args.tiny:
         unet.update(TINY)
@@ -132,6 +148,7 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     vae_module, vae_cfg = (comfy.ldm.wan.vae, VAE21) if vace else (comfy.ldm.wan.vae2_2, VAE22)
     vae = comfy.sd.VAE(sd=random_state_dict(vae_shapes(vae_module, vae_cfg), dev, torch.float32, seed=2))
     build_s = time.perf_counter() - t0
+    _mem(torch, dev, "build", row)
 
     width, height, length = (args.width, args.height, args.length) if args.width else (
         (64, 64, 5) if args.tiny else ((832, 480, 81) if vace else (704, 704, 121)))
@@ -145,6 +162,10 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     guide_s = time.perf_counter() - t0
+    control, mask, depth, reference = (t.cpu() for t in (guide.control, guide.mask, guide.depth, guide.reference))
+    mask_share = float(mask.mean())
+    del guide  # the nodes hand their outputs on on the CPU (intermediate device)
+    _mem(torch, dev, "guide", row)
 
     gen = torch.Generator().manual_seed(3)
     positive = [[torch.randn(1, 512, 4096, generator=gen), {}]]
@@ -152,16 +173,15 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     t0 = time.perf_counter()
     if vace:
         out = WanVaceToVideo.execute(positive, negative, vae, width, height, length, 1, 1.0,
-                                     control_video=guide.control.cpu(), control_masks=guide.mask.cpu(),
-                                     reference_image=guide.reference.cpu()).args
+                                     control_video=control, control_masks=mask, reference_image=reference).args
         positive, negative, latent, trim = out
     else:
         out = Wan22FunControlToVideo.execute(positive, negative, vae, width, height, length, 1,
-                                             ref_image=guide.reference.cpu(),
-                                             control_video=guide.depth.cpu()).args
+                                             ref_image=reference, control_video=depth).args
         positive, negative, latent = out
         trim = 0
     cond_s = time.perf_counter() - t0
+    _mem(torch, dev, "conditioning", row)
 
     stamps = []
 
@@ -178,6 +198,7 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     steps = [b - a for a, b in zip([t0] + stamps[:-1], stamps)]
+    _mem(torch, dev, "sampling", row)
     if trim:
         out = out[:, :, trim:]
     t1 = time.perf_counter()
@@ -185,14 +206,15 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     decode_s = time.perf_counter() - t1
-    row = {
-        "graph": kind, "detected": detected, "parameters": params, "dtype": args.dtype, "device": str(dev),
+    _mem(torch, dev, "decode", row)
+    row |= {
+        "detected": detected, "parameters": params, "dtype": args.dtype, "device": str(dev),
         "width": width, "height": height, "length": length, "latent": list(samples.shape), "steps": args.steps,
         "build_s": round(build_s, 2), "guide_s": round(guide_s, 2), "conditioning_s": round(cond_s, 2),
         "first_step_s": round(steps[0], 3) if steps else None,
         "step_s_median": round(statistics.median(steps[1:]), 3) if len(steps) > 1 else None,
         "decode_s": round(decode_s, 2), "video": list(video.shape),
-        "mask_share": round(float(guide.mask.mean()), 4),
+        "mask_share": round(mask_share, 4),
     }
     if dev.type == "cuda":
         row["peak_allocated_gib"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
@@ -248,6 +270,7 @@ def main(argv=None) -> int:
     if not graphs or any(g not in ("vace", "fun_control") for g in graphs):
         ap.error(f"--graphs takes vace and/or fun_control, got {args.graphs!r}")
     comfy_dir = str(Path(args.comfyui).resolve())
+    os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")  # before torch starts CUDA
     sys.path.insert(0, comfy_dir)
     import comfy.cli_args
 
@@ -263,9 +286,20 @@ def main(argv=None) -> int:
     d2v = import_package()
     import draw_to_video.pipelines.generate  # noqa: F401
 
-    rows = [run_graph(g, args, d2v, torch, comfy) for g in graphs]
+    rows = []
+    for g in graphs:  # inference mode, as ComfyUI's executor runs nodes: no autograd graph is kept
+        try:
+            with torch.inference_mode():
+                rows.append(run_graph(g, args, d2v, torch, comfy))
+        except Exception as e:  # one graph failing (e.g. out of memory) still lets the other run and report
+            print(f"{g} FAILED: {type(e).__name__}: {str(e).splitlines()[0][:300]}", flush=True)
+            rows.append({"graph": g, "error": f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"})
+            import comfy.model_management as mm
+
+            mm.unload_all_models()
+            mm.soft_empty_cache()
     print("RESULT " + json.dumps(rows))
-    return 0
+    return 0 if all("error" not in r for r in rows) else 1
 
 
 if __name__ == "__main__":
