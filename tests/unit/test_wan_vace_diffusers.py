@@ -12,6 +12,7 @@ import pytest
 import torch
 
 pytest.importorskip("accelerate")
+pytest.importorskip("ftfy")
 from diffusers import WanVACEPipeline  # noqa: E402
 
 from draw_to_video import generate  # noqa: E402
