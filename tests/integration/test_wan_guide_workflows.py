@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import av
 import pytest
-from comfy_server import ComfyServer, find_comfyui, model_files, placeholder_models
+from comfy_server import ComfyServer, check_refused_until_models_exist, find_comfyui, link_random_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -69,32 +68,19 @@ def test_guide_node_makes_the_clip_and_refuses_bad_sizes(comfy):
 @pytest.mark.parametrize("name", NAMES)
 def test_workflow_is_refused_without_its_models_and_validates_with_them(comfy, name):
     graph = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
-    files = model_files(graph)
+    files = check_refused_until_models_exist(comfy, graph, LOADERS)
     assert len(files) == 3  # model, text encoder, VAE
-    if any((comfy.base_dir / "models" / folder / f).exists() for f, folder in files.items()):
-        pytest.skip("another test left model files of these names")
-    status, body = comfy.queue(graph)
-    assert status == 400, "without the Wan files the workflow must be refused, not run partly"
-    text = json.dumps(body)
-    for f in files:
-        assert f in text, f"the refusal names {f}"
-    with placeholder_models(comfy, files):
-        status, body = comfy.queue(graph)
-        assert status == 200 and not body.get("node_errors"), json.dumps(body)[:2000]
-        entry = comfy.wait(body["prompt_id"], timeout=600)
-        assert entry["status"]["status_str"] == "error"  # a placeholder is not a model
-        failed = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
-        assert failed and failed[0]["node_type"] in LOADERS, failed
 
 
 # --- slow: the graphs end to end on random weights -------------------------------------------------------------
-FIXTURES = {  # models/ folder, file name in the workflow -> (generator args, cached file)
+GEN = "wan_random_checkpoint.py"
+FIXTURES = {  # models/ folder, file name in the workflow -> (generator, args, cached file)
     ("diffusion_models", "wan2.1_vace_1.3B_fp16.safetensors"):
-        (["--part", "vace_diffusion_model"], "wan21_vace_1.3B_random_v1_seed0"),
+        (GEN, ["--part", "vace_diffusion_model"], "wan21_vace_1.3B_random_v1_seed0"),
     ("diffusion_models", "wan2.2_fun_control_5B_bf16.safetensors"):
-        (["--part", "fun_control22_diffusion_model"], "wan22_fun_control_narrow_random_v1_seed0"),
-    ("vae", "wan_2.1_vae.safetensors"): (["--part", "vae"], "wan21_vae_random_v1_seed0"),
-    ("vae", "wan2.2_vae.safetensors"): (["--part", "vae22"], "wan22_vae_random_v1_seed0"),
+        (GEN, ["--part", "fun_control22_diffusion_model"], "wan22_fun_control_narrow_random_v1_seed0"),
+    ("vae", "wan_2.1_vae.safetensors"): (GEN, ["--part", "vae"], "wan21_vae_random_v1_seed0"),
+    ("vae", "wan2.2_vae.safetensors"): (GEN, ["--part", "vae22"], "wan22_vae_random_v1_seed0"),
 }
 SIZE, LENGTH, STEPS = 64, 5, 2
 
@@ -109,16 +95,7 @@ def guide_server(request):
     if comfy_dir is None:
         pytest.skip("no ComfyUI: set COMFYUI_DIR")
     server = ComfyServer(comfy_dir)
-    for (folder, name), (args, cached) in FIXTURES.items():
-        path = CACHE / f"{cached}.safetensors"
-        if not path.exists():
-            t0 = time.time()
-            subprocess.run([server.python, str(HERE / "wan_random_checkpoint.py"), "--comfyui", str(comfy_dir),
-                            "--out", str(path), *args], check=True, cwd=comfy_dir)
-            print(f"\n[wan fixture] built {path} in {time.time() - t0:.0f}s")
-        link = server.base_dir / "models" / folder / name
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(path)
+    link_random_fixtures(server, comfy_dir, FIXTURES, CACHE, HERE)
     for node in ("d2v_test_conditioning.py", "d2v_test_probe.py"):
         (server.base_dir / "custom_nodes" / node).symlink_to(HERE / "comfy_test_nodes" / node)
     (server.base_dir / "input" / "d2v_example.jpg").write_bytes((ROOT / "assets" / "example.jpg").read_bytes())
