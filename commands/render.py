@@ -54,14 +54,37 @@ def _svd(args) -> int:
     return 0
 
 
+def _wan_vace(args) -> int:
+    """``render --backend wan_vace``: draw_to_video.generate with Wan VACE repairing the render, to ``args.out``."""
+    from ..pipelines.generate import generate
+
+    if args.model is None:
+        raise ValueError("--backend wan_vace needs --model PATH: the local folder of a diffusers Wan VACE model "
+                         "(e.g. Wan2.1-VACE-1.3B-diffusers)")
+    with TqdmProgress("denoising", unit="step") as bar:
+        result = generate(args.image, args.path, camera=args.camera, preset=args.preset, frames=args.frames,
+                          fps=args.fps, intensity=args.intensity, backend="wan_vace", wan_model=args.model,
+                          prompt=args.prompt, negative_prompt=args.negative_prompt, steps=args.steps,
+                          seed=args.seed, depth=args.depth, depth_kind=args.depth_kind, width=args.width,
+                          height=args.height, cpu_offload=args.cpu_offload, device=args.device, out=args.out,
+                          on_progress=bar)
+    for line in result.steps:
+        print(line)
+    print(f"video written to {Path(result.out).resolve()}")
+    return 0
+
+
 @command("render", "Render a camera move through one image to a video: 2.5D parallax (no model weights), or "
-                   "Stable Video Diffusion guided by it (--backend svd --svd-model PATH).")
+                   "Stable Video Diffusion guided by it (--backend svd --svd-model PATH), or Wan 2.1 VACE "
+                   "repairing it (--backend wan_vace --model PATH).")
 def render_cmd(args) -> int:
     from ..pipelines.render import render_file
 
     a.note_if_video(args.image)
     if args.backend == "svd":
         return _svd(args)
+    if args.backend == "wan_vace":
+        return _wan_vace(args)
     fps = params.TRAJECTORY["fps"].default if args.fps is None else args.fps
     with TqdmProgress("rendering") as bar:
         info = render_file(args.image, args.out, path_file=args.path, camera_file=args.camera, preset=args.preset,
@@ -132,14 +155,18 @@ def _configure_svd(p):
     a.option(p, "--release", s["release"], "release", help="dual_clock: part of the steps the visible cells are held")
     a.option(p, "--denoise", g["denoise"], "denoise")
     a.option(p, "--seed", g["seed"], "seed")
-    a.option(p, "--width", g["width"], "width")
-    a.option(p, "--height", g["height"], "height")
+    a.option(p, "--width", g["width"], "width", default=None, help="default 1024 (svd), 832 (wan_vace)")
+    a.option(p, "--height", g["height"], "height", default=None, help="default 576 (svd), 480 (wan_vace)")
     a.option(p, "--motion-bucket-id", s["motion_bucket_id"], "motion_bucket_id", help="0 = from the camera's speed")
     a.option(p, "--augmentation-level", s["augmentation_level"], "augmentation_level")
     a.option(p, "--min-guidance-scale", g["min_guidance_scale"], "min_guidance_scale")
     a.option(p, "--max-guidance-scale", g["max_guidance_scale"], "max_guidance_scale")
     a.option(p, "--decode-chunk-size", g["decode_chunk_size"], "decode_chunk_size")
     a.option(p, "--cpu-offload", g["cpu_offload"], "cpu_offload")
+    p.add_argument("--model", metavar="PATH", help="--backend wan_vace: local diffusers folder of a Wan VACE model "
+                                                   "(model_index.json, transformer/, vae/, text_encoder/, ...)")
+    p.add_argument("--prompt", default="", help="--backend wan_vace: what the video shows")
+    p.add_argument("--negative-prompt", default="", help="--backend wan_vace: what it should not show")
 
 
 render_cmd.configure = _configure_render

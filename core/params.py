@@ -230,13 +230,14 @@ SVD = {
 }
 """SVD Image Encode (with motion)."""
 
-BACKENDS = ("render", "svd")
+BACKENDS = ("render", "svd", "wan_vace")
 """How ``draw_to_video.generate`` and ``render --backend`` make the frames: render = the 2.5D parallax render (no
 weights); svd = Stable Video Diffusion with diffusers, guided by that render (needs a local SVD model folder)."""
 
 GENERATE = {
     "backend": Choice(BACKENDS, "render",
-                      help="render: 2.5D parallax (no weights); svd: Stable Video Diffusion guided by the render."),
+                      help="render: 2.5D parallax (no weights); svd: Stable Video Diffusion guided by the render; "
+                           "wan_vace: Wan 2.1 VACE repairing the render (its holes and smears)."),
     "steps": Range("int", 25, 1, 500, help="Denoising steps of the SVD backend."),
     "denoise": Range("float", 1.0, 0.0, 1.0, 0.01,
                      help="The weak clock: the part of the schedule that runs (1 = all of it; lower keeps more of the "
@@ -280,10 +281,43 @@ WAN = {
 }
 """Wan Camera Embedding (drawn) (conditioning/wan.py; measurements in docs/benchmarks.md)."""
 
+WAN_MAX_LENGTH = 121
+"""The longest clip the Wan guide makes: Wan 2.2 5B's 121 frames (Wan 2.1 VACE and Fun Control were trained on 81)."""
+
+WAN_GUIDE = {
+    "width": Range("int", 832, 16, 2048, 16, help="Video width: a multiple of 16 (Wan's VAE and patch size)."),
+    "height": Range("int", 480, 16, 2048, 16, help="Video height: a multiple of 16."),
+    "length": Range("int", 81, 1, WAN_MAX_LENGTH, 4,
+                    help=f"Frames of the clip: 4n + 1 (81 = 5 s at 16 fps), at most {WAN_MAX_LENGTH}; the camera is "
+                         "resampled to it."),
+    "grow": Range("int", 8, 0, 128, help="Pixels the holes (and stretched areas) are grown by in the generate mask."),
+    "feather": Range("float", 4.0, 0.0, 64.0, 0.5,
+                     help="Soft outer edge of the generate mask (Gaussian sigma in pixels; 0 = hard edge). Every "
+                          "hole and stretched pixel stays 1."),
+    "stretch": Range("float", 2.0, 1.0, 64.0, 0.1,
+                     help="Area magnification above which a rendered pixel counts as stretched (smeared) and is "
+                          "handed to the model too; 64 = only the holes."),
+    "fill": RENDER["fill"],
+    "depth_kind": RENDER["depth_kind"],
+}
+"""Render Guide (Wan): the control video, generate mask and depth video of a camera move (conditioning/wan_guide.py,
+pipelines/guide.py, ``generate(backend="wan_vace")``)."""
+
+WAN_VACE = {
+    "guide": Choice(("render", "none"), "render",
+                    help="render: the 2.5D render, its generate mask and the picture steer VACE; none: plain VACE "
+                         "text-to-video (no picture, no camera; what diffusers' pipeline does by default)."),
+    "guidance_scale": Range("float", 5.0, 0.0, 20.0, 0.1, help="Classifier-free guidance (1 or less = off)."),
+    "conditioning_scale": Range("float", 1.0, 0.0, 2.0, 0.05, help="How strongly VACE follows the guide."),
+    "fps": Range("int", 16, 1, 60, help="Frame rate of the video (Wan 2.1: 16)."),
+}
+"""``generate(backend="wan_vace")`` and ``render --backend wan_vace`` (pipelines/wan_vace_diffusers.py); size and
+length are :data:`WAN_GUIDE`'s, steps and seed :data:`GENERATE`'s."""
+
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "keyframes": KEYFRAMES,
           "temporal": TEMPORAL,
           "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE, "tracks": TRACKS,
-          "prompt": PROMPT, "wan": WAN}
+          "prompt": PROMPT, "wan": WAN, "wan_guide": WAN_GUIDE, "wan_vace": WAN_VACE}
 
 
 def spec_to_dict(spec: Range | Choice | Flag) -> dict:

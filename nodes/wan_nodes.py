@@ -6,6 +6,9 @@
   Wan Fun Camera graph (``WanCameraImageToVideo.camera_conditions``).
 * Camera Tracks (Wan ATI): the ``tracks`` STRING of core ``WanTrackToVideo`` from the picture, its depth and the
   camera (``conditioning/tracks.camera_tracks``), with width, height and length passed on for wiring.
+* Render Guide (Wan VACE / Fun Control): the 2.5D render of the move as core ``WanVaceToVideo``'s
+  ``control_video`` / ``control_masks`` / ``reference_image`` and a depth video for ``Wan22FunControlToVideo`` /
+  ``WanFunControlToVideo``'s ``control_video`` (``pipelines/guide.wan_guide``), with width, height and length.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import nodes as comfy_nodes
 
 from ..conditioning.tracks import camera_tracks, draw_tracks
 from ..conditioning.wan import check_wan_length, wan_camera_embedding
+from ..conditioning.wan_guide import check_guide_length, check_wan_side
 from ..core.frames import check_image_batch, to_rgb
 from ..core.limits import MAX_TRACKS, MIN_RENDER_SIDE
-from ..core.params import TRACKS, WAN
-from .common import compute_device, output_device
+from ..core.params import TRACKS, WAN, WAN_GUIDE
+from ..pipelines.guide import wan_guide
+from .common import compute_device, output_device, progress
 from .schema import CATEGORY, param_input, params_inputs
 from .types import Camera, DrawPath
 
@@ -144,4 +149,81 @@ class CameraTracks(io.ComfyNode):
         return io.NodeOutput(tracks.to_json(), width, height, length, preview)
 
 
-NODES = [WanCameraEmbedding, CameraTracks]
+def _check_guide(width=None, height=None, length=None):
+    """validate_inputs' answer for the guide's size widgets (any may be linked: None): True, or what to fix."""
+    try:
+        if length is not None:
+            check_guide_length(length)
+        for name, v in (("width", width), ("height", height)):
+            if v is not None:
+                check_wan_side(name, v)
+                hi = int(WAN_GUIDE[name].hi)
+                if v > hi:
+                    return f"{name} must be at most {hi} pixels, got {v}"
+    except ValueError as e:
+        return str(e)
+    return True
+
+
+class WanRenderGuide(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="D2V_WanRenderGuide",
+            display_name="Render Guide (Wan VACE / Fun Control)",
+            category=CATEGORY,
+            description="The picture rendered along the camera (2.5D, exact camera: no overscan) as a guide for a "
+                        "video model that repairs what the render cannot know: the rendered frames (control "
+                        "video), a generate mask in VACE's convention (1 = generate: the holes and the stretched, "
+                        "smeared areas, grown and feathered), the depth through the camera (near = bright, for Fun "
+                        "Control's depth control) and the picture as the reference / start image. The picture is "
+                        "centre-cropped to width x height first; the camera is resampled to length frames.",
+            inputs=[
+                io.Image.Input("image", tooltip="The picture at frame 0 (first image of a batch); at least "
+                                                f"{MIN_RENDER_SIDE} px a side."),
+                Camera.Input("camera", tooltip="The move (Cinematic Camera Trajectory), at least 2 frames; "
+                                               "resampled to `length` frames."),
+                io.Image.Input("depth", optional=True,
+                               tooltip="Optional depth map of the image (read as depth_kind). Without it the "
+                                       "render's built-in estimate is used."),
+                *params_inputs(WAN_GUIDE, ["width", "height", "length", "grow", "feather", "stretch", "fill",
+                                           "depth_kind"]),
+            ],
+            outputs=[
+                io.Image.Output("control_video", display_name="control_video",
+                                tooltip="The rendered frames (WanVaceToVideo control_video)."),
+                io.Mask.Output("control_masks", display_name="control_masks",
+                               tooltip="1 = the model generates here (WanVaceToVideo control_masks)."),
+                io.Image.Output("depth_video", display_name="depth_video",
+                                tooltip="Depth through each frame's camera, near = bright, one range for the clip "
+                                        "(Fun Control control_video)."),
+                io.Image.Output("reference_image", display_name="reference_image",
+                                tooltip="The picture as the video frames it (VACE reference_image, Fun Control "
+                                        "start_image)."),
+                io.Int.Output(display_name="width"),
+                io.Int.Output(display_name="height"),
+                io.Int.Output(display_name="length"),
+            ],
+        )
+
+    @classmethod
+    def validate_inputs(cls, width=None, height=None, length=None):
+        return _check_guide(width, height, length)
+
+    @classmethod
+    def execute(cls, image, camera, width: int, height: int, length: int, grow: int, feather: float,
+                stretch: float, fill: str, depth_kind: str, depth=None) -> io.NodeOutput:
+        image = to_rgb(check_image_batch(image, "image")[:1])[0].to(compute_device())
+        if depth is not None:
+            depth = check_image_batch(depth, "depth")[:1]
+        guide = wan_guide(image, camera, depth, width=width, height=height, length=length, grow=grow,
+                          feather=feather, stretch=stretch, fill=fill, depth_kind=depth_kind,
+                          on_progress=progress(length))
+        for note in guide.notes:
+            log.info("Render Guide (Wan): %s", note)
+        out = output_device()
+        return io.NodeOutput(guide.control.to(out), guide.mask.to(out), guide.depth.to(out),
+                             guide.reference.to(out), guide.width, guide.height, guide.length)
+
+
+NODES = [WanCameraEmbedding, CameraTracks, WanRenderGuide]

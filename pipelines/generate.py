@@ -1,7 +1,9 @@
 """``draw_to_video.generate``: an image and a drawn stroke (or a camera) to a finished video, no ComfyUI.
 
 backend "render": the 2.5D parallax render (``pipelines/render.render_clip``, no weights); backend "svd": Stable
-Video Diffusion on diffusers' components guided by that render (``pipelines/svd_diffusers``, the node's guidance).
+Video Diffusion on diffusers' components guided by that render (``pipelines/svd_diffusers``, the node's guidance);
+backend "wan_vace": Wan 2.1 VACE on diffusers' ``WanVACEPipeline`` with the render as its guide (control video,
+generate mask, reference: ``pipelines/guide.wan_guide``, ``pipelines/wan_vace_diffusers``).
 Then the optional finish (``pipelines/finish.finish_clip``) and, with ``out``, the video file (``video/io``).
 """
 
@@ -23,13 +25,15 @@ from ..core.errors import excerpt
 from ..core.filters import resize
 
 _S, _G, _T, _R = params.SVD, params.GENERATE, params.TRAJECTORY, params.RENDER
+_WG, _WV = params.WAN_GUIDE, params.WAN_VACE
 
 
 @dataclass
 class Generated:
     """What :func:`generate` made: ``frames`` float32 [N, H, W, 3] in 0..1 on the CPU at ``fps``; the ``camera``
-    used; ``out`` the written file (None when not asked); ``backend``; ``guide`` the SVD guide renders (svd with
-    guidance); ``steps`` what ran, in order (one line each)."""
+    used; ``out`` the written file (None when not asked); ``backend``; ``guide`` the guide renders (svd with
+    guidance, wan_vace with guide "render"); ``mask`` the wan_vace generate mask [N, H, W] (1 = generated);
+    ``steps`` what ran, in order (one line each)."""
 
     frames: torch.Tensor
     fps: float
@@ -38,6 +42,7 @@ class Generated:
     out: Path | None = None
     guide: torch.Tensor | None = None
     steps: list[str] = field(default_factory=list)
+    mask: torch.Tensor | None = None
 
     def write(self, path: str | Path) -> Path:
         """Write the frames as a video (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp`` or a PNG folder)."""
@@ -141,18 +146,21 @@ def _finish_steps(finish) -> tuple[object, object, list]:
     return stabilize, interpolate, effects
 
 
-def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int = _T["frames"].default,
+def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int | None = None,
              fps: float | None = None, intensity: float = _T["intensity"].default,
              backend: str = _G["backend"].default, svd_model=None, guidance: str = _S["guidance"].default,
              strength: float = _S["strength"].default, release: float = _S["release"].default,
              denoise: float = _G["denoise"].default, steps: int = _G["steps"].default, seed: int = 0,
              depth=None, depth_kind: str = _R["depth_kind"].default, finish: Sequence = (),
-             width: int = _G["width"].default, height: int = _G["height"].default,
+             width: int | None = None, height: int | None = None,
              motion_bucket_id: int = _S["motion_bucket_id"].default,
              augmentation_level: float = _S["augmentation_level"].default,
              min_guidance_scale: float = _G["min_guidance_scale"].default,
              max_guidance_scale: float = _G["max_guidance_scale"].default,
              decode_chunk_size: int = _G["decode_chunk_size"].default, cpu_offload: bool = False,
+             wan_model=None, prompt: str = "", negative_prompt: str = "", wan_guide: str = _WV["guide"].default,
+             guidance_scale: float = _WV["guidance_scale"].default,
+             conditioning_scale: float = _WV["conditioning_scale"].default,
              device: str = "auto", out: str | Path | None = None, on_progress: ProgressFn = None) -> Generated:
     """An image moved along a drawn stroke (or a camera, or a preset) into a video.
 
@@ -160,11 +168,16 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int =
         image: file path, PIL image, array or tensor [H, W, 3] (0..1 float or uint8).
         path: drawn path (DrawnPath, JSON text/dict or a JSON file); ``preset`` "auto" reads the move from it.
         camera: a CameraTrajectory (or its JSON / a JSON file) instead of a path. preset: a preset name or "auto".
-        frames, fps, intensity: the move (fps default: the trajectory's 12 for render, SVD's 7 for svd).
-        backend: "render" (2.5D, no weights) or "svd" (needs ``svd_model``, a local diffusers SVD folder or an
-            already loaded :class:`~draw_to_video.pipelines.svd_diffusers.SVDModel`).
+        frames, fps, intensity: the move (frames default: 25, 81 for wan_vace, which needs 4n + 1; fps default:
+            the trajectory's 12 for render, SVD's 7 for svd, Wan's 16 for wan_vace).
+        backend: "render" (2.5D, no weights), "svd" (needs ``svd_model``, a local diffusers SVD folder or an
+            already loaded :class:`~draw_to_video.pipelines.svd_diffusers.SVDModel`) or "wan_vace" (needs
+            ``wan_model``, a local diffusers Wan VACE folder or a loaded ``WanVACEPipeline``).
         guidance, strength, release, denoise, steps, seed, width, height, motion_bucket_id, augmentation_level,
         min/max_guidance_scale, decode_chunk_size, cpu_offload: the SVD settings (``core/params.SVD``, ``GENERATE``).
+        wan_model, prompt, negative_prompt, wan_guide, guidance_scale, conditioning_scale: the wan_vace settings
+            (``core/params.WAN_VACE``; width / height default 832 x 480, multiples of 16; steps, seed, cpu_offload
+            shared with svd).
         depth, depth_kind: optional depth map of the image (file, array, tensor); default: estimated.
         finish: ("temporal", "interpolate", effect names...) or Stabilize / Interpolate / Effect settings.
         device: auto (CUDA fp16 when present, else CPU fp32) | cpu | cuda. out: write the video there too.
@@ -176,10 +189,16 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int =
     from .inputs import pick_device
 
     backend = _G["backend"].check(backend, "backend")
-    frames = _T["frames"].check(frames, "frames")
+    wan = backend == "wan_vace"
+    frames = _T["frames"].check((_WG["length"].default if wan else _T["frames"].default) if frames is None
+                                else frames, "frames")
     intensity = float(_T["intensity"].check(intensity, "intensity"))
     if fps is None:
-        fps = _T["fps"].default if backend == "render" else _G["svd_fps"].default
+        fps = {"render": _T["fps"].default, "svd": _G["svd_fps"].default}.get(backend, _WV["fps"].default)
+    if width is None:
+        width = _WG["width"].default if wan else _G["width"].default
+    if height is None:
+        height = _WG["height"].default if wan else _G["height"].default
     if out is not None:
         from ..video.io import check_output
 
@@ -188,7 +207,7 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int =
     img = as_image(image)
     dev = pick_device(device)
     steps_done: list[str] = []
-    guide = None
+    guide = mask = None
     if backend == "render":
         fps = float(_T["fps"].check(fps, "fps"))
         cam, warnings = _camera(img.shape[:2], path, camera, preset, frames, fps, intensity)
@@ -197,6 +216,14 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int =
         result = render_clip(img.to(dev), cam, depth, depth_kind=depth_kind, on_progress=on_progress)
         clip, fps = result.frames.float().cpu(), float(cam.fps)
         steps_done.append(f"render: {cam.frames} frames {clip.shape[2]}x{clip.shape[1]} ({cam.preset})")
+    elif wan:
+        clip, guide, mask, fps, cam, warnings, line = _wan_vace(
+            img, dev, path=path, camera=camera, preset=preset, frames=frames, fps=fps, intensity=intensity,
+            depth=depth, depth_kind=depth_kind, width=width, height=height, wan_model=wan_model, prompt=prompt,
+            negative_prompt=negative_prompt, wan_guide=wan_guide, guidance_scale=guidance_scale,
+            conditioning_scale=conditioning_scale, steps=steps, seed=seed, cpu_offload=cpu_offload,
+            on_progress=on_progress)
+        steps_done.append(line)
     else:
         from .svd_diffusers import SVDModel, load_svd, sample_svd
 
@@ -227,10 +254,43 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int =
                            on_progress=on_progress)
         clip, fps = done.frames, done.fps
         steps_done.extend(done.steps)
-    result = Generated(frames=clip, fps=float(fps), camera=cam, backend=backend, guide=guide, steps=steps_done)
+    result = Generated(frames=clip, fps=float(fps), camera=cam, backend=backend, guide=guide, steps=steps_done,
+                       mask=mask)
     if out is not None:
         result.write(out)
     return result
+
+
+def _wan_vace(img, dev, *, path, camera, preset, frames, fps, intensity, depth, depth_kind, width, height, wan_model,
+              prompt, negative_prompt, wan_guide, guidance_scale, conditioning_scale, steps, seed, cpu_offload,
+              on_progress):
+    """The wan_vace backend: guide (unless ``wan_guide`` is "none"), then diffusers' WanVACEPipeline."""
+    from ..conditioning.wan_guide import check_guide_length, check_wan_size
+    from .guide import wan_guide as make_guide
+    from .wan_vace_diffusers import load_wan_vace, sample_wan_vace
+
+    fps = int(_WV["fps"].check(fps, "fps"))
+    length = check_guide_length(frames)
+    width, height = check_wan_size(width, height)
+    wan_guide = _WV["guide"].check(wan_guide, "wan_guide")
+    if wan_model is None:
+        raise ValueError("backend 'wan_vace' needs wan_model: the local folder of a diffusers Wan VACE model "
+                         "(e.g. Wan2.1-VACE-1.3B-diffusers)")
+    pipe = wan_model if hasattr(wan_model, "transformer") and callable(wan_model) else load_wan_vace(
+        wan_model, dev, cpu_offload=_G["cpu_offload"].check(cpu_offload, "cpu_offload"))
+    cam, warnings = _camera(img.shape[:2], path, camera, preset, length, float(fps), intensity)
+    guide = None
+    if wan_guide == "render":
+        guide = make_guide(img.to(dev), cam, depth, width=width, height=height, length=length,
+                           depth_kind=depth_kind)
+        warnings = warnings + guide.notes
+    clip = sample_wan_vace(pipe, guide, prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
+                           length=length, steps=steps, guidance_scale=guidance_scale,
+                           conditioning_scale=conditioning_scale, seed=seed, on_progress=on_progress)
+    line = (f"wan_vace: {length} frames {width}x{height}, {steps} steps, guide {wan_guide}, seed {seed}"
+            + ("" if guide is None else f", {100 * float(guide.mask.mean()):.0f} % generated"))
+    return (clip, None if guide is None else guide.control.float().cpu(),
+            None if guide is None else guide.mask.float().cpu(), float(fps), cam, warnings, line)
 
 
 def _crop_depth(depth, image_hw, width: int, height: int):

@@ -198,3 +198,43 @@ def placeholder_models(server: ComfyServer, files: dict[str, str]):
     finally:
         for p in made:
             p.unlink(missing_ok=True)
+
+
+def check_refused_until_models_exist(server: ComfyServer, graph: dict, loaders: tuple[str, ...]) -> dict[str, str]:
+    """A shipped workflow needing model files: without them ``/prompt`` refuses it naming every file; with empty
+    placeholders of those names it validates and execution stops at one of ``loaders``. Returns the files (name ->
+    folder); skips when another test left files of these names."""
+    import pytest
+
+    files = model_files(graph)
+    if any((server.base_dir / "models" / folder / f).exists() for f, folder in files.items()):
+        pytest.skip("another test left model files of these names")
+    status, body = server.queue(graph)
+    assert status == 400, "without the model files the workflow must be refused, not run partly"
+    text = json.dumps(body)
+    for f in files:
+        assert f in text, f"the refusal names {f}"
+    with placeholder_models(server, files):
+        status, body = server.queue(graph)
+        assert status == 200 and not body.get("node_errors"), json.dumps(body)[:2000]
+        entry = server.wait(body["prompt_id"], timeout=600)
+        assert entry["status"]["status_str"] == "error"  # a placeholder is not a model
+        failed = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
+        assert failed and failed[0]["node_type"] in loaders, failed
+    return files
+
+
+def link_random_fixtures(server: ComfyServer, comfy_dir: Path, fixtures: dict, cache: Path, here: Path) -> None:
+    """Build (once, cached under ``cache``) and link random-weight model files into the server's models folder.
+
+    ``fixtures``: (models/ folder, file name) -> (generator script in ``here``, its arguments, cached file stem)."""
+    for (folder, name), (script, args, cached) in fixtures.items():
+        path = cache / f"{cached}.safetensors"
+        if not path.exists():
+            t0 = time.time()
+            subprocess.run([server.python, str(here / script), "--comfyui", str(comfy_dir), "--out", str(path),
+                            *args], check=True, cwd=comfy_dir)
+            print(f"\n[fixture] built {path} in {time.time() - t0:.0f}s")
+        link = server.base_dir / "models" / folder / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(path)

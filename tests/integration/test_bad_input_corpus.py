@@ -195,6 +195,15 @@ def graph(node_id: str, values: dict) -> dict:
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **size, "length": 5, "count": 4, **values,
                                                   "image": ["1", 0], "camera": ["3", 0]}}
         return {"1": empty_image(), "2": draw, "3": traj, "4": node, "9": preview("4", 0)}
+    if node_id == "D2V_WanRenderGuide":  # small guide unless the case sets a size (the other side kept Wan-legal)
+        size = {"width": 64, "height": 48}
+        for side, other, ratio in (("width", "height", 3 / 4), ("height", "width", 4 / 3)):
+            v = values.get(side)
+            if isinstance(v, int) and 16 <= v <= 2048:
+                size[other] = max(16, min(2048, 16 * round(v * ratio / 16)))
+        node = {"class_type": node_id, "inputs": {**defaults(node_id), **size, "length": 5, **values,
+                                                  "image": ["1", 0], "camera": ["3", 0]}}
+        return {"1": empty_image(), "2": draw, "3": traj, "4": node, "9": preview("4", 4)}
     if node_id == "D2V_PromptTemplate":  # text in, text out
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
         return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}
@@ -231,7 +240,7 @@ _SELF_CHECKED = {"D2V_FrameInterpolate"}
 # Inputs also limited by another input (target_fps at most 64x source_fps): refused in range with a message naming both.
 _CROSS_CHECKED = {("D2V_FrameInterpolate", "target_fps")}
 # Wan clip lengths are 4n + 1 (core's widget steps by 4 from 1): another value in range is refused naming the rule.
-_WAN_LENGTH = {("D2V_WanCameraEmbedding", "length"), ("D2V_CameraTracks", "length")}
+_WAN_LENGTH = {("D2V_WanCameraEmbedding", "length"), ("D2V_CameraTracks", "length"), ("D2V_WanRenderGuide", "length")}
 
 
 def _numeric_param(node_id, name, label, value):

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from comfy_server import ComfyServer, find_comfyui, model_files, placeholder_models
+from comfy_server import ComfyServer, check_refused_until_models_exist, find_comfyui, link_random_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -35,23 +34,8 @@ NAMES = ["wan_fun_camera_draw", "wan22_fun_camera_draw"]
 @pytest.mark.parametrize("name", NAMES)
 def test_workflow_is_refused_without_its_models_and_validates_with_them(comfy, name):
     graph = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
-    files = model_files(graph)
+    files = check_refused_until_models_exist(comfy, graph, LOADERS)
     assert len(files) == 4  # 2.1: model, text encoder, VAE, CLIP vision; 2.2: two experts, text encoder, VAE
-    if any((comfy.base_dir / "models" / folder / f).exists() for f, folder in files.items()):
-        pytest.skip("another test left model files of these names")
-    status, body = comfy.queue(graph)
-    assert status == 400, "without the Wan files the workflow must be refused, not run partly"
-    text = json.dumps(body)
-    for f in files:
-        assert f in text, f"the refusal names {f}"
-
-    with placeholder_models(comfy, files):
-        status, body = comfy.queue(graph)
-        assert status == 200 and not body.get("node_errors"), json.dumps(body)[:2000]
-        entry = comfy.wait(body["prompt_id"], timeout=300)
-        assert entry["status"]["status_str"] == "error"  # a placeholder is not a model
-        failed = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
-        assert failed and failed[0]["node_type"] in LOADERS, failed
 
 
 # --- slow: the 1.3B graph end to end on random weights -----------------------------------------------------------
@@ -75,16 +59,7 @@ def wan_server(request):
     if comfy_dir is None:
         pytest.skip("no ComfyUI: set COMFYUI_DIR")
     server = ComfyServer(comfy_dir)
-    for (folder, name), (script, args, cached) in FIXTURES.items():
-        path = CACHE / f"{cached}.safetensors"
-        if not path.exists():
-            t0 = time.time()
-            subprocess.run([server.python, str(HERE / script), "--comfyui", str(comfy_dir), "--out", str(path),
-                            *args], check=True, cwd=comfy_dir)
-            print(f"\n[wan fixture] built {path} in {time.time() - t0:.0f}s")
-        link = server.base_dir / "models" / folder / name
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(path)
+    link_random_fixtures(server, comfy_dir, FIXTURES, CACHE, HERE)
     test_node = HERE / "comfy_test_nodes" / "d2v_test_conditioning.py"
     (server.base_dir / "custom_nodes" / test_node.name).symlink_to(test_node)
     (server.base_dir / "input" / "d2v_example.jpg").write_bytes((ROOT / "assets" / "example.jpg").read_bytes())

@@ -8,6 +8,13 @@ reads ``models/diffusion_models`` files; the VAE is ``comfy.ldm.wan.vae.WanVAE``
 ``comfy.sd.VAE`` picks for a Wan 2.1 VAE file. Weights are seeded random float16, streamed tensor by tensor
 (``svd_random_checkpoint.write_random_checkpoint``).
 
+Parts for the render-guided graphs (test_wan_guide_workflows.py): ``vace_diffusion_model`` is
+``comfy.supported_models.WAN21_Vace`` with the configuration ComfyUI derives from ``wan2.1_vace_1.3B_fp16``
+(dim 1536, 30 blocks, 15 VACE blocks, ``vace_in_dim`` 96); ``fun_control22_diffusion_model`` is the Wan 2.2 Fun
+Control 5B layout (``WAN22_T2V``: 148 input channels, 48 out, ``ref_conv`` for the reference latent) with 2 blocks
+of width 256 instead of 30 of 3072 (ComfyUI reads width and depth from the file; the channel layout is what the
+graph exercises); ``vae22`` is ``comfy.ldm.wan.vae2_2.WanVAE`` as ``comfy.sd.VAE`` builds it for a Wan 2.2 VAE.
+
 Run with ComfyUI's interpreter::
 
     python tests/integration/wan_random_checkpoint.py --comfyui /path/to/ComfyUI --part diffusion_model --out X
@@ -41,7 +48,26 @@ WAN21_VAE = {"dim": 96, "z_dim": 16, "dim_mult": [1, 2, 4, 4], "num_res_blocks":
              "temperal_downsample": [False, True, True], "dropout": 0.0}
 """The Wan 2.1 VAE configuration comfy.sd.VAE uses for a file with ``decoder.middle.0.residual.0.gamma``."""
 
-PARTS = ("diffusion_model", "vae")
+VACE_1_3B = {
+    "image_model": "wan2.1", "model_type": "vace", "dim": 1536, "out_dim": 16, "num_heads": 12, "ffn_dim": 8960,
+    "num_layers": 30, "patch_size": (1, 2, 2), "freq_dim": 256, "window_size": (-1, -1), "qk_norm": True,
+    "cross_attn_norm": True, "eps": 1e-6, "in_dim": 16, "vace_in_dim": 96, "vace_layers": 15,
+}
+"""What comfy.model_detection reads from wan2.1_vace_1.3B_fp16.safetensors."""
+
+FUN_CONTROL22_NARROW = {
+    "image_model": "wan2.1", "model_type": "t2v", "dim": 256, "out_dim": 48, "num_heads": 2, "ffn_dim": 512,
+    "num_layers": 2, "patch_size": (1, 2, 2), "freq_dim": 256, "window_size": (-1, -1), "qk_norm": True,
+    "cross_attn_norm": True, "eps": 1e-6, "in_dim": 148, "in_dim_ref_conv": 48,
+}
+"""wan2.2_fun_control_5B's layout (noise 48 + control 48 + mask 4 + start image 48 in, 48 out, a reference-latent
+conv) with 2 blocks of width 256."""
+
+WAN22_VAE = {"dim": 160, "z_dim": 48, "dec_dim": 256, "dim_mult": [1, 2, 4, 4], "num_res_blocks": 2,
+             "attn_scales": [], "temperal_downsample": [False, True, True], "dropout": 0.0}
+"""The Wan 2.2 VAE configuration (comfy.sd.VAE: a file with decoder.upsamples.0.upsamples.0.residual.2.weight)."""
+
+PARTS = ("diffusion_model", "vae", "vace_diffusion_model", "fun_control22_diffusion_model", "vae22")
 
 
 def architecture_shapes(comfy_dir: str, part: str) -> dict[str, tuple[int, ...]]:
@@ -54,12 +80,20 @@ def architecture_shapes(comfy_dir: str, part: str) -> dict[str, tuple[int, ...]]
 
     comfy.cli_args.args.cpu = True
     meta = torch.device("meta")
-    if part == "diffusion_model":
+    if part.endswith("diffusion_model"):
         import comfy.supported_models
 
-        config = comfy.supported_models.WAN21_Camera(dict(FUN_CAMERA_1_3B))
+        cls, cfg = {"diffusion_model": (comfy.supported_models.WAN21_Camera, FUN_CAMERA_1_3B),
+                    "vace_diffusion_model": (comfy.supported_models.WAN21_Vace, VACE_1_3B),
+                    "fun_control22_diffusion_model": (comfy.supported_models.WAN22_T2V, FUN_CONTROL22_NARROW)}[part]
+        config = cls(dict(cfg))
         config.set_inference_dtype(torch.float16, None)
         sd = config.get_model({}, device=meta).diffusion_model.state_dict()
+    elif part == "vae22":
+        import comfy.ldm.wan.vae2_2
+
+        with meta:
+            sd = comfy.ldm.wan.vae2_2.WanVAE(**WAN22_VAE).state_dict()
     else:
         import comfy.ldm.wan.vae
 

@@ -111,9 +111,9 @@ def _parser_actions():
 
 OPTIONAL_BY_DESIGN = {("interpolate", "--multiplier"), ("interpolate", "--target-fps"), ("interpolate", "--fps"),
                       ("finish", "--multiplier"), ("finish", "--target-fps"), ("finish", "--fps"), ("effect", "--fps"),
-                      ("render", "--fps")}
+                      ("render", "--fps"), ("render", "--width"), ("render", "--height")}
 """Options whose absence means something (exactly one of multiplier / target fps; fps read from the video; the
-render's fps depends on the backend)."""
+render's fps and size depend on the backend)."""
 
 
 def test_cli_choices_and_defaults_are_the_tables():

@@ -110,7 +110,16 @@ camera: they keep core's graph and its model file names, and end like core's (VA
 CORE_TEMPLATES = {"wan_ati_draw.json": "video_wan_ati.json"}
 """Workflows that are one of core's model templates with the camera part replaced: they keep the template's own
 finish (VAE Decode -> Create Video -> Save Video at the model's frame rate)."""
-FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA and p.name not in CORE_TEMPLATES and p.stem != "multi_shot"]
+WAN_GUIDE = {
+    "wan_vace_draw": {"wan2.1_vace_1.3B_fp16.safetensors", "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+                      "wan_2.1_vae.safetensors"},
+    "wan22_fun_control_draw": {"wan2.2_fun_control_5B_bf16.safetensors", "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+                               "wan2.2_vae.safetensors"},
+}
+"""Render-guided Wan graphs (core's video_wan_vace_14B_v2v with the 1.3B model, video_wan2_2_5B_fun_control): the
+control video comes from Render Guide; they end like core's templates."""
+FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA and p.name not in CORE_TEMPLATES and p.stem != "multi_shot"
+            and p.stem not in WAN_GUIDE]
 """multi_shot's clip is finished by its Shot List: deflicker and interpolation would smear its cuts."""
 
 
@@ -135,6 +144,39 @@ def test_wan_fun_camera_workflows_are_cores_templates_with_the_drawn_camera(name
     assert (api[emb_id]["inputs"]["length"] - 1) % 4 == 0
     assert ("clip_vision_output" in i2v) == (name == "wan_fun_camera_draw")  # as in core's templates
     assert _chain(api)[:3] == ["SaveVideo", "CreateVideo", "VAEDecode"]
+
+
+@pytest.mark.parametrize("name", sorted(WAN_GUIDE))
+def test_wan_guide_workflows_feed_the_render_guide_to_the_model(name):
+    api = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
+    ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
+    kind = {nid: v["class_type"] for nid, v in api.items()}
+    files = {v["inputs"][k] for v in api.values() for k in ("unet_name", "clip_name", "vae_name") if k in v["inputs"]}
+    assert files == WAN_GUIDE[name]
+    note = next(n for n in ui["nodes"] if n["type"] == "Note")["widgets_values"][0]
+    assert all(f in note for f in files), "the note names every model file"
+    for folder in ("diffusion_models", "text_encoders", "vae"):
+        assert f"models/{folder}/" in note
+    guide_id = next(nid for nid, k in kind.items() if k == "D2V_WanRenderGuide")
+    guide = api[guide_id]["inputs"]
+    traj = guide["camera"][0]
+    assert kind[traj] == "D2V_CinematicCameraTrajectory" and kind[api[traj]["inputs"]["path"][0]] == "D2V_DrawPathInput"
+    assert (guide["length"] - 1) % 4 == 0 and guide["width"] % 16 == 0 and guide["height"] % 16 == 0
+    assert api[traj]["inputs"]["frames"] == guide["length"]
+    # outputs: control_video 0, control_masks 1, depth_video 2, reference_image 3, width 4, height 5, length 6
+    if name == "wan_vace_draw":
+        cond = next(v for v in api.values() if v["class_type"] == "WanVaceToVideo")["inputs"]
+        assert [cond[k] for k in ("control_video", "control_masks", "reference_image")] == [
+            [guide_id, 0], [guide_id, 1], [guide_id, 3]]
+        assert _chain(api)[:3] == ["SaveVideo", "CreateVideo", "VAEDecode"]
+        decode = next(v for v in api.values() if v["class_type"] == "VAEDecode")["inputs"]
+        trim = api[decode["samples"][0]]
+        assert trim["class_type"] == "TrimVideoLatent" and kind[trim["inputs"]["trim_amount"][0]] == "WanVaceToVideo"
+    else:
+        cond = next(v for v in api.values() if v["class_type"] == "Wan22FunControlToVideo")["inputs"]
+        assert [cond[k] for k in ("control_video", "ref_image")] == [[guide_id, 2], [guide_id, 3]]
+        assert _chain(api)[:3] == ["SaveVideo", "CreateVideo", "VAEDecode"]
+    assert [cond[k] for k in ("width", "height", "length")] == [[guide_id, 4], [guide_id, 5], [guide_id, 6]]
 
 
 def test_multi_shot_saves_the_shot_list_at_its_fps():

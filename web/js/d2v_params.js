@@ -20,7 +20,8 @@ export const D2V_PARAMS = {
    "default": "render",
    "options": [
     "render",
-    "svd"
+    "svd",
+    "wan_vace"
    ],
    "type": "choice"
   },
@@ -464,6 +465,96 @@ export const D2V_PARAMS = {
    "min": 0.0,
    "step": 0.1,
    "type": "float"
+  }
+ },
+ "wan_guide": {
+  "depth_kind": {
+   "default": "disparity",
+   "options": [
+    "disparity",
+    "depth"
+   ],
+   "type": "choice"
+  },
+  "feather": {
+   "default": 4.0,
+   "max": 64.0,
+   "min": 0.0,
+   "step": 0.5,
+   "type": "float"
+  },
+  "fill": {
+   "default": "background",
+   "options": [
+    "background",
+    "stretch",
+    "none"
+   ],
+   "type": "choice"
+  },
+  "grow": {
+   "default": 8,
+   "max": 128,
+   "min": 0,
+   "type": "int"
+  },
+  "height": {
+   "default": 480,
+   "max": 2048,
+   "min": 16,
+   "step": 16,
+   "type": "int"
+  },
+  "length": {
+   "default": 81,
+   "max": 121,
+   "min": 1,
+   "step": 4,
+   "type": "int"
+  },
+  "stretch": {
+   "default": 2.0,
+   "max": 64.0,
+   "min": 1.0,
+   "step": 0.1,
+   "type": "float"
+  },
+  "width": {
+   "default": 832,
+   "max": 2048,
+   "min": 16,
+   "step": 16,
+   "type": "int"
+  }
+ },
+ "wan_vace": {
+  "conditioning_scale": {
+   "default": 1.0,
+   "max": 2.0,
+   "min": 0.0,
+   "step": 0.05,
+   "type": "float"
+  },
+  "fps": {
+   "default": 16,
+   "max": 60,
+   "min": 1,
+   "type": "int"
+  },
+  "guidance_scale": {
+   "default": 5.0,
+   "max": 20.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  },
+  "guide": {
+   "default": "render",
+   "options": [
+    "render",
+    "none"
+   ],
+   "type": "choice"
   }
  }
 };

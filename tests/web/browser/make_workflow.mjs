@@ -10,14 +10,18 @@
 // video_wan2_2_14B_fun_camera with WanCameraEmbedding replaced by Draw Path -> Camera -> D2V_WanCameraEmbedding;
 // same model file names), multi_shot (Shot List: three shots of the example photo joined by a crossfade and
 // a whip pan), wan_ati_draw (core's template video_wan_ati with its hand-typed tracks made by Camera Tracks
-// from a drawn move). Default: all.
+// from a drawn move), wan_vace_draw and wan22_fun_control_draw (core's templates video_wan_vace_14B_v2v with the
+// 1.3B model and video_wan2_2_5B_fun_control, their control video made by Render Guide from a drawn move: VACE gets
+// the render, its generate mask and the picture as reference; Fun Control the depth through the camera and the
+// picture as ref_image). Default: all.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
 const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video",
-  "wan_fun_camera_draw", "wan22_fun_camera_draw", "multi_shot", "wan_ati_draw"];
+  "wan_fun_camera_draw", "wan22_fun_camera_draw", "multi_shot", "wan_ati_draw", "wan_vace_draw",
+  "wan22_fun_control_draw"];
 const [url, root, ...names] = process.argv.slice(2);
 for (const n of names) if (!ALL.includes(n)) throw new Error(`unknown workflow ${n}; use one of ${ALL.join(", ")}`);
 
@@ -191,6 +195,101 @@ async function build(name) {
       "(10) makes the move as big as core's fixed moves; lower it for a subtler move, raise it for a bigger one. " +
       "width / height / length feed Wan Camera Image To Video." + (wan22 ? " The 14B experts need about 24 GB " +
       "of VRAM at 640x640 in fp8 (core's figures)." : ""), "Read me");
+    return finish(0.6, true);
+  }
+
+  if (name === "wan_vace_draw" || name === "wan22_fun_control_draw") {
+    // VACE: core's video_wan_vace_14B_v2v wiring (WanVaceToVideo -> KSampler -> TrimVideoLatent -> decode) with the
+    // 1.3B model; Fun Control: core's video_wan2_2_5B_fun_control (Wan22FunControlToVideo, 704x704, 121 frames at
+    // 24 fps). The control video comes from Render Guide, driven by the drawn move.
+    const vace = name === "wan_vace_draw";
+    const [w, h, len, fps] = vace ? [832, 480, 81, 16] : [704, 704, 121, 24];
+    const image = add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image", [320, 380]);
+    const draw = add("D2V_DrawPathInput", [380, 60], {}, "Draw Path", [520, 480]);
+    link(image, ["IMAGE"], draw, "image");
+    const traj = add("D2V_CinematicCameraTrajectory", [930, 60], { frames: len, fps }, "Camera", [340, 420]);
+    link(draw, ["D2V_PATH"], traj, "path");
+    link(draw, ["IMAGE"], traj, "image");
+    const guide = add("D2V_WanRenderGuide", [1300, 60], { width: w, height: h, length: len }, "Render Guide",
+      [320, 330]);
+    link(draw, ["IMAGE"], guide, "image");
+    link(traj, ["D2V_CAMERA"], guide, "camera");
+    const Y2 = 600;
+    const unetFile = vace ? "wan2.1_vace_1.3B_fp16.safetensors" : "wan2.2_fun_control_5B_bf16.safetensors";
+    const vaeFile = vace ? "wan_2.1_vae.safetensors" : "wan2.2_vae.safetensors";
+    const unet = add("UNETLoader", [30, Y2], { unet_name: unetFile, weight_dtype: "default" },
+      vace ? "Wan 2.1 VACE model" : "Wan 2.2 Fun Control model", [320, 90]);
+    const shift = add("ModelSamplingSD3", [30, Y2 + 130], { shift: 8.0 }, null, [320, 60]);
+    link(unet, ["MODEL"], shift, "model");
+    const clip = add("CLIPLoader", [30, Y2 + 230], { clip_name: "umt5_xxl_fp8_e4m3fn_scaled.safetensors",
+      type: "wan", device: "default" }, "Text encoder", [320, 110]);
+    const vae = add("VAELoader", [30, Y2 + 380], { vae_name: vaeFile }, "VAE", [320, 60]);
+    const pos = add("CLIPTextEncode", [380, Y2], { text: "A cinematic shot of the scene, smooth camera movement, " +
+      "natural light, rich detail, consistent with the picture" }, "Positive prompt", [420, 140]);
+    const neg = add("CLIPTextEncode", [380, Y2 + 200], { text: "static, still frame, blurry details, subtitles, " +
+      "overexposed, worst quality, low quality, JPEG artifacts, ugly, deformed, smeared, stretched, cluttered " +
+      "background" }, "Negative prompt", [420, 140]);
+    link(clip, ["CLIP"], pos, "clip");
+    link(clip, ["CLIP"], neg, "clip");
+    const cond = add(vace ? "WanVaceToVideo" : "Wan22FunControlToVideo", [850, Y2],
+      vace ? { batch_size: 1, strength: 1.0 } : { batch_size: 1 }, null, [320, 280]);
+    link(pos, ["CONDITIONING"], cond, "positive");
+    link(neg, ["CONDITIONING"], cond, "negative");
+    link(vae, ["VAE"], cond, "vae");
+    link(guide, ["INT", 0], cond, "width");
+    link(guide, ["INT", 1], cond, "height");
+    link(guide, ["INT", 2], cond, "length");
+    if (vace) {
+      link(guide, ["IMAGE", 0], cond, "control_video");
+      link(guide, ["MASK", 0], cond, "control_masks");
+      link(guide, ["IMAGE", 2], cond, "reference_image");
+    } else {
+      link(guide, ["IMAGE", 1], cond, "control_video");
+      link(guide, ["IMAGE", 2], cond, "ref_image");  // core 0.3.64's only picture input (the template's wiring)
+    }
+    const ks = add("KSampler", [1200, Y2], { seed: 42, steps: 20, cfg: vace ? 6.0 : 5.0, sampler_name: "uni_pc",
+      scheduler: "simple", denoise: 1.0 }, "Video sampler", [300, 270]);
+    link(shift, ["MODEL"], ks, "model");
+    link(cond, ["CONDITIONING", 0], ks, "positive");
+    link(cond, ["CONDITIONING", 1], ks, "negative");
+    link(cond, ["LATENT"], ks, "latent_image");
+    let latent = ks;
+    if (vace) {  // the reference image's latent frame comes off before decoding
+      const trim = add("TrimVideoLatent", [1530, Y2], {}, null, [240, 60]);
+      link(ks, ["LATENT"], trim, "samples");
+      link(cond, ["INT"], trim, "trim_amount");
+      latent = trim;
+    }
+    const dec = add("VAEDecode", [1530, Y2 + 100], {}, "Video frames", [200, 50]);
+    link(latent, ["LATENT"], dec, "samples");
+    link(vae, ["VAE"], dec, "vae");
+    const video = add("CreateVideo", [1530, Y2 + 190], { fps }, "Create Video", [240, 90]);
+    link(dec, ["IMAGE"], video, "images");
+    const save = add("SaveVideo", [1800, Y2], { filename_prefix: `draw_to_video/${name}` }, "Save Video",
+      [380, 420]);
+    link(video, ["VIDEO"], save, "video");
+    const repo = "(Comfy-Org/Wan_2.1_ComfyUI_repackaged on Hugging Face, split_files/<folder>/)";
+    const models = vace
+      ? "- models/diffusion_models/wan2.1_vace_1.3B_fp16.safetensors " + repo + "; for 720p use " +
+        "wan2.1_vace_14B_fp16.safetensors\n- models/text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors " + repo +
+        "\n- models/vae/wan_2.1_vae.safetensors " + repo + "\n"
+      : "- models/diffusion_models/wan2.2_fun_control_5B_bf16.safetensors (Comfy-Org/Wan_2.2_ComfyUI_Repackaged, " +
+        "split_files/diffusion_models/)\n- models/text_encoders/umt5_xxl_fp8_e4m3fn_scaled.safetensors " + repo +
+        "\n- models/vae/wan2.2_vae.safetensors (Comfy-Org/Wan_2.2_ComfyUI_Repackaged, split_files/vae/)\n";
+    const how = vace
+      ? "Render Guide renders the picture along the drawn move (2.5D, the exact camera) and hands WanVaceToVideo " +
+        "the frames as control_video, a mask that is 1 where the model must invent (what the picture never " +
+        "showed, grown by grow px and feathered, plus stretched smears above `stretch`) as control_masks, and the " +
+        "picture as reference_image; TrimVideoLatent drops the reference's latent frame. Raise grow / lower " +
+        "stretch to give the model more to repaint."
+      : "Render Guide renders the depth of the picture through every frame's camera (near = bright, one range " +
+        "for the clip), the control Wan 2.2 Fun Control follows; the picture is its ref_image. Wan 2.2's VAE " +
+        "prefers sides that are multiples of 32.";
+    note([1660, 60], [640, 440], `Models (the names of core's ${vace ? "video_wan_vace_14B_v2v" :
+      "video_wan2_2_5B_fun_control"} template; docs.comfy.org/tutorials/video/wan/${vace ? "vace" : "wan2_2"}):\n` +
+      models + "\nDraw the camera move in Draw Path (or pick a preset in Camera). " + how + " Render Guide's " +
+      `width, height and length (4n + 1, at most 121) drive the video (${w}x${h}, ${len} frames at ${fps} fps ` +
+      "here); the camera is resampled to length. See docs/wan-guide.md.", "Read me");
     return finish(0.6, true);
   }
 
