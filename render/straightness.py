@@ -18,7 +18,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..camera.overscan import zoom_intrinsics
 from .reproject import project_points, unproject_pixels
@@ -29,6 +28,9 @@ MIN_LENGTH = 0.12
 SAMPLES = 64
 """Points lifted along each segment."""
 
+DETECT_SIZE = 640
+"""Longer side (px) of the copy the segments are detected on."""
+
 SIDE_OFFSET = 1.0
 """Pixels to each side of a segment where its depth is read; the nearer side is taken (an edge belongs to the
 surface that occludes: a silhouette has the depth of the object, not of what lies behind it)."""
@@ -37,16 +39,21 @@ surface that occludes: a silhouette has the depth of the object, not of what lie
 def long_segments(image: torch.Tensor, min_length: float = MIN_LENGTH) -> np.ndarray:
     """The picture's long straight segments: ``(S, 4)`` float32 ``x0, y0, x1, y1`` in continuous pixel coordinates
     (pixel centres at ``i + 0.5``), each at least ``min_length`` of the longer side; OpenCV's LSD on the 8-bit gray
-    picture. ``image``: ``[H, W, 3]`` float 0..1 (any device). Deterministic."""
+    picture, area-downscaled to at most ``DETECT_SIZE`` px long first (the segments are long: that keeps them, at a
+    fraction of the time). ``image``: ``[H, W, 3]`` float 0..1 (any device). Deterministic."""
     rgb = (image[..., :3].float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    scale = min(1.0, DETECT_SIZE / max(h, w))
+    if scale < 1.0:
+        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     lines = cv2.createLineSegmentDetector().detect(gray)[0]
     if lines is None:
         return np.zeros((0, 4), np.float32)
-    seg = lines.reshape(-1, 4).astype(np.float32)
-    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
     # LSD's coordinates put pixel centres at integers; the render's at i + 0.5
-    return seg[length >= min_length * max(gray.shape)] + 0.5
+    seg = (lines.reshape(-1, 4).astype(np.float32) + 0.5) * np.float32(w / gray.shape[1])
+    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    return seg[length >= min_length * max(h, w)]
 
 
 def segment_points(segments: np.ndarray, depth: torch.Tensor, K0: np.ndarray, samples: int = SAMPLES) -> torch.Tensor:
@@ -63,15 +70,28 @@ def segment_points(segments: np.ndarray, depth: torch.Tensor, K0: np.ndarray, sa
     pts = p0 + (p1 - p0) * t[None, :, None]  # [S, M, 2]
     d = (p1 - p0)[:, 0]
     normal = torch.stack([-d[:, 1], d[:, 0]], 1) / d.norm(dim=1, keepdim=True).clamp(min=1e-6)
-    disp = (1.0 / depth.float())[None, None]
-    h, w = depth.shape
-    sides = []
-    for sign in (-1.0, 1.0):
-        q = pts + sign * SIDE_OFFSET * normal[:, None, :]
-        grid = torch.stack([q[..., 0] / w * 2 - 1, q[..., 1] / h * 2 - 1], -1)[None]
-        sides.append(F.grid_sample(disp, grid, mode="bilinear", padding_mode="border", align_corners=False)[0, 0])
+    sides = [_disparity_at(depth, pts + sign * SIDE_OFFSET * normal[:, None, :]) for sign in (-1.0, 1.0)]
     z = 1.0 / torch.maximum(sides[0], sides[1]).clamp(min=1e-6)
     return unproject_pixels(pts[..., 0], pts[..., 1], z, K0)
+
+
+def _disparity_at(depth: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Disparity ``1 / depth`` interpolated bilinearly at continuous pixel coordinates ``q`` ``[..., 2]`` (x, y; pixel
+    centres at ``i + 0.5``, edges replicated): ``[...]``. Only the four neighbours of each point are read."""
+    h, w = depth.shape
+    x = (q[..., 0] - 0.5).clamp(0, w - 1)
+    y = (q[..., 1] - 0.5).clamp(0, h - 1)
+    x0 = x.floor().long().clamp(max=max(0, w - 2))
+    y0 = y.floor().long().clamp(max=max(0, h - 2))
+    x1, y1 = (x0 + 1).clamp(max=w - 1), (y0 + 1).clamp(max=h - 1)
+    fx, fy = x - x0, y - y0
+    flat = depth.reshape(-1).float()
+
+    def at(yi, xi):
+        return 1.0 / flat[yi * w + xi].clamp(min=1e-12)
+
+    return ((at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy)
+            + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy)
 
 
 def bend(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
