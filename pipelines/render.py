@@ -50,7 +50,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         camera: the move; frame 0 is the view the image was taken from.
         depth: None (the built-in estimate from the image: a background plane and a subject plane), or a raw
             depth map: a ComfyUI IMAGE [B, H, W, C] (the first is used), an [H, W] / [H, W, C] tensor or array, or a
-            file path (16-bit PNG, image, ``.npy``). Read as ``depth_kind`` and resized to the image when the aspect agrees.
+            file path (16-bit PNG, image, ``.npy``). Read as ``depth_kind`` and resized to the image when the aspect
+            agrees.
         depth_kind, fill, depth_of_field, motion_blur: see ``core/params.RENDER``.
         max_size: None or 0 = render at the image's size; else the image is area-downscaled so its longer side
             is at most this (``core/params.RENDER["max_size"]``; the frames come out at that size).
