@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..cli import TqdmProgress, command
 from ..core import params
+from ..core.errors import excerpt
 from . import args as a
 
 
@@ -92,12 +93,20 @@ def render_cmd(args) -> int:
                            depth_kind=args.depth_kind, fill=args.fill, depth_of_field=args.depth_of_field,
                            motion_blur=args.motion_blur, overscan=args.overscan, max_size=args.max_size,
                            device=args.device, camera_body=args.camera_body, lens_kind=args.lens_kind,
-                           aspect=args.aspect, on_progress=bar, png_level=args.png_compression)
+                           aspect=args.aspect, on_progress=bar, png_level=args.png_compression,
+                           depth_out=_depth_out(args))
     _report(info)
     if args.report:
         Path(args.report).write_text(json.dumps(info.report(), indent=1))
         print(f"report written to {Path(args.report).resolve()}")
     return 0
+
+
+def _depth_out(args) -> str | None:
+    """``--depth-out``: a ``.npy`` path (checked before any work), or None."""
+    if args.depth_out is not None and not str(args.depth_out).lower().endswith(".npy"):
+        raise ValueError(f"--depth-out must name a .npy file, got {excerpt(args.depth_out)}")
+    return args.depth_out
 
 
 def overscan_arg(text: str) -> float:
@@ -136,7 +145,10 @@ def _configure_render(p):
                         "off (the exact camera) or a fixed factor 1..4").d2v_param = ("overscan", r["overscan"])
     p.add_argument("--report", metavar="FILE.json",
                    help="write what happened: per-frame coverage before filling, overscan, depth percentiles, "
-                        "timing per stage (ms)")
+                        "timing per stage (ms), line_bend per frame (how much long straight lines bend)")
+    p.add_argument("--depth-out", metavar="FILE.npy",
+                   help="also write the depth the render used: float32 z-depth of the frame-0 camera at the frame "
+                        "size (median 1, the camera JSON's world unit)")
     a.option(p, "--max-size", r["max_size"], "max_size")
     _configure_svd(p.add_argument_group("SVD backend (--backend svd; the 2.5D render becomes its camera guide)"))
     a.device(p)

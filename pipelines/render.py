@@ -24,6 +24,7 @@ from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth_input
 from ..render.reproject import RenderResult, render_views
+from ..render.straightness import render_line_bend
 from .director import DIRECTOR_STYLES, apply_director_style
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
 
@@ -47,9 +48,10 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     Args:
         image: [H, W, C] float 0..1 tensor, C >= 3 (channels past RGB are dropped); the render runs on its device.
         camera: the move; frame 0 is the view the image was taken from.
-        depth: None (a ground-plane + far-background estimate from the image), or a raw depth map: a ComfyUI
-            IMAGE [B, H, W, C] (the first is used), an [H, W] / [H, W, C] tensor or array, or a file path
-            (16-bit PNG, image, ``.npy``). Read as ``depth_kind`` and resized to the image when the aspect agrees.
+        depth: None (the built-in estimate from the image: a background plane and a subject plane), or a raw
+            depth map: a ComfyUI IMAGE [B, H, W, C] (the first is used), an [H, W] / [H, W, C] tensor or array, or a
+            file path (16-bit PNG, image, ``.npy``). Read as ``depth_kind`` and resized to the image when the aspect
+            agrees.
         depth_kind, fill, depth_of_field, motion_blur: see ``core/params.RENDER``.
         max_size: None or 0 = render at the image's size; else the image is area-downscaled so its longer side
             is at most this (``core/params.RENDER["max_size"]``; the frames come out at that size).
@@ -131,6 +133,8 @@ class RenderedFile:
     """p5, p50, p95 of the normalized depth used (median ~1)."""
     timing_ms: dict = field(default_factory=dict)
     """Wall time per stage: read, depth, render, encode, total (ms)."""
+    line_bend: tuple[float, ...] = ()
+    """Per frame: how much the picture's long straight lines bend (render/straightness.py; 0.01 = 1 %)."""
 
     def report(self) -> dict:
         """The ``render --report`` JSON: what happened, per frame coverage before filling, overscan, depth, timing."""
@@ -142,7 +146,7 @@ class RenderedFile:
                 "depth": {"source": self.depth_source, "p5": round(p5, 5), "p50": round(p50, 5),
                           "p95": round(p95, 5)},
                 "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "line_bend": [round(b, 5) for b in self.line_bend]}
 
 
 def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Path | None = None,
@@ -153,7 +157,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                 motion_blur: float = _R["motion_blur"].default, overscan: float | str = _R["overscan"].default,
                 max_size: int | None = None, device: str = "auto", camera_body: str = "custom",
                 lens_kind: str = "spherical_prime", aspect: str = "native", on_progress: ProgressFn = None,
-                png_level: int | None = None) -> RenderedFile:
+                png_level: int | None = None, depth_out: str | Path | None = None) -> RenderedFile:
     """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it), along a named preset
     alone (no path: the subject straight ahead at the scene's median depth) or along a camera JSON, and write the
     clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
@@ -165,7 +169,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     (``pipelines/director.DIRECTOR_STYLES``) also gets its retiming, cuts and grade (pipelines/director.py).
     ``png_level``: zlib level of PNG frames (``video.io.PNG_LEVEL`` when None). Frames are streamed to the writer as
     they are rendered (a director style's whole clip once rendered). The result's :meth:`RenderedFile.report` says
-    what happened.
+    what happened. ``depth_out``: also write the depth the render used there (:func:`write_geometry`).
     """
     from ..video.io import PNG_LEVEL, FrameWriter, check_output
 
@@ -216,6 +220,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     written = writer.path
     h, w = size
     t_end = time.perf_counter()
+    bend = write_geometry(img, camera, result, depth_out)  # a measure, not a stage of the render
     t_render -= t_write  # time spent handing frames over counts as encoding
     render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read))
     timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
@@ -226,7 +231,18 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                         overscan=float(result.overscan),
                         overscan_note=result.overscan_info.describe() if result.overscan_info else "",
                         depth_source="estimated" if depth_file is None else "file",
-                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing)
+                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, line_bend=bend)
+
+
+def write_geometry(image: torch.Tensor, camera: CameraTrajectory, result: RenderResult,
+                   depth_out: str | Path | None = None) -> tuple[float, ...]:
+    """The render's ``line_bend`` per frame (render/straightness.py), and, with ``depth_out``, the depth it used
+    written there as a float32 ``.npy`` ``[H, W]``: z-depth of the frame-0 camera (before any overscan zoom) at the
+    frame size, in the camera JSON's world unit (median 1)."""
+    if depth_out is not None:
+        Path(depth_out).parent.mkdir(parents=True, exist_ok=True)
+        np.save(depth_out, result.depth.float().cpu().numpy(), allow_pickle=False)
+    return tuple(float(b) for b in render_line_bend(image, camera, result.depth, result.overscan))
 
 
 def depth_percentiles(depth: torch.Tensor) -> tuple[float, float, float]:

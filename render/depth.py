@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -167,96 +166,49 @@ def depth_to_image(depth: torch.Tensor) -> torch.Tensor:
 # The no-model heuristic
 # --------------------------------------------------------------------------------------------------------------
 
-
-
-def estimate_horizon(image: torch.Tensor) -> float:
-    """Horizon row as a fraction of the height (0 = top), from where the mean row colour changes most.
-
-    Searches 0.3..0.9 of the height with a mild prior toward 0.55; returns 0.55 when no row stands out.
-    """
-    h = image.shape[0]
-    rows = image.mean(dim=1)  # [H, 3]
-    band = max(2, h // 12)
-    ys = torch.arange(int(0.3 * h), int(0.9 * h), device=image.device)
-    if len(ys) == 0:
-        return 0.55
-    c = torch.cat([rows.new_zeros(1, 3), rows.cumsum(0)])
-    lo = (ys - band).clamp(min=0)
-    hi = (ys + band).clamp(max=h)
-    above = (c[ys] - c[lo]) / (ys - lo).clamp(min=1)[:, None]
-    below = (c[hi] - c[ys]) / (hi - ys).clamp(min=1)[:, None]
-    score = (above - below).norm(dim=1)
-    prior = 1.0 - 0.5 * ((ys.float() / h - 0.55) / 0.35) ** 2
-    score = score * prior
-    best = int(score.argmax())
-    if float(score[best]) < 0.03:
-        return 0.55
-    return float(ys[best]) / h
-
-
 WORK_SIZE = 128
 """Longer side (px) of the picture the subject is segmented on; the result is upsampled edge-aware."""
 
 D_FAR, D_BOTTOM = 0.4, 1.0
-"""Relative disparity of the far background (above the horizon) and of the ground at the bottom edge."""
+"""Relative disparity of the background plane at the top and at the bottom edge of the picture."""
 
 MAX_STEP = 0.06
-"""Largest disparity step at the subject's outline, as a fraction of the picture's median disparity (a move of the
-camera by B reveals a gap of about ``MAX_STEP * f * B`` pixels there): the background next to the subject is pulled
-forward smoothly so the tear stays narrow."""
-
-SKIRT = 0.3
-"""How far (fraction of the image diagonal) the pull on the background reaches from the subject's outline."""
-
-DOME = 0.05
-"""How much nearer (fraction of its disparity) the middle of the subject is than its outline."""
+"""Largest disparity step at the subject's outline, as a fraction of the disparity behind it (a move of the camera
+by B reveals a gap of about ``MAX_STEP * f * B`` pixels there)."""
 
 
-MAX_GROUND_SLOPE = 7.0
-"""Steepest ground ramp, in ``D_FAR`` disparities gained per picture height below the horizon. A low horizon (the
-bottom tenth of the picture) is a thin strip of *far* ground seen from a camera at a normal height; ramping it all
-the way to ``D_BOTTOM`` would shear everything standing on it into curves under sideways moves."""
+def background_disparity(y: torch.Tensor) -> torch.Tensor:
+    """Relative disparity of the scene without a subject at normalized rows ``y`` (0 = top, 1 = bottom): one plane
+    that recedes upward, ``D_BOTTOM`` at the bottom edge to ``D_FAR`` at the top. A plane has a disparity affine in
+    the pixel coordinates and keeps every straight line straight in every view: no horizon kink for standing things
+    to bend at."""
+    return D_FAR + (D_BOTTOM - D_FAR) * y
 
 
-def ground_disparity(y: torch.Tensor, horizon: float) -> torch.Tensor:
-    """Relative disparity of the scene without a subject at normalized rows ``y`` (0 = top, 1 = bottom).
-
-    The far background (``D_FAR``) above the horizon, a ground plane below it whose disparity grows linearly toward
-    ``D_BOTTOM`` at the bottom edge, but never faster than ``MAX_GROUND_SLOPE``; the kink at the horizon is rounded
-    (softplus over 4 % of the height), so the profile is smooth everywhere and the renderer never tears along it.
-    """
-    tau = 0.04
-    slope = min((D_BOTTOM - D_FAR) / max(1e-3, 1.0 - horizon), MAX_GROUND_SLOPE * D_FAR)
-    ramp = tau * F.softplus((y - horizon) / tau)
-    return D_FAR + (slope * ramp).clamp(max=1.5 * (D_BOTTOM - D_FAR))
-
-
-def estimate_depth(image: torch.Tensor, horizon: float | None = None,
-                   subject: tuple[float, float] | None = None) -> torch.Tensor:
-    """A piecewise-smooth depth from the image alone (no model): far background, ground plane, one subject layer.
+def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = None) -> torch.Tensor:
+    """A piecewise-planar depth from the image alone (no model): a background plane and one subject plane.
 
     Assumptions (also in docs/how-it-works.md and the README):
 
-    - the camera is roughly level: above a horizon row (``estimate_horizon``) lies a far background, below it a
-      ground plane whose disparity grows linearly toward the bottom edge (the kink at the horizon is rounded);
+    - the scene is a plane receding upward (``background_disparity``: the ground toward the bottom, farther things
+      toward the top), so straight lines stay straight under every move;
     - the picture has one subject: grown with GrabCut (``render/segment.py``, on a copy ``WORK_SIZE`` px long)
-      from the drawn focus point ``subject`` when there is one, else from the saliency peak near the centre;
-    - the subject stands on the ground: it is one fronto-parallel layer as near as the ground under its lowest
-      point, slightly rounded toward its middle (``DOME``); holes in its region (eyes, mouth) are filled, so the
-      depth is smooth everywhere inside it (no steps inside a face);
-    - depth steps lie only on the subject's outline, snapped to the image's own edges (guided filter), and are at
-      most ``MAX_STEP`` of the subject's disparity: the background around the subject is pulled forward smoothly
-      (over ``SKIRT`` of the diagonal), so a camera move shows parallax but reveals only narrow gaps;
+      from the drawn focus point ``subject`` when there is one, else from the saliency peak near the centre; holes
+      in its region (eyes, mouth) are filled, so it is one plane with no step inside (a face stays whole);
+    - the subject stands on the background at its lowest point (its contact line) and rises from there as upright
+      as the step at its outline allows: fronto-parallel when it is short, leaning back with the background just
+      enough that its top stands at most ``MAX_STEP`` in front of what is behind it when it is tall
+      (:func:`_subject_plane`), so a camera move shows parallax but reveals only narrow gaps;
+    - depth steps lie only on the subject's outline, snapped to the image's own edges (guided filter);
     - where the evidence is weak (no region found, one that is tiny, fills most of the picture or runs along the
-      top edge) the subject layer fades out and the depth flattens to the smooth background/ground profile, so
-      parallax shrinks instead of tearing.
+      top edge) the subject fades into the background plane, so parallax shrinks instead of tearing.
 
-    Deterministic (GrabCut's RNG is seeded). Portraits, close-ups and top-down shots are still a guess: connect a
-    real depth map for true parallax.
+    Everything is planar between the outline's steps, so every long straight edge of the picture stays straight in
+    every view (``render/straightness.py`` measures it). Deterministic (GrabCut's RNG is seeded). Portraits,
+    close-ups and top-down shots are still a guess: connect a real depth map for true parallax.
 
     Args:
         image: [H, W, 3] float 0..1 (any device), H, W >= 1.
-        horizon: optional horizon row as a fraction of the height; estimated when None.
         subject: optional (x, y) of the subject, normalized 0..1 (origin top-left), e.g. the drawn focus point.
     Returns:
         float32 [H, W] z-depth with median 1 on the image's device.
@@ -271,52 +223,38 @@ def estimate_depth(image: torch.Tensor, horizon: float | None = None,
     img = image.float().clamp(0, 1)
     h, w = img.shape[:2]
     dev = img.device
-    yh = (estimate_horizon(img) if h >= 8 else 0.55) if horizon is None else float(horizon)
     yf = (torch.arange(h, device=dev, dtype=torch.float32) + 0.5) / h
-    base = ground_disparity(yf, yh)[:, None].expand(h, w)
+    base = background_disparity(yf)[:, None].expand(h, w)
 
     scale = min(1.0, WORK_SIZE / max(h, w))
     small = downscale_to_max(img, WORK_SIZE)
     seg = segment_subject(small.cpu().numpy(), subject)
     disp = base
     if seg.confidence > 0:
-        bg_small, subj_small = _subject_layers(seg.mask, yh)
-        up = F.interpolate(torch.from_numpy(np.stack([bg_small, subj_small, seg.mask.astype(np.float32)]))[None]
-                           .to(dev), size=(h, w), mode="bilinear", align_corners=False)[0]
-        bg, subj, alpha = up[0], up[1], up[2]
+        plane = _subject_plane(seg.mask, yf)[:, None].expand(h, w)
+        alpha = F.interpolate(torch.from_numpy(seg.mask.astype(np.float32))[None, None].to(dev), size=(h, w),
+                              mode="bilinear", align_corners=False)[0, 0]
         # the outline follows the picture's own edges: guided filter of the upsampled mask, then made crisp
         alpha = fast_guided_filter(luma(img), alpha, max(1, round(1.5 / scale)), 1e-3)
         alpha = ((alpha - 0.5) * 4.0 + 0.5).clamp(0, 1)
-        layered = bg + (subj - bg) * alpha
-        disp = base + seg.confidence * (layered - base)
+        disp = base + seg.confidence * alpha * (plane - base)
     z = 1.0 / disp
     return (z / z.median()).clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
 
 
-def _subject_layers(mask: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    """The two smooth disparity fields at the working resolution, for a subject ``mask`` [h, w] bool.
-
-    Returns (background, subject), each [h, w] float32 and smooth everywhere (so they can be upsampled
-    bilinearly): the background is the ground/background profile pulled forward near the subject up to
-    ``MAX_STEP`` (of the median disparity) behind the subject, fading out over ``SKIRT`` of the diagonal; the
-    subject layer is the ground's disparity under the subject's lowest row, rounded by ``DOME`` toward its middle
-    (constant outside it). The caller blends them with the edge-aware subject mask.
-    """
-    h, w = mask.shape
-    y = (np.arange(h, dtype=np.float32) + 0.5) / h
-    base = ground_disparity(torch.from_numpy(y), horizon).numpy()[:, None] * np.ones((1, w), np.float32)
+def _subject_plane(mask: np.ndarray, y: torch.Tensor) -> torch.Tensor:
+    """The subject's disparity at normalized rows ``y`` ``[H]`` for its region ``mask`` [h, w] bool (any size):
+    the background's disparity at its lowest row (where it stands), rising from there with the slope
+    ``max(0, background slope - MAX_STEP * background at its top / height)`` -- upright when that is 0, else
+    leaning back with the background just enough that the step at its top is ``MAX_STEP`` of the disparity of what
+    lies behind it there (the step shrinks toward its foot, where it stands on the background)."""
     rows = np.flatnonzero(mask.any(1))
-    foot = float(ground_disparity(torch.tensor([(rows[-1] + 0.5) / h]), horizon)[0])
-    m8 = mask.astype(np.uint8)
-    inside = cv2.distanceTransform(m8, cv2.DIST_L2, 3)
-    t = inside / max(1.0, float(inside.max()))
-    dome = cv2.GaussianBlur((1.0 - (1.0 - t) ** 2).astype(np.float32), (0, 0), max(1.0, min(h, w) / 40))
-    subj = foot * (1.0 + DOME * dome)
-    outside = cv2.distanceTransform(1 - m8, cv2.DIST_L2, 3) / math.hypot(h, w)
-    fall = np.exp(-((outside / SKIRT) ** 2))
-    step = MAX_STEP * float(np.median(np.where(mask, subj, base)))
-    bg = base + np.maximum(0.0, subj.min() - step - base) * fall
-    return bg.astype(np.float32), subj.astype(np.float32)
+    h = mask.shape[0]
+    top, bottom = rows[0] / h, (rows[-1] + 1) / h
+    foot = float(background_disparity(torch.tensor(bottom)))
+    behind_top = float(background_disparity(torch.tensor(top)))
+    slope = max(0.0, (D_BOTTOM - D_FAR) - MAX_STEP * behind_top / max(1e-3, bottom - top))
+    return foot - slope * (bottom - y)
 
 
 # --------------------------------------------------------------------------------------------------------------

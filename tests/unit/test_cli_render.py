@@ -151,3 +151,29 @@ def test_shots_writes_the_spec_frame_count_and_refuses_a_bad_spec(capsys, tmp_pa
     (tmp_path / "bad.json").write_text(json.dumps(spec))
     code, _, err = cli(["shots", "--spec", "bad.json", "--out", "out.mp4"], capsys)
     assert code == 2 and one_error_line(err) and "shot 1: transition 'dissolve' is unknown" in err
+
+
+def test_render_writes_the_depth_it_used_and_reports_line_bend(capsys, tmp_path, monkeypatch):
+    """``--depth-out`` writes the depth the render used (fed back as ``--depth`` it renders the same geometry), and
+    ``--report`` carries ``line_bend`` per frame; a --depth-out that is not .npy is refused before any work."""
+    monkeypatch.chdir(tmp_path)
+    img = np.full((60, 96, 3), 50, np.uint8)
+    img[15:45, 30:70] = 220  # a bright box: long straight edges for line_bend to measure
+    Image.fromarray(img).save("box.png")
+    code, _, err = cli(["render", "--image", "box.png", "--preset", "orbit_left", "--frames", "4", "--out", "o.mp4",
+                        "--report", "r.json", "--depth-out", "used/d.npy"], capsys)
+    assert code == 0, err
+    rep = json.loads((tmp_path / "r.json").read_text())
+    depth = np.load(tmp_path / "used" / "d.npy", allow_pickle=False)
+    assert depth.dtype == np.float32 and depth.shape == (60, 96) and 0.9 < float(np.median(depth)) < 1.1
+    bend = rep["line_bend"]
+    assert len(bend) == 4 and bend[0] < 1e-3 and all(0.0 <= b < 0.015 for b in bend)
+    code, _, err = cli(["render", "--image", "box.png", "--preset", "orbit_left", "--frames", "4", "--out", "p.mp4",
+                        "--report", "q.json", "--depth", "used/d.npy", "--depth-kind", "depth"], capsys)
+    assert code == 0, err
+    again = json.loads((tmp_path / "q.json").read_text())
+    assert np.allclose(again["line_bend"], bend, atol=1e-4) and np.allclose(again["coverage"], rep["coverage"])
+    code, _, err = cli(["render", "--image", "box.png", "--preset", "arc", "--out", "x.mp4", "--depth-out",
+                        "d.png"], capsys)
+    assert code == 2 and one_error_line(err) and "--depth-out" in err and ".npy" in err
+    assert not (tmp_path / "x.mp4").exists()
