@@ -50,6 +50,8 @@ RENDER_BYTES_PER_PIXEL_FRAME = 16
 """Memory of the 2.5D render's result per pixel and frame (RGB float32 + hole mask)."""
 FLOW_BYTES_PER_PIXEL = 192
 """Working memory of one frame pair's optical flow and blending per pixel (interpolation, temporal consistency)."""
+TEMPORAL_CLIP_COPIES = 3
+"""Temporal Consistency holds about this many float copies of its clip (input, statistics, output)."""
 
 
 def memory_budget() -> int:

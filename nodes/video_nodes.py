@@ -13,7 +13,7 @@ from ..video.temporal import temporal_consistency
 from .common import even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 
-TEMPORAL_CLIP_COPIES = 3
+TEMPORAL_CLIP_COPIES = limits.TEMPORAL_CLIP_COPIES
 """Temporal Consistency holds about three float copies of the clip (input, colour-matched, output): measured
 ~30 bytes a pixel and frame beyond the input on 384x512 clips."""
 
