@@ -335,6 +335,151 @@ def test_bad_strings_are_refused_once_in_one_short_line(comfy, watch, node_id, n
     assert len(err["details"]) < 400, err["details"]
 
 
+# --- file names: nothing outside ComfyUI's input folder is ever read (issue 24) -----------------------------------
+OUTSIDE_RGB = (255, 0, 255)
+"""The colour of the pictures planted outside the input folder: a frame of this colour means one was read."""
+
+
+@pytest.fixture(scope="module")
+def planted(comfy, tmp_path_factory):
+    """Pictures outside the input folder (beside it, in another temporary folder, in output/), a symlink in the
+    input folder pointing out, and a real picture inside (``inside_ok.png``, also in ``sub/``)."""
+    outside = Image.new("RGB", (64, 48), OUTSIDE_RGB)
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "secret.png"
+    for p in (elsewhere, comfy.base_dir / "secret.png", comfy.base_dir / "output" / "secret.png"):
+        outside.save(p)
+    inp = comfy.base_dir / "input"
+    (inp / "link_out.png").unlink(missing_ok=True)
+    (inp / "link_out.png").symlink_to(elsewhere)
+    (inp / "sub").mkdir(exist_ok=True)
+    inside = Image.fromarray((np.random.default_rng(3).random((48, 64, 3)) * 255).astype(np.uint8))
+    inside.save(inp / "inside_ok.png")
+    inside.save(inp / "sub" / "inside_ok.png")
+    return elsewhere
+
+
+def hostile_names(elsewhere: Path) -> dict:
+    return {
+        "missing": "no_such_file.png",
+        "absolute": str(elsewhere),
+        "dotdot": "../secret.png",
+        "dotdot_annotated": "../secret.png [input]",
+        "output_annotated": "secret.png [output]",
+        "symlink_out": "link_out.png",
+        "http": "http://127.0.0.1:9/secret.png",
+        "file_url": f"file://{elsewhere}",
+        "nul": "inside_ok.png\x00.png",
+        "home": "~/secret.png",
+    }
+
+
+def _leaves(value, path=()):
+    """(key path, value) of every leaf of a decoded JSON value; list items after the first are skipped (one of
+    each kind is enough)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        yield from _leaves(value[0], (*path, 0))
+    else:
+        yield path, value
+
+
+def _with_leaf(value, path, new):
+    if not path:
+        return new
+    out = list(value) if isinstance(value, list) else dict(value)
+    out[path[0]] = _with_leaf(value[path[0]], path[1:], new)
+    return out
+
+
+def name_cases():
+    """(node, input, where) for every STRING input of every pack node: the whole value, and each leaf of its
+    default when that is JSON (a spec's "image", a path's "role", ...)."""
+    for node_id, info in PACK.items():
+        for cat in ("required", "optional"):
+            for name, spec in info["input"].get(cat, {}).items():
+                if spec[0] != "STRING":
+                    continue
+                yield pytest.param(node_id, name, "", id=f"{node_id[4:]}.{name}")
+                try:
+                    default = json.loads(spec[1].get("default", ""))
+                except ValueError:
+                    continue
+                for path, _ in _leaves(default):
+                    where = ".".join(map(str, path))
+                    yield pytest.param(node_id, name, where, id=f"{node_id[4:]}.{name}.{where}")
+
+
+def _saving_graph(node_id: str, values: dict) -> dict:
+    """:func:`graph` plus a SaveImage on every IMAGE output of the node under test."""
+    g = graph(node_id, values)
+    nid = next(k for k, v in g.items() if v["class_type"] == node_id)
+    for slot, kind in enumerate(PACK[node_id]["output"]):
+        if kind == "IMAGE":
+            g[f"save{slot}"] = {"class_type": "SaveImage",
+                                "inputs": {"images": [nid, slot], "filename_prefix": f"names/{uuid.uuid4().hex}"}}
+    return g
+
+
+def _outside_frames(comfy, prompt_id: str) -> int:
+    """How many saved frames of a finished prompt show a planted outside picture."""
+    entry = comfy.get_json(f"/history/{prompt_id}")[prompt_id]
+    n = 0
+    for out in entry.get("outputs", {}).values():
+        for f in out.get("images", []):
+            arr = np.asarray(Image.open(io.BytesIO(comfy.view(f))).convert("RGB")).astype(int)
+            n += np.mean(np.abs(arr - OUTSIDE_RGB).sum(-1) < 60) > 0.2
+    return n
+
+
+@pytest.mark.parametrize("node_id,name,where", list(name_cases()))
+def test_no_string_input_reads_a_file_outside_the_input_folder(comfy, watch, planted, node_id, name, where):
+    """Every hostile name in every STRING input (and every leaf of its JSON): refused or harmless, never a frame
+    of a picture outside the input folder; and a forbidden name gets exactly the message a missing one gets."""
+    default = {**PACK[node_id]["input"].get("required", {}), **PACK[node_id]["input"].get("optional", {})}[name]
+    messages = {}
+    for label, bad in hostile_names(planted).items():
+        if where:
+            decoded = json.loads(default[1]["default"])
+            path = tuple(int(p) if p.isdigit() else p for p in where.split("."))
+            value = json.dumps(_with_leaf(decoded, path, bad))
+        else:
+            value = bad
+        status, body = comfy.queue(_saving_graph(node_id, {name: value}))
+        if status == 200:
+            entry = comfy.wait(body["prompt_id"], 300)
+            assert _outside_frames(comfy, body["prompt_id"]) == 0, f"{label}: a picture from outside was rendered"
+            errors = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
+            msg = errors[0].get("exception_message", "") if errors else ""
+        else:
+            text = json.dumps(body)
+            assert status == 400 and "Traceback" not in text, (label, status, text[:600])
+            msg = " | ".join(f"{r['message']}: {r.get('details', '')}" for n in body["node_errors"].values()
+                             for r in n["errors"]) or body["error"]["message"]
+        for shown in sorted({bad, repr(bad), json.dumps(bad), repr(bad)[1:-1], json.dumps(bad)[1:-1]}, key=len,
+                            reverse=True):  # the value as the message quotes it, longest form first
+            msg = msg.replace(shown, "<NAME>")
+        messages[label] = msg
+    same = {label: m for label, m in messages.items() if m != messages["missing"]}
+    assert not same, f"a forbidden name is answered differently from a missing one: missing -> " \
+                     f"{messages['missing']!r}; " + "; ".join(f"{k} -> {v!r}" for k, v in same.items())
+
+
+SHOT = {"version": 1, "width": 32, "height": 24, "shots": [{"image": None, "preset": "dolly_in", "frames": 2}]}
+
+
+@pytest.mark.parametrize("image", ["inside_ok.png", "inside_ok.png [input]", "sub/inside_ok.png"])
+def test_a_shot_list_reads_pictures_from_the_input_folder(comfy, watch, planted, image):
+    spec = json.dumps({**SHOT, "shots": [{**SHOT["shots"][0], "image": image}]})
+    g = {"4": {"class_type": "D2V_ShotList", "inputs": {**defaults("D2V_ShotList"), "spec": spec}},
+         "5": {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "names/ok"}}}
+    entry = comfy.run(g)
+    files = entry["outputs"]["5"]["images"]
+    frames = [np.asarray(Image.open(io.BytesIO(comfy.view(f))).convert("RGB")) for f in files]
+    assert len(frames) == 2 and frames[0].shape == (24, 32, 3) and frames[0].std() > 10
+
+
 def test_a_path_at_the_point_limit_runs(comfy, watch):
     """100 000 points (the stated limit, ~3 MB) are accepted and drawn."""
     pts = np.stack([np.linspace(0.1, 0.9, 100_000), 0.5 + 0.2 * np.sin(np.linspace(0, 6, 100_000))], 1)  # (N, 2)
