@@ -631,6 +631,46 @@ def test_analyze_under_load_keeps_the_server_answering(comfy, watch):
     assert 200 in statuses
 
 
+# --- a whole prompt too large for the machine is refused before it runs (issue 24) ---------------------------------
+def huge_prompt(frames=1000, multiplier=16, max_size=0) -> dict:
+    g = json.loads((ROOT / "workflows" / "api" / "draw_to_video.json").read_text())
+    for node in g.values():
+        node["inputs"].update({"D2V_CinematicCameraTrajectory": {"frames": frames},
+                               "D2V_FrameInterpolate": {"multiplier": multiplier},
+                               "D2V_CameraMotionRender": {"max_size": max_size}}.get(node["class_type"], {}))
+    return g
+
+
+@pytest.mark.parametrize("route", ["/prompt", "/api/prompt"])
+def test_a_prompt_over_the_limits_is_refused_before_it_runs(comfy, watch, route):
+    """1000 frames x Frame Interpolate x16 at max_size 0 (about 16 000 frames): a 400 in under a second that names
+    Frame Interpolate and its multiplier on that node; nothing is queued."""
+    status, text = upload(comfy, "d2v_example.jpg", (ROOT / "assets" / "example.jpg").read_bytes())
+    assert status == 200, text
+    t0 = time.perf_counter()
+    status, body = comfy.post_json(route, {"prompt": huge_prompt(), "client_id": uuid.uuid4().hex})
+    took = time.perf_counter() - t0
+    print(f"\n[huge prompt] {route}: {status} in {took * 1000:.0f} ms: {json.dumps(body)[:400]}")
+    assert status == 400 and "prompt_id" not in body, body
+    assert took < 1.0, f"the refusal took {took:.2f} s"
+    fi = next(k for k, v in huge_prompt().items() if v["class_type"] == "D2V_FrameInterpolate")
+    err = body["node_errors"][fi]["errors"][0]
+    assert "Frame Interpolate" in err["message"] and "multiplier" in err["message"], err
+    assert err["extra_info"]["input_name"] == "multiplier"
+    _one_line(err["message"], "the refusal")
+    assert "Frame Interpolate" in body["error"]["message"]
+    queue = comfy.get_json("/queue")
+    assert not queue["queue_running"] and not queue["queue_pending"], queue
+
+
+def test_a_prompt_within_the_limits_is_queued(comfy, watch):
+    """The same graph at sizes the machine takes is not refused by the estimate (it may fail later for other
+    reasons: only the answer to /prompt is checked here)."""
+    status, body = comfy.post_json("/prompt", {"prompt": huge_prompt(frames=3, multiplier=2, max_size=64)})
+    assert status == 200 and "prompt_id" in body, body
+    comfy.wait(body["prompt_id"], 300)
+
+
 # --- shipped workflows without their checkpoint ------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "workflows" / "api").glob("*.json")))
 def test_shipped_workflows_without_models_are_refused(comfy, watch, name):
