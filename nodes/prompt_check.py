@@ -62,8 +62,8 @@ def check_prompt(json_data):
 
 def refusal_body(r: Refusal) -> dict:
     """ComfyUI's /prompt validation-error JSON for a refusal."""
-    error = {"type": ERROR_TYPE, "message": r.message, "details": f"{r.setting}: lower it",
-             "extra_info": {"input_name": r.setting}}
+    error = {"type": ERROR_TYPE, "message": "Prompt refused before it ran", "details": f"{r.setting} - {r.message}",
+             "extra_info": {"input_name": r.setting}}  # the form of ComfyUI's own custom_validation_failed
     return {"error": {"type": ERROR_TYPE, "message": "Prompt refused before it ran: " + r.message,
                       "details": "", "extra_info": {}},
             "node_errors": {r.node_id: {"errors": [error], "dependent_outputs": [], "class_type": r.class_type}}}

@@ -179,7 +179,7 @@ def _rule_render(inp, get, image_size):
     out = Clip(cam.frames, h, w)
     work = limits.render_bytes(h, w, cam.frames)  # the node's own estimate (frames and hole masks included)
     return {0: out, 1: Clip(cam.frames, h, w), 2: Clip(1, h, w)}, (
-        out, work, "max_size", "lower max_size (the render's longer side) or the trajectory's frames")
+        out, work, "max_size", "lower max_size or the number of frames")
 
 
 def _rule_interpolate(inp, get, image_size):
@@ -197,7 +197,7 @@ def _rule_interpolate(inp, get, image_size):
     work = limits.clip_bytes(n + clip.frames, clip.height, clip.width) \
         + clip.height * clip.width * limits.FLOW_BYTES_PER_PIXEL
     setting = "target_fps" if tfps and tfps > 0 else "multiplier"
-    return {0: out}, (out, work, setting, f"lower {setting}, or give it fewer or smaller frames")
+    return {0: out}, (out, work, setting, "lower the multiplier or target_fps, or shorten or downscale the clip")
 
 
 def _rule_temporal(inp, get, image_size):
@@ -205,14 +205,14 @@ def _rule_temporal(inp, get, image_size):
     if clip is None or not clip.height:
         return {}, None
     work = clip.bytes * limits.TEMPORAL_CLIP_COPIES + clip.height * clip.width * limits.FLOW_BYTES_PER_PIXEL
-    return {0: clip}, (clip, work, "frames", "give it fewer frames (shorten the clip) or smaller ones")
+    return {0: clip}, (clip, work, "frames", "shorten or downscale the clip")
 
 
 def _rule_same_clip(inp, get, image_size):
     clip = get(inp.get("frames"))
     if clip is None or not clip.height:
         return {}, None
-    return {0: clip}, (clip, 2 * clip.bytes, "frames", "give it fewer or smaller frames")
+    return {0: clip}, (clip, 2 * clip.bytes, "frames", "shorten or downscale the clip")
 
 
 def _rule_shot_list(inp, get, image_size):

@@ -44,13 +44,16 @@ PACK = json.loads(PACK_SCHEMAS.read_text())
 SLOW = os.environ.get("D2V_SLOW") == "1"
 
 LATENCY_BOUND_S = 0.5
-"""/system_stats must answer within this while the corpus runs (issue 12's done-when), for 95 % of the polls."""
+"""/system_stats must answer within this while the corpus runs (issues 12 and 24), for 99 % of the polls."""
 LATENCY_MAX_S = 2.0
 """No poll may take longer than this: the issue's 0.5 s with a margin for a shared 2-core test machine, where the
 worst single poll measured 1.0-1.5 s (ComfyUI parsing a 9 MB /prompt body on its own event loop, or 12 concurrent
 /analyze requests contending for the GIL)."""
 RSS_BOUND_BYTES = 6 * 1024**3
 """The server's resident memory must stay under this (CPU torch + ComfyUI idle is ~0.7-1 GB here)."""
+RSS_RETURN = 0.10
+"""After the corpus (and ComfyUI's /free), the server's RSS must come back within this fraction of its value when
+the corpus started (issue 24): nothing the hostile cases sent is kept."""
 REPLY_BOUND = 20_000
 """A refusal's JSON must stay under this many characters whatever size the bad value had."""
 
@@ -60,6 +63,7 @@ class Watch:
     def __init__(self, comfy):
         self.comfy, self.latencies, self.rss, self.during = comfy, [], [], []
         self.current = ""  # the test running now (set by the autouse fixture below)
+        self.start_rss = server_rss(comfy)
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -655,9 +659,9 @@ def test_a_prompt_over_the_limits_is_refused_before_it_runs(comfy, watch, route)
     assert took < 1.0, f"the refusal took {took:.2f} s"
     fi = next(k for k, v in huge_prompt().items() if v["class_type"] == "D2V_FrameInterpolate")
     err = body["node_errors"][fi]["errors"][0]
-    assert "Frame Interpolate" in err["message"] and "multiplier" in err["message"], err
+    assert err["details"].startswith("multiplier - Frame Interpolate (node 7) would make 15985 frames"), err
     assert err["extra_info"]["input_name"] == "multiplier"
-    _one_line(err["message"], "the refusal")
+    _one_line(err["details"], "the refusal")
     assert "Frame Interpolate" in body["error"]["message"]
     queue = comfy.get_json("/queue")
     assert not queue["queue_running"] and not queue["queue_pending"], queue
@@ -699,6 +703,17 @@ def test_zz_the_server_stayed_responsive_and_bounded(comfy, watch):
     worst = sorted(zip(lat, watch.during), reverse=True)[:3]
     print("[corpus] slowest polls: " + "; ".join(f"{t * 1000:.0f} ms during {name or '-'}" for t, name in worst))
     assert np.isfinite(lat).all(), "/system_stats failed to answer"
-    assert np.percentile(lat, 95) < LATENCY_BOUND_S, f"/system_stats p95 {np.percentile(lat, 95):.2f} s"
+    assert np.percentile(lat, 99) <= LATENCY_BOUND_S, f"/system_stats p99 {np.percentile(lat, 99):.2f} s"
     assert lat.max() < LATENCY_MAX_S, f"/system_stats took {lat.max():.2f} s"
     assert rss < RSS_BOUND_BYTES, f"server RSS reached {rss / 2**30:.2f} GiB"
+    # RSS back: ComfyUI drops its cached outputs on /free (in its prompt worker, within a second or so)
+    comfy.post_json("/free", {"unload_models": True, "free_memory": True})
+    now = server_rss(comfy)
+    for _ in range(60):
+        now = server_rss(comfy)
+        if now <= watch.start_rss * (1 + RSS_RETURN):
+            break
+        time.sleep(0.5)
+    print(f"[corpus] server RSS at the start {watch.start_rss / 2**30:.2f} GiB, after /free {now / 2**30:.2f} GiB")
+    assert now <= watch.start_rss * (1 + RSS_RETURN), \
+        f"server RSS {now / 2**30:.2f} GiB, more than {RSS_RETURN:.0%} over its {watch.start_rss / 2**30:.2f} GiB start"
