@@ -19,7 +19,7 @@ from ..core.errors import excerpt
 
 MAX_NAME_CHARS = 1024
 """Longest file name accepted (a path in the input folder is far shorter)."""
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, file:, data:, C: (a Windows drive) alike
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:/|[A-Za-z]:|file:|data:)")  # http://, file:, data:, C: (a drive)
 
 
 def not_an_input_file(name, what: str) -> ValueError:

@@ -100,17 +100,29 @@ def server_rss(comfy) -> int:
 
 
 def warm_up(comfy) -> None:
-    """One small run of the pack's main nodes, so the RSS the corpus starts from includes the libraries they load
-    on first use (OpenCV, the flow, the render's modules): those stay loaded and are not what the corpus keeps."""
-    g = graph("D2V_CameraMotionRender", {})
-    g["6"] = {"class_type": "D2V_TemporalConsistency",
-              "inputs": {**defaults("D2V_TemporalConsistency"), "frames": ["4", 0]}}
-    g["7"] = {"class_type": "D2V_FrameInterpolate", "inputs": {**defaults("D2V_FrameInterpolate"),
-                                                              "frames": ["6", 0], "source_fps": 12.0}}
-    g["9"] = preview("7", 1)
-    comfy.run(g)
+    """Every pack node once on small inputs (the corpus' own minimal graphs), the video chain to core SaveVideo and
+    one /analyze request, so the RSS the corpus starts from includes the libraries these load on first use (OpenCV,
+    PyAV, the render's and the effects' modules): they stay loaded and are not what the corpus keeps. Then
+    ComfyUI's /free and one small pack job (its release_memory gives freed pages back)."""
+    for node_id in PACK:
+        status, body = comfy.queue(graph(node_id, {}))
+        if status == 200:
+            comfy.wait(body["prompt_id"], 300)
+    comfy.run(video_chain(empty_image(96, 96)))
+    post_raw(comfy, ANALYZE, json.dumps({"path": PATH}).encode())
+    settle(comfy)
+
+
+def settle(comfy) -> int:
+    """ComfyUI's /free (its cached outputs dropped), then one small Frame Interpolate run (the pack's
+    release_memory: garbage collected, malloc's free pages returned); the server's RSS after it."""
     comfy.post_json("/free", {"unload_models": True, "free_memory": True})
-    time.sleep(2)
+    clip = empty_image(64, 48, 3)
+    comfy.run({"1": clip, "4": {"class_type": "D2V_FrameInterpolate",
+                                "inputs": {**defaults("D2V_FrameInterpolate"), "frames": ["1", 0], "source_fps": 8.0}},
+               "9": preview("4", 1)})
+    time.sleep(1)
+    return server_rss(comfy)
 
 
 @pytest.fixture(scope="module")
@@ -725,14 +737,8 @@ def test_zz_the_server_stayed_responsive_and_bounded(comfy, watch):
     print("[corpus] slowest polls: " + "; ".join(f"{t * 1000:.0f} ms during {name or '-'}" for t, name in worst))
     assert np.isfinite(lat).all(), "/system_stats failed to answer"
     assert rss < RSS_BOUND_BYTES, f"server RSS reached {rss / 2**30:.2f} GiB"
-    # RSS back: ComfyUI drops its cached outputs on /free (in its prompt worker, within a second or so)
-    comfy.post_json("/free", {"unload_models": True, "free_memory": True})
-    now = server_rss(comfy)
-    for _ in range(60):
-        now = server_rss(comfy)
-        if now <= watch.start_rss * (1 + RSS_RETURN):
-            break
-        time.sleep(0.5)
+    # RSS back: ComfyUI drops its cached outputs on /free; the next pack job returns the freed pages (settle)
+    now = settle(comfy)
     print(f"[corpus] server RSS at the start {watch.start_rss / 2**30:.2f} GiB, after /free {now / 2**30:.2f} GiB")
     assert now <= watch.start_rss * (1 + RSS_RETURN), \
         f"server RSS {now / 2**30:.2f} GiB, more than {RSS_RETURN:.0%} over its {watch.start_rss / 2**30:.2f} GiB start"
