@@ -114,9 +114,11 @@ def warm_up(comfy) -> None:
 
 
 def settle(comfy) -> int:
-    """ComfyUI's /free (its cached outputs dropped), then one small Frame Interpolate run (the pack's
+    """ComfyUI's /free (its cached outputs dropped) and its history cleared (it keeps every prompt that ran, by
+    design: the 3 MB path of the point-limit case among them), then one small Frame Interpolate run (the pack's
     release_memory: garbage collected, malloc's free pages returned); the server's RSS after it."""
     comfy.post_json("/free", {"unload_models": True, "free_memory": True})
+    comfy.post_json("/history", {"clear": True})
     clip = empty_image(64, 48, 3)
     comfy.run({"1": clip, "4": {"class_type": "D2V_FrameInterpolate",
                                 "inputs": {**defaults("D2V_FrameInterpolate"), "frames": ["1", 0], "source_fps": 8.0}},
