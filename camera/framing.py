@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core import params
+from ..core.errors import excerpt
 from ..core.params import SENSORS_MM
 from .path import DrawnPath, parse_path
 from .preview import framing_quad
@@ -60,37 +61,41 @@ FORWARDED_PARAMS = ("frames", "fps", "intensity", "easing", "focal_length_mm", "
 besides ``preset``."""
 
 
-def clean_params(settings) -> dict:
-    """Keep the known trajectory settings, clamped into their ``core/params`` ranges; drop everything else
-    (a live preview is lenient: a bad value is ignored or clamped, never an error).
+def check_params(settings) -> dict:
+    """The trajectory settings of an ``/analyze`` request, checked with the nodes' own ranges, as
+    :func:`~.moves.build_trajectory` keyword arguments.
 
-    ``sensor`` (a name of :data:`SENSORS_MM`, as the trajectory node's combo holds it) becomes ``sensor_mm``.
-    The preview never shakes (``handheld`` is left at 0) and builds at most ``PREVIEW_MAX_FRAMES`` frames (only
-    the first and last frames are looked at, so fewer frames change nothing but the cost).
-    """
-    out = {}
+    ``settings``: None or an object. ``preset`` must be ``auto`` or a preset name; every name of
+    ``core/params.TRAJECTORY`` present (not null) is checked by its ``Range``/``Choice``/``Flag`` (the widget sends
+    the whole table); other keys are left alone (a newer widget may send more). Raises ``ValueError`` naming the
+    setting and its range. Of the checked values, :data:`FORWARDED_PARAMS` are used; ``sensor`` (a name of
+    :data:`SENSORS_MM`) becomes ``sensor_mm``. The preview never shakes (``handheld`` is checked, then left at 0)
+    and builds at most ``PREVIEW_MAX_FRAMES`` frames (only the first and last frames are looked at, so fewer
+    frames change nothing but the cost)."""
+    from .presets import AUTO, PRESETS
+
+    if settings is None:
+        return {}
     if not isinstance(settings, dict):
-        return out
+        raise ValueError(f'"params" must be an object of trajectory settings, got {excerpt(settings)}')
+    out = {}
     preset = settings.get("preset")
-    if isinstance(preset, str) and 0 < len(preset) <= 64:
+    if preset is not None:
+        if preset != AUTO and (not isinstance(preset, str) or preset not in PRESETS):
+            raise ValueError(f"unknown preset {excerpt(preset)}; use {AUTO} or one of the trajectory node's "
+                             f"{len(PRESETS)} presets ({', '.join(list(PRESETS)[:4])}, ...)")
         out["preset"] = preset
-    for name in FORWARDED_PARAMS:
-        v, spec = settings.get(name), params.TRAJECTORY[name]
-        if v is None or name == "sensor":
+    for name, spec in params.TRAJECTORY.items():
+        v = settings.get(name)
+        if v is None:
             continue
-        if isinstance(spec, params.Flag):
-            if isinstance(v, bool):
-                out[name] = v
-        elif isinstance(spec, params.Choice):
-            if isinstance(v, str) and v in spec.options:
-                out[name] = v
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            out[name] = spec.clamp(v)
+        v = spec.check(v, name)
+        if name in FORWARDED_PARAMS and name != "sensor":
+            out[name] = v
     if "frames" in out:
         out["frames"] = min(out["frames"], params.PREVIEW_MAX_FRAMES)
-    sensor = settings.get("sensor")
-    if isinstance(sensor, str) and sensor in SENSORS_MM:
-        out["sensor_mm"] = SENSORS_MM[sensor]
+    if settings.get("sensor") is not None:
+        out["sensor_mm"] = SENSORS_MM[settings["sensor"]]
     return out
 
 
@@ -99,11 +104,12 @@ def analyze_drawing(data, params=None, width: int | None = None, height: int | N
 
     Args:
         data: path JSON (text or decoded), any form :func:`parse_path` accepts.
-        params: optional trajectory settings (see :data:`FORWARDED_PARAMS`); unknown or invalid ones are ignored.
+        params: optional trajectory settings, checked by :func:`check_params` (a bad one is a ``ValueError``).
 
     Raises:
-        ValueError: the path is invalid (message says what to fix).
+        ValueError: the path or a setting is invalid (message says what to fix).
     """
+    kwargs = check_params(params)  # settings first: cheap, and a bad one is refused before the path is parsed
     path: DrawnPath = parse_path(data, width, height)
     warnings = list(path.warnings)
     if path.camera_stroke() is None:
@@ -113,7 +119,6 @@ def analyze_drawing(data, params=None, width: int | None = None, height: int | N
     from .moves import build_trajectory
 
     res = analyze_intent(path)
-    kwargs = clean_params(params)
     try:
         traj = build_trajectory(path=path, **kwargs)
     except (ValueError, TypeError) as e:

@@ -19,6 +19,7 @@ from . import (
     director_nodes,
     effect_nodes,
     keyframe_nodes,
+    prompt_check,
     prompt_nodes,
     render_nodes,
     routes,
@@ -47,8 +48,10 @@ log = logging.getLogger("draw_to_video")
 
 def _server_start() -> None:
     """What the pack does once per server start: its HTTP routes, and the example photo in ComfyUI's input folder
-    under the name the shipped workflows load (never over a user's file). Idempotent."""
+    under the name the shipped workflows load (never over a user's file), and the whole-prompt check
+    (``prompt_check``: /prompt refused up front when over the frame or memory limits). Idempotent."""
     routes.register()
+    prompt_check.install_on_running_server()
     if provide_example_image(folder_paths.get_input_directory()) == "kept":
         log.info("draw_to_video: input/%s is a different file; the shipped workflows will load it",
                  EXAMPLE_INPUT_NAME)

@@ -4,10 +4,12 @@
     request  ``{"path": <path JSON object or text>, "params": {preset, frames, fps, intensity, easing,
                focal_length_mm, seed, use_drawing_speed}}`` (params optional)
     response ``{"intent", "preset", "confidence", "features", "framing": {"first": [[x, y] * 4], "last": ...},
-               "frames", "warnings"}``; 400 ``{"error": "<one line>"}`` for any bad path or body (never a 500 or a
-    traceback), 413 for a body over :data:`MAX_BODY`, 503 (``Retry-After: 1``) when :data:`MAX_IN_FLIGHT` requests
-    are already being served. The work runs in a small thread pool, never on aiohttp's event loop, so the server
-    keeps answering while drawings are analyzed.
+               "frames", "warnings"}``; 400 ``{"error": "<one line>"}`` for any bad path, body or setting (the
+    settings are checked with the nodes' ranges, ``camera/framing.check_params``; never a 500 or a traceback), 408
+    for a body not sent within :data:`READ_TIMEOUT_S`, 413 for a body over :data:`MAX_BODY`, 503
+    (``Retry-After: 1``) when :data:`MAX_IN_FLIGHT` requests are already being analyzed. The body is read (capped
+    and timed) *before* a slot is taken, so clients that stall mid-body hold no slot; the work runs in a small
+    thread pool, never on aiohttp's event loop, so the server keeps answering while drawings are analyzed.
 
 Registered on ``PromptServer.instance.routes`` when ComfyUI loads the extension (``nodes/__init__.py``), before
 it starts serving.
@@ -32,6 +34,9 @@ WORKERS = 1
 threads only contend for the GIL with the event loop and with ComfyUI's prompt worker."""
 MAX_IN_FLIGHT = 4
 """Requests admitted at once (running or waiting for a worker); the next one gets 503 with Retry-After."""
+READ_TIMEOUT_S = 5.0
+"""The whole body must arrive within this many seconds (a 100 000-point path is ~4.5 MB: well under a second on
+any link the widget uses), else 408; a stalled client holds no analysis slot meanwhile."""
 log = logging.getLogger("draw_to_video")
 
 _pool: ThreadPoolExecutor | None = None
@@ -87,14 +92,18 @@ async def _read_body(request: web.Request) -> bytes | None:
 
 async def analyze(request: web.Request) -> web.Response:
     global _in_flight
+    try:
+        raw = await asyncio.wait_for(_read_body(request), READ_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        return _error(408, f"the request body did not arrive within {READ_TIMEOUT_S:g} s",
+                      **{"Connection": "close"})
+    if raw is None:
+        return _error(413, f"request too large (over {MAX_BODY} bytes)")
     if _in_flight >= MAX_IN_FLIGHT:
         return _error(503, f"busy: {MAX_IN_FLIGHT} drawings are being analyzed; retry in a second",
                       **{"Retry-After": "1"})
     _in_flight += 1
     try:
-        raw = await _read_body(request)
-        if raw is None:
-            return _error(413, f"request too large (over {MAX_BODY} bytes)")
         status, answer = await asyncio.get_running_loop().run_in_executor(_executor(), analyze_body, raw)
         return web.json_response(answer, status=status)
     finally:

@@ -11,10 +11,12 @@ from ..core.frames import check_image_batch, to_rgb
 from ..core.params import TRAJECTORY
 from ..pipelines.shots import EXAMPLE_SPEC, MAX_CLIP_INPUTS, TRANSITIONS, parse_shot_list, render_shot_list
 from .common import compute_device, even_for_video, output_device, progress, release_memory
+from .files import input_file
 from .schema import CATEGORY, params_inputs
 
 SPEC_HELP = ('Shot list JSON: {"version": 1, "fps", "width", "height", "shots": [{"image": i (image i of the '
-             '"images" batch) | "clip": i (the clip_i input), "preset" | "path" | "camera", "intensity", '
+             '"images" batch) | "name.png" (a file in ComfyUI\'s input folder) | "clip": i (the clip_i input), '
+             '"preset" | "path" | "camera", "intensity", '
              f'"frames", "transition": {" | ".join(TRANSITIONS)}, "transition_frames": K}}, ...]}}. A transition '
              "joins a shot to the one before; its K frames overlap both, so the clip has sum(frames) - sum(K) "
              "frames.")
@@ -52,14 +54,14 @@ class ShotList(io.ComfyNode):
         if not isinstance(spec, str):
             return True
         try:
-            parse_shot_list(spec)
+            parse_shot_list(spec, resolve=input_file)
         except ValueError as e:
             return str(e)
         return True
 
     @classmethod
     def execute(cls, spec: str, seed: int = 0, images: torch.Tensor | None = None, **clips) -> io.NodeOutput:
-        shot_list = parse_shot_list(spec)
+        shot_list = parse_shot_list(spec, resolve=input_file)
         dev = compute_device()
         pictures = [] if images is None else list(to_rgb(check_image_batch(images, "images")).to(dev))
         clip_list = []

@@ -13,11 +13,6 @@ from ..video.temporal import temporal_consistency
 from .common import even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 
-TEMPORAL_CLIP_COPIES = 2
-TEMPORAL_WINDOW_FRAMES = 32
-"""Temporal Consistency holds the input and the output, plus a window whatever the clip's length: measured 85 MiB
-(100 frames) and 89 MiB (300 frames) beyond input and output at 640x360, about 32 float frames' worth."""
-
 
 class FrameInterpolate(io.ComfyNode):
     @classmethod
@@ -118,8 +113,8 @@ class TemporalConsistency(io.ComfyNode):
             if reference.shape[1:3] != frames.shape[1:3]:  # the same cut as the frames (an odd reference too)
                 reference = even_for_video(reference, "Temporal Consistency (reference)")
         b, h, w, c = frames.shape
-        limits.check_budget(limits.clip_bytes(b, h, w, c) * TEMPORAL_CLIP_COPIES
-                            + limits.clip_bytes(min(b, TEMPORAL_WINDOW_FRAMES), h, w, c)
+        limits.check_budget(limits.clip_bytes(b, h, w, c) * limits.TEMPORAL_CLIP_COPIES
+                            + limits.clip_bytes(min(b, limits.TEMPORAL_WINDOW_FRAMES), h, w, c)
                             + h * w * limits.FLOW_BYTES_PER_PIXEL,
                             f"stabilising {b} frames of {w}x{h}", "shorten or downscale the clip")
         out = temporal_consistency(frames, strength=strength, sigma=sigma, detail=detail, reference=reference,

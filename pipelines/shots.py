@@ -93,9 +93,14 @@ def _number(v, what: str, lo: float, hi: float, integer: bool = False):
     return int(v) if integer else float(v)
 
 
-def parse_shot_list(data, base_dir: str | Path | None = None) -> ShotList:
-    """Parse and check a shot-list spec (JSON text or a decoded dict). Relative image paths are resolved against
-    ``base_dir`` (the spec file's folder). Raises ``ValueError`` naming the shot and field to fix."""
+def parse_shot_list(data, base_dir: str | Path | None = None,
+                    resolve: Callable[[str, str], str] | None = None) -> ShotList:
+    """Parse and check a shot-list spec (JSON text or a decoded dict). Raises ``ValueError`` naming the shot and
+    field to fix.
+
+    Image file names: with ``resolve`` (the ComfyUI node passes ``nodes/files.input_file``), each goes through
+    ``resolve(name, "shot i image")``, which returns the path to read or raises ``ValueError``; without it they are
+    local paths (CLI, Python API), relative ones resolved against ``base_dir`` (the spec file's folder)."""
     if isinstance(data, (str, bytes)):
         data = loads_json(data, "the shot list", MAX_SPEC_BYTES)
     if not isinstance(data, dict):
@@ -115,7 +120,7 @@ def parse_shot_list(data, base_dir: str | Path | None = None) -> ShotList:
         raise ValueError('"shots" must be a non-empty list of shots')
     if len(raw) > MAX_SHOTS:
         raise ValueError(f"the shot list has {len(raw)} shots; at most {MAX_SHOTS}")
-    shots = [_parse_shot(s, i, base_dir) for i, s in enumerate(raw)]
+    shots = [_parse_shot(s, i, base_dir, resolve) for i, s in enumerate(raw)]
     for i, s in enumerate(shots):
         _check_move(s, i, width, height)
     for i, s in enumerate(shots):
@@ -164,7 +169,7 @@ def _check_move(shot: ShotSpec, i: int, width: int, height: int) -> None:
         raise ValueError(f"shot {i}: {e}") from None
 
 
-def _parse_shot(s, i: int, base_dir) -> ShotSpec:
+def _parse_shot(s, i: int, base_dir, resolve) -> ShotSpec:
     if not isinstance(s, dict):
         raise ValueError(f"shot {i} must be an object with \"image\" (or \"clip\"), \"frames\" and a move")
     allowed = {"image", "clip", "preset", "path", "camera", "intensity", "easing", "frames", "transition",
@@ -182,6 +187,8 @@ def _parse_shot(s, i: int, base_dir) -> ShotSpec:
         clip = _number(clip, f"{where} clip", 0, 1e6, integer=True)
         if any(k in s for k in ("preset", "path", "camera")):
             raise ValueError(f'{where}: a "clip" shot is already rendered; drop "preset"/"path"/"camera"')
+    elif isinstance(image, str) and resolve is not None:
+        image = resolve(image, f"{where} image")
     elif isinstance(image, str):
         _check_name(image, where)
         p = Path(image)

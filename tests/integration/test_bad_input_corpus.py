@@ -44,13 +44,19 @@ PACK = json.loads(PACK_SCHEMAS.read_text())
 SLOW = os.environ.get("D2V_SLOW") == "1"
 
 LATENCY_BOUND_S = 0.5
-"""/system_stats must answer within this while the corpus runs (issue 12's done-when), for 95 % of the polls."""
+"""/system_stats must answer within this while the corpus runs (issues 12 and 24), for 99 % of the polls."""
 LATENCY_MAX_S = 2.0
 """No poll may take longer than this: the issue's 0.5 s with a margin for a shared 2-core test machine, where the
 worst single poll measured 1.0-1.5 s (ComfyUI parsing a 9 MB /prompt body on its own event loop, or 12 concurrent
 /analyze requests contending for the GIL)."""
 RSS_BOUND_BYTES = 6 * 1024**3
 """The server's resident memory must stay under this (CPU torch + ComfyUI idle is ~0.7-1 GB here)."""
+OVERSUBSCRIBED = 2.0
+"""A machine whose 1-minute load average stayed above this many runnable processes per core through the corpus
+cannot time a server: the latency bounds are then reported, not asserted (the RSS bounds still are)."""
+RSS_RETURN = 0.10
+"""After the corpus (and ComfyUI's /free), the server's RSS must come back within this fraction of its value when
+the corpus started (issue 24): nothing the hostile cases sent is kept."""
 REPLY_BOUND = 20_000
 """A refusal's JSON must stay under this many characters whatever size the bad value had."""
 
@@ -58,8 +64,9 @@ REPLY_BOUND = 20_000
 # --- the watcher: /system_stats latency and server RSS during the whole module ---------------------------------
 class Watch:
     def __init__(self, comfy):
-        self.comfy, self.latencies, self.rss, self.during = comfy, [], [], []
+        self.comfy, self.latencies, self.rss, self.during, self.load = comfy, [], [], [], []
         self.current = ""  # the test running now (set by the autouse fixture below)
+        self.start_rss = server_rss(comfy)
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,6 +80,7 @@ class Watch:
                 self.latencies.append(math.inf)
             self.during.append(self.current)
             self.rss.append(server_rss(self.comfy))
+            self.load.append(os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
             self._stop.wait(0.1)
 
     def stop(self):
@@ -91,8 +99,37 @@ def server_rss(comfy) -> int:
     return 0
 
 
+def warm_up(comfy) -> None:
+    """Every pack node once on small inputs (the corpus' own minimal graphs), the video chain to core SaveVideo and
+    one /analyze request, so the RSS the corpus starts from includes the libraries these load on first use (OpenCV,
+    PyAV, the render's and the effects' modules): they stay loaded and are not what the corpus keeps. Then
+    ComfyUI's /free and one small pack job (its release_memory gives freed pages back)."""
+    for node_id in PACK:
+        status, body = comfy.queue(graph(node_id, {}))
+        if status == 200:
+            comfy.wait(body["prompt_id"], 300)
+    comfy.run(video_chain(empty_image(96, 96)))
+    post_raw(comfy, ANALYZE, json.dumps({"path": PATH}).encode())
+    settle(comfy)
+
+
+def settle(comfy) -> int:
+    """ComfyUI's /free (its cached outputs dropped) and its history cleared (it keeps every prompt that ran, by
+    design: the 3 MB path of the point-limit case among them), then one small Frame Interpolate run (the pack's
+    release_memory: garbage collected, malloc's free pages returned); the server's RSS after it."""
+    comfy.post_json("/free", {"unload_models": True, "free_memory": True})
+    comfy.post_json("/history", {"clear": True})
+    clip = empty_image(64, 48, 3)
+    comfy.run({"1": clip, "4": {"class_type": "D2V_FrameInterpolate",
+                                "inputs": {**defaults("D2V_FrameInterpolate"), "frames": ["1", 0], "source_fps": 8.0}},
+               "9": preview("4", 1)})
+    time.sleep(1)
+    return server_rss(comfy)
+
+
 @pytest.fixture(scope="module")
 def watch(comfy):
+    warm_up(comfy)
     w = Watch(comfy)
     w.thread.start()
     yield w
@@ -344,6 +381,151 @@ def test_bad_strings_are_refused_once_in_one_short_line(comfy, watch, node_id, n
     assert len(err["details"]) < 400, err["details"]
 
 
+# --- file names: nothing outside ComfyUI's input folder is ever read (issue 24) -----------------------------------
+OUTSIDE_RGB = (255, 0, 255)
+"""The colour of the pictures planted outside the input folder: a frame of this colour means one was read."""
+
+
+@pytest.fixture(scope="module")
+def planted(comfy, tmp_path_factory):
+    """Pictures outside the input folder (beside it, in another temporary folder, in output/), a symlink in the
+    input folder pointing out, and a real picture inside (``inside_ok.png``, also in ``sub/``)."""
+    outside = Image.new("RGB", (64, 48), OUTSIDE_RGB)
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "secret.png"
+    for p in (elsewhere, comfy.base_dir / "secret.png", comfy.base_dir / "output" / "secret.png"):
+        outside.save(p)
+    inp = comfy.base_dir / "input"
+    (inp / "link_out.png").unlink(missing_ok=True)
+    (inp / "link_out.png").symlink_to(elsewhere)
+    (inp / "sub").mkdir(exist_ok=True)
+    inside = Image.fromarray((np.random.default_rng(3).random((48, 64, 3)) * 255).astype(np.uint8))
+    inside.save(inp / "inside_ok.png")
+    inside.save(inp / "sub" / "inside_ok.png")
+    return elsewhere
+
+
+def hostile_names(elsewhere: Path) -> dict:
+    return {
+        "missing": "no_such_file.png",
+        "absolute": str(elsewhere),
+        "dotdot": "../secret.png",
+        "dotdot_annotated": "../secret.png [input]",
+        "output_annotated": "secret.png [output]",
+        "symlink_out": "link_out.png",
+        "http": "http://127.0.0.1:9/secret.png",
+        "file_url": f"file://{elsewhere}",
+        "nul": "inside_ok.png\x00.png",
+        "home": "~/secret.png",
+    }
+
+
+def _leaves(value, path=()):
+    """(key path, value) of every leaf of a decoded JSON value; list items after the first are skipped (one of
+    each kind is enough)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, list) and value and isinstance(value[0], (dict, list)):
+        yield from _leaves(value[0], (*path, 0))
+    else:
+        yield path, value
+
+
+def _with_leaf(value, path, new):
+    if not path:
+        return new
+    out = list(value) if isinstance(value, list) else dict(value)
+    out[path[0]] = _with_leaf(value[path[0]], path[1:], new)
+    return out
+
+
+def name_cases():
+    """(node, input, where) for every STRING input of every pack node: the whole value, and each leaf of its
+    default when that is JSON (a spec's "image", a path's "role", ...)."""
+    for node_id, info in PACK.items():
+        for cat in ("required", "optional"):
+            for name, spec in info["input"].get(cat, {}).items():
+                if spec[0] != "STRING":
+                    continue
+                yield pytest.param(node_id, name, "", id=f"{node_id[4:]}.{name}")
+                try:
+                    default = json.loads(spec[1].get("default", ""))
+                except ValueError:
+                    continue
+                for path, _ in _leaves(default):
+                    where = ".".join(map(str, path))
+                    yield pytest.param(node_id, name, where, id=f"{node_id[4:]}.{name}.{where}")
+
+
+def _saving_graph(node_id: str, values: dict) -> dict:
+    """:func:`graph` plus a SaveImage on every IMAGE output of the node under test."""
+    g = graph(node_id, values)
+    nid = next(k for k, v in g.items() if v["class_type"] == node_id)
+    for slot, kind in enumerate(PACK[node_id]["output"]):
+        if kind == "IMAGE":
+            g[f"save{slot}"] = {"class_type": "SaveImage",
+                                "inputs": {"images": [nid, slot], "filename_prefix": f"names/{uuid.uuid4().hex}"}}
+    return g
+
+
+def _outside_frames(comfy, prompt_id: str) -> int:
+    """How many saved frames of a finished prompt show a planted outside picture."""
+    entry = comfy.get_json(f"/history/{prompt_id}")[prompt_id]
+    n = 0
+    for out in entry.get("outputs", {}).values():
+        for f in out.get("images", []):
+            arr = np.asarray(Image.open(io.BytesIO(comfy.view(f))).convert("RGB")).astype(int)
+            n += np.mean(np.abs(arr - OUTSIDE_RGB).sum(-1) < 60) > 0.2
+    return n
+
+
+@pytest.mark.parametrize("node_id,name,where", list(name_cases()))
+def test_no_string_input_reads_a_file_outside_the_input_folder(comfy, watch, planted, node_id, name, where):
+    """Every hostile name in every STRING input (and every leaf of its JSON): refused or harmless, never a frame
+    of a picture outside the input folder; and a forbidden name gets exactly the message a missing one gets."""
+    default = {**PACK[node_id]["input"].get("required", {}), **PACK[node_id]["input"].get("optional", {})}[name]
+    messages = {}
+    for label, bad in hostile_names(planted).items():
+        if where:
+            decoded = json.loads(default[1]["default"])
+            path = tuple(int(p) if p.isdigit() else p for p in where.split("."))
+            value = json.dumps(_with_leaf(decoded, path, bad))
+        else:
+            value = bad
+        status, body = comfy.queue(_saving_graph(node_id, {name: value}))
+        if status == 200:
+            entry = comfy.wait(body["prompt_id"], 300)
+            assert _outside_frames(comfy, body["prompt_id"]) == 0, f"{label}: a picture from outside was rendered"
+            errors = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
+            msg = errors[0].get("exception_message", "") if errors else ""
+        else:
+            text = json.dumps(body)
+            assert status == 400 and "Traceback" not in text, (label, status, text[:600])
+            msg = " | ".join(f"{r['message']}: {r.get('details', '')}" for n in body["node_errors"].values()
+                             for r in n["errors"]) or body["error"]["message"]
+        for shown in sorted({bad, repr(bad), json.dumps(bad), repr(bad)[1:-1], json.dumps(bad)[1:-1]}, key=len,
+                            reverse=True):  # the value as the message quotes it, longest form first
+            msg = msg.replace(shown, "<NAME>")
+        messages[label] = msg
+    same = {label: m for label, m in messages.items() if m != messages["missing"]}
+    assert not same, f"a forbidden name is answered differently from a missing one: missing -> " \
+                     f"{messages['missing']!r}; " + "; ".join(f"{k} -> {v!r}" for k, v in same.items())
+
+
+SHOT = {"version": 1, "width": 32, "height": 24, "shots": [{"image": None, "preset": "dolly_in", "frames": 2}]}
+
+
+@pytest.mark.parametrize("image", ["inside_ok.png", "inside_ok.png [input]", "sub/inside_ok.png"])
+def test_a_shot_list_reads_pictures_from_the_input_folder(comfy, watch, planted, image):
+    spec = json.dumps({**SHOT, "shots": [{**SHOT["shots"][0], "image": image}]})
+    g = {"4": {"class_type": "D2V_ShotList", "inputs": {**defaults("D2V_ShotList"), "spec": spec}},
+         "5": {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "names/ok"}}}
+    entry = comfy.run(g)
+    files = entry["outputs"]["5"]["images"]
+    frames = [np.asarray(Image.open(io.BytesIO(comfy.view(f))).convert("RGB")) for f in files]
+    assert len(frames) == 2 and frames[0].shape == (24, 32, 3) and frames[0].std() > 10
+
+
 def test_a_path_at_the_point_limit_runs(comfy, watch):
     """100 000 points (the stated limit, ~3 MB) are accepted and drawn."""
     pts = np.stack([np.linspace(0.1, 0.9, 100_000), 0.5 + 0.2 * np.sin(np.linspace(0, 6, 100_000))], 1)  # (N, 2)
@@ -467,9 +649,6 @@ ANALYZE_BODIES = {
 @pytest.mark.parametrize("label", list(ANALYZE_BODIES))
 def test_analyze_answers_bad_bodies_with_one_line(comfy, watch, label):
     status, body = post_raw(comfy, ANALYZE, ANALYZE_BODIES[label])
-    if label == "bad_params":
-        assert status == 200, body  # the live preview ignores bad settings
-        return
     assert status in (400, 413), (label, status, body)
     _one_line(body["error"], "the /analyze error")
     assert len(body["error"]) < 400, body["error"]
@@ -498,6 +677,46 @@ def test_analyze_under_load_keeps_the_server_answering(comfy, watch):
     assert 200 in statuses
 
 
+# --- a whole prompt too large for the machine is refused before it runs (issue 24) ---------------------------------
+def huge_prompt(frames=1000, multiplier=16, max_size=0) -> dict:
+    g = json.loads((ROOT / "workflows" / "api" / "draw_to_video.json").read_text())
+    for node in g.values():
+        node["inputs"].update({"D2V_CinematicCameraTrajectory": {"frames": frames},
+                               "D2V_FrameInterpolate": {"multiplier": multiplier},
+                               "D2V_CameraMotionRender": {"max_size": max_size}}.get(node["class_type"], {}))
+    return g
+
+
+@pytest.mark.parametrize("route", ["/prompt", "/api/prompt"])
+def test_a_prompt_over_the_limits_is_refused_before_it_runs(comfy, watch, route):
+    """1000 frames x Frame Interpolate x16 at max_size 0 (about 16 000 frames): a 400 in under a second that names
+    Frame Interpolate and its multiplier on that node; nothing is queued."""
+    status, text = upload(comfy, "d2v_example.jpg", (ROOT / "assets" / "example.jpg").read_bytes())
+    assert status == 200, text
+    t0 = time.perf_counter()
+    status, body = comfy.post_json(route, {"prompt": huge_prompt(), "client_id": uuid.uuid4().hex})
+    took = time.perf_counter() - t0
+    print(f"\n[huge prompt] {route}: {status} in {took * 1000:.0f} ms: {json.dumps(body)[:400]}")
+    assert status == 400 and "prompt_id" not in body, body
+    assert took < 1.0, f"the refusal took {took:.2f} s"
+    fi = next(k for k, v in huge_prompt().items() if v["class_type"] == "D2V_FrameInterpolate")
+    err = body["node_errors"][fi]["errors"][0]
+    assert err["details"].startswith("multiplier - Frame Interpolate (node 7) would make 15985 frames"), err
+    assert err["extra_info"]["input_name"] == "multiplier"
+    _one_line(err["details"], "the refusal")
+    assert "Frame Interpolate" in body["error"]["message"]
+    queue = comfy.get_json("/queue")
+    assert not queue["queue_running"] and not queue["queue_pending"], queue
+
+
+def test_a_prompt_within_the_limits_is_queued(comfy, watch):
+    """The same graph at sizes the machine takes is not refused by the estimate (it may fail later for other
+    reasons: only the answer to /prompt is checked here)."""
+    status, body = comfy.post_json("/prompt", {"prompt": huge_prompt(frames=3, multiplier=2, max_size=64)})
+    assert status == 200 and "prompt_id" in body, body
+    comfy.wait(body["prompt_id"], 300)
+
+
 # --- shipped workflows without their checkpoint ------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "workflows" / "api").glob("*.json")))
 def test_shipped_workflows_without_models_are_refused(comfy, watch, name):
@@ -524,8 +743,20 @@ def test_zz_the_server_stayed_responsive_and_bounded(comfy, watch):
           f"{np.percentile(lat, 99) * 1000:.0f} ms, max {lat.max() * 1000:.0f} ms; server RSS peak {rss / 2**30:.2f} "
           f"GiB, now {server_rss(comfy) / 2**30:.2f} GiB")
     worst = sorted(zip(lat, watch.during), reverse=True)[:3]
+    print(f"[corpus] load average median {np.median(watch.load or [0]):.1f}, max {max(watch.load or [0]):.1f} on "
+          f"{os.cpu_count()} cores")
     print("[corpus] slowest polls: " + "; ".join(f"{t * 1000:.0f} ms during {name or '-'}" for t, name in worst))
     assert np.isfinite(lat).all(), "/system_stats failed to answer"
-    assert np.percentile(lat, 95) < LATENCY_BOUND_S, f"/system_stats p95 {np.percentile(lat, 95):.2f} s"
-    assert lat.max() < LATENCY_MAX_S, f"/system_stats took {lat.max():.2f} s"
     assert rss < RSS_BOUND_BYTES, f"server RSS reached {rss / 2**30:.2f} GiB"
+    # RSS back: ComfyUI drops its cached outputs on /free; the next pack job returns the freed pages (settle)
+    now = settle(comfy)
+    print(f"[corpus] server RSS at the start {watch.start_rss / 2**30:.2f} GiB, after /free {now / 2**30:.2f} GiB")
+    assert now <= watch.start_rss * (1 + RSS_RETURN), \
+        f"server RSS {now / 2**30:.2f} GiB, more than {RSS_RETURN:.0%} over its {watch.start_rss / 2**30:.2f} GiB start"
+    cores = os.cpu_count() or 1
+    load = float(np.median(watch.load)) if watch.load else 0.0
+    if load > OVERSUBSCRIBED * cores:
+        pytest.skip(f"latency not judged: the machine's load average was {load:.1f} on {cores} cores through the "
+                    f"corpus (p99 {np.percentile(lat, 99):.2f} s, max {lat.max():.2f} s)")
+    assert np.percentile(lat, 99) <= LATENCY_BOUND_S, f"/system_stats p99 {np.percentile(lat, 99):.2f} s"
+    assert lat.max() < LATENCY_MAX_S, f"/system_stats took {lat.max():.2f} s"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from draw_to_video.camera.framing import analyze_drawing, clean_params, frame_quad
+from draw_to_video.camera.framing import analyze_drawing, check_params, frame_quad
 from draw_to_video.camera.lens import focal_from_fov
 from draw_to_video.camera.trajectory import CameraTrajectory
 
@@ -53,13 +55,26 @@ def test_corners_stay_finite_when_the_camera_turns_away():
     assert np.all(np.isfinite(q)) and np.all(q >= -4) and np.all(q <= 5)
 
 
-def test_clean_params_keeps_known_valid_settings_only():
-    p = clean_params({"preset": "orbit_left", "frames": 5000, "intensity": float("nan"), "fps": "12",
-                      "seed": 3, "use_drawing_speed": 1, "handheld": 1.0, "__class__": "x", "easing": "x" * 100})
-    assert p == {"preset": "orbit_left", "frames": 240, "seed": 3}
-    assert clean_params(None) == {} and clean_params([1, 2]) == {}
-    assert clean_params({"sensor": "aps_c_23.6x15.6"}) == {"sensor_mm": (23.6, 15.6)}
-    assert clean_params({"sensor": "nonsense"}) == {}
+def test_check_params_keeps_the_forwarded_settings_and_caps_the_preview():
+    p = check_params({"preset": "orbit_left", "frames": 1000, "fps": 12, "seed": 3, "use_drawing_speed": True,
+                      "handheld": 1.0, "aperture": 2.8, "__class__": "x"})
+    assert p == {"preset": "orbit_left", "frames": 240, "fps": 12, "seed": 3, "use_drawing_speed": True}
+    assert check_params(None) == {} and check_params({}) == {}
+    assert check_params({"sensor": "aps_c_23.6x15.6"}) == {"sensor_mm": (23.6, 15.6)}
+
+
+@pytest.mark.parametrize("settings,named", [
+    ({"frames": 1e9}, "frames"), ({"frames": 0}, "frames"), ({"fps": 0}, "fps"), ({"fps": math.nan}, "fps"),
+    ({"intensity": math.inf}, "intensity"), ({"frames": "many"}, "frames"), ({"fps": [1]}, "fps"),
+    ({"seed": 10**40}, "seed"), ({"use_drawing_speed": 1}, "use_drawing_speed"), ({"easing": "x" * 100}, "easing"),
+    ({"sensor": "nonsense"}, "sensor"), ({"handheld": 99}, "handheld"), ({"preset": "no_such_preset"}, "preset"),
+    ({"preset": 3}, "preset"), ([1, 2], "params"),
+])
+def test_check_params_refuses_what_the_nodes_refuse_in_one_line(settings, named):
+    with pytest.raises(ValueError) as e:
+        check_params(settings)
+    msg = str(e.value)
+    assert named in msg and "\n" not in msg and len(msg) < 400, msg
 
 
 def test_analyze_without_camera_stroke_says_what_to_draw():

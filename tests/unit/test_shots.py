@@ -122,3 +122,24 @@ def test_total_frames_rule():
     spec = parse_shot_list(_spec("crossfade", 5, frames=20))
     assert spec.total_frames == 60 - 10
     assert np.isclose(spec.fps, 12)
+
+
+def test_image_names_go_through_the_resolver_when_one_is_given(tmp_path):
+    """The node passes a resolver (ComfyUI's input folder); its answer is what is read, its refusal is the error.
+    Without one, a name is a local path relative to the spec's folder (CLI)."""
+    spec = {"version": 1, "shots": [{"image": "a.png", "frames": 2}, {"image": 0, "frames": 2}]}
+    seen = []
+
+    def resolve(name, what):
+        seen.append((name, what))
+        return "/resolved/" + name
+
+    assert parse_shot_list(spec, resolve=resolve).shots[0].image == "/resolved/a.png"
+    assert seen == [("a.png", "shot 0 image")]  # indices are not names
+
+    def refuse(name, what):
+        raise ValueError(f"{what} {name!r} is not a file in ComfyUI's input folder")
+
+    with pytest.raises(ValueError, match="shot 0 image 'a.png' is not a file"):
+        parse_shot_list(spec, resolve=refuse)
+    assert parse_shot_list(spec, base_dir=tmp_path).shots[0].image == str(tmp_path / "a.png")
