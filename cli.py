@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "effects",
     "params",
     "remote",
+    "batch",
 ]
 
 
