@@ -330,8 +330,8 @@ def load_jobs(manifest: str | Path, *, gpus_per_job: float | None = None) -> tup
         try:
             job = parse_row(row, fields, base, gpus_per_job=gpus_per_job)
         except (ValueError, OSError) as e:
-            rid = fields.get("id")
-            errors.append(RowError(row, one_line(e), None if rid is None else str(rid)))
+            rid = fields.get("id", fields.get("out"))  # the id it would have had (parse_row's default)
+            errors.append(RowError(row, one_line(e), None if rid is None else str(rid)[:200]))
             continue
         if job.id in ids:
             errors.append(RowError(row, f"id {excerpt(job.id)} is also row {ids[job.id]}'s", job.id))
@@ -541,37 +541,38 @@ def run_batch(manifest: str | Path, out: str | Path, *, address: str | None = No
     if not jobs:
         raise ValueError(f"no good row in {Path(manifest).name}: "
                          + "; ".join(str(e) for e in errors[:5]) + (" ..." if len(errors) > 5 else ""))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(out_dir / PARTIAL_DIR, ignore_errors=True)  # what an earlier killed batch left
     done = read_index(out_dir / INDEX_NAME) if resume else {}
-    total = len(jobs) + len(errors)
-    with open(out_dir / INDEX_NAME, "a", encoding="utf-8") as index:
-        for err in errors:
-            _append(index, {"id": err.id or f"row{err.row}", "row": err.row, "status": "error", "output": None,
-                            "seconds": 0.0, "error": str(err), "hash": None})
-        todo = []
-        for job in jobs:
-            if is_done(job, done.get(job.id), out_dir):
-                _append(index, {"id": job.id, "row": job.row, "status": "skipped", "output": job.out,
-                                "seconds": 0.0, "error": "", "hash": job.digest})
-                summary.skipped += 1
-            else:
-                todo.append(job)
-        finished = total - len(todo)
-        if on_progress:
-            on_progress(finished, total)
-        if todo:
-            t_ray = time.perf_counter()
-            ray, ray_tmp = start_ray(address)
-            summary.ray_start_seconds = time.perf_counter() - t_ray
-            try:
-                _run_on_ray(ray, todo, out_dir, index, summary, max_in_flight, cpus_per_job, finished, total,
-                            on_progress)
-            finally:
-                ray.shutdown()
-                if ray_tmp:
-                    shutil.rmtree(ray_tmp, ignore_errors=True)
-                shutil.rmtree(out_dir / PARTIAL_DIR, ignore_errors=True)
+    todo = [job for job in jobs if not is_done(job, done.get(job.id), out_dir)]
+    ray = ray_tmp = None
+    if todo:  # Ray first: an unreachable cluster must leave --out untouched
+        t_ray = time.perf_counter()
+        ray, ray_tmp = start_ray(address)
+        summary.ray_start_seconds = time.perf_counter() - t_ray
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(out_dir / PARTIAL_DIR, ignore_errors=True)  # what an earlier killed batch left
+        with open(out_dir / INDEX_NAME, "a", encoding="utf-8") as index:
+            for err in errors:
+                _append(index, {"id": err.id or f"row{err.row}", "row": err.row, "status": "error", "output": None,
+                                "seconds": 0.0, "error": str(err), "hash": None})
+            running = {job.id for job in todo}
+            for job in jobs:
+                if job.id not in running:
+                    _append(index, {"id": job.id, "row": job.row, "status": "skipped", "output": job.out,
+                                    "seconds": 0.0, "error": "", "hash": job.digest})
+                    summary.skipped += 1
+            total = len(jobs) + len(errors)
+            if on_progress:
+                on_progress(total - len(todo), total)
+            if todo:
+                _run_on_ray(ray, todo, out_dir, index, summary, max_in_flight, cpus_per_job, total - len(todo),
+                            total, on_progress)
+    finally:
+        if ray is not None:
+            ray.shutdown()
+        if ray_tmp:
+            shutil.rmtree(ray_tmp, ignore_errors=True)
+        shutil.rmtree(out_dir / PARTIAL_DIR, ignore_errors=True)
     summary.seconds = time.perf_counter() - t0
     return summary
 
