@@ -21,7 +21,7 @@ from draw_to_video.pipelines import batch
 from draw_to_video.video import io as vio
 
 FRAMES = 5
-PRESETS = ("dolly_in", "orbit_left", "pan_left", "truck_right", "crane_up", "zoom_in")
+PRESETS = ("dolly_in", "orbit_left", "pan_left", "truck_right", "crane_up", "tilt_up")
 
 
 def _pictures(folder: Path, n: int = 3) -> list[str]:
@@ -223,7 +223,7 @@ def test_an_interrupted_batch_resumes_without_redoing_done_rows(tmp_path, packag
     assert done <= present and all(_whole(out / name) for name in present)  # nothing half-written
     stamps = {name: (out / name).stat().st_mtime_ns for name in done}
     summary = batch.run_batch(m, out)
-    assert (summary.ok, summary.skipped, summary.failed) == (n - len(done), len(done), 0)
+    assert (summary.ok, summary.skipped, summary.failed) == (n - len(done), len(done), 0), (summary.job_errors, summary.row_errors)
     last = batch.read_index(index)
     assert {i for i, r in last.items() if r["status"] == "skipped"} == done
     assert all(last[f"shot{i:02d}.mp4"]["status"] in ("ok", "skipped") for i in range(n))
