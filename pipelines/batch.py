@@ -437,9 +437,27 @@ def _progress_marker(job: Job):
     return on_progress
 
 
+_MODELS: dict = {}
+"""The SVD model a worker process loaded last, by (folder, device, cpu_offload): the next svd job on the same
+worker reuses it instead of loading it again (one model a worker)."""
+
+
+def _svd_model(folder: str, device: str, cpu_offload: bool):
+    key = (folder, device, bool(cpu_offload))
+    if key not in _MODELS:
+        from .inputs import pick_device
+        from .svd_diffusers import load_svd
+
+        _MODELS.clear()  # free the last one first
+        _MODELS[key] = load_svd(folder, pick_device(device), cpu_offload=bool(cpu_offload))
+    return _MODELS[key]
+
+
 def _call(job: Job, tmp: Path, on_progress) -> None:
     kw = job.kwargs()
     fn = _target(job.kind)
+    if job.kind == "generate" and kw.get("backend") == "svd":
+        kw["svd_model"] = _svd_model(kw["svd_model"], kw.get("device", "auto"), kw.get("cpu_offload", False))
     if "seed" in kw and "seed" not in inspect.signature(fn).parameters:
         kw.pop("seed")  # the render has no randomness
     if job.kind == "shots":
@@ -581,17 +599,40 @@ def _run_on_ray(ray, todo: Iterable[Job], out_dir: Path, index, summary: BatchSu
                 finished: int, total: int, on_progress) -> None:
     """Submit ``todo`` with at most ``max_in_flight`` tasks pending; append each result to ``index`` as it ends."""
     remote = ray.remote(run_job)
+    resources = ray.cluster_resources()
     if max_in_flight is None:
-        max_in_flight = max(1, 2 * int(ray.cluster_resources().get("CPU", 1) // cpus))
+        max_in_flight = max(1, 2 * int(resources.get("CPU", 1) // cpus))
+    gpus = float(resources.get("GPU", 0))
     pending: dict = {}
     jobs = iter(todo)
     out_str = str(out_dir.resolve())
+
+    def end(job: Job, record: dict | None = None, error: str = "") -> None:
+        nonlocal finished
+        if record is None:
+            record = {"id": job.id, "row": job.row, "hash": job.digest, "seconds": None, "status": "error",
+                      "error": f"row {job.row}: {error}"}
+        if record["status"] == "ok":
+            summary.ok += 1
+        else:
+            summary.failed += 1
+            summary.job_errors.append(record["error"])
+            record["output"] = None
+        _append(index, record)
+        finished += 1
+        if on_progress:
+            on_progress(finished, total)
+
     try:
         while True:
             while len(pending) < max_in_flight:
                 job = next(jobs, None)
                 if job is None:
                     break
+                if job.gpus > gpus:  # it would wait for ever
+                    end(job, error=f"needs {job.gpus:g} GPU a job and the Ray cluster has {gpus:g}: add GPU nodes, "
+                                   "or --gpus-per-job 0 (on the CPUs, slow)")
+                    continue
                 ref = remote.options(num_cpus=cpus, num_gpus=job.gpus, max_retries=MAX_RETRIES,
                                      retry_exceptions=False).remote(job, out_str, cpus)
                 pending[ref] = job
@@ -600,21 +641,12 @@ def _run_on_ray(ray, todo: Iterable[Job], out_dir: Path, index, summary: BatchSu
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
                 job = pending.pop(ref)
+                record, error = None, ""
                 try:
                     record = ray.get(ref)
                 except Exception as e:  # the worker died MAX_RETRIES + 1 times, or the task could not run
-                    record = {"id": job.id, "row": job.row, "output": job.out, "hash": job.digest, "seconds": None,
-                              "status": "error", "error": f"row {job.row}: {type(e).__name__}: {one_line(e, 300)}"}
-                if record["status"] == "ok":
-                    summary.ok += 1
-                else:
-                    summary.failed += 1
-                    summary.job_errors.append(record["error"])
-                    record["output"] = None
-                _append(index, record)
-                finished += 1
-                if on_progress:
-                    on_progress(finished, total)
+                    error = f"{type(e).__name__}: {one_line(e, 300)}"
+                end(job, record, error)
     except BaseException:  # Ctrl-C or an error of the driver: stop the running jobs, keep what finished
         for ref in pending:
             ray.cancel(ref, force=True)

@@ -223,10 +223,27 @@ def test_an_interrupted_batch_resumes_without_redoing_done_rows(tmp_path, packag
     assert done <= present and all(_whole(out / name) for name in present)  # nothing half-written
     stamps = {name: (out / name).stat().st_mtime_ns for name in done}
     summary = batch.run_batch(m, out)
-    assert (summary.ok, summary.skipped, summary.failed) == (n - len(done), len(done), 0), (summary.job_errors, summary.row_errors)
+    assert (summary.ok, summary.skipped, summary.failed) == (n - len(done), len(done), 0), summary.row_errors
     last = batch.read_index(index)
     assert {i for i, r in last.items() if r["status"] == "skipped"} == done
     assert all(last[f"shot{i:02d}.mp4"]["status"] in ("ok", "skipped") for i in range(n))
     assert {name: (out / name).stat().st_mtime_ns for name in done} == stamps  # not redone
     for i in range(n):
         assert _whole(out / f"shot{i:02d}.mp4")
+
+
+def test_svd_rows_ask_for_a_gpu_and_run_on_the_cpus_when_told(tmp_path):
+    pytest.importorskip("ray")
+    from svd_tiny import build_svd_folder
+
+    build_svd_folder(tmp_path / "tiny-svd", seed=0)
+    _pictures(tmp_path, 1)
+    svd = {"image": "astronaut.png", "preset": "pan_right", "frames": 4, "backend": "svd", "svd_model": "tiny-svd",
+           "width": 96, "height": 64, "steps": 2, "seed": 7, "device": "cpu"}
+    m = _manifest(tmp_path, [{**svd, "out": "a.mp4"}, {**svd, "seed": 8, "out": "b.mp4"}])
+    no_gpu = batch.run_batch(m, tmp_path / "gpu")  # this machine has no GPU: refused, not waiting for ever
+    assert no_gpu.failed == 2 and "needs 1 GPU a job and the Ray cluster has 0" in no_gpu.job_errors[0]
+    on_cpu = batch.run_batch(m, tmp_path / "cpu", gpus_per_job=0, max_in_flight=1)  # one worker: the model reused
+    assert (on_cpu.ok, on_cpu.failed) == (2, 0), on_cpu.job_errors
+    a, b = (vio.read_frames(tmp_path / "cpu" / n)[0] for n in ("a.mp4", "b.mp4"))
+    assert a.shape == b.shape == (4, 64, 96, 3) and np.abs(a - b).mean() > 0.001  # the seed matters
