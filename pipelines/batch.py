@@ -291,16 +291,10 @@ def parse_row(row: int, fields: dict, base: Path, *, gpus_per_job: float | None 
         gpus = float(gpus_per_job)
     digest = hashlib.sha256(json.dumps(
         {"kind": kind, "out": str(rel), "settings": {k: v for k, v in settings.items() if k not in names.values()},
-         "inputs": {k: _file_digest(p) for k, p in sorted(files.items())}, "version": _version()},
+         "inputs": {k: _file_digest(p) for k, p in sorted(files.items())}},
         sort_keys=True, default=str).encode()).hexdigest()[:32]
     return Job(row=row, id=rid, kind=kind, settings=tuple(sorted(settings.items())), out=str(rel), digest=digest,
                gpus=gpus)
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
 
 
 def _check_finish(finish) -> None:
