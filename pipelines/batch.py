@@ -52,6 +52,18 @@ OUTPUT_EXTS = (".mp4", ".mov", ".mkv", ".webm", ".gif", ".webp")  # video.io.OUT
 KINDS = ("render", "generate", "shots")
 """What a job calls: render_file, generate or render_shot_file."""
 _FILE_KEYS = ("image", "path", "camera", "depth", "shots")
+SETTINGS = {
+    "render": ("preset", "frames", "fps", "intensity", "depth_kind", "fill", "depth_of_field", "motion_blur",
+               "overscan", "max_size", "device", "camera_body", "lens_kind", "aspect", "png_level"),
+    "generate": ("preset", "frames", "fps", "intensity", "backend", "svd_model", "guidance", "strength", "release",
+                 "denoise", "steps", "seed", "depth_kind", "finish", "width", "height", "motion_bucket_id",
+                 "augmentation_level", "min_guidance_scale", "max_guidance_scale", "decode_chunk_size",
+                 "cpu_offload", "device"),
+    "shots": ("seed",),
+}
+"""The settings a row of each kind may carry: the keyword arguments of the function it calls, besides its files,
+``out`` and ``on_progress`` (listed here so that checking rows does not import torch; the unit tier compares them
+with the signatures)."""
 _NOT_SETTINGS = {"image_path", "image", "out", "path", "path_file", "camera", "camera_file", "depth", "depth_file",
                  "on_progress", "spec_file"}
 
@@ -185,8 +197,7 @@ def _target(kind: str) -> Callable:
 
 
 def _allowed(kind: str) -> list[str]:
-    names = [n for n in inspect.signature(_target(kind)).parameters if n not in _NOT_SETTINGS]
-    return sorted({*names, "seed"})  # seed: passed where the job takes one (the render has no randomness)
+    return sorted({*SETTINGS[kind], "seed"})  # seed: passed where the job takes one (the render has no randomness)
 
 
 def _file_digest(path: Path) -> str:

@@ -112,8 +112,22 @@ def test_the_settings_hash_follows_the_settings_and_the_picture(tmp_path):
     assert batch.load_jobs(m)[0][0].digest != first
 
 
-def test_output_suffixes_are_the_writers():
+def test_output_suffixes_and_settings_are_the_writers_and_the_functions():
+    import inspect
+
     assert batch.OUTPUT_EXTS == vio.OUTPUT_EXTS
+    for kind in batch.KINDS:
+        names = [n for n in inspect.signature(batch._target(kind)).parameters if n not in batch._NOT_SETTINGS]
+        assert tuple(names) == batch.SETTINGS[kind], kind
+
+
+def test_checking_rows_does_not_import_torch(tmp_path, package_env):
+    m = _manifest(tmp_path, _good_rows(tmp_path, 2))
+    code = ("import sys; from draw_to_video.pipelines.batch import load_jobs; "
+            f"jobs, errors = load_jobs({str(m)!r}); assert len(jobs) == 2 and not errors; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    r = subprocess.run([sys.executable, "-c", code], env=package_env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-1000:]
 
 
 def test_no_good_row_exits_2_and_writes_nothing(tmp_path, capsys):
