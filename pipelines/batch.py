@@ -21,6 +21,7 @@ Ray is optional (``pip install draw-to-video[batch]``) and imported only by :fun
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import inspect
 import io
@@ -201,11 +202,20 @@ def _allowed(kind: str) -> list[str]:
 
 
 def _file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (a folder: of its listing), remembered by path, size and modification time (a
+    manifest names the same pictures many times)."""
+    st = path.stat()
+    return _digest(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(path: str, _size: int, _mtime_ns: int) -> str:
     h = hashlib.sha256()
-    if path.is_dir():  # a PNG folder or a model folder: its listing, not its bytes
-        h.update("\n".join(sorted(p.name for p in path.iterdir())).encode())
+    p = Path(path)
+    if p.is_dir():  # a PNG folder or a model folder: its listing, not its bytes
+        h.update("\n".join(sorted(q.name for q in p.iterdir())).encode())
         return "dir:" + h.hexdigest()
-    with open(path, "rb") as f:
+    with open(p, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -498,6 +508,14 @@ def _check_address(address: str) -> None:
                          "the address (HOST:PORT of the head node, default port 6379)") from None
 
 
+def _cores() -> int:
+    """The cores this process may run on (its affinity, else the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def start_ray(address: str | None, cpus: int | None = None) -> tuple[object, str | None]:
     """``ray.init`` for a batch: a cluster at ``address`` (or ``RAY_ADDRESS``), else an embedded local Ray sized
     to this machine (``cpus`` or every core), no dashboard, workers' logs not echoed, its files in a short-lived
@@ -522,7 +540,7 @@ def start_ray(address: str | None, cpus: int | None = None) -> tuple[object, str
     if pkg:  # local workers import this draw_to_video, whatever is installed
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (pkg, old) if p)
     try:
-        ray.init(num_cpus=cpus or os.cpu_count() or 1, _temp_dir=tmp, **common)
+        ray.init(num_cpus=cpus or _cores(), _temp_dir=tmp, **common)
     except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -261,3 +261,19 @@ def test_svd_rows_ask_for_a_gpu_and_run_on_the_cpus_when_told(tmp_path):
     assert (on_cpu.ok, on_cpu.failed) == (2, 0), on_cpu.job_errors
     a, b = (vio.read_frames(tmp_path / "cpu" / n)[0] for n in ("a.mp4", "b.mp4"))
     assert a.shape == b.shape == (4, 64, 96, 3) and np.abs(a - b).mean() > 0.001  # the seed matters
+
+
+def test_bad_options_are_refused_before_anything_runs(tmp_path, capsys):
+    m = _manifest(tmp_path, _good_rows(tmp_path, 1))
+    (tmp_path / "file").write_text("x")
+    code, _, err = cli(["batch", "--manifest", m, "--out", tmp_path / "file"], capsys)
+    assert code == 2 and one_error_line(err) and "is a file: give a folder" in err
+    for flag in ("--max-in-flight", "--cpus-per-job"):
+        code, _, err = cli(["batch", "--manifest", m, "--out", tmp_path / "o", flag, "0"], capsys)
+        assert code == 2 and "must be more than 0" in err
+    code, _, err = cli(["batch", "--manifest", m, "--out", tmp_path / "o", "--gpus-per-job", "-1"], capsys)
+    assert code == 2 and one_error_line(err) and "gpus per job must be 0..64" in err
+    (tmp_path / "m.txt").write_text("{}")
+    code, _, err = cli(["batch", "--manifest", tmp_path / "m.txt", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "must be .jsonl" in err
+    assert not (tmp_path / "o").exists()
