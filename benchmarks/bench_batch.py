@@ -6,7 +6,8 @@
 
 ``prepare`` writes the inputs: five real photos (the bundled example and scikit-image's astronaut, coffee, chelsea,
 rocket) cover-cropped to 640x360 PNGs; ``m16.jsonl`` (16 renders, 25 frames each, presets in turn);
-``mem16.jsonl`` and ``mem200.jsonl`` (the same rows at 4 frames, 16 and 200 of them, for the driver's memory);
+``mem16.jsonl`` and ``mem200.jsonl`` (the same rows made cheap, 2 frames at 160 px: 16 and 200 of them, for the
+driver's memory);
 ``loop.sh`` (the 16 renders one after another, each a ``python -m draw_to_video render`` process), ``xargs.sh``
 (the same 16 command lines through ``xargs -P 2``) and ``batch.sh`` (``python -m draw_to_video batch --manifest
 m16.jsonl --no-resume``), all running this checkout.
@@ -38,7 +39,8 @@ ROOT = HERE.parent
 PRESETS = ("dolly_in", "orbit_left", "pan_left", "truck_right", "crane_up", "arc", "tilt_up", "dolly_out")
 SIZE = (640, 360)
 FRAMES = 25
-MEMORY_FRAMES = 4
+MEMORY_ROW = {"frames": 2, "max_size": 160}
+"""The driver's memory rows: cheap renders (the driver never holds frames; what grows with a manifest is rows)."""
 
 
 def _pictures(folder: Path) -> list[Path]:
@@ -71,7 +73,7 @@ def prepare(folder: Path, renders: int, rows: int) -> None:
 
     (folder / f"m{renders}.jsonl").write_text("".join(json.dumps(row(i)) + "\n" for i in range(renders)))
     for n in (renders, rows):  # the driver's memory: short clips (it does not hold frames), 16 vs many rows
-        (folder / f"mem{n}.jsonl").write_text("".join(json.dumps({**row(i), "frames": MEMORY_FRAMES}) + "\n"
+        (folder / f"mem{n}.jsonl").write_text("".join(json.dumps({**row(i), **MEMORY_ROW}) + "\n"
                                                       for i in range(n)))
     env = f"export PYTHONPATH={shlex.quote(str(link))}\ncd {shlex.quote(str(folder))}\nmkdir -p loop xargs\n"
     lines = [f"render --image {row(i)['image']} --preset {row(i)['preset']} --frames {FRAMES} --out "
