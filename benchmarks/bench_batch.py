@@ -9,7 +9,8 @@ rocket) cover-cropped to 640x360 PNGs; ``m16.jsonl`` (16 renders, 25 frames each
 ``mem16.jsonl`` and ``mem200.jsonl`` (the same rows made cheap, 2 frames at 160 px: 16 and 200 of them, for the
 driver's memory);
 ``loop.sh`` (the 16 renders one after another, each a ``python -m draw_to_video render`` process), ``xargs.sh``
-(the same 16 command lines through ``xargs -P 2``) and ``batch.sh`` (``python -m draw_to_video batch --manifest
+(the same 16 command lines through ``xargs -P 2``), ``xargs1.sh`` (the same with ``OMP_NUM_THREADS=1``: one
+torch thread a process, as a batch job has) and ``batch.sh`` (``python -m draw_to_video batch --manifest
 m16.jsonl --no-resume``), all running this checkout.
 Time them as whole processes (each script's wall time from outside), paired, on a quiet machine if you have one.
 
@@ -84,9 +85,12 @@ def prepare(folder: Path, renders: int, rows: int) -> None:
     (folder / "args.txt").write_text("".join(line.replace("OUT/", "xargs/") + "\n" for line in lines))
     (folder / "xargs.sh").write_text("set -e\n" + env + f"xargs -P 2 -L 1 {py} -m draw_to_video < args.txt "
                                      ">/dev/null 2>&1\n")
+    (folder / "xargs1.sh").write_text("set -e\n" + env + f"export OMP_NUM_THREADS=1\nxargs -P 2 -L 1 {py} -m "
+                                      "draw_to_video < args.txt >/dev/null 2>&1\n")  # one torch thread each
     (folder / "batch.sh").write_text("set -e\n" + env + f"{py} -m draw_to_video batch --manifest m{renders}.jsonl "
                                      "--out batch --no-resume >/dev/null 2>&1\n")
-    print(f"wrote {folder}: m{renders}.jsonl, mem{renders}.jsonl, mem{rows}.jsonl, loop.sh, xargs.sh, batch.sh")
+    print(f"wrote {folder}: m{renders}.jsonl, mem{renders}.jsonl, mem{rows}.jsonl, loop.sh, xargs.sh, xargs1.sh, "
+          "batch.sh")
 
 
 def driver(manifest: Path, out: Path) -> None:
