@@ -20,6 +20,7 @@ COMMAND_MODULES = {
     "effects": ("effects", "effect"),
     "params": ("params",),
     "remote": ("remote",),
+    "batch": ("batch",),
 }
 """Modules under commands/ whose import registers subcommands, with the commands each registers (a unit test
 compares them). ``main`` imports only the module of the command asked for, so ``remote`` (standard library only)

@@ -37,6 +37,10 @@ PNG_LEVEL = 0
 than OpenCV's default and 10x faster than Pillow's); 2..9 are zlib's slower levels with its default strategy."""
 IO_THREADS = 2
 """Threads that decode image files / encode PNG frames (OpenCV releases the GIL while it works)."""
+ENCODER_THREADS = 0
+"""Threads of the mp4 / webm encoder; 0 = its own choice (from the core count). x264 writes the count into
+the file and its output depends on it, so a batch worker fixes it (pipelines/batch.py) for the same bytes on
+any machine."""
 PREFETCH = 6
 """Frames a reader decodes ahead / a writer holds before ``write`` waits: the bound on I/O memory."""
 
@@ -424,6 +428,8 @@ class FrameWriter:
             self._stream.pix_fmt = "yuv420p"
             self._stream.options = ({"crf": str(self.crf)} if codec == "libx264"
                                     else {"crf": str(self.crf + 12), "b": "0"})
+            if ENCODER_THREADS:
+                self._stream.options = {**self._stream.options, "threads": str(ENCODER_THREADS)}
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="d2v-encode")  # one: packets stay in order
 
     def _submit(self, frame: np.ndarray) -> None:
