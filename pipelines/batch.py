@@ -59,14 +59,15 @@ SETTINGS = {
     "generate": ("preset", "frames", "fps", "intensity", "backend", "svd_model", "guidance", "strength", "release",
                  "denoise", "steps", "seed", "depth_kind", "finish", "width", "height", "motion_bucket_id",
                  "augmentation_level", "min_guidance_scale", "max_guidance_scale", "decode_chunk_size",
-                 "cpu_offload", "device"),
+                 "cpu_offload", "wan_model", "prompt", "negative_prompt", "wan_guide", "guidance_scale",
+                 "conditioning_scale", "device"),
     "shots": ("seed",),
 }
 """The settings a row of each kind may carry: the keyword arguments of the function it calls, besides its files,
 ``out`` and ``on_progress`` (listed here so that checking rows does not import torch; the unit tier compares them
 with the signatures)."""
 _NOT_SETTINGS = {"image_path", "image", "out", "path", "path_file", "camera", "camera_file", "depth", "depth_file",
-                 "on_progress", "spec_file"}
+                 "on_progress", "spec_file", "depth_out"}
 
 
 @dataclass(frozen=True)
@@ -291,13 +292,15 @@ def parse_row(row: int, fields: dict, base: Path, *, gpus_per_job: float | None 
             f["finish"] = finish = [finish]
         if finish is not None:
             _check_finish(finish)
-        if backend != "render" and "svd_model" not in f:
-            raise ValueError(f"backend {backend} needs svd_model: the local folder of a diffusers SVD model")
-        if "svd_model" in f:
-            model = (base / str(f["svd_model"])).resolve()
-            if not model.is_dir():
-                raise ValueError(f"svd_model folder not found: {excerpt(f['svd_model'])}")
-            f["svd_model"] = str(model)
+        model_key = {"svd": "svd_model", "wan_vace": "wan_model"}.get(backend)
+        if model_key and model_key not in f:
+            raise ValueError(f"backend {backend} needs {model_key}: the local folder of its diffusers model")
+        for key in ("svd_model", "wan_model"):
+            if key in f:
+                model = (base / str(f[key])).resolve()
+                if not model.is_dir():
+                    raise ValueError(f"{key} folder not found: {excerpt(f[key])}")
+                f[key] = str(model)
     names = {"render": {"image": "image_path", "path": "path_file", "camera": "camera_file", "depth": "depth_file"},
              "generate": {"image": "image", "path": "path", "camera": "camera", "depth": "depth"},
              "shots": {"shots": "spec_file"}}[kind]
