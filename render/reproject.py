@@ -67,8 +67,9 @@ class RenderResult:
     frames: [F, H, W, 3] float 0..1, holes: [F, H, W] float (1 = hole / disoccluded, before filling),
     coverage: (F,) float valid fraction per frame, depth: [H, W] the normalized depth used (median ~1; soft
     occlusion edges snapped to the nearer/farther side, see ``sharpen_depth_edges``).
-    All on the image's device. overscan: the zoom factor every frame was rendered with (1 = none);
-    overscan_info: how it was chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
+    All on the image's device. overscan: the largest zoom factor a frame was rendered with (1 = none; auto
+    overscan ramps from 1 at frame 0, ``overscan_info.factors`` has every frame's); overscan_info: how it was
+    chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
     (estimate or check, edge sharpening) and ``render`` (overscan and every frame).
     stretched: (F,) float, the fraction of each frame's pixels that show a real source pixel magnified by more than
     ``STRETCH_LIMIT`` in area (they look smeared; see :func:`area_magnification`).
@@ -86,6 +87,8 @@ class RenderResult:
     magnification: torch.Tensor | None = None
     overscan: float = 1.0
     overscan_info: OverscanInfo | None = None
+    move_cap: object | None = None
+    """``render/reach.MoveCap`` when the pipeline capped the move (``render_clip``); None from here."""
     timing_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -151,7 +154,8 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     K_src = camera.intrinsics(w, h)  # (F, 3, 3)
     rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
     info = resolve_overscan(overscan, _border_of(depth, K_src[0]), K_src, rel, w, h)
-    K = zoom_intrinsics(K_src, info.factor)  # the frames' cameras; the source keeps K_src[0]
+    zoom = info.per_frame(n_frames)  # auto: a ramp from 1 at frame 0
+    K = zoom_intrinsics(K_src, zoom)  # the frames' cameras; the source keeps K_src[0]
     src = _Source.build(img, depth, K_src[0])
     kept = 0 if sink is not None else n_frames
     frames = torch.empty((kept, h, w, 3), dtype=torch.float32, device=dev)
@@ -162,7 +166,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     frame_depth = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
     magnification = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
     radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
-    radius_inf = radius_inf * info.factor  # the zoom magnifies the blur circle too
+    radius_inf = radius_inf * zoom  # the zoom magnifies the blur circle too
     squeeze = squeeze_of(camera)  # anamorphic lens: oval bokeh (radius = vertical), horizontal streak flares
     # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
     # into the outputs, so no chunk-sized temporaries exist
