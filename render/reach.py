@@ -5,7 +5,8 @@ render shows mostly what the photo never saw: border reveals and disocclusions (
 colour) and surfaces seen at a grazing angle (source pixels magnified many times: smears). The 2.5D backend
 therefore stops a move at the largest fraction of its travel whose every frame keeps at least
 :data:`MIN_COVERAGE` real pixels and at most :data:`MAX_STRETCHED` stretched ones, measured with the render's
-own figures (``RenderResult.coverage`` and ``.stretched``) on a small copy of the picture.
+own figures (``RenderResult.coverage`` and ``.magnification``, relative to the frame's median so a zoom-in does not
+count) on a small copy of the picture.
 
 How (:func:`find_move_cap`): the picture and its depth are downscaled to :data:`CAP_SIDE` px, up to
 :data:`CAP_FRAMES` frames of the move (evenly spaced, the last included) are rendered without filling, with the
@@ -25,13 +26,13 @@ import torch
 from ..camera.trajectory import CameraTrajectory, move_progress, select_frames, shorten_move
 from ..core.filters import resize
 from ..core.frames import downscale_to_max
-from .reproject import render_views
+from .reproject import STRETCH_LIMIT, render_views
 
 MIN_COVERAGE = 0.90
 """Smallest share of real (not filled) pixels every frame of a capped move keeps."""
-MAX_STRETCHED = 0.15
-"""Largest share of a frame's pixels magnified more than ``reproject.STRETCH_LIMIT`` (2x in area) a capped move
-allows."""
+MAX_STRETCHED = 0.10
+"""Largest share of a frame's pixels magnified more than ``reproject.STRETCH_LIMIT`` (2x in area) beyond the frame's
+median magnification a capped move allows (:func:`relative_stretch`: a zoom is not a smear)."""
 CAP_SIDE = 192
 """Longer side (px) of the copy the cap is measured on."""
 CAP_FRAMES = 9
@@ -84,6 +85,18 @@ def orbit_degrees(camera: CameraTrajectory) -> float:
     return float(np.degrees(np.abs(np.diff(phi)).sum()))
 
 
+def relative_stretch(magnification: torch.Tensor) -> torch.Tensor:
+    """Per frame (F,), the share of pixels magnified more than ``STRETCH_LIMIT`` times the frame's median
+    magnification (``magnification``: [F, H, W] area magnification, 0 in holes): smears next to sharp pixels. A
+    zoom or push-in magnifies every pixel alike and stretches nothing here."""
+    out = torch.zeros(magnification.shape[0])
+    for i, mag in enumerate(magnification):
+        real = mag[mag > 0]
+        if real.numel():
+            out[i] = float((mag > STRETCH_LIMIT * real.median()).float().mean())
+    return out
+
+
 def find_move_cap(image: torch.Tensor, depth: torch.Tensor, camera: CameraTrajectory, overscan: float = 0.0,
                   min_coverage: float = MIN_COVERAGE, max_stretched: float = MAX_STRETCHED) -> MoveCap:
     """The largest share of ``camera``'s move whose frames keep ``min_coverage`` real pixels and at most
@@ -100,8 +113,8 @@ def find_move_cap(image: torch.Tensor, depth: torch.Tensor, camera: CameraTrajec
 
     def worst(fraction: float) -> tuple[float, float]:
         cam = select_frames(shorten_move(camera, fraction), idx)
-        r = render_views(img, cam, z, fill="none", overscan=overscan)
-        return float(r.coverage.min()), float(r.stretched.max())
+        r = render_views(img, cam, z, fill="none", overscan=overscan, guide_maps=True)
+        return float(r.coverage.min()), float(relative_stretch(r.magnification).max())
 
     if n < 2 or not np.any(move_progress(camera) > 0):
         return MoveCap(1.0, 1.0, 0.0, 1.0)

@@ -175,6 +175,9 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         idx = np.arange(start, min(n_frames, start + step))
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
         out, valid, zfull, mag = _render_chunk(src, K[idx], rel[idx], fill, full_maps=mapped > 0)
+        for j in np.flatnonzero(_is_source_view(K[idx], rel[idx], src.K0)):
+            # the source camera itself (frame 0 of a move, a held pose): exactly the picture, every pixel real
+            out[j], valid[j], zfull[j], mag[j] = src.color[0], True, depth, 1.0
         sharp = out
         if depth_of_field > 0:
             out = blur_by_radius_oval(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w), squeeze)
@@ -203,6 +206,12 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, stretched=stretched,
                         frame_depth=frame_depth, magnification=magnification, overscan=info.factor,
                         overscan_info=info, timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
+
+
+def _is_source_view(K: np.ndarray, rel: np.ndarray, K0: np.ndarray) -> np.ndarray:
+    """(B,) bool: the frames whose camera is the source's (identity relative pose, same intrinsics)."""
+    same_pose = np.abs(rel - np.eye(4)).reshape(len(rel), -1).max(1) < 1e-9
+    return same_pose & (np.abs(K - K0[None]).reshape(len(K), -1).max(1) < 1e-9)
 
 
 def _clock(dev: torch.device) -> float:
