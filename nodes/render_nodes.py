@@ -79,15 +79,15 @@ class CameraMotionRender(io.ComfyNode):
         frames = even_for_video(result.frames, "Camera Motion Render")
         holes, _ = to_even(result.holes, channels_last=False)
         depth_img, _ = to_even(depth_to_image(result.depth))
-        text = render_notes(result)
+        text = render_notes(result, camera.preset)
         del result
         release_memory()
         return io.NodeOutput(frames.to(out), holes.to(out), depth_img.to(out), ui=ui.PreviewText(text))
 
 
-def render_notes(result) -> str:
+def render_notes(result, name: str = "move") -> str:
     """The node's text: worst coverage, overscan, the move cap and the low-coverage warning (render/reach.py)."""
-    fields = reach_fields(result)
+    fields = reach_fields(result, name)
     lines = [f"worst frame {100 * float(result.coverage.min()):.0f} % real pixels before filling"]
     if result.overscan_info is not None:
         lines.append(result.overscan_info.describe())

@@ -268,15 +268,15 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                         overscan_note=result.overscan_info.describe() if result.overscan_info else "",
                         depth_source="estimated" if depth_file is None else "file",
                         depth_percentiles=depth_percentiles(result.depth), timing_ms=timing,
-                        **reach_fields(result))
+                        **reach_fields(result, camera.preset))
 
 
-def reach_fields(result: RenderResult) -> dict:
+def reach_fields(result: RenderResult, name: str = "move") -> dict:
     """:class:`RenderedFile`'s fields on what the photo holds, from a render: stretched share per frame, the move
     cap's note and fraction, the low-coverage warning (``render/reach.py``)."""
     cap = result.move_cap
     stretched = () if result.stretched is None else tuple(float(c) for c in result.stretched.cpu())
-    return {"stretched_per_frame": stretched, "move_note": cap.describe() if cap else "",
+    return {"stretched_per_frame": stretched, "move_note": cap.describe(name) if cap else "",
             "move_fraction": cap.fraction if cap else 1.0, "coverage_warning": coverage_warning(result.coverage)}
 
 

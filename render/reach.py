@@ -6,7 +6,8 @@ colour) and surfaces seen at a grazing angle (source pixels magnified many times
 therefore stops a move at the largest fraction of its travel whose every frame keeps at least
 :data:`MIN_COVERAGE` real pixels and at most :data:`MAX_STRETCHED` stretched ones, measured with the render's
 own figures (``RenderResult.coverage`` and ``.magnification``, relative to the frame's median so a zoom-in does not
-count) on a small copy of the picture.
+count) on a small copy of the picture; a camera that travels past part of the picture (its border behind the camera,
+``OverscanInfo.needed`` infinite: a vertigo or a push-in through the near ground) does not fit either.
 
 How (:func:`find_move_cap`): the picture and its depth are downscaled to :data:`CAP_SIDE` px, up to
 :data:`CAP_FRAMES` frames of the move (evenly spaced, the last included) are rendered without filling, with the
@@ -65,14 +66,14 @@ class MoveCap:
         """One line for the CLI, the report and the nodes' text (empty when nothing was capped)."""
         if not self.capped:
             return ""
+        why = ("uncapped the camera would pass part of the picture" if self.full_coverage == 0.0
+               else f"worst frame {100 * self.full_coverage:.0f} % real pixels uncapped")
         if self.turn_deg >= TURN_MIN_DEG:
             kind = "orbit" if self.turn_deg > 20 else move
             return (f"{kind} capped at {self.fraction * self.turn_deg:.0f}° of {self.turn_deg:.0f}° for one photo "
-                    f"(worst frame {100 * self.full_coverage:.0f} % real pixels uncapped); use a generative workflow "
-                    f"(VACE, Wan, SVD) for the full orbit, or move_cap off")
-        return (f"{move} capped at {100 * self.fraction:.0f} % of its travel for one photo (worst frame "
-                f"{100 * self.full_coverage:.0f} % real pixels uncapped); use a generative workflow (VACE, Wan, SVD) "
-                f"for the full move, or move_cap off")
+                    f"({why}); use a generative workflow (VACE, Wan, SVD) for the full orbit, or move_cap off")
+        return (f"{move} capped at {100 * self.fraction:.0f} % of its travel for one photo ({why}); use a "
+                f"generative workflow (VACE, Wan, SVD) for the full move, or move_cap off")
 
 
 def orbit_degrees(camera: CameraTrajectory) -> float:
@@ -114,7 +115,10 @@ def find_move_cap(image: torch.Tensor, depth: torch.Tensor, camera: CameraTrajec
     def worst(fraction: float) -> tuple[float, float]:
         cam = select_frames(shorten_move(camera, fraction), idx)
         r = render_views(img, cam, z, fill="none", overscan=overscan, guide_maps=True)
-        return float(r.coverage.min()), float(relative_stretch(r.magnification).max())
+        # a camera that passes part of the picture (its border behind the camera: no zoom can hide it) counts as
+        # a frame without real pixels
+        passed = not np.isfinite(r.overscan_info.needed)
+        return (0.0 if passed else float(r.coverage.min())), float(relative_stretch(r.magnification).max())
 
     if n < 2 or not np.any(move_progress(camera) > 0):
         return MoveCap(1.0, 1.0, 0.0, 1.0)
