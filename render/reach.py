@@ -27,13 +27,17 @@ import torch
 from ..camera.trajectory import CameraTrajectory, move_progress, select_frames, shorten_move
 from ..core.filters import resize
 from ..core.frames import downscale_to_max
-from .reproject import STRETCH_LIMIT, render_views
+from .reproject import render_views
 
 MIN_COVERAGE = 0.90
 """Smallest share of real (not filled) pixels every frame of a capped move keeps."""
 MAX_STRETCHED = 0.10
-"""Largest share of a frame's pixels magnified more than ``reproject.STRETCH_LIMIT`` (2x in area) beyond the frame's
-median magnification a capped move allows (:func:`relative_stretch`: a zoom is not a smear)."""
+"""Largest share of a frame's pixels magnified more than :data:`RELATIVE_STRETCH` times the frame's median
+magnification (in area) a capped move allows (:func:`relative_stretch`: a zoom or push-in is not a smear)."""
+RELATIVE_STRETCH = 1.5
+"""Area magnification over the frame's median above which a pixel counts as smeared for the cap (the overscan zoom
+already magnifies every pixel up to 1.56x, so the render's absolute ``STRETCH_LIMIT`` of 2 would let through
+ground smeared 3x)."""
 CAP_SIDE = 192
 """Longer side (px) of the copy the cap is measured on."""
 CAP_FRAMES = 9
@@ -87,14 +91,14 @@ def orbit_degrees(camera: CameraTrajectory) -> float:
 
 
 def relative_stretch(magnification: torch.Tensor) -> torch.Tensor:
-    """Per frame (F,), the share of pixels magnified more than ``STRETCH_LIMIT`` times the frame's median
+    """Per frame (F,), the share of pixels magnified more than :data:`RELATIVE_STRETCH` times the frame's median
     magnification (``magnification``: [F, H, W] area magnification, 0 in holes): smears next to sharp pixels. A
     zoom or push-in magnifies every pixel alike and stretches nothing here."""
     out = torch.zeros(magnification.shape[0])
     for i, mag in enumerate(magnification):
         real = mag[mag > 0]
         if real.numel():
-            out[i] = float((mag > STRETCH_LIMIT * real.median()).float().mean())
+            out[i] = float((mag > RELATIVE_STRETCH * real.median()).float().mean())
     return out
 
 
