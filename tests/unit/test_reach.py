@@ -134,3 +134,20 @@ def test_cli_focus_move_cap_and_report(capsys, tmp_path, monkeypatch):
     rep = json.loads((tmp_path / "r.json").read_text())
     assert rep["move_cap"] == {"fraction": 1.0, "note": ""} and rep["coverage_warning"].startswith("frames ")
     assert "warning: frames " in out
+
+
+def test_a_vertigo_through_the_near_ground_is_capped_and_holds_with_an_aspect_crop():
+    """hitchcock travels 72 % of the subject's distance: over a ground plane whose bottom row is nearer than that,
+    the camera would pass part of the picture; the cap stops it before, also on a 2.39:1 crop."""
+    h, w = 96, 160
+    img = photo("astronaut", h, w)
+    ground = (1.6 - 1.2 * torch.linspace(0, 1, h))[:, None].expand(h, w).contiguous()  # 1.6 at the top, 0.4 below
+    cam = build_trajectory(preset="hitchcock", frames=13)
+    cap = find_move_cap(img, ground, cam)
+    assert cap.capped and cap.full_coverage == 0.0 and "would pass part of the picture" in cap.describe("hitchcock")
+    wide = build_trajectory(preset="hitchcock", frames=13, aspect="2.39:1")
+    res = render_clip(img, wide, ground, depth_kind="depth")
+    _, fh, fw, _ = res.frames.shape
+    assert abs(fw / fh - 2.39) < 0.1 and res.move_cap.capped
+    assert float(res.coverage.min()) >= 0.85 and float(res.coverage[0]) == 1.0
+    assert np.isfinite(res.overscan_info.needed)  # nothing of the picture passes the camera
