@@ -82,10 +82,14 @@ class MoveCap:
 
 def orbit_degrees(camera: CameraTrajectory) -> float:
     """How far the camera swings around its ``look_at`` point, in degrees (accumulated over the frames, about the
-    world's vertical axis); 0 without a look-at point."""
+    world's vertical axis); 0 without a look-at point or when the camera's distance to it changes by more than 20 %
+    (not an orbit)."""
     if camera.look_at is None or camera.frames < 2:
         return 0.0
     d = camera.c2w[:, :3, 3] - np.asarray(camera.look_at)[None]
+    r = np.linalg.norm(d, axis=1)
+    if r.max() > 1.2 * r.min():  # not circling the point (a push toward an off-centre subject turns too)
+        return 0.0
     phi = np.unwrap(np.arctan2(d[:, 0], -d[:, 2]))
     return float(np.degrees(np.abs(np.diff(phi)).sum()))
 
