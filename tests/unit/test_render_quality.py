@@ -1,7 +1,7 @@
 """The model-free render on ordinary photos (issue 11's bar, at test size): with the built-in depth, intensity 1 and
-auto overscan, real source pixels reach at least 97 % of every frame before filling (the sideways truck at least
-90 %: auto overscan stops at 1.25x, so part of its border reveal is filled), while the depth still carries
-parallax. ``benchmarks/bench_presets.py`` measures the same at full size with 25 frames."""
+auto overscan, real source pixels reach at least 97 % of every frame before filling (at least 90 % for a move whose
+border reveal needs more than the 1.25x auto overscan: the rest is filled), while the depth still carries parallax.
+``benchmarks/bench_presets.py`` measures the same at full size with 25 frames."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def renders() -> dict:
 @pytest.mark.parametrize("photo", PHOTOS)
 def test_real_pixels_cover_every_frame(renders, photo):
     worst = {preset: float(renders[photo, preset].coverage.min()) for preset in PRESETS}
-    assert min(v for k, v in worst.items() if k != "truck_right") >= 0.97, worst
-    assert worst["truck_right"] >= 0.90, worst
+    capped = {preset for preset in PRESETS if renders[photo, preset].overscan_info.capped}
+    assert min(v for k, v in worst.items() if k not in capped) >= 0.97, worst
+    assert min(worst.values()) >= 0.90, worst  # past the 1.25x zoom the border reveal is filled
 
 
 def test_the_depth_still_carries_parallax(renders):
