@@ -27,7 +27,8 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
                      path: DrawnPath | None = None, use_drawing_speed: bool = False, aperture: float = 4.0,
                      max_speed: float | None = None, max_accel: float | None = None,
                      camera_body: str = "custom", lens_kind: str = "spherical_prime",
-                     aspect: str = "native") -> CameraTrajectory:
+                     aspect: str = "native", focus: tuple[float, float] | None = None,
+                     subject_depth: float | None = None) -> CameraTrajectory:
     """Build a camera trajectory from a preset, or from the drawn ``path`` when ``preset="auto"``.
 
     Args:
@@ -46,6 +47,11 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
             its published sensor size, an anamorphic lens widens the view ``squeeze`` times (``sensor_mm`` is the
             desqueezed picture area) and keeps the aperture at its widest f-number or slower, an aspect crops the
             sensor area (the render crops the picture alike). See :func:`lens_setup`.
+        focus: the subject's image point (x, y normalized 0..1, origin top-left), e.g. ``render --focus`` or the
+            built-in subject finder (``render/reach.find_aim``); replaces the drawing's focus point.
+        subject_depth: the subject's depth (world units; None = 1, the scene's median). Aimed moves pivot on the
+            subject there, and the vertigo presets (``dolly_zoom``) size their travel by it, so the camera never
+            reaches a near subject.
     """
     from .intent import analyze_intent
 
@@ -68,7 +74,8 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
                                     focal_length_mm=focal_length_mm, sensor_mm=sensor_mm, handheld=handheld,
                                     seed=seed, use_drawing_speed=use_drawing_speed, aperture=aperture,
                                     max_speed=max_speed, max_accel=max_accel,
-                                    camera_body=camera_body, lens_kind=lens_kind, aspect=aspect)
+                                    camera_body=camera_body, lens_kind=lens_kind, aspect=aspect, focus=focus,
+                                    subject_depth=subject_depth)
     sensor_mm, squeeze, ratio, aperture = lens_setup(sensor_mm, camera_body, lens_kind, aspect, aperture)
     stroke = path.camera_stroke() if path is not None else None
     intent_name, direction = None, 1
@@ -98,7 +105,12 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
     else:
         s = ease(easing_name, t)
 
-    subject = np.array([0.0, 0.0, 1.0]) if spec.centered else _subject_point(path)
+    subject = np.array([0.0, 0.0, 1.0]) if spec.centered else _subject_point(path, focus, sensor_mm[0] / sensor_mm[1])
+    if subject_depth is not None:
+        d = float(subject_depth)
+        if not (np.isfinite(d) and d > 0):
+            raise ValueError(f"subject_depth must be a positive number, got {excerpt(subject_depth)}")
+        subject = subject * d
     if spec.focal_start_mm is not None:
         focal_length_mm = spec.focal_start_mm
     scale = _stroke_scale(path) if path is not None and stroke is not None else 1.0
@@ -163,8 +175,17 @@ def lens_setup(sensor_mm: tuple[float, float], camera_body: str, lens_kind: str,
 
 
 
-def _subject_point(path: DrawnPath | None) -> np.ndarray:
-    """World point of the subject: the focus stroke (or a tap) seen at depth 1, else straight ahead."""
+def _subject_point(path: DrawnPath | None, focus: tuple[float, float] | None = None,
+                   aspect: float = 1.5) -> np.ndarray:
+    """World point of the subject: ``focus`` or the focus stroke (or a tap) seen at depth 1, else straight ahead.
+    ``aspect``: width / height of the picture when there is no drawing to say it."""
+    if focus is not None:
+        fx, fy = (float(v) for v in focus)
+        if not (np.isfinite(fx) and np.isfinite(fy) and 0 <= fx <= 1 and 0 <= fy <= 1):
+            raise ValueError(f"focus must be an image point x,y with both in 0..1 (0,0 = top-left), got "
+                             f"{excerpt(focus)}")
+        x, y = _image_to_plane(np.array([[fx, fy]]), path.aspect if path is not None else aspect)[0]
+        return np.array([x, y, 1.0])
     if path is None:
         return np.array([0.0, 0.0, 1.0])
     point = path.focus_point()
@@ -205,6 +226,8 @@ def _preset_motion(spec: PresetSpec, s: np.ndarray, amount: float, subject: np.n
     n = len(s)
     distance = float(np.linalg.norm(subject))
     trans = np.asarray(spec.translate) * amount
+    if spec.dolly_zoom:
+        trans = trans * distance  # vertigo: the travel is a share of the subject's distance (as dolly_zoom does)
     # Forward moves are capped so the camera never reaches the subject.
     max_forward = distance * (1 - MIN_SUBJECT_FRACTION)
     if trans[2] > max_forward:

@@ -27,24 +27,33 @@ import numpy as np
 from ..core.errors import excerpt
 from ..core.params import RENDER, format_number
 
-AUTO_MAX = 2.0
+AUTO_MAX = 1.25
 """Largest factor automatic overscan applies. A move that needs more (a long truck or a pull-back) is zoomed by this
-much and the rest of the revealed border is filled; the render reports it (``OverscanInfo.capped``)."""
+much and the rest of the revealed border is filled like any hole (and marked in ``holes``); the render reports it
+(``OverscanInfo.capped``). Kept small: a bigger zoom softens the picture and crops the subject away."""
 MARGIN_PX = 1.0
 """Extra output pixels kept between the crop and the projected border (bilinear sampling needs its neighbour)."""
 
 
 @dataclass(frozen=True)
 class OverscanInfo:
-    """The zoom a render used: ``factor`` (1 = none), ``needed`` the smallest factor without a border reveal
-    (``inf`` when no zoom can avoid one, e.g. the border passes behind the camera), ``capped`` when ``factor`` is
-    smaller than ``needed`` (auto stopped at :data:`AUTO_MAX`, or a fixed factor too small), ``mode``: "auto",
-    "off" or "fixed"."""
+    """The zoom a render used: ``factor`` (1 = none; the largest, last frame's, when it ramps), ``needed`` the
+    smallest factor without a border reveal (``inf`` when no zoom can avoid one, e.g. the border passes behind the
+    camera), ``capped`` when ``factor`` is smaller than ``needed`` (auto stopped at :data:`AUTO_MAX`, or a fixed
+    factor too small), ``mode``: "auto", "off" or "fixed". ``factors``: per frame (auto: a ramp from 1 at frame 0,
+    so frame 0 is the whole picture; empty = ``factor`` on every frame)."""
 
     factor: float
     needed: float
     capped: bool
     mode: str
+    factors: tuple[float, ...] = ()
+
+    def per_frame(self, frames: int) -> np.ndarray:
+        """(frames,) float64: the zoom of every frame."""
+        if len(self.factors) == frames:
+            return np.asarray(self.factors, dtype=np.float64)
+        return np.full(frames, float(self.factor))
 
     def describe(self) -> str:
         """One line for the CLI and logs."""
@@ -52,8 +61,13 @@ class OverscanInfo:
             return "overscan off"
         need = ("no zoom is enough: the camera passes part of the picture" if not np.isfinite(self.needed)
                 else f"needed {self.needed:.3f}x")
-        text = f"overscan {self.factor:.3f}x ({self.mode}; {need})"
-        return text + (" - capped: part of the revealed border is filled" if self.capped else "")
+        zoom = (f"ramping from 1x at frame 0 to {self.factor:.3f}x" if self.factors and self.factors[0] < self.factor
+                else f"{self.factor:.3f}x")
+        text = f"overscan {zoom} ({self.mode}; {need})"
+        if self.capped:
+            text += (f" - capped at {self.factor:.2f}x: the rest of the revealed border is filled (and marked in "
+                     f"the holes)")
+        return text
 
 
 def parse_overscan(value) -> float:
@@ -151,25 +165,29 @@ def resolve_overscan(overscan: float, points: np.ndarray, K: np.ndarray, rel: np
                      height: int, max_factor: float = AUTO_MAX) -> OverscanInfo:
     """The zoom to render with for the ``overscan`` parameter (0 = auto, 1 = off, > 1 = that factor).
 
-    Auto: the largest per-frame need (:func:`overscan_needed`) plus :data:`MARGIN_PX`, at most ``max_factor``.
-    Off (1) skips the geometry entirely (``needed`` is then reported as 1).
+    Auto: per frame, the largest need up to that frame (:func:`overscan_needed`, a running maximum so the zoom
+    never backs off) plus :data:`MARGIN_PX`, at most ``max_factor``: a ramp that starts at 1 on frame 0 (which
+    needs no zoom), so frame 0 shows the whole picture. Off (1) skips the geometry entirely (``needed`` is then
+    reported as 1). A fixed factor zooms every frame alike.
     """
     overscan = parse_overscan(overscan)
     if overscan == 1.0:
         return OverscanInfo(1.0, 1.0, False, "off")
-    need = float(overscan_needed(points, K, rel, width, height).max())
-    if need > 1.0 + 1e-9:
-        need *= 1.0 + 2.0 * MARGIN_PX / min(width, height)
+    needs = overscan_needed(points, K, rel, width, height)
+    needs = np.where(needs > 1.0 + 1e-9, needs * (1.0 + 2.0 * MARGIN_PX / min(width, height)), 1.0)
+    need = float(needs.max())
     if overscan == 0.0:
-        factor = min(need, max_factor)
-        return OverscanInfo(float(factor), need, need > factor + 1e-9, "auto")
+        ramp = np.minimum(np.maximum.accumulate(needs), max_factor)
+        factor = float(ramp.max())
+        return OverscanInfo(factor, need, need > factor + 1e-9, "auto", tuple(float(f) for f in ramp))
     return OverscanInfo(float(overscan), need, need > overscan + 1e-9, "fixed")
 
 
-def zoom_intrinsics(K: np.ndarray, factor: float) -> np.ndarray:
-    """``K`` (..., 3, 3) with the focal lengths times ``factor`` (principal point kept): a centred crop that
-    keeps the output size."""
+def zoom_intrinsics(K: np.ndarray, factor) -> np.ndarray:
+    """``K`` (..., 3, 3) with the focal lengths times ``factor`` (a number, or one per matrix: shape ``K.shape[:-2]``;
+    principal point kept): a centred crop that keeps the output size."""
     K = np.array(K, dtype=np.float64, copy=True)
+    factor = np.asarray(factor, dtype=np.float64)
     K[..., 0, 0] *= factor
     K[..., 1, 1] *= factor
     return K

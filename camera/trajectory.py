@@ -294,3 +294,52 @@ def subject_point(camera: CameraTrajectory | None, width: int, height: int) -> t
     top-left) for an image of ``width`` x ``height``; None when there is none (see :func:`look_at_pixel`)."""
     p = look_at_pixel(camera, width, height)
     return None if p is None else (p[0] / width, p[1] / height)
+
+
+def move_progress(camera: CameraTrajectory) -> np.ndarray:
+    """How far along its move each frame is: (F,) float64, 0 at frame 0, 1 at the end of the move's total travel
+    (cumulative over frames of: distance moved + angle turned in radians + log focal-length change). A move
+    without any motion gives all zeros."""
+    n = camera.frames
+    if n < 2:
+        return np.zeros(n)
+    pos = camera.c2w[:, :3, 3]
+    rot = camera.c2w[:, :3, :3]
+    step = np.linalg.norm(np.diff(pos, axis=0), axis=1)
+    rel = np.einsum("nji,njk->nik", rot[:-1], rot[1:])  # R_i^T R_{i+1}
+    cos = np.clip((np.trace(rel, axis1=1, axis2=2) - 1.0) / 2.0, -1.0, 1.0)
+    step = step + np.arccos(cos) + np.abs(np.diff(np.log(camera.focal_length_mm)))
+    total = np.concatenate([[0.0], np.cumsum(step)])
+    return total / total[-1] if total[-1] > 1e-12 else np.zeros(n)
+
+
+def shorten_move(camera: CameraTrajectory, fraction: float) -> CameraTrajectory:
+    """The same move stopped at ``fraction`` (0..1) of its travel (:func:`move_progress`), over the same frames:
+    frame i shows the pose (and lens) the full move reaches at ``fraction`` times frame i's progress, so the
+    easing keeps its shape and frame 0 is unchanged (an orbit of 360° with fraction 0.1 becomes one of 36° with the
+    same speed profile). Rotations by slerp, positions and lens values linearly between the original frames.
+    ``fraction`` >= 1 returns ``camera`` itself."""
+    fraction = float(fraction)
+    if not np.isfinite(fraction) or fraction < 0:
+        raise ValueError(f"fraction must be a number in 0..1, got {fraction}")
+    n = camera.frames
+    if fraction >= 1.0 or n < 2:
+        return camera
+    m = move_progress(camera)
+    if m[-1] == 0:
+        return camera
+    grid = np.arange(n, dtype=np.float64)
+    m = m + 1e-9 * grid  # strictly increasing (a held pose is still a frame)
+    at = np.interp(fraction * m, m, grid)
+    rots, pos = interpolate_poses(camera.c2w[:, :3, :3], camera.c2w[:, :3, 3], at)
+    c2w = np.tile(np.eye(4), (n, 1, 1))
+    c2w[:, :3, :3] = rots
+    c2w[:, :3, 3] = pos
+    lens = {k: np.interp(at, grid, getattr(camera, k)) for k in LENS_FIELDS}
+    return replace(camera, c2w=c2w, metadata={**camera.metadata, "shortened": fraction}, **lens)
+
+
+def select_frames(camera: CameraTrajectory, idx) -> CameraTrajectory:
+    """The trajectory of only the frames ``idx`` (ints, in order), same fps and lens."""
+    idx = np.asarray(idx, dtype=np.int64)
+    return replace(camera, c2w=camera.c2w[idx], **{k: np.asarray(getattr(camera, k))[idx] for k in LENS_FIELDS})

@@ -20,7 +20,16 @@ def _report(info) -> None:
           f"min coverage before filling {100 * info.coverage:.0f} %")
     if info.overscan_note:
         print(info.overscan_note)
+    _reach_lines(info)
     print(f"video written to {Path(info.out).resolve()}")
+
+
+def _reach_lines(info) -> None:
+    """The move cap and the low-coverage warning (render/reach.py), when there are any."""
+    if info.move_note:
+        print(info.move_note)
+    if info.coverage_warning:
+        print(f"warning: {info.coverage_warning}")
 
 
 def _svd(args) -> int:
@@ -94,7 +103,7 @@ def render_cmd(args) -> int:
                            motion_blur=args.motion_blur, overscan=args.overscan, max_size=args.max_size,
                            device=args.device, camera_body=args.camera_body, lens_kind=args.lens_kind,
                            aspect=args.aspect, on_progress=bar, png_level=args.png_compression,
-                           depth_out=_depth_out(args))
+                           depth_out=_depth_out(args), move_cap=args.move_cap, focus=args.focus)
     _report(info)
     if args.report:
         Path(args.report).write_text(json.dumps(info.report(), indent=1))
@@ -119,6 +128,18 @@ def overscan_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def focus_arg(text: str) -> tuple[float, float]:
+    """argparse type of ``--focus``: ``X,Y`` normalized image coordinates, each in 0..1."""
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"focus must be X,Y with two numbers in 0..1 (e.g. 0.4,0.6), got "
+                                         f"{text[:40]!r}") from None
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        raise argparse.ArgumentTypeError(f"focus must be X,Y with both in 0..1 (0,0 = top-left), got {text[:40]!r}")
+    return x, y
+
+
 def _configure_render(p):
     t, r = params.TRAJECTORY, params.RENDER
     p.add_argument("--image", required=True, help="the picture (frame 0 of the move)")
@@ -141,8 +162,15 @@ def _configure_render(p):
     a.option(p, "--depth-of-field", r["depth_of_field"], "depth_of_field")
     a.option(p, "--motion-blur", r["motion_blur"], "motion_blur")
     p.add_argument("--overscan", type=overscan_arg, default=r["overscan"].default, metavar="auto|off|FACTOR",
-                   help="zoom so no frame shows past the image border: auto (just enough, at most 2x; default), "
+                   help="zoom so no frame shows past the image border: auto (from 1x at frame 0 up to just enough, "
+                        "at most 1.25x; default), "
                         "off (the exact camera) or a fixed factor 1..4").d2v_param = ("overscan", r["overscan"])
+    a.option(p, "--move-cap", r["move_cap"], "move_cap",
+             help="auto: stop a move where the photo runs out (>= 90 %% real pixels per frame; printed); off: the "
+                  "full move")
+    p.add_argument("--focus", type=focus_arg, metavar="X,Y",
+                   help="aim a preset at this image point (0..1 each, 0,0 = top-left; default: the drawn focus "
+                        "point, else the subject found in the picture)")
     p.add_argument("--report", metavar="FILE.json",
                    help="write what happened: per-frame coverage before filling, overscan, depth percentiles, "
                         "timing per stage (ms), line_bend per frame (how much long straight lines bend)")

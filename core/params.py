@@ -153,10 +153,14 @@ RENDER = {
                       help="Longer side of the render in pixels: a larger image is area-downscaled first. 0 = no "
                            "cap (the memory limit still applies)."),
     "overscan": Range("float", 0.0, 0.0, 4.0, 0.05,
-                      help="Zoom that keeps the move inside the picture (output size unchanged): 0 = auto (just "
-                           "enough that no frame shows past the image border, at most 2x; the trajectory preview "
-                           "shows the crop), 1 = off (the exact camera; borders are filled), 1..4 = that zoom. "
-                           "Values between 0 and 1 are not allowed."),
+                      help="Zoom that keeps the move inside the picture (output size unchanged): 0 = auto (from 1x at "
+                           "frame 0 up to just enough that no frame shows past the image border, at most 1.25x, the "
+                           "rest is filled; the trajectory preview shows the crop), 1 = off (the exact camera; "
+                           "borders are filled), 1..4 = that zoom. Values between 0 and 1 are not allowed."),
+    "move_cap": Choice(("auto", "off"), "auto",
+                       help="auto: stop a move where one photo runs out (every frame keeps at least 90 % real "
+                            "pixels and few stretched ones; orbits become the largest the photo allows), reported; "
+                            "off: the full move, whatever it reveals."),
 }
 """Camera Motion Render (2.5D) and the ``render`` command."""
 

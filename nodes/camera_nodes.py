@@ -16,6 +16,7 @@ from ..core.frames import check_image_batch, downscale_to_max, fit_size, to_rgb
 from ..core.limits import MAX_POINTS, MAX_PREVIEW_SIDE, MAX_STROKES, check_path_size
 from ..core.params import SENSORS_MM, TRAJECTORY
 from ..pipelines.render import preview_overscan
+from ..render.reach import find_aim
 from ..video.io import to_uint8
 from .schema import CATEGORY, params_inputs
 from .types import Camera, DrawPath
@@ -143,10 +144,15 @@ class CinematicCameraTrajectory(io.ComfyNode):
             _check_path(path)
             path = _path_for_image(path, image)
         sensor = TRAJECTORY["sensor"].check(sensor, "sensor")
+        aim = {}
+        if image is not None:  # aim at the drawn focus point, else at the subject found in the picture
+            found = find_aim(to_rgb(check_image_batch(image, "image")[:1])[0].float(), None,
+                             path.focus_point() if path is not None else None)
+            aim = {"focus": (found.x, found.y), "subject_depth": found.depth}
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, easing=easing,
                                   focal_length_mm=focal_length_mm, sensor_mm=SENSORS_MM[sensor], handheld=handheld,
                                   seed=seed, path=path, use_drawing_speed=use_drawing_speed,
-                                  camera_body=camera_body, lens_kind=lens_kind, aspect=aspect)
+                                  camera_body=camera_body, lens_kind=lens_kind, aspect=aspect, **aim)
         width, height = (path.width, path.height) if path is not None else (1024, 576)
         if image is not None:
             height, width = int(image.shape[1]), int(image.shape[2])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import torch
-from comfy_api.latest import io
+from comfy_api.latest import io, ui
 
 from ..camera.trajectory import CameraTrajectory
 from ..core.frames import check_image_batch, to_even, to_rgb
 from ..core.limits import MEMORY_BUDGET_BYTES, MIN_RENDER_SIDE, format_bytes
 from ..core.params import RENDER
-from ..pipelines.render import render_clip
+from ..pipelines.render import reach_fields, render_clip
 from ..render.depth import depth_to_image
 from .common import compute_device, even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
@@ -47,6 +47,7 @@ class CameraMotionRender(io.ComfyNode):
                 # optional: API graphs from before they existed still validate (default cap, auto overscan)
                 *params_inputs(RENDER, ["max_size"], optional=True),
                 *params_inputs(RENDER, ["overscan"], optional=True),
+                *params_inputs(RENDER, ["move_cap"], optional=True),
             ],
             outputs=[
                 io.Image.Output("frames", display_name="frames",
@@ -62,7 +63,7 @@ class CameraMotionRender(io.ComfyNode):
     @classmethod
     def execute(cls, image: torch.Tensor, camera: CameraTrajectory, depth_kind: str, fill: str,
                 depth_of_field: float, motion_blur: float, max_size: int = RENDER["max_size"].default,
-                overscan: float = RENDER["overscan"].default,
+                overscan: float = RENDER["overscan"].default, move_cap: str = RENDER["move_cap"].default,
                 depth: torch.Tensor | None = None) -> io.NodeOutput:
         if not isinstance(camera, CameraTrajectory):
             raise ValueError("camera must come from a Cinematic Camera Trajectory node")
@@ -72,15 +73,26 @@ class CameraMotionRender(io.ComfyNode):
         dev = compute_device()
         result = render_clip(to_rgb(image[:1])[0].to(dev), camera, depth, depth_kind=depth_kind, fill=fill,
                              depth_of_field=depth_of_field, motion_blur=motion_blur, max_size=max_size,
-                             overscan=overscan,
+                             overscan=overscan, move_cap=move_cap,
                              on_progress=progress(camera.frames))
         out = output_device()
         frames = even_for_video(result.frames, "Camera Motion Render")
         holes, _ = to_even(result.holes, channels_last=False)
         depth_img, _ = to_even(depth_to_image(result.depth))
+        text = render_notes(result, camera.preset)
         del result
         release_memory()
-        return io.NodeOutput(frames.to(out), holes.to(out), depth_img.to(out))
+        return io.NodeOutput(frames.to(out), holes.to(out), depth_img.to(out), ui=ui.PreviewText(text))
+
+
+def render_notes(result, name: str = "move") -> str:
+    """The node's text: worst coverage, overscan, the move cap and the low-coverage warning (render/reach.py)."""
+    fields = reach_fields(result, name)
+    lines = [f"worst frame {100 * float(result.coverage.min()):.0f} % real pixels before filling"]
+    if result.overscan_info is not None:
+        lines.append(result.overscan_info.describe())
+    lines += [fields["move_note"], "warning: " + fields["coverage_warning"] if fields["coverage_warning"] else ""]
+    return "\n".join(line for line in lines if line)
 
 
 NODES = [CameraMotionRender]

@@ -18,11 +18,12 @@ import torch
 from ..camera.moves import build_trajectory
 from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
-from ..camera.trajectory import CameraTrajectory, subject_point
+from ..camera.trajectory import CameraTrajectory, shorten_move, subject_point
 from ..core import ProgressFn, cinema, limits, params
 from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth_input
+from ..render.reach import Aim, MoveCap, coverage_warning, find_aim, find_move_cap
 from ..render.reproject import RenderResult, render_views
 from ..render.straightness import render_line_bend
 from .director import DIRECTOR_STYLES, apply_director_style
@@ -42,7 +43,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
                 depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
                 depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
                 max_size: int | None = None, overscan: float | str = _R["overscan"].default,
-                on_progress: ProgressFn = None, sink=None) -> RenderResult:
+                move_cap: str = _R["move_cap"].default, on_progress: ProgressFn = None, sink=None) -> RenderResult:
     """Render ``image`` along ``camera``, loading and normalizing the depth first.
 
     Args:
@@ -57,6 +58,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
             is at most this (``core/params.RENDER["max_size"]``; the frames come out at that size).
         overscan: 0 / "auto" (default: the smallest zoom that keeps every frame inside the image), 1 / "off",
             or a fixed zoom factor 1..4 (camera/overscan.py); the result's ``overscan`` says what was used.
+        move_cap: "auto" (default: the move stops where the photo runs out, ``render/reach.py``; the result's
+            ``move_cap`` says how far it went) or "off" (the exact camera, as the generative guides use).
         on_progress: ``on_progress(done, total)`` after every frame.
         sink: streaming, for long clips: ``sink(first_index, frames [b, H, W, 3])`` receives the frames chunk by
             chunk as they are rendered, and the result keeps none (``frames`` and ``holes`` are empty); see
@@ -75,6 +78,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     depth_of_field = float(_R["depth_of_field"].check(depth_of_field, "depth_of_field"))
     motion_blur = float(_R["motion_blur"].check(motion_blur, "motion_blur"))
     overscan = parse_overscan(overscan)
+    move_cap = _R["move_cap"].check(move_cap, "move_cap")
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory node, build_trajectory or "
                          f"a camera JSON file), got {type(camera).__name__}")
@@ -104,8 +108,25 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if (ch, cw) != (h, w):
         img = img[top:top + ch, left:left + cw]
         z = None if z is None else z[top:top + ch, left:left + cw]
-    return render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
-                        overscan=overscan, on_progress=on_progress, sink=sink)
+    cap = None
+    if move_cap == "auto" and camera.frames > 1:
+        camera, z, cap = cap_move(img, camera, z, overscan)
+    result = render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
+                          overscan=overscan, on_progress=on_progress, sink=sink)
+    result.move_cap = cap
+    return result
+
+
+def cap_move(img: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None,
+             overscan: float) -> tuple[CameraTrajectory, torch.Tensor, MoveCap]:
+    """The move as far as one photo holds it (``render/reach.py``): ``(camera, depth, cap)``, the camera shortened
+    when needed and the normalized depth the render will use (the built-in estimate when ``depth`` is None, as
+    ``render_views`` would make it)."""
+    h, w = img.shape[:2]
+    if depth is None:
+        depth = estimate_depth(img, subject=subject_point(camera, w, h))
+    cap = find_move_cap(img, depth, camera, overscan)
+    return shorten_move(camera, cap.fraction), depth, cap
 
 
 @dataclass(frozen=True)
@@ -135,6 +156,14 @@ class RenderedFile:
     """Wall time per stage: read, depth, render, encode, total (ms)."""
     line_bend: tuple[float, ...] = ()
     """Per frame: how much the picture's long straight lines bend (render/straightness.py; 0.01 = 1 %)."""
+    stretched_per_frame: tuple[float, ...] = ()
+    """Per frame, the share of pixels magnified more than 2x in area (smeared)."""
+    move_note: str = ""
+    """One line when the move was capped to what the photo holds (``render/reach.py``), else empty."""
+    move_fraction: float = 1.0
+    """Share of the move's travel rendered (1 = all; less when capped)."""
+    coverage_warning: str = ""
+    """One line when frames show under 90 % real pixels (which, what to do), else empty."""
 
     def report(self) -> dict:
         """The ``render --report`` JSON: what happened, per frame coverage before filling, overscan, depth, timing."""
@@ -146,7 +175,14 @@ class RenderedFile:
                 "depth": {"source": self.depth_source, "p5": round(p5, 5), "p50": round(p50, 5),
                           "p95": round(p95, 5)},
                 "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
-                "warnings": list(self.warnings), "line_bend": [round(b, 5) for b in self.line_bend]}
+                "warnings": list(self.warnings), "line_bend": [round(b, 5) for b in self.line_bend],
+                **self._reach_report()}
+
+    def _reach_report(self) -> dict:
+        """The report's entries on what the photo holds: stretched share per frame, the move cap, the warning."""
+        return {"stretched": [round(c, 5) for c in self.stretched_per_frame],
+                "move_cap": {"fraction": round(self.move_fraction, 4), "note": self.move_note},
+                "coverage_warning": self.coverage_warning}
 
 
 def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Path | None = None,
@@ -157,7 +193,8 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                 motion_blur: float = _R["motion_blur"].default, overscan: float | str = _R["overscan"].default,
                 max_size: int | None = None, device: str = "auto", camera_body: str = "custom",
                 lens_kind: str = "spherical_prime", aspect: str = "native", on_progress: ProgressFn = None,
-                png_level: int | None = None, depth_out: str | Path | None = None) -> RenderedFile:
+                png_level: int | None = None, depth_out: str | Path | None = None,
+                move_cap: str = _R["move_cap"].default, focus: tuple[float, float] | None = None) -> RenderedFile:
     """Render a picture along a drawn path (``preset`` ``"auto"`` reads the move from it), along a named preset
     alone (no path: the subject straight ahead at the scene's median depth) or along a camera JSON, and write the
     clip (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp``, or a folder of PNGs).
@@ -167,6 +204,9 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     that; ``device``: auto | cpu | cuda; ``camera_body``, ``lens_kind``, ``aspect``: the virtual camera
     (``build_trajectory``; ignored with a camera file, which carries its own lens). A director-style preset
     (``pipelines/director.DIRECTOR_STYLES``) also gets its retiming, cuts and grade (pipelines/director.py).
+    ``focus``: the subject's image point (normalized x, y) a preset aims at; without it the drawing's focus
+    point, else the subject the built-in segmentation finds (not the image centre). ``move_cap``: "auto" stops a
+    move where the photo runs out (``render/reach.py``), "off" renders it whole.
     ``png_level``: zlib level of PNG frames (``video.io.PNG_LEVEL`` when None). Frames are streamed to the writer as
     they are rendered (a director style's whole clip once rendered). The result's :meth:`RenderedFile.report` says
     what happened. ``depth_out``: also write the depth the render used there (:func:`write_geometry`).
@@ -194,8 +234,10 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         if path_file is not None:
             path = read_path_file(path_file, w, h)
             warnings = tuple(path.warnings)
+        aim = aim_of(img, path, focus, depth_file, depth_kind)
         camera = build_trajectory(preset=preset, frames=frames, fps=fps, intensity=intensity, path=path,
-                                  camera_body=camera_body, lens_kind=lens_kind, aspect=aspect)
+                                  camera_body=camera_body, lens_kind=lens_kind, aspect=aspect,
+                                  focus=(aim.x, aim.y), subject_depth=aim.depth)
     t_read = time.perf_counter()
     # streamed: each rendered chunk goes to the encoder threads as it comes (memory does not grow with frames);
     # a director style retimes and cuts the whole clip, so that one is rendered in memory first
@@ -212,7 +254,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         styled = camera.preset in DIRECTOR_STYLES
         result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill,
                              depth_of_field=depth_of_field, motion_blur=motion_blur, overscan=overscan,
-                             on_progress=on_progress, sink=None if styled else sink)
+                             move_cap=move_cap, on_progress=on_progress, sink=None if styled else sink)
         t_render = time.perf_counter()
         if styled:
             sink(0, apply_director_style(result.frames, camera.preset))
@@ -231,7 +273,8 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                         overscan=float(result.overscan),
                         overscan_note=result.overscan_info.describe() if result.overscan_info else "",
                         depth_source="estimated" if depth_file is None else "file",
-                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, line_bend=bend)
+                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, line_bend=bend,
+                        **reach_fields(result, camera.preset))
 
 
 def write_geometry(image: torch.Tensor, camera: CameraTrajectory, result: RenderResult,
@@ -242,7 +285,26 @@ def write_geometry(image: torch.Tensor, camera: CameraTrajectory, result: Render
     if depth_out is not None:
         Path(depth_out).parent.mkdir(parents=True, exist_ok=True)
         np.save(depth_out, result.depth.float().cpu().numpy(), allow_pickle=False)
-    return tuple(float(b) for b in render_line_bend(image, camera, result.depth, result.overscan))
+    rendered = result.camera or camera  # the capped move, when capped
+    return tuple(float(b) for b in render_line_bend(image, rendered, result.depth, result.overscan))
+
+
+def reach_fields(result: RenderResult, name: str = "move") -> dict:
+    """:class:`RenderedFile`'s fields on what the photo holds, from a render: stretched share per frame, the move
+    cap's note and fraction, the low-coverage warning (``render/reach.py``)."""
+    cap = result.move_cap
+    stretched = () if result.stretched is None else tuple(float(c) for c in result.stretched.cpu())
+    return {"stretched_per_frame": stretched, "move_note": cap.describe(name) if cap else "",
+            "move_fraction": cap.fraction if cap else 1.0, "coverage_warning": coverage_warning(result.coverage)}
+
+
+def aim_of(img: torch.Tensor, path, focus: tuple[float, float] | None, depth_file, depth_kind: str) -> Aim:
+    """Where a preset aims on this picture (``render/reach.find_aim``): ``focus``, else the drawing's focus point,
+    else the built-in subject; its depth from ``depth_file`` when given, else from the built-in estimate."""
+    if focus is None and path is not None:
+        focus = path.focus_point()
+    z = None if depth_file is None else load_depth_input(depth_file, depth_kind, tuple(img.shape[:2]), img.device)
+    return find_aim(img, z, focus)
 
 
 def depth_percentiles(depth: torch.Tensor) -> tuple[float, float, float]:

@@ -106,7 +106,7 @@ def render_guide(image: torch.Tensor, camera: CameraTrajectory, frames: int, dep
     guidance_math.check_guide_size(frames, w, h)
     cam = resample_trajectory(camera.relative_to_first(), frames)
     rendered = render_clip(image, cam, depth, depth_kind=depth_kind, fill="background", overscan="off",
-                           on_progress=on_progress)  # the guide is the exact camera
+                           move_cap="off", on_progress=on_progress)  # the guide is the exact camera
     renders, holes = rendered.frames, rendered.holes
     renders[0] = image.to(renders.device, renders.dtype)  # frame 0 is the init image itself
     return renders, holes

@@ -67,8 +67,9 @@ class RenderResult:
     frames: [F, H, W, 3] float 0..1, holes: [F, H, W] float (1 = hole / disoccluded, before filling),
     coverage: (F,) float valid fraction per frame, depth: [H, W] the normalized depth used (median ~1; soft
     occlusion edges snapped to the nearer/farther side, see ``sharpen_depth_edges``).
-    All on the image's device. overscan: the zoom factor every frame was rendered with (1 = none);
-    overscan_info: how it was chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
+    All on the image's device. overscan: the largest zoom factor a frame was rendered with (1 = none; auto
+    overscan ramps from 1 at frame 0, ``overscan_info.factors`` has every frame's); overscan_info: how it was
+    chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
     (estimate or check, edge sharpening) and ``render`` (overscan and every frame).
     stretched: (F,) float, the fraction of each frame's pixels that show a real source pixel magnified by more than
     ``STRETCH_LIMIT`` in area (they look smeared; see :func:`area_magnification`).
@@ -86,6 +87,10 @@ class RenderResult:
     magnification: torch.Tensor | None = None
     overscan: float = 1.0
     overscan_info: OverscanInfo | None = None
+    move_cap: object | None = None
+    """``render/reach.MoveCap`` when the pipeline capped the move (``render_clip``); None from here."""
+    camera: CameraTrajectory | None = None
+    """The trajectory as rendered (shortened when the move was capped)."""
     timing_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -151,7 +156,8 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     K_src = camera.intrinsics(w, h)  # (F, 3, 3)
     rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
     info = resolve_overscan(overscan, _border_of(depth, K_src[0]), K_src, rel, w, h)
-    K = zoom_intrinsics(K_src, info.factor)  # the frames' cameras; the source keeps K_src[0]
+    zoom = info.per_frame(n_frames)  # auto: a ramp from 1 at frame 0
+    K = zoom_intrinsics(K_src, zoom)  # the frames' cameras; the source keeps K_src[0]
     src = _Source.build(img, depth, K_src[0])
     kept = 0 if sink is not None else n_frames
     frames = torch.empty((kept, h, w, 3), dtype=torch.float32, device=dev)
@@ -162,7 +168,7 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     frame_depth = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
     magnification = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
     radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
-    radius_inf = radius_inf * info.factor  # the zoom magnifies the blur circle too
+    radius_inf = radius_inf * zoom  # the zoom magnifies the blur circle too
     squeeze = squeeze_of(camera)  # anamorphic lens: oval bokeh (radius = vertical), horizontal streak flares
     # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
     # into the outputs, so no chunk-sized temporaries exist
@@ -171,6 +177,9 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         idx = np.arange(start, min(n_frames, start + step))
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
         out, valid, zfull, mag = _render_chunk(src, K[idx], rel[idx], fill, full_maps=mapped > 0)
+        for j in np.flatnonzero(_is_source_view(K[idx], rel[idx], src.K0)):
+            # the source camera itself (frame 0 of a move, a held pose): exactly the picture, every pixel real
+            out[j], valid[j], zfull[j], mag[j] = src.color[0], True, depth, 1.0
         sharp = out
         if depth_of_field > 0:
             out = blur_by_radius_oval(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w), squeeze)
@@ -197,8 +206,14 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
                 on_progress(int(i) + 1, n_frames)
     t2 = _clock(dev)
     return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, stretched=stretched,
-                        frame_depth=frame_depth, magnification=magnification, overscan=info.factor,
+                        frame_depth=frame_depth, magnification=magnification, overscan=info.factor, camera=camera,
                         overscan_info=info, timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
+
+
+def _is_source_view(K: np.ndarray, rel: np.ndarray, K0: np.ndarray) -> np.ndarray:
+    """(B,) bool: the frames whose camera is the source's (identity relative pose, same intrinsics)."""
+    same_pose = np.abs(rel - np.eye(4)).reshape(len(rel), -1).max(1) < 1e-9
+    return same_pose & (np.abs(K - K0[None]).reshape(len(K), -1).max(1) < 1e-9)
 
 
 def _clock(dev: torch.device) -> float:

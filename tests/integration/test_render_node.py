@@ -39,7 +39,7 @@ def test_render_node_schema(object_info):
     assert info["output"] == ["IMAGE", "MASK", "IMAGE"]
     assert set(info["input"]["required"]) == {"image", "camera", "depth_kind", "fill", "depth_of_field", "motion_blur"}
     # optional, so API graphs written before they existed still run (default cap, auto overscan)
-    assert set(info["input"]["optional"]) == {"depth", "max_size", "overscan"}
+    assert set(info["input"]["optional"]) == {"depth", "max_size", "overscan", "move_cap"}
     assert info["input"]["optional"]["overscan"][1]["default"] == 0.0  # auto
     assert info["input"]["required"]["fill"][1]["default"] == "background"
 

@@ -36,10 +36,11 @@ def border_hole_share(holes: torch.Tensor, ring: int = 2) -> float:
     return float(holes[:, m].mean())
 
 
-@pytest.mark.parametrize("preset", ["truck_right", "orbit_left", "arc", "crane_up", "dolly_zoom_in"])
-def test_auto_overscan_reveals_no_border(preset):
+@pytest.mark.parametrize("preset, intensity", [("truck_right", 0.5), ("orbit_left", 0.6), ("arc", 1.0),
+                                               ("crane_up", 1.0), ("dolly_zoom_in", 1.0)])
+def test_auto_overscan_reveals_no_border(preset, intensity):
     img, depth = photo(), tilted_plane()
-    cam = build_trajectory(preset=preset, frames=13)
+    cam = build_trajectory(preset=preset, frames=13, intensity=intensity)  # moves that fit the auto cap
     off = render_views(img, cam, depth, fill="none", overscan="off")
     auto = render_views(img, cam, depth, fill="none", overscan="auto")
     assert off.overscan == 1.0 and border_hole_share(off.holes) > 0.01, "the move must reveal the border"
@@ -51,6 +52,21 @@ def test_auto_overscan_reveals_no_border(preset):
     if auto.overscan > 1.1:  # just enough: a clearly smaller zoom does reveal the border again
         less = render_views(img, cam, depth, fill="none", overscan=1.0 + 0.6 * (auto.overscan - 1.0))
         assert border_hole_share(less.holes) > 2 * border_hole_share(auto.holes) + 0.001
+
+
+def test_auto_overscan_ramps_from_the_whole_picture_and_stops_at_its_cap():
+    """Frame 0 is the picture itself (zoom 1); the zoom grows with the move, never backs off, and stops at
+    AUTO_MAX (1.25x): the rest of the revealed border becomes holes (filled, marked in ``holes``)."""
+    img, depth = photo(), tilted_plane()
+    cam = build_trajectory(preset="truck_right", frames=9, intensity=1.5)
+    res = render_views(img, cam, depth, fill="none", overscan="auto")
+    info = res.overscan_info
+    zoom = np.asarray(info.factors)
+    assert AUTO_MAX == 1.25 and zoom[0] == 1.0 and np.all(np.diff(zoom) >= 0) and zoom[-1] == AUTO_MAX
+    assert info.capped and info.needed > AUTO_MAX and res.overscan == AUTO_MAX
+    assert "capped at 1.25x" in info.describe() and "ramping from 1x at frame 0" in info.describe()
+    assert float(res.coverage[0]) == 1.0 and float((res.frames[0] - img).abs().max()) < 1e-4
+    assert border_hole_share(res.holes[-1:], 1) > 0.01  # past the cap the border shows, as holes
 
 
 def test_overscan_off_is_todays_render_and_the_pipeline_default_is_auto():

@@ -1,6 +1,7 @@
 """The model-free render on ordinary photos (issue 11's bar, at test size): with the built-in depth, intensity 1 and
-auto overscan, real source pixels reach at least 97 % of every frame before filling, while the depth still carries
-parallax. ``benchmarks/bench_presets.py`` measures the same at full size with 25 frames."""
+auto overscan, real source pixels reach at least 97 % of every frame before filling (at least 90 % for a move whose
+border reveal needs more than the 1.25x auto overscan: the rest is filled), while the depth still carries parallax.
+``benchmarks/bench_presets.py`` measures the same at full size with 25 frames."""
 
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def renders() -> dict:
 @pytest.mark.parametrize("photo", PHOTOS)
 def test_real_pixels_cover_every_frame(renders, photo):
     worst = {preset: float(renders[photo, preset].coverage.min()) for preset in PRESETS}
-    assert min(worst.values()) >= 0.97, worst
+    capped = {preset for preset in PRESETS if renders[photo, preset].overscan_info.capped}
+    assert min(v for k, v in worst.items() if k not in capped) >= 0.97, worst
+    assert min(worst.values()) >= 0.90, worst  # past the 1.25x zoom the border reveal is filled
 
 
 def test_the_depth_still_carries_parallax(renders):
@@ -60,6 +63,7 @@ def test_the_depth_still_carries_parallax(renders):
 
 def test_overscan_is_auto_and_only_as_large_as_needed(renders):
     for (photo, preset), r in renders.items():
-        assert 1.0 <= r.overscan <= 2.0, (photo, preset, r.overscan)
+        assert 1.0 <= r.overscan <= 1.25, (photo, preset, r.overscan)
+        assert float(r.coverage[0]) == 1.0 and r.overscan_info.per_frame(9)[0] == 1.0  # frame 0: the picture
     # a dolly in never shows past the border: no zoom needed
     assert all(renders[photo, "dolly_in"].overscan < 1.01 for photo in PHOTOS)

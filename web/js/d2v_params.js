@@ -222,6 +222,14 @@ export const D2V_PARAMS = {
    "step": 0.05,
    "type": "float"
   },
+  "move_cap": {
+   "default": "auto",
+   "options": [
+    "auto",
+    "off"
+   ],
+   "type": "choice"
+  },
   "overscan": {
    "default": 0.0,
    "max": 4.0,
