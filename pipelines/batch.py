@@ -55,7 +55,8 @@ KINDS = ("render", "generate", "shots")
 _FILE_KEYS = ("image", "path", "camera", "depth", "shots")
 SETTINGS = {
     "render": ("preset", "frames", "fps", "intensity", "depth_kind", "fill", "depth_of_field", "motion_blur",
-               "overscan", "max_size", "device", "camera_body", "lens_kind", "aspect", "png_level"),
+               "overscan", "max_size", "device", "camera_body", "lens_kind", "aspect", "png_level",
+               "move_cap", "focus"),
     "generate": ("preset", "frames", "fps", "intensity", "backend", "svd_model", "guidance", "strength", "release",
                  "denoise", "steps", "seed", "depth_kind", "finish", "width", "height", "motion_bucket_id",
                  "augmentation_level", "min_guidance_scale", "max_guidance_scale", "decode_chunk_size",
