@@ -66,8 +66,8 @@ class TrackConfig:
     rotation_px: float = 1.0
     init_px: float = 6.0
     min_angle_deg: float = 1.0
-    ba_points: int = 1500
-    ba_iterations: int = 40
+    ba_points: int = 400
+    ba_iterations: int = 15
     seed: int = 0
 
 
