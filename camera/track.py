@@ -41,6 +41,10 @@ ProgressFn = Callable[[int, int], None] | None
 
 MIN_FEATURES = 12
 """Fewer tracked features than this in a frame: the frame cannot be posed (reported as lost, never invented)."""
+OUTLIER_PX = 2.0
+"""Observations farther than this (working-size pixels) from their point after the first adjustment are dropped."""
+MAX_RMS_PX = 4.0
+"""A final reprojection error above this (working size) means the camera model does not fit: refused, not returned."""
 DEFAULT_FOV = 54.43222311461495
 """The pack's default lens (35 mm on a 36 mm-wide sensor), used when no FOV is given and none can be estimated."""
 
@@ -252,6 +256,20 @@ def _rotation_only_parallax(tracks: Tracks, K: np.ndarray, rng: np.random.Genera
     return out
 
 
+def _init_frame(tracks: Tracks, parallax: np.ndarray) -> int:
+    """The frame paired with frame 0 to start the reconstruction: the one that departs most from a pure rotation
+    among those still sharing at least half of frame 0's tracks (a wide baseline: a short one leaves the direction
+    of the move ambiguous, sideways against forward)."""
+    ids0 = tracks.of(0)[0]
+    shared = np.array([len(np.intersect1d(ids0, tracks.of(f)[0], assume_unique=True)) for f in range(tracks.frames)])
+    ok = shared >= max(MIN_FEATURES * 2, 0.5 * len(ids0))
+    ok[0] = False
+    if not ok.any():
+        ok = shared >= MIN_FEATURES * 2
+        ok[0] = False
+    return int(np.argmax(np.where(ok, parallax, -1.0)))
+
+
 def _rotation_poses(tracks: Tracks, K: np.ndarray, rng: np.random.Generator, lost: set[int]) -> np.ndarray:
     """(F, 3, 3) camera-to-world rotations of a pure-rotation clip: each frame against the earliest posed frame that
     still shares at least half of its tracks (frame 0 while it can), so errors do not add up frame by frame."""
@@ -338,6 +356,13 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
     cams, pts = unpack(sol.x)
     r = residual(sol.x)
     return cams[:, :3].copy(), cams[:, 3:].copy(), pts, float(np.sqrt(np.mean(r ** 2)))
+
+
+def _reproject(rvec, tvec, X, cam_idx, pt_idx, K) -> np.ndarray:
+    """(N, 2) pixel positions of points ``X[pt_idx]`` in cameras ``cam_idx`` (world-to-camera rvec, tvec)."""
+    Xc = _rotate(rvec[cam_idx], X[pt_idx]) + tvec[cam_idx]
+    z = np.where(np.abs(Xc[:, 2]) < 1e-9, 1e-9, Xc[:, 2])
+    return Xc[:, :2] / z[:, None] * K[0, 0] + K[:2, 2]
 
 
 def _triangulate(P0: np.ndarray, P1: np.ndarray, x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> np.ndarray:
@@ -472,7 +497,7 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
         return TrackResult(c2w=_interpolate_lost(c2w, lost), fov_deg=float(fov_deg), fov_estimated=False,
                            rotation_only=True, lost=sorted(lost), rms_px=float("nan"), points=0,
                            parallax_px=float(parallax.max()), warnings=warnings)
-    init = int(np.argmax(parallax >= cfg.init_px))
+    init = _init_frame(tracks, parallax)
     rvec, tvec, points, posed = _sfm(tracks, K, cfg, rng, lost, init)
     # bundle adjustment on a seeded sample of points observed in >= 2 posed frames
     pid = np.array(sorted(points), dtype=np.int64)
@@ -486,8 +511,24 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
     pt_idx = np.searchsorted(keep, tracks.ids[sel])
     X = np.array([points[int(i)] for i in keep]).reshape(-1, 3)
     pf = np.flatnonzero(posed)
-    rv, tv, X, rms = bundle_adjust(rvec[pf], tvec[pf], X, cam_map[tracks.frame[sel]], pt_idx,
-                                   tracks.xy[sel].astype(np.float64), K, cfg.ba_iterations)
+    cam_idx, xy = cam_map[tracks.frame[sel]], tracks.xy[sel].astype(np.float64)
+    rv, tv, X, rms = bundle_adjust(rvec[pf], tvec[pf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations)
+    # second pass without the observations the first left over OUTLIER_PX (moving things, fill, bad tracks)
+    err = np.linalg.norm(_reproject(rv, tv, X, cam_idx, pt_idx, K) - xy, axis=1)
+    inl = err < OUTLIER_PX
+    counts = np.bincount(pt_idx[inl], minlength=len(X))
+    inl &= counts[pt_idx] >= 2
+    if inl.sum() >= MIN_FEATURES * 2 and not inl.all():
+        used = np.flatnonzero(counts >= 2)
+        remap = np.full(len(X), -1)
+        remap[used] = np.arange(len(used))
+        rv, tv, X, rms = bundle_adjust(rv, tv, X[used], cam_idx[inl], remap[pt_idx[inl]], xy[inl], K,
+                                       cfg.ba_iterations)
+        keep, pt_idx = keep[used], remap[pt_idx[inl]]
+    if not np.isfinite(rms) or rms > MAX_RMS_PX:
+        raise ValueError(f"the camera does not fit this clip (reprojection error {rms:.3g} px at {tracks.width} px "
+                         f"wide): the FOV ({fov_deg:g} degrees) may be wrong, or the scene is not rigid; give the "
+                         "right FOV, or 0 to estimate it")
     rvec[pf], tvec[pf] = rv, tv
     # units: median depth of frame 0's points = 1
     in0 = np.isin(keep, tracks.of(0)[0])

@@ -24,6 +24,7 @@ from . import (
     routes,
     shot_nodes,
     svd_nodes,
+    track_nodes,
     video_nodes,
     wan_nodes,
 )
@@ -39,6 +40,7 @@ NODE_MODULES = [
     effect_nodes,
     director_nodes,
     prompt_nodes,
+    track_nodes,
 ]
 
 
