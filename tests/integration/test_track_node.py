@@ -22,7 +22,7 @@ def _graph(preset: str = "orbit_left", frames: int = 13) -> dict:
         "5": {"class_type": "D2V_CameraFromVideo", "inputs": {"frames": ["4", 0], "fov_deg": 54.43, "fps": 12.0}},
         "6": {"class_type": "PreviewAny", "inputs": {"source": ["5", 2]}},
         "7": {"class_type": "D2V_VideoQualityReport", "inputs": {"frames": ["4", 0], "camera": ["3", 0]}},
-        "8": {"class_type": "ImageFlip", "inputs": {"image": ["2", 0], "flip_method": "x-axis"}},
+        "8": {"class_type": "ImageFlip", "inputs": {"image": ["2", 0], "flip_method": "y-axis: horizontally"}},
         "9": {"class_type": "D2V_CameraMotionRender", "inputs": {
             "image": ["8", 0], "camera": ["5", 0], "depth_kind": "disparity", "fill": "background",
             "depth_of_field": 0.0, "motion_blur": 0.0, "overscan": 1.0}},
@@ -44,7 +44,7 @@ def test_render_tracked_back_and_copied_to_another_picture(comfy):
     mean_deg = float(re.search(r"\(mean ([0-9.]+) deg a frame\)", text).group(1))
     centre = float(re.search(r"centre error ([0-9.]+) %", text).group(1))
     assert mean_deg < 1.0 and centre < 10.0, (text, report)
-    assert len(out["10"]["images"]) == 13  # the copied move rendered on the other picture
+    assert len(out["10"]["images"]) == 13, out.keys()  # the copied move rendered on the other picture
 
 
 def test_one_frame_is_a_clear_node_error(comfy):
