@@ -63,15 +63,15 @@ class TrackConfig:
     """
 
     max_side: int = 640
-    max_features: int = 800
+    max_features: int = 500
     min_distance: int = 10
     min_texture: float = 5.0
     fb_px: float = 1.0
     rotation_px: float = 1.0
     init_px: float = 6.0
     min_angle_deg: float = 1.0
-    ba_points: int = 400
-    ba_iterations: int = 15
+    ba_points: int = 300
+    ba_iterations: int = 12
     seed: int = 0
 
 
@@ -214,7 +214,7 @@ def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.Generator,
-                     thresh_px: float = 1.5, iters: int = 64) -> tuple[np.ndarray, np.ndarray]:
+                     thresh_px: float = 1.5, iters: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples; returns R and the per-ray residual in pixels."""
     best, best_n = np.eye(3), -1
     n = len(a)
@@ -302,6 +302,25 @@ def _rodrigues(rv: np.ndarray) -> np.ndarray:
     return np.eye(3) + s * Kx + (1 - c) * (Kx @ Kx)
 
 
+def _skew(v: np.ndarray) -> np.ndarray:
+    """(n, 3) → (n, 3, 3) cross-product matrices ``[v]×``."""
+    o = np.zeros(len(v))
+    return np.stack([np.stack([o, -v[:, 2], v[:, 1]], -1), np.stack([v[:, 2], o, -v[:, 0]], -1),
+                     np.stack([-v[:, 1], v[:, 0], o], -1)], -2)
+
+
+def _left_jacobian(rv: np.ndarray) -> np.ndarray:
+    """(n, 3) rotation vectors → (n, 3, 3) left Jacobians of SO(3):
+    ``I + (1 − cos θ)/θ² [r]× + (θ − sin θ)/θ³ [r]×²`` (series for small θ)."""
+    th = np.linalg.norm(rv, axis=1)
+    small = th < 1e-6
+    t = np.where(small, 1.0, th)
+    a = np.where(small, 0.5 - th ** 2 / 24, (1 - np.cos(t)) / t ** 2)
+    b = np.where(small, 1 / 6 - th ** 2 / 120, (t - np.sin(t)) / t ** 3)
+    S = _skew(rv)
+    return np.eye(3) + a[:, None, None] * S + b[:, None, None] * (S @ S)
+
+
 def _rotate(rv: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Rotate (n, 3) points by (n, 3) rotation vectors (Rodrigues)."""
     th = np.linalg.norm(rv, axis=1, keepdims=True)
@@ -323,36 +342,52 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
         rvec, tvec, X adjusted, and the RMS reprojection error in pixels (robust fit: Huber, 1 px).
     """
     from scipy.optimize import least_squares
-    from scipy.sparse import lil_matrix
+    from scipy.sparse import csr_matrix
 
     F, P, N = len(rvec), len(X), len(xy)
     free = np.arange(1, F)
+    fx, fy = K[0, 0], K[1, 1]
+    moving = cam_idx > 0
+    rows = np.arange(N)
+    # the Jacobian's pattern, fixed: per observation 6 camera columns (frames after 0) and 3 point columns
+    cam_cols = 6 * (cam_idx[moving, None] - 1) + np.arange(6)
+    pt_cols = 6 * (F - 1) + 3 * pt_idx[:, None] + np.arange(3)
+    jr = np.concatenate([np.repeat(rows[moving], 6), np.repeat(N + rows[moving], 6),
+                         np.repeat(rows, 3), np.repeat(N + rows, 3)])
+    jc = np.concatenate([cam_cols.ravel(), cam_cols.ravel(), pt_cols.ravel(), pt_cols.ravel()])
 
     def unpack(p):
         cams = np.vstack([np.concatenate([rvec[0], tvec[0]]), p[:6 * (F - 1)].reshape(F - 1, 6)])
         return cams, p[6 * (F - 1):].reshape(P, 3)
 
-    def residual(p):
+    def camera_points(p):
         cams, pts = unpack(p)
         c = cams[cam_idx]
-        Xc = _rotate(c[:, :3], pts[pt_idx]) + c[:, 3:]
-        z = np.maximum(Xc[:, 2], 1e-6)
-        u = K[0, 0] * Xc[:, 0] / z + K[0, 2]
-        v = K[1, 1] * Xc[:, 1] / z + K[1, 2]
-        return np.concatenate([u - xy[:, 0], v - xy[:, 1]])
+        return c, pts, _rotate(c[:, :3], pts[pt_idx]) + c[:, 3:]
 
-    A = lil_matrix((2 * N, 6 * (F - 1) + 3 * P), dtype=np.int8)
-    rows = np.arange(N)
-    moving = cam_idx > 0
-    for k in range(6):
-        A[rows[moving], 6 * (cam_idx[moving] - 1) + k] = 1
-        A[N + rows[moving], 6 * (cam_idx[moving] - 1) + k] = 1
-    for k in range(3):
-        A[rows, 6 * (F - 1) + 3 * pt_idx + k] = 1
-        A[N + rows, 6 * (F - 1) + 3 * pt_idx + k] = 1
+    def residual(p):
+        _, _, Xc = camera_points(p)
+        z = np.maximum(Xc[:, 2], 1e-6)
+        return np.concatenate([fx * Xc[:, 0] / z + K[0, 2] - xy[:, 0], fy * Xc[:, 1] / z + K[1, 2] - xy[:, 1]])
+
+    def jacobian(p):
+        """Analytic: d(u, v)/dXc · [dXc/dr, dXc/dt = I, dXc/dX = R], with d(R X)/dr = −[R X]× J_l(r)."""
+        c, pts, Xc = camera_points(p)
+        z = np.maximum(Xc[:, 2], 1e-6)
+        du = np.column_stack([fx / z, np.zeros(N), -fx * Xc[:, 0] / z ** 2])  # (N, 3)
+        dv = np.column_stack([np.zeros(N), fy / z, -fy * Xc[:, 1] / z ** 2])
+        R = _rodrigues(c[:, :3])
+        RX = np.einsum("nij,nj->ni", R, pts[pt_idx])
+        d_r = -_skew(RX) @ _left_jacobian(c[:, :3])  # (N, 3, 3)
+        ju = np.concatenate([np.einsum("ni,nij->nj", du, d_r), du], axis=1)[moving]  # (M, 6)
+        jv = np.concatenate([np.einsum("ni,nij->nj", dv, d_r), dv], axis=1)[moving]
+        pu, pv = np.einsum("ni,nij->nj", du, R), np.einsum("ni,nij->nj", dv, R)
+        vals = np.concatenate([ju.ravel(), jv.ravel(), pu.ravel(), pv.ravel()])
+        return csr_matrix((vals, (jr, jc)), shape=(2 * N, 6 * (F - 1) + 3 * P))
+
     p0 = np.concatenate([np.column_stack([rvec[free], tvec[free]]).ravel(), X.ravel()])
-    sol = least_squares(residual, p0, jac_sparsity=A.tocsr(), method="trf", loss="huber", f_scale=1.0,
-                        x_scale="jac", max_nfev=iterations, xtol=1e-10, ftol=1e-8)
+    sol = least_squares(residual, p0, jac=jacobian, method="trf", loss="huber", f_scale=1.0, x_scale="jac",
+                        max_nfev=iterations, xtol=1e-10, ftol=1e-8, tr_solver="lsmr")
     cams, pts = unpack(sol.x)
     r = residual(sol.x)
     return cams[:, :3].copy(), cams[:, 3:].copy(), pts, float(np.sqrt(np.mean(r ** 2)))
