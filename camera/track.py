@@ -59,6 +59,8 @@ class TrackConfig:
     rotation_px: largest 80th-percentile residual of a pure rotation (at the working size) for the clip to count
     as a pure rotation. init_px: parallax the first pair must reach. min_angle_deg: smallest ray angle to
     triangulate. ba_points: points the bundle adjustment uses at most. ba_iterations: its function evaluations.
+    ba_observations: observations of those points it uses in all, spread evenly over the frames (at least 24 a
+    frame): its memory stays the same however long the clip.
     seed: the RANSAC / sampling seed.
     """
 
@@ -72,6 +74,7 @@ class TrackConfig:
     min_angle_deg: float = 1.0
     ba_points: int = 300
     ba_iterations: int = 12
+    ba_observations: int = 10000
     seed: int = 0
 
 
@@ -506,6 +509,21 @@ def _add_points(points: dict, ids: np.ndarray, X: np.ndarray, views, rvec, tvec,
         points[int(i)] = p
 
 
+def _cap_per_frame(sel: np.ndarray, frame: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
+    """``sel`` with at most ``cap`` selected observations per frame (a seeded random choice)."""
+    out = sel.copy()
+    idx = np.flatnonzero(sel)
+    fr = frame[idx]
+    order = np.argsort(fr, kind="stable")
+    idx, fr = idx[order], fr[order]
+    starts = np.flatnonzero(np.r_[True, fr[1:] != fr[:-1]])
+    ends = np.r_[starts[1:], len(idx)]
+    for a, b in zip(starts, ends, strict=True):
+        if b - a > cap:
+            out[rng.choice(idx[a:b], b - a - cap, replace=False)] = False
+    return out
+
+
 def _interpolate_lost(c2w: np.ndarray, lost: set[int]) -> np.ndarray:
     """Lost frames take the pose of the nearest posed frame before them (rotation and position)."""
     out = c2w.copy()
@@ -542,6 +560,11 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
     if len(keep) > cfg.ba_points:
         keep = np.sort(rng.choice(keep, cfg.ba_points, replace=False))
     sel &= np.isin(tracks.ids, keep)
+    # a fixed budget of observations spread over the frames: the adjustment's memory does not grow with the clip
+    per_frame = max(MIN_FEATURES * 2, cfg.ba_observations // max(1, int(posed.sum())))
+    sel = _cap_per_frame(sel, tracks.frame, per_frame, rng)
+    used = np.unique(tracks.ids[sel])
+    keep = keep[np.isin(keep, used)]
     cam_map = np.cumsum(posed) - 1
     pt_idx = np.searchsorted(keep, tracks.ids[sel])
     X = np.array([points[int(i)] for i in keep]).reshape(-1, 3)
