@@ -127,11 +127,10 @@ def test_cli_exports_and_renders_equal_the_json_camera(capsys, tmp_path, monkeyp
 
 def test_cli_track_and_metrics_camera(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    import torch
+    from test_track import photo
 
     from draw_to_video.pipelines.render import render_clip
     from draw_to_video.video.io import write_video
-    from test_track import photo
 
     cam = build_trajectory(preset="crane_up", frames=12)
     write_video(render_clip(photo("astronaut", 256), cam, overscan=1).frames, 12, "clip.mp4")
@@ -146,7 +145,6 @@ def test_cli_track_and_metrics_camera(capsys, tmp_path, monkeypatch):
     assert code == 0, err
     rep = json.loads(out)
     assert {"RotErr", "TransErr", "CamMC"} <= set(rep) and rep["rot_err_mean_deg"] < 1.0
-    assert torch is not None
     # bad input: one line, exit 2
     write_video(np.zeros((1, 64, 64, 3), np.float32), 12, "one.mp4")
     (tmp_path / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x13" * 200)
