@@ -156,7 +156,8 @@ def _configure_track(p):
     p.add_argument("--input", required=True, help="video file, folder of images (sorted by name), or image")
     p.add_argument("--out", required=True, help="camera JSON to write (the D2V_CAMERA contract: render --camera)")
     a.option(p, "--fov", t["fov_deg"], "fov_deg", help="horizontal field of view in degrees; 0 = estimate")
-    p.add_argument("--fps", type=float, help="frame rate written into the camera (default: the video's)")
+    a.option(p, "--fps", params.TRAJECTORY["fps"], "fps", default=None,
+             help="frame rate written into the camera (default: the video's)")
     p.add_argument("--max-frames", type=int, default=0, help="track at most this many frames (0 = all)")
     p.add_argument("--preview", help="write a top view of the tracked path here (PNG)")
     interchange_options(p)

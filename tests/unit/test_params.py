@@ -111,7 +111,7 @@ def _parser_actions():
 
 OPTIONAL_BY_DESIGN = {("interpolate", "--multiplier"), ("interpolate", "--target-fps"), ("interpolate", "--fps"),
                       ("finish", "--multiplier"), ("finish", "--target-fps"), ("finish", "--fps"), ("effect", "--fps"),
-                      ("render", "--fps")}
+                      ("render", "--fps"), ("track", "--fps")}
 """Options whose absence means something (exactly one of multiplier / target fps; fps read from the video; the
 render's fps depends on the backend)."""
 
