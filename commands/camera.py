@@ -10,7 +10,7 @@ from ..camera.intent import analyze_intent
 from ..camera.motion import suggest_motion_bucket
 from ..camera.moves import build_trajectory
 from ..camera.presets import AUTO, PRESETS
-from ..cli import command
+from ..cli import TqdmProgress, command
 from ..core import params
 from ..pipelines.inputs import read_path_file
 from . import args as a
@@ -66,7 +66,34 @@ def trajectory_cmd(args) -> int:
     if args.tracks:
         Path(args.tracks).write_text(tracks_to_json(path))
         print(f"tracks written to {args.tracks}")
+    write_interchange(camera, args, width, height)
     return 0
+
+
+def write_interchange(camera, args, width: int, height: int) -> None:
+    """``--gltf`` / ``--chan``: the camera for Blender, Unreal, three.js and Nuke (camera/interchange.py)."""
+    from ..camera.interchange import to_chan, write_gltf
+
+    if getattr(args, "gltf", None):
+        write_gltf(camera, args.gltf, width, height)
+        print(f"glTF camera written to {args.gltf}")
+    if getattr(args, "chan", None):
+        Path(args.chan).write_text(to_chan(camera, width, height))
+        print(f"Nuke .chan written to {args.chan} (vertical FOV for {width}x{height})")
+
+
+def interchange_options(p) -> None:
+    p.add_argument("--gltf", type=_gltf_path, help="write the camera as glTF 2.0 here (.gltf or .glb: an animated "
+                                                   "camera for Blender, Unreal, three.js)")
+    p.add_argument("--chan", help="write the camera as a Nuke .chan file here (frame, translate, rotate ZXY, vfov)")
+
+
+def _gltf_path(text: str) -> str:
+    import argparse
+
+    if Path(text).suffix.lower() not in (".gltf", ".glb"):
+        raise argparse.ArgumentTypeError(f"--gltf must end in .gltf or .glb, got {text!r}"[:200])
+    return text
 
 
 def _configure_trajectory(p):
@@ -90,6 +117,50 @@ def _configure_trajectory(p):
     p.add_argument("--motionctrl", help="write MotionCtrl RT rows (JSON) here")
     p.add_argument("--cameractrl", help="write CameraCtrl pose lines here")
     p.add_argument("--tracks", help="write KJNodes/ATI pixel tracks (JSON) here")
+    interchange_options(p)
 
 
 trajectory_cmd.configure = _configure_trajectory
+
+
+@command("track", "Estimate the camera of a clip (no model): write the camera JSON (and glTF / .chan).")
+def track_cmd(args) -> int:
+    import numpy as np
+
+    from ..camera.preview import top_down_plot
+    from ..pipelines.track import track_clip
+    from ..video.io import probe
+
+    if not Path(args.input).exists():
+        raise ValueError(f"input not found: {args.input}")
+    info = probe(args.input, args.max_frames or None)
+    with TqdmProgress("track", leave=False) as bar:
+        tracked = track_clip(args.input, args.fov or None, args.fps, args.max_frames or None, on_progress=bar)
+    camera = tracked.camera
+    Path(args.out).write_text(camera.to_json(indent=1))
+    for w in tracked.result.warnings:
+        print(f"warning: {w}")
+    print(json.dumps(tracked.summary()))
+    print(f"camera written to {args.out}")
+    write_interchange(camera, args, info.width, info.height)
+    if args.preview:
+        import cv2
+
+        cv2.imwrite(args.preview, np.ascontiguousarray(top_down_plot(camera, 320)[..., ::-1]))
+        print(f"top view written to {args.preview}")
+    return 0
+
+
+def _configure_track(p):
+    t = params.TRACK
+    p.add_argument("--input", required=True, help="video file, folder of images (sorted by name), or image")
+    p.add_argument("--out", required=True, help="camera JSON to write (the D2V_CAMERA contract: render --camera)")
+    a.option(p, "--fov", t["fov_deg"], "fov_deg", help="horizontal field of view in degrees; 0 = estimate")
+    a.option(p, "--fps", params.TRAJECTORY["fps"], "fps", default=None,
+             help="frame rate written into the camera (default: the video's)")
+    p.add_argument("--max-frames", type=int, default=0, help="track at most this many frames (0 = all)")
+    p.add_argument("--preview", help="write a top view of the tracked path here (PNG)")
+    interchange_options(p)
+
+
+track_cmd.configure = _configure_track

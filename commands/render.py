@@ -146,7 +146,8 @@ def _configure_render(p):
     src = p.add_mutually_exclusive_group()
     src.add_argument("--path", help="drawn path JSON (the camera stroke decides the move with --preset auto); "
                                     "optional with a named --preset (then the subject is straight ahead)")
-    src.add_argument("--camera", help="camera trajectory JSON (from 'trajectory --json' or an API client)")
+    src.add_argument("--camera", help="camera file: trajectory JSON (from 'trajectory --json' or 'track'), glTF "
+                                        "(.gltf/.glb) or Nuke .chan")
     a.preset(p)
     a.option(p, "--frames", t["frames"], "frames")
     a.option(p, "--fps", t["fps"], "fps", default=None,

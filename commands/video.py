@@ -135,6 +135,8 @@ stabilize_cmd.configure = _stabilize_args
 def metrics_cmd(args) -> int:
     from ..video.metrics import quality_report
 
+    if args.camera:
+        return _camera_metrics(args)
     frames, _ = _read(args.input)
     ref = None
     if args.reference:
@@ -148,9 +150,41 @@ def metrics_cmd(args) -> int:
     return 0
 
 
+def _camera_metrics(args) -> int:
+    """``metrics --camera``: track the clip with the camera's FOV and score it (camera/accuracy.py)."""
+    from ..pipelines.inputs import read_camera_file
+    from ..pipelines.track import clip_camera_accuracy
+    from ..video.io import probe
+
+    if args.reference:
+        raise UsageError("--camera and --reference measure different things: give one of them")
+    if not Path(args.input).exists():
+        raise UsageError(f"input not found: {args.input}")
+    info = probe(args.input)
+    camera = read_camera_file(args.camera, aspect=info.width / info.height)
+    if camera.frames != info.frames:
+        raise UsageError(f"the camera has {camera.frames} frames but the clip has {info.frames}: give the camera "
+                         "the clip was made with")
+    with TqdmProgress("track", leave=False) as bar:
+        acc, tracked = clip_camera_accuracy(args.input, camera, on_progress=bar)
+    out = {**acc.to_dict(), "tracking": tracked.summary()}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    else:
+        print(f"{acc.frames} frames against {Path(args.camera).name} (CamI2V definitions, docs/camera-io.md)")
+        print(f"RotErr {acc.rot_err:.4f} rad (mean {acc.rot_err_mean_deg:.3f} deg a frame), "
+              f"TransErr {acc.trans_err:.4f}, CamMC {acc.cammc:.4f}")
+        print(f"camera-centre error {100 * acc.centre_err:.1f} % of the path (scale-aligned)")
+        for w in tracked.result.warnings:
+            print(f"warning: {w}")
+    return 0
+
+
 def _metrics_args(p):
     p.add_argument("--input", required=True, help="video file or folder of images")
     p.add_argument("--reference", help="clip to compare with (same size and frame count)")
+    p.add_argument("--camera", help="camera the clip was asked to follow (.json, .gltf/.glb, .chan): report "
+                                    "RotErr, TransErr and CamMC of the camera tracked back from the clip")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 

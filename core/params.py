@@ -318,10 +318,18 @@ WAN_VACE = {
 """``generate(backend="wan_vace")`` and ``render --backend wan_vace`` (pipelines/wan_vace_diffusers.py); size and
 length are :data:`WAN_GUIDE`'s, steps and seed :data:`GENERATE`'s."""
 
+TRACK = {
+    "fov_deg": Range("float", 0.0, 0.0, 170.0, 0.1,
+                     help="Horizontal field of view of the clip's camera in degrees (1..170); 0 = estimate it from "
+                          "the clip (needs a move with parallax; a pure pan keeps 54.4)."),
+}
+"""Camera From Video and the ``track`` command (camera/track.py, pipelines/track.py)."""
+
 TABLES = {"trajectory": TRAJECTORY, "render": RENDER, "interpolate": INTERPOLATE, "keyframes": KEYFRAMES,
           "temporal": TEMPORAL,
           "effect": EFFECT, "output": OUTPUT, "svd": SVD, "generate": GENERATE, "tracks": TRACKS,
-          "prompt": PROMPT, "wan": WAN, "wan_guide": WAN_GUIDE, "wan_vace": WAN_VACE}
+          "prompt": PROMPT, "wan": WAN, "wan_guide": WAN_GUIDE, "wan_vace": WAN_VACE,
+          "track": TRACK}
 
 
 def spec_to_dict(spec: Range | Choice | Flag) -> dict:

@@ -25,6 +25,7 @@ from . import (
     routes,
     shot_nodes,
     svd_nodes,
+    track_nodes,
     video_nodes,
     wan_nodes,
 )
@@ -40,6 +41,7 @@ NODE_MODULES = [
     effect_nodes,
     director_nodes,
     prompt_nodes,
+    track_nodes,
 ]
 
 

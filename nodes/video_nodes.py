@@ -12,6 +12,7 @@ from ..video.metrics import quality_report
 from ..video.temporal import temporal_consistency
 from .common import even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
+from .types import Camera
 
 
 class FrameInterpolate(io.ComfyNode):
@@ -136,6 +137,9 @@ class VideoQualityReport(io.ComfyNode):
                 io.Image.Input("frames"),
                 io.Image.Input("reference", optional=True,
                                tooltip="Same-size clip to compare with (e.g. the input of Temporal Consistency)."),
+                Camera.Input("camera", optional=True,
+                             tooltip="The camera the clip was asked to follow: adds RotErr, TransErr and CamMC of "
+                                     "the camera tracked back from the frames (CamI2V's definitions)."),
             ],
             outputs=[io.String.Output("report", display_name="report"),
                      io.Float.Output("warp_error", display_name="warp_error"),
@@ -144,10 +148,20 @@ class VideoQualityReport(io.ComfyNode):
         )
 
     @classmethod
-    def execute(cls, frames, reference=None) -> io.NodeOutput:
+    def execute(cls, frames, reference=None, camera=None) -> io.NodeOutput:
         check_image_batch(frames, "frames")
         rep = quality_report(frames, reference, on_progress=progress(max(1, frames.shape[0] - 1)))
         text = rep.format()
+        if camera is not None:
+            from ..pipelines.track import clip_camera_accuracy
+
+            if camera.frames != frames.shape[0]:
+                raise ValueError(f"the camera has {camera.frames} frames but the clip has {frames.shape[0]}: connect "
+                                 "the camera the clip was made with")
+            acc, _ = clip_camera_accuracy(frames, camera, on_progress=progress(frames.shape[0]))
+            text += (f"\ncamera (CamI2V definitions): RotErr {acc.rot_err:.4f} rad (mean {acc.rot_err_mean_deg:.3f}"
+                     f" deg a frame), TransErr {acc.trans_err:.4f}, CamMC {acc.cammc:.4f}, centre error "
+                     f"{100 * acc.centre_err:.1f} % of the path")
         return io.NodeOutput(text, float(rep.warp_error), float(rep.flicker_index), ui=ui.PreviewText(text))
 
 

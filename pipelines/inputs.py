@@ -61,12 +61,18 @@ def read_path_file(path: str | Path, width: int | None = None, height: int | Non
     return parse_path(p.read_text(encoding="utf-8", errors="replace"), width, height)
 
 
-def read_camera_file(path: str | Path) -> CameraTrajectory:
-    """A camera trajectory JSON file (the ``D2V_CAMERA`` contract, e.g. from ``trajectory --json``)."""
+def read_camera_file(path: str | Path, aspect: float | None = None) -> CameraTrajectory:
+    """A camera file: the ``D2V_CAMERA`` JSON contract (e.g. from ``trajectory --json`` or ``track``), or by its
+    suffix a glTF 2.0 camera (``.gltf`` / ``.glb``) or a Nuke ``.chan`` (camera/interchange.py; a ``.chan`` needs
+    the picture's ``aspect`` = width / height for its vertical FOV, 16:9 when not given)."""
+    from ..camera.interchange import read_camera_any
+
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"camera file not found: {path}")
-    return CameraTrajectory.from_json(p.read_text(encoding="utf-8", errors="replace"))
+    if p.suffix.lower() == ".chan" and aspect is None:
+        aspect = 16 / 9
+    return read_camera_any(p, aspect)
 
 
 def read_effect_inputs(camera: str | Path | None = None, mask: str | Path | None = None,

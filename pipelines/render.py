@@ -229,7 +229,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     warnings: tuple[str, ...] = ()
     path = None
     if camera_file is not None:
-        camera = read_camera_file(camera_file)
+        camera = read_camera_file(camera_file, aspect=w / h)  # .json, .gltf/.glb or .chan (its vfov needs w/h)
     else:
         if path_file is not None:
             path = read_path_file(path_file, w, h)

@@ -241,6 +241,14 @@ def graph(node_id: str, values: dict) -> dict:
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **size, "length": 5, **values,
                                                   "image": ["1", 0], "camera": ["3", 0]}}
         return {"1": empty_image(), "2": draw, "3": traj, "4": node, "9": preview("4", 4)}
+    if node_id == "D2V_CameraFromVideo":  # a still clip of the example photo (texture to track): two frames
+        load = {"class_type": "LoadImage", "inputs": {"image": "d2v_example.jpg"}}
+        small = {"class_type": "ImageScale", "inputs": {"image": ["5", 0], "upscale_method": "area", "width": 128,
+                                                        "height": 96, "crop": "center"}}
+        clip = {"class_type": "ImageBatch", "inputs": {"image1": ["6", 0], "image2": ["6", 0]}}
+        node = {"class_type": node_id, "inputs": {**defaults(node_id), **values, "frames": ["7", 0]}}
+        return {"5": load, "6": small, "7": clip, "4": node, "9": {"class_type": "PreviewAny",
+                                                                    "inputs": {"source": ["4", 2]}}}
     if node_id == "D2V_PromptTemplate":  # text in, text out
         node = {"class_type": node_id, "inputs": {**defaults(node_id), **values}}
         return {"4": node, "9": {"class_type": "PreviewAny", "inputs": {"source": ["4", 0]}}}

@@ -26,6 +26,7 @@ PACK_NODE_IDS = {
     "D2V_TemporalConsistency", "D2V_FrameInterpolate", "D2V_ExclusiveEffects", "D2V_VideoQualityReport",
     "D2V_PromptTemplate", "D2V_WanCameraEmbedding", "D2V_DirectorStyle", "D2V_ShotList",
     "D2V_KeyframeInterpolate", "D2V_CameraTracks", "D2V_WanRenderGuide",
+    "D2V_CameraFromVideo",
 }
 
 

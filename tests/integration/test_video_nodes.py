@@ -15,7 +15,7 @@ VIDEO_NODES = {
     "D2V_FrameInterpolate": (["frames", "multiplier", "source_fps", "target_fps", "loop", "quality"],
                              ["IMAGE", "FLOAT"]),
     "D2V_TemporalConsistency": (["frames", "strength", "sigma", "detail", "reference"], ["IMAGE"]),
-    "D2V_VideoQualityReport": (["frames", "reference"], ["STRING", "FLOAT", "FLOAT"]),
+    "D2V_VideoQualityReport": (["frames", "reference", "camera"], ["STRING", "FLOAT", "FLOAT"]),
 }
 
 

@@ -111,7 +111,8 @@ def _parser_actions():
 
 OPTIONAL_BY_DESIGN = {("interpolate", "--multiplier"), ("interpolate", "--target-fps"), ("interpolate", "--fps"),
                       ("finish", "--multiplier"), ("finish", "--target-fps"), ("finish", "--fps"), ("effect", "--fps"),
-                      ("render", "--fps"), ("render", "--width"), ("render", "--height")}
+                      ("render", "--fps"), ("render", "--width"), ("render", "--height"),
+                      ("track", "--fps")}
 """Options whose absence means something (exactly one of multiplier / target fps; fps read from the video; the
 render's fps and size depend on the backend)."""
 

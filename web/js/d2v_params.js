@@ -330,6 +330,15 @@ export const D2V_PARAMS = {
    "type": "float"
   }
  },
+ "track": {
+  "fov_deg": {
+   "default": 0.0,
+   "max": 170.0,
+   "min": 0.0,
+   "step": 0.1,
+   "type": "float"
+  }
+ },
  "tracks": {
   "count": {
    "default": 24,

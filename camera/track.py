@@ -1,0 +1,670 @@
+"""Camera tracking without a model: frames in, per-frame camera poses out (the ``D2V_CAMERA`` contract).
+
+Pipeline (all OpenCV + scipy, seeded, bounded memory: one previous grey frame and the feature observations are kept,
+never the clip):
+
+1. **Features** (:func:`track_features`): Shi-Tomasi corners followed by pyramidal Lucas-Kanade from frame to frame
+   at a working size (long side ``TrackConfig.max_side``), kept only when the backward track returns within
+   ``fb_px`` (moving objects and occlusions drop out here and in the RANSAC below); corners are replenished where
+   the tracks thinned out. A corner must have an absolute minimum-eigenvalue response (``min_texture``), so a flat
+   or noise-only frame gives no features rather than invented ones.
+2. **Model selection** (:func:`_rotation_only_parallax`): for every frame, the best *pure rotation* between it and
+   frame 0 (Kabsch on the rays, RANSAC) and the 80th percentile of the residual, in pixels. When no frame of the clip
+   departs from a pure rotation by more than ``rotation_px``, the clip is a pan / tilt / roll / whip pan: poses are
+   rotations only (positions stay at the origin), never an essential matrix fitted to noise.
+3. **Structure from motion**: the essential matrix between frame 0 and the first frame with enough parallax
+   (RANSAC), triangulation, then every other frame by PnP (RANSAC + Levenberg-Marquardt refinement) against the
+   points so far, new points triangulated when their rays part by more than ``min_angle_deg``.
+4. **Bundle adjustment** (:func:`bundle_adjust`): reprojection error of every pose and a capped, seeded sample of
+   points, Huber loss, ``scipy.optimize.least_squares`` with the sparse Jacobian pattern; frame 0 fixed.
+5. **Units**: frame 0 at the origin looking +z (OpenCV axes), the median depth of the points seen in frame 0 is 1,
+   as in the camera JSON contract (docs/architecture.md).
+
+The horizontal field of view is given, or estimated (:func:`estimate_fov`: the FOV whose bundle adjustment leaves
+the smallest reprojection error, golden-section search over 20..120 degrees; it needs translation and depth
+variation, so a pure rotation keeps the default 54.4 degrees and says so). Details and measured accuracy:
+docs/camera-io.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .geometry import compose, orthonormalize, rigid_inverse
+from .lens import intrinsics
+
+ProgressFn = Callable[[int, int], None] | None
+
+MIN_FEATURES = 12
+"""Fewer tracked features than this in a frame: the frame cannot be posed (reported as lost, never invented)."""
+OUTLIER_PX = 2.0
+"""Observations farther than this (working-size pixels) from their point after the first adjustment are dropped."""
+MAX_RMS_PX = 4.0
+"""A final reprojection error above this (working size) means the camera model does not fit: refused, not returned."""
+DEFAULT_FOV = 54.43222311461495
+"""The pack's default lens (35 mm on a 36 mm-wide sensor), used when no FOV is given and none can be estimated."""
+
+
+@dataclass(frozen=True)
+class TrackConfig:
+    """Tracker settings (defaults are what the accuracy figures in docs/benchmarks.md used).
+
+    max_side: working size (long side, pixels) the frames are reduced to. max_features: corners kept per frame.
+    min_distance: pixels between corners. min_texture: the smallest minimum-eigenvalue corner response (grey
+    levels per pixel, squared, mean over a 7x7 block) a corner needs. fb_px: forward-backward tolerance of a track.
+    rotation_px: largest 80th-percentile residual of a pure rotation (at the working size) for the clip to count
+    as a pure rotation. init_px: parallax the first pair must reach. min_angle_deg: smallest ray angle to
+    triangulate. ba_points: points the bundle adjustment uses at most. ba_iterations: its function evaluations.
+    ba_observations: observations of those points it uses in all, spread evenly over the frames (at least 24 a
+    frame): its memory stays the same however long the clip.
+    seed: the RANSAC / sampling seed.
+    """
+
+    max_side: int = 640
+    max_features: int = 500
+    min_distance: int = 10
+    min_texture: float = 5.0
+    fb_px: float = 1.0
+    rotation_px: float = 1.0
+    init_px: float = 6.0
+    min_angle_deg: float = 1.0
+    ba_points: int = 300
+    ba_iterations: int = 12
+    ba_observations: int = 10000
+    seed: int = 0
+
+
+@dataclass
+class Tracks:
+    """Feature observations of a clip at the working size.
+
+    frame, ids: (N,) int32 frame index and track id of every observation; xy: (N, 2) float32 pixel positions
+    (OpenCV pixel centres, working size); width, height: the working size; scale: working size / clip size;
+    frames: the clip length; counts: (frames,) observations per frame.
+    """
+
+    frame: np.ndarray
+    ids: np.ndarray
+    xy: np.ndarray
+    width: int
+    height: int
+    scale: float
+    frames: int
+    counts: np.ndarray
+
+    def of(self, f: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, xy) of frame ``f``, ids sorted."""
+        sel = self.frame == f
+        return self.ids[sel], self.xy[sel]
+
+
+@dataclass
+class TrackResult:
+    """A tracked camera.
+
+    c2w: (F, 4, 4) camera-to-world, OpenCV axes, frame 0 = identity, median depth of frame 0's points = 1.
+    fov_deg: the horizontal FOV used. fov_estimated: whether it was estimated. rotation_only: the clip was judged a
+    pure rotation. lost: frames that could not be posed (too few features; their pose is interpolated from their
+    neighbours and they are listed here). rms_px: reprojection error after the adjustment (working size).
+    points: 3-D points used. parallax_px: largest departure from a pure rotation seen (working size).
+    """
+
+    c2w: np.ndarray
+    fov_deg: float
+    fov_estimated: bool
+    rotation_only: bool
+    lost: list[int]
+    rms_px: float
+    points: int
+    parallax_px: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def _gray(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    f = np.asarray(frame)
+    if f.dtype != np.uint8:
+        f = np.clip(np.asarray(f, dtype=np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    g = cv2.cvtColor(f[..., :3], cv2.COLOR_RGB2GRAY) if f.ndim == 3 else f
+    if size is not None and (g.shape[1], g.shape[0]) != size:
+        g = cv2.resize(g, size, interpolation=cv2.INTER_AREA)
+    return g
+
+
+def _new_corners(gray: np.ndarray, existing: np.ndarray, cfg: TrackConfig, want: int) -> np.ndarray:
+    """(n, 2) float32 corners with an absolute texture response, away from ``existing`` (m, 2)."""
+    mask = np.full(gray.shape, 255, np.uint8)
+    for x, y in existing.astype(int):
+        cv2.circle(mask, (int(x), int(y)), cfg.min_distance, 0, -1)
+    pts = cv2.goodFeaturesToTrack(gray, maxCorners=want, qualityLevel=0.001, minDistance=cfg.min_distance,
+                                  blockSize=7, mask=mask)
+    if pts is None:
+        return np.zeros((0, 2), np.float32)
+    pts = pts.reshape(-1, 2)
+    # OpenCV scales the Sobel by 1 / (4 · 7 · 255) and sums over the 7x7 block: back to (grey levels / pixel)²
+    eig = cv2.cornerMinEigenVal(gray, 7, 3)
+    resp = eig[pts[:, 1].astype(int), pts[:, 0].astype(int)] * (255.0 ** 2) / 4.0
+    return pts[resp >= cfg.min_texture].astype(np.float32)
+
+
+def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(),
+                   on_progress: ProgressFn = None, total: int | None = None) -> Tracks:
+    """Lucas-Kanade feature tracks through a clip, streamed (one frame held at a time).
+
+    Args:
+        frames: iterable of (H, W, 3) uint8 RGB (or float 0..1) frames, all the same size.
+        cfg: settings. on_progress: ``on_progress(done, total)`` after each frame (``total`` = the given count, or
+            0 when unknown); raising from it stops the tracking (Cancel).
+    Returns:
+        :class:`Tracks` at the working size.
+    """
+    lk = dict(winSize=(21, 21), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+    obs_f, obs_i, obs_xy, counts = [], [], [], []
+    prev, pts, ids, next_id, size, scale, shape = None, None, None, 0, None, 1.0, None
+    for f, frame in enumerate(frames):
+        if shape is None:
+            shape = np.shape(frame)[:2]
+            h, w = shape
+            scale = min(1.0, cfg.max_side / max(h, w))
+            size = (max(16, round(w * scale)), max(16, round(h * scale)))
+        elif np.shape(frame)[:2] != shape:
+            raise ValueError(f"frame {f} is {np.shape(frame)[1]}x{np.shape(frame)[0]} but the clip is "
+                             f"{shape[1]}x{shape[0]}: give frames of one size")
+        gray = _gray(frame, size)
+        if prev is not None and len(pts):
+            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, None, **lk)
+            back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, None, **lk)
+            ok = (st.ravel() == 1) & (st2.ravel() == 1) & (np.abs(back - pts).max(-1) < cfg.fb_px)
+            ok &= (nxt[:, 0] >= 0) & (nxt[:, 1] >= 0) & (nxt[:, 0] < size[0] - 1) & (nxt[:, 1] < size[1] - 1)
+            pts, ids = nxt[ok].astype(np.float32), ids[ok]
+        elif pts is None:
+            pts, ids = np.zeros((0, 2), np.float32), np.zeros(0, np.int32)
+        if len(pts) < 0.8 * cfg.max_features:
+            new = _new_corners(gray, pts, cfg, cfg.max_features - len(pts))
+            pts = np.concatenate([pts, new]) if len(new) else pts
+            ids = np.concatenate([ids, np.arange(next_id, next_id + len(new), dtype=np.int32)])
+            next_id += len(new)
+        obs_f.append(np.full(len(pts), f, np.int32))
+        obs_i.append(ids.copy())
+        obs_xy.append(pts.copy())
+        counts.append(len(pts))
+        prev = gray
+        if on_progress is not None:
+            on_progress(f + 1, total or 0)
+    if shape is None:
+        raise ValueError("the clip has no frames")
+    return Tracks(frame=np.concatenate(obs_f), ids=np.concatenate(obs_i), xy=np.concatenate(obs_xy),
+                  width=size[0], height=size[1], scale=scale, frames=len(counts), counts=np.asarray(counts))
+
+
+# ---------------------------------------------------------------------------------------------------- geometry
+
+
+def _rays(xy: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """(n, 2) pixels → (n, 3) unit rays in camera axes."""
+    r = np.column_stack([(xy[:, 0] - K[0, 2]) / K[0, 0], (xy[:, 1] - K[1, 2]) / K[1, 1], np.ones(len(xy))])
+    return r / np.linalg.norm(r, axis=1, keepdims=True)
+
+
+def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rotation R minimizing Σ‖R a_i − b_i‖² for (n, 3) unit vectors."""
+    u, _, vt = np.linalg.svd(b.T @ a)
+    d = np.sign(np.linalg.det(u @ vt))
+    return u @ np.diag([1.0, 1.0, d]) @ vt
+
+
+def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.Generator,
+                     thresh_px: float = 1.5, iters: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples; returns R and the per-ray residual in pixels."""
+    best, best_n = np.eye(3), -1
+    n = len(a)
+    for _ in range(iters if n > 2 else 0):
+        s = rng.choice(n, 2, replace=False)
+        R = _kabsch(a[s], b[s])
+        res = np.linalg.norm(a @ R.T - b, axis=1) * focal
+        k = int((res < thresh_px).sum())
+        if k > best_n:
+            best, best_n = R, k
+    res = np.linalg.norm(a @ best.T - b, axis=1) * focal
+    inl = res < max(thresh_px, np.percentile(res, 50)) if n else res.astype(bool)
+    if inl.sum() >= 3:
+        best = _kabsch(a[inl], b[inl])
+    return best, np.linalg.norm(a @ best.T - b, axis=1) * focal
+
+
+def _common(tracks: Tracks, f0: int, f1: int):
+    i0, x0 = tracks.of(f0)
+    i1, x1 = tracks.of(f1)
+    _, a, b = np.intersect1d(i0, i1, assume_unique=True, return_indices=True)
+    return i0[a], x0[a], x1[b]
+
+
+def _rotation_only_parallax(tracks: Tracks, K: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(F,) 80th-percentile departure (px) of frame f from a pure rotation of frame 0 (via the last frame that shares
+    enough tracks with both: long clips chain through anchors)."""
+    out = np.zeros(tracks.frames)
+    anchor = 0
+    for f in range(1, tracks.frames):
+        _, x0, x1 = _common(tracks, anchor, f)
+        if len(x0) < MIN_FEATURES and anchor != f - 1:
+            anchor = f - 1
+            _, x0, x1 = _common(tracks, anchor, f)
+        if len(x0) < MIN_FEATURES:
+            continue
+        _, res = _rotation_ransac(_rays(x0, K), _rays(x1, K), K[0, 0], rng)
+        out[f] = float(np.percentile(res, 80))
+    return out
+
+
+def _init_frame(tracks: Tracks, parallax: np.ndarray) -> int:
+    """The frame paired with frame 0 to start the reconstruction: the one that departs most from a pure rotation
+    among those still sharing at least half of frame 0's tracks (a wide baseline: a short one leaves the direction
+    of the move ambiguous, sideways against forward)."""
+    ids0 = tracks.of(0)[0]
+    shared = np.array([len(np.intersect1d(ids0, tracks.of(f)[0], assume_unique=True)) for f in range(tracks.frames)])
+    ok = shared >= max(MIN_FEATURES * 2, 0.5 * len(ids0))
+    ok[0] = False
+    if not ok.any():
+        ok = shared >= MIN_FEATURES * 2
+        ok[0] = False
+    return int(np.argmax(np.where(ok, parallax, -1.0)))
+
+
+def _rotation_poses(tracks: Tracks, K: np.ndarray, rng: np.random.Generator, lost: set[int]) -> np.ndarray:
+    """(F, 3, 3) camera-to-world rotations of a pure-rotation clip: each frame against the earliest posed frame that
+    still shares at least half of its tracks (frame 0 while it can), so errors do not add up frame by frame."""
+    R = np.tile(np.eye(3), (tracks.frames, 1, 1))
+    anchor = 0
+    for f in range(1, tracks.frames):
+        if f in lost:
+            R[f] = R[f - 1]
+            continue
+        _, x0, x1 = _common(tracks, anchor, f)
+        if len(x0) < max(MIN_FEATURES, 0.3 * tracks.counts[f]):
+            anchor = max(g for g in range(f) if g not in lost) if any(g not in lost for g in range(f)) else 0
+            _, x0, x1 = _common(tracks, anchor, f)
+        if len(x0) < MIN_FEATURES:
+            R[f] = R[f - 1]
+            continue
+        rel, _ = _rotation_ransac(_rays(x1, K), _rays(x0, K), K[0, 0], rng)  # rays of f → rays of anchor
+        R[f] = R[anchor] @ rel
+    return R
+
+
+def _rodrigues(rv: np.ndarray) -> np.ndarray:
+    """(n, 3) rotation vectors → (n, 3, 3) matrices."""
+    th = np.linalg.norm(rv, axis=1)
+    k = rv / np.maximum(th, 1e-12)[:, None]
+    Kx = np.zeros((len(rv), 3, 3))
+    Kx[:, 0, 1], Kx[:, 0, 2], Kx[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+    Kx -= np.swapaxes(Kx, 1, 2)
+    s, c = np.sin(th)[:, None, None], np.cos(th)[:, None, None]
+    return np.eye(3) + s * Kx + (1 - c) * (Kx @ Kx)
+
+
+def _skew(v: np.ndarray) -> np.ndarray:
+    """(n, 3) → (n, 3, 3) cross-product matrices ``[v]×``."""
+    o = np.zeros(len(v))
+    return np.stack([np.stack([o, -v[:, 2], v[:, 1]], -1), np.stack([v[:, 2], o, -v[:, 0]], -1),
+                     np.stack([-v[:, 1], v[:, 0], o], -1)], -2)
+
+
+def _left_jacobian(rv: np.ndarray) -> np.ndarray:
+    """(n, 3) rotation vectors → (n, 3, 3) left Jacobians of SO(3):
+    ``I + (1 − cos θ)/θ² [r]× + (θ − sin θ)/θ³ [r]×²`` (series for small θ)."""
+    th = np.linalg.norm(rv, axis=1)
+    small = th < 1e-6
+    t = np.where(small, 1.0, th)
+    a = np.where(small, 0.5 - th ** 2 / 24, (1 - np.cos(t)) / t ** 2)
+    b = np.where(small, 1 / 6 - th ** 2 / 120, (t - np.sin(t)) / t ** 3)
+    S = _skew(rv)
+    return np.eye(3) + a[:, None, None] * S + b[:, None, None] * (S @ S)
+
+
+def _rotate(rv: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Rotate (n, 3) points by (n, 3) rotation vectors (Rodrigues)."""
+    th = np.linalg.norm(rv, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.where(th > 1e-12, rv / th, 0.0)
+    c, s = np.cos(th), np.sin(th)
+    return X * c + np.cross(k, X) * s + k * np.sum(k * X, axis=1, keepdims=True) * (1 - c)
+
+
+def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np.ndarray, pt_idx: np.ndarray,
+                  xy: np.ndarray, K: np.ndarray, iterations: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                                float]:
+    """Sparse bundle adjustment of world-to-camera poses and points (frame 0's pose held fixed).
+
+    Args:
+        rvec, tvec: (F, 3) world-to-camera rotation vectors and translations. X: (P, 3) points.
+        cam_idx, pt_idx: (N,) frame and point of each observation; xy: (N, 2) its pixel position; K: (3, 3).
+    Returns:
+        rvec, tvec, X adjusted, and the RMS reprojection error in pixels (robust fit: Huber, 1 px).
+    """
+    from scipy.optimize import least_squares
+    from scipy.sparse import csr_matrix
+
+    F, P, N = len(rvec), len(X), len(xy)
+    free = np.arange(1, F)
+    fx, fy = K[0, 0], K[1, 1]
+    moving = cam_idx > 0
+    rows = np.arange(N)
+    # the Jacobian's pattern, fixed: per observation 6 camera columns (frames after 0) and 3 point columns
+    cam_cols = 6 * (cam_idx[moving, None] - 1) + np.arange(6)
+    pt_cols = 6 * (F - 1) + 3 * pt_idx[:, None] + np.arange(3)
+    jr = np.concatenate([np.repeat(rows[moving], 6), np.repeat(N + rows[moving], 6),
+                         np.repeat(rows, 3), np.repeat(N + rows, 3)])
+    jc = np.concatenate([cam_cols.ravel(), cam_cols.ravel(), pt_cols.ravel(), pt_cols.ravel()])
+
+    def unpack(p):
+        cams = np.vstack([np.concatenate([rvec[0], tvec[0]]), p[:6 * (F - 1)].reshape(F - 1, 6)])
+        return cams, p[6 * (F - 1):].reshape(P, 3)
+
+    def camera_points(p):
+        cams, pts = unpack(p)
+        c = cams[cam_idx]
+        return c, pts, _rotate(c[:, :3], pts[pt_idx]) + c[:, 3:]
+
+    def residual(p):
+        _, _, Xc = camera_points(p)
+        z = np.maximum(Xc[:, 2], 1e-6)
+        return np.concatenate([fx * Xc[:, 0] / z + K[0, 2] - xy[:, 0], fy * Xc[:, 1] / z + K[1, 2] - xy[:, 1]])
+
+    def jacobian(p):
+        """Analytic: d(u, v)/dXc · [dXc/dr, dXc/dt = I, dXc/dX = R], with d(R X)/dr = −[R X]× J_l(r)."""
+        c, pts, Xc = camera_points(p)
+        z = np.maximum(Xc[:, 2], 1e-6)
+        du = np.column_stack([fx / z, np.zeros(N), -fx * Xc[:, 0] / z ** 2])  # (N, 3)
+        dv = np.column_stack([np.zeros(N), fy / z, -fy * Xc[:, 1] / z ** 2])
+        R = _rodrigues(c[:, :3])
+        RX = np.einsum("nij,nj->ni", R, pts[pt_idx])
+        d_r = -_skew(RX) @ _left_jacobian(c[:, :3])  # (N, 3, 3)
+        ju = np.concatenate([np.einsum("ni,nij->nj", du, d_r), du], axis=1)[moving]  # (M, 6)
+        jv = np.concatenate([np.einsum("ni,nij->nj", dv, d_r), dv], axis=1)[moving]
+        pu, pv = np.einsum("ni,nij->nj", du, R), np.einsum("ni,nij->nj", dv, R)
+        vals = np.concatenate([ju.ravel(), jv.ravel(), pu.ravel(), pv.ravel()])
+        return csr_matrix((vals, (jr, jc)), shape=(2 * N, 6 * (F - 1) + 3 * P))
+
+    p0 = np.concatenate([np.column_stack([rvec[free], tvec[free]]).ravel(), X.ravel()])
+    sol = least_squares(residual, p0, jac=jacobian, method="trf", loss="huber", f_scale=1.0, x_scale="jac",
+                        max_nfev=iterations, xtol=1e-10, ftol=1e-8, tr_solver="lsmr")
+    cams, pts = unpack(sol.x)
+    r = residual(sol.x)
+    return cams[:, :3].copy(), cams[:, 3:].copy(), pts, float(np.sqrt(np.mean(r ** 2)))
+
+
+def _reproject(rvec, tvec, X, cam_idx, pt_idx, K) -> np.ndarray:
+    """(N, 2) pixel positions of points ``X[pt_idx]`` in cameras ``cam_idx`` (world-to-camera rvec, tvec)."""
+    Xc = _rotate(rvec[cam_idx], X[pt_idx]) + tvec[cam_idx]
+    z = np.where(np.abs(Xc[:, 2]) < 1e-9, 1e-9, Xc[:, 2])
+    return Xc[:, :2] / z[:, None] * K[0, 0] + K[:2, 2]
+
+
+def _triangulate(P0: np.ndarray, P1: np.ndarray, x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> np.ndarray:
+    X = cv2.triangulatePoints(K @ P0, K @ P1, x0.T.astype(np.float64), x1.T.astype(np.float64))
+    return (X[:3] / np.where(np.abs(X[3]) < 1e-12, 1e-12, X[3])).T
+
+
+def _project(rv: np.ndarray, t: np.ndarray, X: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    Xc = X @ cv2.Rodrigues(rv)[0].T + t
+    z = Xc[:, 2]
+    uv = Xc[:, :2] / np.where(np.abs(z) < 1e-9, 1e-9, z)[:, None] * K[0, 0] + K[:2, 2]
+    return uv, z
+
+
+def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generator, lost: set[int],
+         init: int) -> tuple[np.ndarray, np.ndarray, dict, float, int]:
+    """Incremental reconstruction seeded by frames 0 and ``init``; returns w2c rvecs, tvecs, points, RMS, count."""
+    F = tracks.frames
+    rvec, tvec = np.zeros((F, 3)), np.zeros((F, 3))
+    posed = np.zeros(F, bool)
+    posed[0] = True
+    ids, x0, x1 = _common(tracks, 0, init)
+    E, mask = cv2.findEssentialMat(x0.astype(np.float64), x1.astype(np.float64), K, cv2.RANSAC, 0.999, 1.0)
+    if E is None or E.shape != (3, 3):
+        raise ValueError("the camera move could not be found (no consistent essential matrix): the clip may show a "
+                         "moving subject on a plain background, or the FOV is wrong")
+    _, R, t, mask = cv2.recoverPose(E, x0.astype(np.float64), x1.astype(np.float64), K, mask=mask)
+    rvec[init], tvec[init] = cv2.Rodrigues(R)[0].ravel(), t.ravel()
+    posed[init] = True
+    points: dict[int, np.ndarray] = {}
+    inl = mask.ravel() > 0
+    X = _triangulate(np.eye(3, 4), np.hstack([R, t]), x0[inl], x1[inl], K)
+    _add_points(points, ids[inl], X, [(0, x0[inl]), (init, x1[inl])], rvec, tvec, K, cfg, min_angle=0.0)
+    order = [f for f in range(1, F) if f != init]
+    for f in order:
+        if f in lost:
+            continue
+        fid, fxy = tracks.of(f)
+        known = np.array([i in points for i in fid], bool)
+        if known.sum() < MIN_FEATURES:
+            lost.add(f)
+            continue
+        Xw = np.array([points[i] for i in fid[known]])
+        prev = max(g for g in range(f) if posed[g])
+        ok, rv, tv, inliers = cv2.solvePnPRansac(Xw, fxy[known].astype(np.float64), K, None,
+                                                 rvec[prev].copy().reshape(3, 1), tvec[prev].copy().reshape(3, 1),
+                                                 useExtrinsicGuess=True, iterationsCount=100, reprojectionError=2.0,
+                                                 confidence=0.999, flags=cv2.SOLVEPNP_ITERATIVE)
+        if not ok or inliers is None or len(inliers) < MIN_FEATURES:
+            lost.add(f)
+            continue
+        inliers = inliers.ravel()
+        rv, tv = cv2.solvePnPRefineLM(Xw[inliers], fxy[known][inliers].astype(np.float64), K, None, rv, tv)
+        rvec[f], tvec[f] = rv.ravel(), tv.ravel()
+        posed[f] = True
+        # new points: rays of this frame against the earliest posed frame that saw the same track
+        new = ~known
+        if new.sum():
+            by_frame: dict[int, list[int]] = {}
+            first = _first_posed(tracks, fid[new], posed, f)
+            for k, g in zip(np.flatnonzero(new), first, strict=True):
+                if g >= 0:
+                    by_frame.setdefault(int(g), []).append(int(k))
+            for g, ks in by_frame.items():
+                ks = np.array(ks)
+                gid, gxy = tracks.of(g)
+                pos = np.searchsorted(gid, fid[ks])
+                Pg = np.hstack([cv2.Rodrigues(rvec[g])[0], tvec[g][:, None]])
+                Pf = np.hstack([cv2.Rodrigues(rvec[f])[0], tvec[f][:, None]])
+                X = _triangulate(Pg, Pf, gxy[pos], fxy[ks], K)
+                _add_points(points, fid[ks], X, [(g, gxy[pos]), (f, fxy[ks])], rvec, tvec, K, cfg,
+                            min_angle=cfg.min_angle_deg)
+    return rvec, tvec, points, posed
+
+
+def _first_posed(tracks: Tracks, ids: np.ndarray, posed: np.ndarray, before: int) -> np.ndarray:
+    """For each track id, the earliest posed frame < ``before`` that observed it (-1 if none)."""
+    sel = np.isin(tracks.ids, ids) & (tracks.frame < before) & posed[tracks.frame]
+    first = np.full(len(ids), -1)
+    if sel.any():
+        fr, tid = tracks.frame[sel], tracks.ids[sel]
+        order = np.lexsort((fr, tid))
+        tid, fr = tid[order], fr[order]
+        uniq, start = np.unique(tid, return_index=True)
+        lookup = dict(zip(uniq.tolist(), fr[start].tolist(), strict=True))
+        first = np.array([lookup.get(int(i), -1) for i in ids])
+    return first
+
+
+def _add_points(points: dict, ids: np.ndarray, X: np.ndarray, views, rvec, tvec, K, cfg: TrackConfig,
+                min_angle: float) -> None:
+    """Keep triangulated points in front of both views, reprojecting within 2 px, with rays parted by
+    ``min_angle`` degrees."""
+    ok = np.all(np.isfinite(X), axis=1)
+    centres = []
+    for f, xy in views:
+        uv, z = _project(rvec[f], tvec[f], X, K)
+        ok &= (z > 1e-6) & (np.linalg.norm(uv - xy, axis=1) < 2.0)
+        R = cv2.Rodrigues(rvec[f])[0]
+        centres.append(-R.T @ tvec[f])
+    if min_angle > 0:
+        a, b = X - centres[0], X - centres[1]
+        cosang = np.sum(a * b, 1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+        ok &= cosang < np.cos(np.radians(min_angle))
+    for i, p in zip(ids[ok], X[ok], strict=True):
+        points[int(i)] = p
+
+
+def _cap_per_frame(sel: np.ndarray, frame: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
+    """``sel`` with at most ``cap`` selected observations per frame (a seeded random choice)."""
+    out = sel.copy()
+    idx = np.flatnonzero(sel)
+    fr = frame[idx]
+    order = np.argsort(fr, kind="stable")
+    idx, fr = idx[order], fr[order]
+    starts = np.flatnonzero(np.r_[True, fr[1:] != fr[:-1]])
+    ends = np.r_[starts[1:], len(idx)]
+    for a, b in zip(starts, ends, strict=True):
+        if b - a > cap:
+            out[rng.choice(idx[a:b], b - a - cap, replace=False)] = False
+    return out
+
+
+def _interpolate_lost(c2w: np.ndarray, lost: set[int]) -> np.ndarray:
+    """Lost frames take the pose of the nearest posed frame before them (rotation and position)."""
+    out = c2w.copy()
+    for f in sorted(lost):
+        out[f] = out[f - 1] if f > 0 else out[f]
+    return out
+
+
+def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
+    rng = np.random.default_rng(cfg.seed)
+    K = intrinsics(float(fov_deg), tracks.width, tracks.height)
+    lost = {f for f in range(tracks.frames) if tracks.counts[f] < MIN_FEATURES}
+    if 0 in lost:
+        raise ValueError("frame 0 has no texture to track (fewer than "
+                         f"{MIN_FEATURES} corners): give a clip that starts on a detailed picture")
+    if len(lost) == tracks.frames - 1:
+        raise ValueError("no frame after the first has texture to track: the clip is flat or blank")
+    parallax = _rotation_only_parallax(tracks, K, rng)
+    warnings = [f"frames {_ranges(sorted(lost))} have too little texture to track; their pose is held"] if lost \
+        else []
+    if parallax.max() < cfg.rotation_px or parallax.max() < cfg.init_px:
+        R = _rotation_poses(tracks, K, rng, lost)
+        c2w = compose(R, np.zeros((tracks.frames, 3)))
+        return TrackResult(c2w=_interpolate_lost(c2w, lost), fov_deg=float(fov_deg), fov_estimated=False,
+                           rotation_only=True, lost=sorted(lost), rms_px=float("nan"), points=0,
+                           parallax_px=float(parallax.max()), warnings=warnings)
+    init = _init_frame(tracks, parallax)
+    rvec, tvec, points, posed = _sfm(tracks, K, cfg, rng, lost, init)
+    # bundle adjustment on a seeded sample of points observed in >= 2 posed frames
+    pid = np.array(sorted(points), dtype=np.int64)
+    sel = np.isin(tracks.ids, pid) & posed[tracks.frame]
+    obs_ids, n_obs = np.unique(tracks.ids[sel], return_counts=True)
+    keep = obs_ids[n_obs >= 2]
+    if len(keep) > cfg.ba_points:
+        keep = np.sort(rng.choice(keep, cfg.ba_points, replace=False))
+    sel &= np.isin(tracks.ids, keep)
+    # a fixed budget of observations spread over the frames: the adjustment's memory does not grow with the clip
+    per_frame = max(MIN_FEATURES * 2, cfg.ba_observations // max(1, int(posed.sum())))
+    sel = _cap_per_frame(sel, tracks.frame, per_frame, rng)
+    used = np.unique(tracks.ids[sel])
+    keep = keep[np.isin(keep, used)]
+    cam_map = np.cumsum(posed) - 1
+    pt_idx = np.searchsorted(keep, tracks.ids[sel])
+    X = np.array([points[int(i)] for i in keep]).reshape(-1, 3)
+    pf = np.flatnonzero(posed)
+    cam_idx, xy = cam_map[tracks.frame[sel]], tracks.xy[sel].astype(np.float64)
+    rv, tv, X, rms = bundle_adjust(rvec[pf], tvec[pf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations)
+    # second pass without the observations the first left over OUTLIER_PX (moving things, fill, bad tracks)
+    err = np.linalg.norm(_reproject(rv, tv, X, cam_idx, pt_idx, K) - xy, axis=1)
+    inl = err < OUTLIER_PX
+    counts = np.bincount(pt_idx[inl], minlength=len(X))
+    inl &= counts[pt_idx] >= 2
+    if inl.sum() >= MIN_FEATURES * 2 and not inl.all():
+        used = np.flatnonzero(counts >= 2)
+        remap = np.full(len(X), -1)
+        remap[used] = np.arange(len(used))
+        rv, tv, X, rms = bundle_adjust(rv, tv, X[used], cam_idx[inl], remap[pt_idx[inl]], xy[inl], K,
+                                       cfg.ba_iterations)
+        keep, pt_idx = keep[used], remap[pt_idx[inl]]
+    if not np.isfinite(rms) or rms > MAX_RMS_PX:
+        raise ValueError(f"the camera does not fit this clip (reprojection error {rms:.3g} px at {tracks.width} px "
+                         f"wide): the FOV ({fov_deg:g} degrees) may be wrong, or the scene is not rigid; give the "
+                         "right FOV, or 0 to estimate it")
+    rvec[pf], tvec[pf] = rv, tv
+    # units: median depth of frame 0's points = 1
+    in0 = np.isin(keep, tracks.of(0)[0])
+    depth0 = X[in0, 2] if in0.sum() >= MIN_FEATURES else X[:, 2]
+    scale = 1.0 / float(np.median(depth0[depth0 > 0])) if np.any(depth0 > 0) else 1.0
+    w2c = compose(_rodrigues(rvec), tvec * scale)
+    w2c[~posed] = np.eye(4)
+    c2w = rigid_inverse(w2c)
+    c2w[:, :3, :3] = orthonormalize(c2w[:, :3, :3])
+    lost |= set(np.flatnonzero(~posed).tolist())
+    if lost and not warnings:
+        warnings = [f"frames {_ranges(sorted(lost))} could not be posed; their pose is held"]
+    return TrackResult(c2w=_interpolate_lost(c2w, lost), fov_deg=float(fov_deg), fov_estimated=False,
+                       rotation_only=False, lost=sorted(lost), rms_px=rms, points=len(keep),
+                       parallax_px=float(parallax.max()), warnings=warnings)
+
+
+def _ranges(frames: list[int]) -> str:
+    out, start = [], None
+    for i, f in enumerate(frames):
+        if start is None:
+            start = f
+        if i + 1 == len(frames) or frames[i + 1] != f + 1:
+            out.append(str(start) if start == f else f"{start}-{f}")
+            start = None
+    return ", ".join(out[:8]) + (" ..." if len(out) > 8 else "")
+
+
+def estimate_fov(tracks: Tracks, cfg: TrackConfig = TrackConfig(), lo: float = 20.0, hi: float = 120.0,
+                 steps: int = 10) -> tuple[float, float]:
+    """The horizontal FOV (degrees) whose reconstruction reprojects best, by golden-section search on ``lo..hi``;
+    returns ``(fov, rms_px)``. Needs translation with depth variation: a pure rotation returns ``(nan, nan)``."""
+    def cost(fov):
+        try:
+            r = _solve(tracks, fov, cfg)
+        except ValueError:
+            return float("inf")
+        return float("nan") if r.rotation_only else r.rms_px
+
+    g = (np.sqrt(5) - 1) / 2
+    a, b = lo, hi
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = cost(c), cost(d)
+    if np.isnan(fc) or np.isnan(fd):
+        return float("nan"), float("nan")
+    for _ in range(steps):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = cost(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = cost(d)
+    return (c, fc) if fc < fd else (d, fd)
+
+
+def solve_camera(tracks: Tracks, fov_deg: float | None = None, cfg: TrackConfig = TrackConfig()) -> TrackResult:
+    """Camera poses from feature tracks (see the module docstring).
+
+    Args:
+        tracks: from :func:`track_features`. fov_deg: horizontal FOV in degrees (0 < fov < 180), or None to
+            estimate it (:func:`estimate_fov`). cfg: settings.
+    Raises:
+        ValueError: a bad FOV, a clip that cannot be tracked (no texture, one frame), saying what to do.
+    """
+    if tracks.frames < 2:
+        raise ValueError("a camera needs at least 2 frames to track; the clip has 1")
+    if fov_deg is not None:
+        if isinstance(fov_deg, bool) or not np.isfinite(fov_deg) or not 1.0 <= float(fov_deg) <= 170.0:
+            raise ValueError(f"fov must be a horizontal field of view in degrees, 1..170, got {fov_deg}")
+        return _solve(tracks, float(fov_deg), cfg)
+    fov, _ = estimate_fov(tracks, cfg)
+    if not np.isfinite(fov):
+        res = _solve(tracks, DEFAULT_FOV, cfg)
+        res.warnings.append(f"the FOV cannot be estimated from a pure rotation; {DEFAULT_FOV:.1f} degrees assumed "
+                            "(give --fov)")
+        return res
+    res = _solve(tracks, fov, cfg)
+    res.fov_estimated = True
+    return res
