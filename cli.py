@@ -13,7 +13,7 @@ class UsageError(ValueError):
 
 COMMANDS: dict = {}
 COMMAND_MODULES = {
-    "camera": ("presets", "trajectory"),
+    "camera": ("presets", "trajectory", "track"),
     "render": ("render", "demo", "shots"),
     "video": ("interpolate", "stabilize", "metrics", "finish"),
     "keyframes": ("keyframes",),

@@ -34,7 +34,7 @@ from draw_to_video.pipelines.track import track_clip  # noqa: E402
 
 def measure(photo: str, preset: str, img, frames: int) -> dict:
     cam = build_trajectory(preset=preset, frames=frames)
-    clip = render_clip(img, cam, overscan=1).frames
+    clip = render_clip(img, cam, overscan=1, move_cap="off").frames
     t0 = time.process_time()
     try:
         tracked = track_clip(clip, float(cam.fov_deg[0]))

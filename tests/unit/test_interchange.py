@@ -133,7 +133,7 @@ def test_cli_track_and_metrics_camera(capsys, tmp_path, monkeypatch):
     from draw_to_video.video.io import write_video
 
     cam = build_trajectory(preset="crane_up", frames=12)
-    write_video(render_clip(photo("astronaut", 256), cam, overscan=1).frames, 12, "clip.mp4")
+    write_video(render_clip(photo("astronaut"), cam, overscan=1, move_cap="off").frames, 12, "clip.mp4")
     (tmp_path / "asked.json").write_text(cam.to_json())
     code, out, err = cli(["track", "--input", "clip.mp4", "--out", "t.json", "--fov", "54.43", "--gltf", "t.gltf",
                           "--chan", "t.chan", "--preview", "top.png"], capsys)

@@ -88,7 +88,7 @@ def test_a_given_camera_move_guides_the_flow():
 
     img = torch.from_numpy(cv2.resize(PHOTO, (256, 256), interpolation=cv2.INTER_AREA))
     cam = build_trajectory("orbit_left", frames=17)
-    res = render_clip(img, cam, None, overscan="off")
+    res = render_clip(img, cam, None, overscan="off", move_cap="off")
     frames, depth = res.frames.numpy(), res.depth.numpy()
     a, b, truth = frames[0], frames[-1], frames[8]
     plain = keyframe_clip(a, b, 1, include_endpoints=False)[0].numpy()
