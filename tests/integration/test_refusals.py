@@ -112,7 +112,7 @@ def test_every_string_input_refuses_the_corpus_before_the_queue_or_in_one_line(c
 
 
 @pytest.mark.parametrize("label, says", [
-    ("image_name_100k", "not a usable file name"), ("64_shots_x_1000_frames", "64000, at most 10000"),
+    ("image_name_100k", "shot 0 image"), ("64_shots_x_1000_frames", "64000 frames, more than the 10000"),
     ("camera_translation_1e300", "position 1e+300"), ("camera_version_2", "version 2"),
     ("camera_sensor_0_0", "sensor_mm"), ("shot_path_no_strokes", 'no stroke with role "camera"')])
 def test_the_shot_list_corpus_is_refused_by_prompt_in_under_a_second(comfy, label, says):

@@ -16,9 +16,9 @@ def _graph(preset: str = "orbit_left", frames: int = 13) -> dict:
             "preset": preset, "frames": frames, "fps": 12.0, "intensity": 1.0, "easing": "auto",
             "focal_length_mm": 35.0, "sensor": "full_frame_36x24", "handheld": 0.0, "seed": 0,
             "use_drawing_speed": False}},
-        "4": {"class_type": "D2V_CameraMotionRender", "inputs": {
+        "4": {"class_type": "D2V_CameraMotionRender", "inputs": {  # the exact camera: it is what is tracked back
             "image": ["2", 0], "camera": ["3", 0], "depth_kind": "disparity", "fill": "background",
-            "depth_of_field": 0.0, "motion_blur": 0.0, "overscan": 1.0}},
+            "depth_of_field": 0.0, "motion_blur": 0.0, "overscan": 1.0, "move_cap": "off"}},
         "5": {"class_type": "D2V_CameraFromVideo", "inputs": {"frames": ["4", 0], "fov_deg": 54.43, "fps": 12.0}},
         "6": {"class_type": "PreviewAny", "inputs": {"source": ["5", 2]}},
         "7": {"class_type": "D2V_VideoQualityReport", "inputs": {"frames": ["4", 0], "camera": ["3", 0]}},
