@@ -52,16 +52,7 @@ def _svd(args) -> int:
                           min_guidance_scale=args.min_guidance_scale, max_guidance_scale=args.max_guidance_scale,
                           decode_chunk_size=args.decode_chunk_size, cpu_offload=args.cpu_offload,
                           device=args.device, out=args.out, on_progress=bar)
-    for line in result.steps:
-        print(line)
-    print(f"video written to {Path(result.out).resolve()}")
-    if args.report:
-        report = {"backend": "svd", "frames": int(result.frames.shape[0]), "width": int(result.frames.shape[2]),
-                  "height": int(result.frames.shape[1]), "fps": result.fps, "preset": result.camera.preset,
-                  "out": str(result.out), "steps": result.steps}
-        Path(args.report).write_text(json.dumps(report, indent=1))
-        print(f"report written to {Path(args.report).resolve()}")
-    return 0
+    return _generated(result, args)
 
 
 def _wan_vace(args) -> int:
@@ -78,9 +69,20 @@ def _wan_vace(args) -> int:
                           seed=args.seed, depth=args.depth, depth_kind=args.depth_kind, width=args.width,
                           height=args.height, cpu_offload=args.cpu_offload, device=args.device, out=args.out,
                           on_progress=bar)
+    return _generated(result, args)
+
+
+def _generated(result, args) -> int:
+    """What ``render --backend svd|wan_vace`` prints after ``generate``, and its ``--report``."""
     for line in result.steps:
         print(line)
     print(f"video written to {Path(result.out).resolve()}")
+    if args.report:
+        report = {"backend": args.backend, "frames": int(result.frames.shape[0]),
+                  "width": int(result.frames.shape[2]), "height": int(result.frames.shape[1]), "fps": result.fps,
+                  "preset": result.camera.preset, "out": str(result.out), "steps": result.steps}
+        Path(args.report).write_text(json.dumps(report, indent=1))
+        print(f"report written to {Path(args.report).resolve()}")
     return 0
 
 
