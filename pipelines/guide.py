@@ -32,14 +32,15 @@ _W = params.WAN_GUIDE
 def fit_picture(image: torch.Tensor, width: int, height: int) -> tuple[torch.Tensor, str | None]:
     """[H, W, 3] -> ([height, width, 3], note): centre crop to the aspect, antialiased bilinear resize; the note
     says what changed (None when the picture already had that size)."""
+    from .generate import crop_to  # the same crop and resize as the SVD backend's picture
+
     h, w = image.shape[:2]
     if (h, w) == (height, width):
         return image, None
-    top, left, ch, cw = fit_box((h, w), width, height)
-    crop = image[top:top + ch, left:left + cw]
-    out = resize(crop.permute(2, 0, 1)[None], (height, width), antialias=True)[0].permute(1, 2, 0).clamp(0, 1)
+    _, _, ch, cw = fit_box((h, w), width, height)
     what = f"cropped to {cw}x{ch} and " if (ch, cw) != (h, w) else ""
-    return out.contiguous(), f"the {w}x{h} picture was {what}resized to {width}x{height} (the video's size)"
+    note = f"the {w}x{h} picture was {what}resized to {width}x{height} (the video's size)"
+    return crop_to(image, width, height), note
 
 
 def _fit_depth(z: torch.Tensor, width: int, height: int) -> torch.Tensor:
