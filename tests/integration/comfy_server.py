@@ -181,6 +181,21 @@ def model_files(graph: dict) -> dict[str, str]:
     return out
 
 
+def with_random_text(graph: dict, updates: dict[str, dict]) -> dict:
+    """An API graph (changed in place and returned) with its text encoder replaced by the test-only random
+    conditioning (CLIPLoader removed, each CLIPTextEncode a ``D2VTest_RandomConditioning`` seeded by its id) and
+    ``updates`` (class_type -> inputs) applied to every node of that class: the slow Wan tests' tiny graphs."""
+    for nid, node in list(graph.items()):
+        if node["class_type"] == "CLIPLoader":
+            del graph[nid]
+        elif node["class_type"] == "CLIPTextEncode":
+            graph[nid] = {"class_type": "D2VTest_RandomConditioning",
+                          "inputs": {"tokens": 16, "dim": 4096, "seed": int(nid)}}
+        elif node["class_type"] in updates:
+            node["inputs"].update(updates[node["class_type"]])
+    return graph
+
+
 @contextmanager
 def placeholder_models(server: ComfyServer, files: dict[str, str]):
     """Empty files under ``files`` (name -> models/ folder) in the server's own models folder, so a graph passes

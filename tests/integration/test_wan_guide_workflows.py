@@ -23,7 +23,13 @@ from pathlib import Path
 
 import av
 import pytest
-from comfy_server import ComfyServer, check_refused_until_models_exist, find_comfyui, link_random_fixtures
+from comfy_server import (
+    ComfyServer,
+    check_refused_until_models_exist,
+    find_comfyui,
+    link_random_fixtures,
+    with_random_text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -113,19 +119,10 @@ def tiny_graph(name: str) -> tuple[dict, str]:
     cond_id = next(nid for nid, k in kind.items() if k in ("WanVaceToVideo", "Wan22FunControlToVideo"))
     guide_id = next(nid for nid, k in kind.items() if k == "D2V_WanRenderGuide")
     vae_id = next(nid for nid, k in kind.items() if k == "VAELoader")
-    for nid, node in list(g.items()):
-        if node["class_type"] == "CLIPLoader":
-            del g[nid]
-        elif node["class_type"] == "CLIPTextEncode":
-            g[nid] = {"class_type": "D2VTest_RandomConditioning",
-                      "inputs": {"tokens": 16, "dim": 4096, "seed": int(nid)}}
-        elif node["class_type"] == "D2V_WanRenderGuide":
-            node["inputs"].update(width=SIZE, height=SIZE, length=LENGTH)
-        elif node["class_type"] == "D2V_CinematicCameraTrajectory":
-            node["inputs"].update(preset="orbit_left", frames=LENGTH)
-        elif node["class_type"] == "KSampler":
-            node["inputs"].update(steps=STEPS)
-            sampler = node
+    with_random_text(g, {"D2V_WanRenderGuide": {"width": SIZE, "height": SIZE, "length": LENGTH},
+                         "D2V_CinematicCameraTrajectory": {"preset": "orbit_left", "frames": LENGTH},
+                         "KSampler": {"steps": STEPS}})
+    sampler = next(node for node in g.values() if node["class_type"] == "KSampler")
     vace = kind[cond_id] == "WanVaceToVideo"
     probe = {"positive": [cond_id, 0], "vae": [vae_id, 0], "images": [guide_id, 0 if vace else 2],
              "name": f"probe_{name}"}

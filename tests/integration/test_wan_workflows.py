@@ -22,7 +22,13 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from comfy_server import ComfyServer, check_refused_until_models_exist, find_comfyui, link_random_fixtures
+from comfy_server import (
+    ComfyServer,
+    check_refused_until_models_exist,
+    find_comfyui,
+    link_random_fixtures,
+    with_random_text,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -72,19 +78,9 @@ def wan_server(request):
 def tiny_graph(preset: str) -> dict:
     """The shipped 1.3B graph at 64x64, 5 frames, 2 steps; the text encoder replaced by random conditioning."""
     g = json.loads((ROOT / "workflows" / "api" / "wan_fun_camera_draw.json").read_text())
-    for nid, node in list(g.items()):
-        if node["class_type"] == "CLIPLoader":
-            del g[nid]
-        elif node["class_type"] == "CLIPTextEncode":
-            g[nid] = {"class_type": "D2VTest_RandomConditioning",
-                      "inputs": {"tokens": 16, "dim": 4096, "seed": int(nid)}}
-        elif node["class_type"] == "D2V_WanCameraEmbedding":
-            node["inputs"].update(width=SIZE, height=SIZE, length=LENGTH)
-        elif node["class_type"] == "D2V_CinematicCameraTrajectory":
-            node["inputs"].update(preset=preset, frames=LENGTH)
-        elif node["class_type"] == "KSampler":
-            node["inputs"].update(steps=STEPS)
-    return g
+    return with_random_text(g, {"D2V_WanCameraEmbedding": {"width": SIZE, "height": SIZE, "length": LENGTH},
+                                "D2V_CinematicCameraTrajectory": {"preset": preset, "frames": LENGTH},
+                                "KSampler": {"steps": STEPS}})
 
 
 def _frames(server, entry: dict, graph: dict) -> np.ndarray:
