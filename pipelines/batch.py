@@ -622,6 +622,10 @@ def run_batch(manifest: str | Path, out: str | Path, *, address: str | None = No
     return summary
 
 
+CANCEL_WAIT_S = 10.0
+"""How long Ctrl-C waits for the cancelled jobs to end before Ray is shut down."""
+
+
 def _run_on_ray(ray, todo: Iterable[Job], out_dir: Path, index, summary: BatchSummary, max_in_flight, cpus: int,
                 finished: int, total: int, on_progress) -> None:
     """Submit ``todo`` with at most ``max_in_flight`` tasks pending; append each result to ``index`` as it ends."""
@@ -675,6 +679,15 @@ def _run_on_ray(ray, todo: Iterable[Job], out_dir: Path, index, summary: BatchSu
                     error = f"{type(e).__name__}: {one_line(e, 300)}"
                 end(job, record, error)
     except BaseException:  # Ctrl-C or an error of the driver: stop the running jobs, keep what finished
-        for ref in pending:
-            ray.cancel(ref, force=True)
+        # A polite cancel (KeyboardInterrupt in the task; a render stops at its next frame), and the cancelled
+        # tasks' ends awaited before Ray shuts down: ray 2.60's core aborts the driver ("unexpected system state",
+        # TaskManager::CompletePendingTask) when the reply of a force-killed task arrives, which turned Ctrl-C
+        # into exit 1 now and then on a loaded machine.
+        refs = list(pending)
+        for ref in refs:
+            ray.cancel(ref, force=False)
+        try:
+            ray.wait(refs, num_returns=len(refs), timeout=CANCEL_WAIT_S)
+        except Exception:  # noqa: BLE001 - the jobs are being abandoned; what matters is the original error
+            pass
         raise
