@@ -4,6 +4,7 @@ nodes/ imports ComfyUI."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ MAY_IMPORT = {
     "pipelines": {"core", "camera", "render", "conditioning", "video", "effects"},
     "nodes": {"core", "camera", "render", "conditioning", "video", "effects", "pipelines"},
     "commands": {"core", "camera", "render", "conditioning", "video", "effects", "pipelines", "cli", "client"},
+    # client/ (the HTTP client for other apps) is standard library only: it imports nothing of the package.
+    "client": set(),
 }
-# client.py (the HTTP client for other apps) is standard library only: it imports nothing of the package.
 COMFY_MODULES = {"comfy", "comfy_api", "comfy_extras", "comfy_execution", "server", "nodes", "folder_paths",
                  "execution", "latent_preview", "node_helpers"}
 
@@ -61,6 +63,12 @@ def test_imports_point_down(folder):
             if target not in MAY_IMPORT[folder]:
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {target}/")
     assert not bad, f"{folder}/ may import only {sorted(MAY_IMPORT[folder])}:\n" + "\n".join(bad)
+
+
+def test_the_client_needs_only_the_standard_library():
+    bad = [f"{path.relative_to(ROOT)}:{line} imports {m}" for path in sorted((ROOT / "client").glob("*.py"))
+           for line, m in _absolute_imports(path) if m not in sys.stdlib_module_names and m != "__future__"]
+    assert not bad, "client/ runs on the standard library alone (remote, other apps):\n" + "\n".join(bad)
 
 
 def test_only_nodes_import_comfyui():
