@@ -40,7 +40,7 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
         handheld: extra seeded shake (0 = none, 1 = a typical handheld camera), added to the preset's own.
         path: the drawing; sets the subject (focus stroke or tap point), the move's size from the stroke's
             extent, and the curve itself for ``follow_path``. Two or more camera strokes make a keyframed move
-            (camera/keyframes.py: a segment per stroke ending at its ``t``, joined with continuous velocity).
+            (camera/segments.py: a segment per stroke ending at its ``t``, joined with continuous velocity).
         use_drawing_speed: replay the camera stroke's drawing speed (its ``t_ms``) instead of the easing.
         max_speed, max_accel: optional physical limits in world units/s and units/s² (the move may end short).
         camera_body, lens_kind, aspect: the virtual camera (``core/cinema.py``): a body replaces ``sensor_mm`` by
@@ -68,7 +68,7 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
     sensor_mm = (float(params.SENSOR_SIDE_MM.check(sensor_mm[0], "sensor width")),
                  float(params.SENSOR_SIDE_MM.check(sensor_mm[1], "sensor height")))
     if path is not None and len(path.camera_strokes()) > 1:
-        from .keyframes import keyframed_trajectory
+        from .segments import keyframed_trajectory
 
         return keyframed_trajectory(path, preset, frames, fps, easing, build_trajectory, intensity=intensity,
                                     focal_length_mm=focal_length_mm, sensor_mm=sensor_mm, handheld=handheld,

@@ -81,7 +81,7 @@ class DrawnPath:
         return s
 
     def camera_strokes(self) -> tuple[Stroke, ...]:
-        """Every camera stroke, in drawing order (two or more make a keyframed move: camera/keyframes.py)."""
+        """Every camera stroke, in drawing order (two or more make a keyframed move: camera/segments.py)."""
         return tuple(s for s in self.strokes if s.role == "camera")
 
     def focus_point(self) -> tuple[float, float] | None:

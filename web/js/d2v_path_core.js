@@ -282,7 +282,7 @@ function keyframeFields(s, out) {
 }
 
 /**
- * Camera keyframes (camera/keyframes.py): with two or more camera strokes each is a segment of the move, in
+ * Camera keyframes (camera/segments.py): with two or more camera strokes each is a segment of the move, in
  * drawing order, ending at its `t` (seconds) — or, when no stroke has one, at an equal share of the clip.
  * @returns {{stroke: number, index: number, label: string}[]} one label per camera stroke ("1 · 0–1.5 s",
  *   "2 · 1/3–2/3"), empty with fewer than two camera strokes.

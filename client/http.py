@@ -1,28 +1,9 @@
-"""Drive a ComfyUI server running this pack from another program: standard library only, no network at import.
-
-    from draw_to_video import client
-    result = client.run_workflow("http://127.0.0.1:8188", "draw_to_video", image="photo.jpg",
-                                 preset="orbit_left", sets={"Frame Interpolate.multiplier": 3}, out="clip.mp4")
-
-Steps (each is a function of :class:`Client` too): upload the image (``POST /upload/image``), load a shipped API
-workflow (``workflows/api/<name>.json``) and patch it by node title (``_meta.title``: "Image", "Draw Path",
-"Camera", "Frame Interpolate", "Save Video"...), open the websocket (``/ws?clientId=``), queue (``POST /prompt``),
-follow ``progress`` / ``executing`` messages until ``executing`` with ``node: null`` for our prompt, read
-``/history/<id>`` and download the video (``/view``).
-
-Every failure is a :class:`ClientError` with a one-line message and a process exit code: :class:`ServerDown` (3),
-:class:`PromptRejected` (4: validation, e.g. bad path JSON or a missing model file), :class:`ExecutionFailed` (5),
-:class:`Interrupted` (6), :class:`NoVideo` (7: the run ended "success" but no node wrote a video),
-:class:`WorkflowError` (2: a bad workflow name, title or value given by the caller).
-"""
+"""The HTTP side of the client: :class:`Client` (upload, queue, follow on the websocket, read ``/history``,
+download, interrupt, cancel) and :func:`run_workflow`, the whole run in one call."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import socket
-import struct
 import time
 import urllib.error
 import urllib.parse
@@ -32,38 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WORKFLOWS = Path(__file__).resolve().parent / "workflows" / "api"
+from .errors import (
+    ClientError,
+    ExecutionFailed,
+    Interrupted,
+    NoVideo,
+    PromptRejected,
+    ServerDown,
+    WorkflowError,
+    one_line,
+)
+from .websocket import WebSocket
+from .workflow import prepare
+
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".gif", ".webp")
-
-
-class ClientError(Exception):
-    """A failed request or run; ``str(e)`` is one line, ``exit_code`` is what the ``remote`` command returns."""
-
-    exit_code = 1
-
-
-class WorkflowError(ClientError):
-    exit_code = 2
-
-
-class ServerDown(ClientError):
-    exit_code = 3
-
-
-class PromptRejected(ClientError):
-    exit_code = 4
-
-
-class ExecutionFailed(ClientError):
-    exit_code = 5
-
-
-class Interrupted(ClientError):
-    exit_code = 6
-
-
-class NoVideo(ClientError):
-    exit_code = 7
 
 
 @dataclass
@@ -75,164 +38,6 @@ class RunResult:
     files: list[dict] = field(default_factory=list)
     video: dict | None = None
     saved: Path | None = None
-
-
-# ---- workflows -------------------------------------------------------------------------------------------------
-
-def workflow_names() -> list[str]:
-    return sorted(p.stem for p in WORKFLOWS.glob("*.json"))
-
-
-def load_workflow(name: str) -> dict:
-    """A shipped API-format workflow by name (``draw_to_video``...) or a path to an API-format JSON file."""
-    path = Path(name) if name.endswith(".json") else WORKFLOWS / f"{name}.json"
-    if not path.is_file():
-        raise WorkflowError(f"no workflow {name!r}; use one of: {', '.join(workflow_names())} or an API-format "
-                            ".json file")
-    try:
-        prompt = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise WorkflowError(f"{path}: not readable JSON ({e})") from None
-    if not isinstance(prompt, dict) or not all(isinstance(v, dict) and "class_type" in v for v in prompt.values()):
-        raise WorkflowError(f"{path}: not an API-format workflow (export it with 'Export (API)')")
-    return prompt
-
-
-def find_node(prompt: dict, key: str) -> str:
-    """The id of the node titled ``key`` (``_meta.title``, case-insensitive), or of id ``key``."""
-    if key in prompt:
-        return key
-    hits = [nid for nid, n in prompt.items() if str(n.get("_meta", {}).get("title", "")).lower() == key.lower()]
-    if len(hits) != 1:
-        titles = sorted(n.get("_meta", {}).get("title", nid) for nid, n in prompt.items())
-        raise WorkflowError(f"{'no' if not hits else 'more than one'} node titled {key!r}; titles: "
-                            f"{', '.join(titles)}")
-    return hits[0]
-
-
-def parse_value(text: str):
-    """A ``--set`` value: JSON when it parses (numbers, true/false, quoted strings), the text otherwise."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _input(prompt: dict, target: str) -> tuple[dict, str]:
-    """The inputs dict of the node in ``"<node title or id>.<input>"`` and the input's name (which must exist and
-    not be a link)."""
-    node_key, sep, name = target.rpartition(".")
-    if not sep or not node_key or not name:
-        raise WorkflowError(f"--set {target!r}: write NODE.INPUT=VALUE (NODE = a node title or id)")
-    node = prompt[find_node(prompt, node_key)]
-    if name not in node["inputs"]:
-        raise WorkflowError(f"node {node_key!r} has no input {name!r}; it has: {', '.join(node['inputs'])}")
-    if isinstance(node["inputs"][name], list):
-        raise WorkflowError(f"{node_key}.{name} is wired to another node; set that node instead")
-    return node["inputs"], name
-
-
-def set_input(prompt: dict, target: str, value) -> None:
-    """Set ``"<node title or id>.<input>"`` to ``value`` (in place); the input must exist and not be a link.
-
-    A dict or list given to a text input (its current value is a string: path JSON, a shot-list spec) is encoded as
-    JSON once here; ComfyUI would otherwise turn it into Python's text of it, which is not JSON."""
-    inputs, name = _input(prompt, target)
-    if isinstance(inputs[name], str) and isinstance(value, (dict, list)):
-        value = json.dumps(value)
-    inputs[name] = value
-
-
-def set_text(prompt: dict, target: str, text: str) -> None:
-    """Set an input from command-line text (``remote --set``): a text input (its current value is a string) takes
-    the text as written (JSON stays JSON; a quoted JSON string is unquoted), any other input its JSON value
-    (numbers, true/false) or the text."""
-    inputs, name = _input(prompt, target)
-    if isinstance(inputs[name], str):
-        value = parse_value(text)
-        inputs[name] = value if isinstance(value, str) else text
-    else:
-        inputs[name] = parse_value(text)
-
-
-# ---- a minimal websocket client (RFC 6455: text frames in, pings answered, nothing else sent) --------------------
-
-class _WebSocket:
-    def __init__(self, url: str, timeout: float):
-        u = urllib.parse.urlsplit(url)
-        self.sock = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        path = u.path + (f"?{u.query}" if u.query else "")
-        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("websocket handshake: connection closed")
-            head += chunk
-        head, self.buf = head.split(b"\r\n\r\n", 1)
-        if b" 101 " not in head.split(b"\r\n", 1)[0]:
-            raise ConnectionError(f"websocket handshake refused: {head.splitlines()[0].decode(errors='replace')}")
-
-    def _read(self, n: int) -> bytes:
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("websocket closed by the server")
-            self.buf += chunk
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def _send(self, opcode: int, payload: bytes) -> None:
-        mask = os.urandom(4)
-        head = bytes([0x80 | opcode]) + (bytes([0x80 | len(payload)]) if len(payload) < 126
-                                         else bytes([0x80 | 126]) + struct.pack(">H", len(payload)))
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def recv(self) -> str | None:
-        """The next text message (binary ones, e.g. previews, are skipped); None when the server closes."""
-        message, kind = b"", None
-        while True:
-            b0, b1 = self._read(2)
-            opcode, n = b0 & 0x0F, b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._read(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._read(8))[0]
-            mask = self._read(4) if b1 & 0x80 else None
-            data = self._read(n)
-            if mask:
-                data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-            if opcode == 0x8:
-                return None
-            if opcode == 0x9:
-                self._send(0xA, data)
-                continue
-            if opcode in (0x1, 0x2):
-                kind, message = opcode, data
-            elif opcode == 0x0:
-                message += data
-            else:
-                continue
-            if b0 & 0x80:
-                if kind == 0x1:
-                    return message.decode("utf-8", errors="replace")
-                message, kind = b"", None
-
-    def close(self) -> None:
-        try:
-            self._send(0x8, b"")
-        except OSError:
-            pass
-        self.sock.close()
-
-
-# ---- the client ------------------------------------------------------------------------------------------------
-
-def _one_line(text, limit: int = 400) -> str:
-    s = " ".join(str(text).split())
-    return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
 def _reason(error: dict) -> str:
@@ -267,7 +72,7 @@ class Client:
             return e.code, e.read()
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
-            raise ServerDown(f"ComfyUI at {self.server} is not answering ({_one_line(reason, 120)}): start it or "
+            raise ServerDown(f"ComfyUI at {self.server} is not answering ({one_line(reason, 120)}): start it or "
                              "check --server") from None
 
     def _json(self, method: str, path: str, payload=None, titles: dict | None = None) -> dict:
@@ -276,11 +81,11 @@ class Client:
         try:
             out = json.loads(data or b"{}")
         except ValueError:
-            raise ClientError(f"{method} {path}: HTTP {status}, not JSON: {_one_line(data[:200])}") from None
+            raise ClientError(f"{method} {path}: HTTP {status}, not JSON: {one_line(data[:200])}") from None
         if status == 400 and path == "/prompt":
             raise PromptRejected(self._describe_rejection(out, titles or {}))
         if status >= 400:
-            raise ClientError(f"{method} {path}: HTTP {status}: {_one_line(out)}")
+            raise ClientError(f"{method} {path}: HTTP {status}: {one_line(out)}")
         return out
 
     @staticmethod
@@ -295,7 +100,7 @@ class Client:
         text = "; ".join(parts[:3]) or err.get("details") or err.get("message") or str(answer)
         if any(w in text for w in ("ckpt_name", "unet_name", "vae_name", "clip_name")) and " not in " in text:
             text += " (a model file is missing: put it in ComfyUI's models folder, see the workflow's Read me note)"
-        return "the server refused the workflow: " + _one_line(text)
+        return "the server refused the workflow: " + one_line(text)
 
     def upload_image(self, path: str | Path, overwrite: bool = True) -> str:
         """Upload a picture to the server's input folder; returns the name to give Load Image."""
@@ -312,7 +117,7 @@ class Client:
         status, answer = self._request("POST", "/upload/image", body,
                                        {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         if status != 200:
-            raise ClientError(f"upload of {path.name} refused: HTTP {status} {_one_line(answer[:200])}")
+            raise ClientError(f"upload of {path.name} refused: HTTP {status} {one_line(answer[:200])}")
         info = json.loads(answer)
         return f"{info['subfolder']}/{info['name']}" if info.get("subfolder") else info["name"]
 
@@ -339,14 +144,14 @@ class Client:
                       {"Content-Type": "application/json"})
         self.interrupt(prompt_id)
 
-    def connect(self) -> _WebSocket:
+    def connect(self) -> WebSocket:
         ws_url = self.server.replace("http", "ws", 1) + f"/ws?clientId={self.client_id}"
         try:
-            return _WebSocket(ws_url, self.timeout)
+            return WebSocket(ws_url, self.timeout)
         except OSError as e:
-            raise ServerDown(f"ComfyUI at {self.server}: no websocket ({_one_line(e, 120)})") from None
+            raise ServerDown(f"ComfyUI at {self.server}: no websocket ({one_line(e, 120)})") from None
 
-    def wait(self, ws: _WebSocket, prompt_id: str, on_progress: Callable[[dict], None] | None = None,
+    def wait(self, ws: WebSocket, prompt_id: str, on_progress: Callable[[dict], None] | None = None,
              timeout: float = 3600.0) -> None:
         """Follow ``prompt_id`` on the websocket until it ends. ``on_progress`` gets each message's ``data``
         (``type`` added) that belongs to it. Raises :class:`ExecutionFailed` or :class:`Interrupted`."""
@@ -359,7 +164,7 @@ class Client:
             except TimeoutError:
                 continue  # long nodes send nothing for a while
             except OSError as e:
-                raise ServerDown(f"lost the connection to {self.server} ({_one_line(e, 120)})") from None
+                raise ServerDown(f"lost the connection to {self.server} ({one_line(e, 120)})") from None
             if text is None:
                 raise ServerDown(f"ComfyUI at {self.server} closed the websocket during the run")
             msg = json.loads(text)
@@ -371,7 +176,7 @@ class Client:
                 on_progress({**data, "type": kind})
             if kind == "execution_error":
                 raise ExecutionFailed(f"node {data.get('node_id')} ({data.get('node_type')}) failed: "
-                                      f"{_one_line(data.get('exception_message', ''))}")
+                                      f"{one_line(data.get('exception_message', ''))}")
             if kind == "execution_interrupted":
                 raise Interrupted(f"the run was interrupted at node {data.get('node_id')} ({data.get('node_type')})")
             if kind == "executing" and data.get("node") is None and data.get("prompt_id") == prompt_id:
@@ -418,22 +223,6 @@ class Client:
         if out is not None and result.video is not None:
             result.saved = self.download(result.video, out)
         return result
-
-
-def prepare(workflow: str | dict, image: str | None = None, path_json: str | None = None,
-            preset: str | None = None, sets: dict | None = None) -> dict:
-    """A shipped workflow (name or dict) with the image name, path JSON, camera preset and ``sets``
-    (``{"Title.input": value}``) filled in. ``image`` must already be on the server (see :meth:`upload_image`)."""
-    prompt = load_workflow(workflow) if isinstance(workflow, str) else json.loads(json.dumps(workflow))
-    if image is not None:
-        set_input(prompt, "Image.image", image)
-    if path_json is not None:
-        set_input(prompt, "Draw Path.path_json", path_json)
-    if preset is not None:
-        set_input(prompt, "Camera.preset", preset)
-    for target, value in (sets or {}).items():
-        set_input(prompt, target, value)
-    return prompt
 
 
 def run_workflow(server: str, workflow: str | dict, image: str | Path | None = None, path_json: str | None = None,

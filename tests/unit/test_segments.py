@@ -1,13 +1,13 @@
-"""Camera keyframes: several camera strokes joined with continuous position and velocity (camera/keyframes.py)."""
+"""Camera keyframes: several camera strokes joined with continuous position and velocity (camera/segments.py)."""
 
 import json
 
 import numpy as np
 import pytest
 
-from draw_to_video.camera.keyframes import end_slopes, segment_bounds
 from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.path import parse_path
+from draw_to_video.camera.segments import end_slopes, segment_bounds
 
 MOVES = [("dolly_in", [[0.5, 0.8], [0.5, 0.5]]), ("truck_right", [[0.5, 0.5], [0.8, 0.5]]),
          ("orbit_left", [[0.8, 0.5], [0.6, 0.3]]), ("pan_left", [[0.6, 0.3], [0.3, 0.3]]),

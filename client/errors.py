@@ -1,0 +1,40 @@
+"""The client's errors: each a one-line message and the exit code the ``remote`` command returns."""
+
+from __future__ import annotations
+
+
+class ClientError(Exception):
+    """A failed request or run; ``str(e)`` is one line, ``exit_code`` is what the ``remote`` command returns."""
+
+    exit_code = 1
+
+
+class WorkflowError(ClientError):
+    exit_code = 2
+
+
+class ServerDown(ClientError):
+    exit_code = 3
+
+
+class PromptRejected(ClientError):
+    exit_code = 4
+
+
+class ExecutionFailed(ClientError):
+    exit_code = 5
+
+
+class Interrupted(ClientError):
+    exit_code = 6
+
+
+class NoVideo(ClientError):
+    exit_code = 7
+
+
+def one_line(text, limit: int = 400) -> str:
+    """``text`` (anything ``str`` takes) with its whitespace runs collapsed to one space, cut to ``limit``
+    characters (``...`` at the end when cut)."""
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[: limit - 3] + "..."
