@@ -415,6 +415,62 @@ def _project(rv: np.ndarray, t: np.ndarray, X: np.ndarray, K: np.ndarray) -> tup
     return uv, z
 
 
+def _two_view_support(R: np.ndarray, t: np.ndarray, x0: np.ndarray, x1: np.ndarray, K: np.ndarray,
+                       max_px: float = 2.0) -> np.ndarray:
+    """(n,) bool: the matches that a relative pose explains: triangulated in front of both cameras and reprojected
+    within ``max_px`` pixels in both (ORB-SLAM's ``CheckRT``). ``R, t``: frame 1 = R · frame 0 + t; x0, x1: (n, 2)."""
+    X = _triangulate(np.eye(3, 4), np.hstack([R, t.reshape(3, 1)]), x0, x1, K)
+    X1 = X @ R.T + t.ravel()
+    ok = np.all(np.isfinite(X), axis=1) & (X[:, 2] > 1e-9) & (X1[:, 2] > 1e-9)
+    for P, x in ((X, x0), (X1, x1)):
+        z = np.where(ok, P[:, 2], 1.0)[:, None]
+        ok &= np.linalg.norm(P[:, :2] / z * K[0, 0] + K[:2, 2] - x, axis=1) < max_px
+    return ok
+
+
+def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relative pose of the first pair of a reconstruction, robust to planar and near-planar scenes.
+
+    A plane (a wall, a table top, a flat picture) fits two essential matrices equally well, and the 5-point RANSAC
+    often picks the mirrored one: a pose tens of degrees off that puts a third of the points behind a camera.
+    So, as in ORB-SLAM's initialisation, both models are fitted: the essential matrix's pose (``recoverPose``) and
+    the homography's decompositions (``decomposeHomographyMat``) that pass OpenCV's visibility test; each candidate
+    is scored by how many of *all* the matches it explains (:func:`_two_view_support`), and the essential matrix
+    wins ties (it is exact off the plane, the homography only on it; the bundle adjustment refines either).
+
+    Args:
+        x0, x1: (n, 2) float64 matched pixels in the two frames; K: (3, 3) intrinsics.
+    Returns:
+        R (3, 3), t (3,) unit length (frame 1 = R · frame 0 + t), and the (n,) bool mask of the supported matches.
+    Raises:
+        ValueError: neither model finds a pose that explains enough matches.
+    """
+    cands = []
+    E, mask = cv2.findEssentialMat(x0, x1, K, cv2.RANSAC, 0.999, 1.0)
+    if E is not None and E.shape == (3, 3):
+        _, R, t, mask = cv2.recoverPose(E, x0, x1, K, mask=mask)
+        cands.append((R, t.ravel(), mask.ravel() > 0))
+    H, hmask = cv2.findHomography(x0, x1, cv2.RANSAC, 1.0)
+    if H is not None and hmask.sum() >= MIN_FEATURES:
+        _, Rs, ts, ns = cv2.decomposeHomographyMat(H, K)
+        sel = hmask.ravel() > 0
+        r0, r1 = (cv2.undistortPoints(x[sel].reshape(-1, 1, 2), K, None).astype(np.float32) for x in (x0, x1))
+        visible = cv2.filterHomographyDecompByVisibleRefpoints(Rs, ns, r0, r1)
+        for i in ([] if visible is None else visible.ravel()):
+            t = ts[i].ravel()
+            if np.linalg.norm(t) > 1e-9:
+                cands.append((Rs[i], t / np.linalg.norm(t), None))
+    best, best_ok, best_n = None, None, -1
+    for R, t, inliers in cands:
+        ok = _two_view_support(R, t, x0, x1, K)
+        if ok.sum() > best_n:  # strictly more: the essential matrix (first) wins ties
+            best, best_ok, best_n = (R, t), ok if inliers is None else ok & inliers, int(ok.sum())
+    if best is None or best_ok.sum() < MIN_FEATURES:
+        raise ValueError("the camera move could not be found (no pose explains the matches): the clip may show a "
+                         "moving subject on a plain background, or the FOV is wrong")
+    return best[0], best[1], best_ok
+
+
 def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generator, lost: set[int],
          init: int) -> tuple[np.ndarray, np.ndarray, dict, float, int]:
     """Incremental reconstruction seeded by frames 0 and ``init``; returns w2c rvecs, tvecs, points, RMS, count."""
@@ -423,16 +479,11 @@ def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generat
     posed = np.zeros(F, bool)
     posed[0] = True
     ids, x0, x1 = _common(tracks, 0, init)
-    E, mask = cv2.findEssentialMat(x0.astype(np.float64), x1.astype(np.float64), K, cv2.RANSAC, 0.999, 1.0)
-    if E is None or E.shape != (3, 3):
-        raise ValueError("the camera move could not be found (no consistent essential matrix): the clip may show a "
-                         "moving subject on a plain background, or the FOV is wrong")
-    _, R, t, mask = cv2.recoverPose(E, x0.astype(np.float64), x1.astype(np.float64), K, mask=mask)
-    rvec[init], tvec[init] = cv2.Rodrigues(R)[0].ravel(), t.ravel()
+    R, t, inl = initial_pose(x0.astype(np.float64), x1.astype(np.float64), K)
+    rvec[init], tvec[init] = cv2.Rodrigues(R)[0].ravel(), t
     posed[init] = True
     points: dict[int, np.ndarray] = {}
-    inl = mask.ravel() > 0
-    X = _triangulate(np.eye(3, 4), np.hstack([R, t]), x0[inl], x1[inl], K)
+    X = _triangulate(np.eye(3, 4), np.hstack([R, t[:, None]]), x0[inl], x1[inl], K)
     _add_points(points, ids[inl], X, [(0, x0[inl]), (init, x1[inl])], rvec, tvec, K, cfg, min_angle=0.0)
     order = [f for f in range(1, F) if f != init]
     for f in order:
