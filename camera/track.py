@@ -65,8 +65,11 @@ class TrackConfig:
     seed: the RANSAC / sampling seed.
     """
 
-    max_side: int = 640
-    max_features: int = 500
+    max_side: int = 400
+    max_features: int = 300
+    lk_window: int = 15
+    lk_levels: int = 4
+    lk_iterations: int = 10
     min_distance: int = 10
     min_texture: float = 5.0
     fb_px: float = 1.0
@@ -74,8 +77,8 @@ class TrackConfig:
     init_px: float = 6.0
     min_angle_deg: float = 1.0
     ba_points: int = 300
-    ba_iterations: int = 12
-    ba_observations: int = 10000
+    ba_iterations: int = 8
+    ba_observations: int = 5000
     ba_keyframes: int = 30
     seed: int = 0
 
@@ -163,7 +166,9 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
     Returns:
         :class:`Tracks` at the working size.
     """
-    lk = dict(winSize=(21, 21), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+    win = (cfg.lk_window, cfg.lk_window)
+    lk = dict(winSize=win, maxLevel=cfg.lk_levels,
+              criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01))
     obs_f, obs_i, obs_xy, counts = [], [], [], []
     prev, pts, ids, next_id, size, scale, shape = None, None, None, 0, None, 1.0, None
     for f, frame in enumerate(frames):
@@ -212,24 +217,25 @@ def _rays(xy: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 
 def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rotation R minimizing Σ‖R a_i − b_i‖² for (n, 3) unit vectors."""
-    u, _, vt = np.linalg.svd(b.T @ a)
+    """Rotation R minimizing Σ‖R a_i − b_i‖² for (..., n, 3) unit vectors (batched over leading axes)."""
+    u, _, vt = np.linalg.svd(np.swapaxes(b, -1, -2) @ a)
     d = np.sign(np.linalg.det(u @ vt))
-    return u @ np.diag([1.0, 1.0, d]) @ vt
+    u = u.copy()
+    u[..., :, 2] *= d[..., None]
+    return u @ vt
 
 
 def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.Generator,
                      thresh_px: float = 1.5, iters: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples; returns R and the per-ray residual in pixels."""
-    best, best_n = np.eye(3), -1
+    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples (all hypotheses scored at once); returns R and the
+    per-ray residual in pixels."""
     n = len(a)
-    for _ in range(iters if n > 2 else 0):
-        s = rng.choice(n, 2, replace=False)
-        R = _kabsch(a[s], b[s])
-        res = np.linalg.norm(a @ R.T - b, axis=1) * focal
-        k = int((res < thresh_px).sum())
-        if k > best_n:
-            best, best_n = R, k
+    best = np.eye(3)
+    if n > 2:
+        s = np.stack([rng.choice(n, 2, replace=False) for _ in range(iters)])  # (iters, 2)
+        Rs = _kabsch(a[s], b[s])  # (iters, 3, 3)
+        res = np.linalg.norm(a @ np.swapaxes(Rs, 1, 2) - b, axis=2) * focal  # (iters, n)
+        best = Rs[int(np.argmax((res < thresh_px).sum(1)))]
     res = np.linalg.norm(a @ best.T - b, axis=1) * focal
     inl = res < max(thresh_px, np.percentile(res, 50)) if n else res.astype(bool)
     if inl.sum() >= 3:
