@@ -129,6 +129,14 @@ class TrackResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def working_size(width: int, height: int, cfg: TrackConfig = TrackConfig()) -> tuple[int, int]:
+    """(width, height) the frames of a ``width`` x ``height`` clip are tracked at: long side at most
+    ``cfg.max_side``. A reader may deliver grey frames of this size already (video/io.FrameReader's
+    ``gray_size``); :func:`track_features` then uses them as they are."""
+    scale = min(1.0, cfg.max_side / max(width, height))
+    return max(16, round(width * scale)), max(16, round(height * scale))
+
+
 def _gray(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     f = np.asarray(frame)
     if f.dtype != np.uint8:
@@ -174,9 +182,8 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
     for f, frame in enumerate(frames):
         if shape is None:
             shape = np.shape(frame)[:2]
-            h, w = shape
-            scale = min(1.0, cfg.max_side / max(h, w))
-            size = (max(16, round(w * scale)), max(16, round(h * scale)))
+            size = working_size(shape[1], shape[0], cfg)
+            scale = size[0] / shape[1]
         elif np.shape(frame)[:2] != shape:
             raise ValueError(f"frame {f} is {np.shape(frame)[1]}x{np.shape(frame)[0]} but the clip is "
                              f"{shape[1]}x{shape[0]}: give frames of one size")
