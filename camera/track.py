@@ -66,7 +66,7 @@ class TrackConfig:
     """
 
     max_side: int = 400
-    max_features: int = 300
+    max_features: int = 200
     lk_window: int = 15
     lk_levels: int = 4
     lk_iterations: int = 10
