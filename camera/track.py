@@ -1,7 +1,7 @@
 """Camera tracking without a model: frames in, per-frame camera poses out (the ``D2V_CAMERA`` contract).
 
-Pipeline (all OpenCV + scipy, seeded, bounded memory: one previous grey frame and the feature observations are kept,
-never the clip):
+Pipeline (OpenCV + numpy, no scipy, seeded, bounded memory: one previous grey frame and the feature observations
+are kept, never the clip):
 
 1. **Features** (:func:`track_features`): Shi-Tomasi corners followed by pyramidal Lucas-Kanade from frame to frame
    at a working size (long side ``TrackConfig.max_side``), kept only when the backward track returns within
@@ -12,11 +12,15 @@ never the clip):
    frame 0 (Kabsch on the rays, RANSAC) and the 80th percentile of the residual, in pixels. When no frame of the clip
    departs from a pure rotation by more than ``rotation_px``, the clip is a pan / tilt / roll / whip pan: poses are
    rotations only (positions stay at the origin), never an essential matrix fitted to noise.
-3. **Structure from motion**: the essential matrix between frame 0 and the first frame with enough parallax
-   (RANSAC), triangulation, then every other frame by PnP (RANSAC + Levenberg-Marquardt refinement) against the
-   points so far, new points triangulated when their rays part by more than ``min_angle_deg``.
-4. **Bundle adjustment** (:func:`bundle_adjust`): reprojection error of every pose and a capped, seeded sample of
-   points, Huber loss, ``scipy.optimize.least_squares`` with the sparse Jacobian pattern; frame 0 fixed.
+3. **Structure from motion**: the relative pose of frame 0 and the frame of widest parallax (:func:`initial_pose`:
+   the essential matrix's pose or one of the homography's decompositions, whichever explains more matches in front
+   of both cameras, so planar and near-planar scenes start right), triangulation, then every other frame by PnP
+   (RANSAC + Levenberg-Marquardt refinement) against the points so far, new points triangulated when their rays
+   part by more than ``min_angle_deg``.
+4. **Bundle adjustment** (:func:`bundle_adjust`): reprojection error of at most ``ba_keyframes`` keyframes and a
+   capped, seeded sample of points, Huber weights, Levenberg-Marquardt with the points eliminated (Schur
+   complement); frame 0 fixed. The frames between keyframes are then refined against the adjusted points
+   (motion only), so time and memory of the adjustment do not grow with the clip.
 5. **Units**: frame 0 at the origin looking +z (OpenCV axes), the median depth of the points seen in frame 0 is 1,
    as in the camera JSON contract (docs/architecture.md).
 
