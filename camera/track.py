@@ -243,7 +243,8 @@ def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.
     n = len(a)
     best = np.eye(3)
     if n > 2:
-        s = np.stack([rng.choice(n, 2, replace=False) for _ in range(iters)])  # (iters, 2)
+        first = rng.integers(0, n, iters)
+        s = np.column_stack([first, (first + 1 + rng.integers(0, n - 1, iters)) % n])  # (iters, 2) distinct
         Rs = _kabsch(a[s], b[s])  # (iters, 3, 3)
         res = np.linalg.norm(a @ np.swapaxes(Rs, 1, 2) - b, axis=2) * focal  # (iters, n)
         best = Rs[int(np.argmax((res < thresh_px).sum(1)))]
