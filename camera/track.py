@@ -1,7 +1,7 @@
 """Camera tracking without a model: frames in, per-frame camera poses out (the ``D2V_CAMERA`` contract).
 
-Pipeline (all OpenCV + scipy, seeded, bounded memory: one previous grey frame and the feature observations are kept,
-never the clip):
+Pipeline (OpenCV + numpy, no scipy, seeded, bounded memory: one previous grey frame and the feature observations
+are kept, never the clip):
 
 1. **Features** (:func:`track_features`): Shi-Tomasi corners followed by pyramidal Lucas-Kanade from frame to frame
    at a working size (long side ``TrackConfig.max_side``), kept only when the backward track returns within
@@ -12,11 +12,15 @@ never the clip):
    frame 0 (Kabsch on the rays, RANSAC) and the 80th percentile of the residual, in pixels. When no frame of the clip
    departs from a pure rotation by more than ``rotation_px``, the clip is a pan / tilt / roll / whip pan: poses are
    rotations only (positions stay at the origin), never an essential matrix fitted to noise.
-3. **Structure from motion**: the essential matrix between frame 0 and the first frame with enough parallax
-   (RANSAC), triangulation, then every other frame by PnP (RANSAC + Levenberg-Marquardt refinement) against the
-   points so far, new points triangulated when their rays part by more than ``min_angle_deg``.
-4. **Bundle adjustment** (:func:`bundle_adjust`): reprojection error of every pose and a capped, seeded sample of
-   points, Huber loss, ``scipy.optimize.least_squares`` with the sparse Jacobian pattern; frame 0 fixed.
+3. **Structure from motion**: the relative pose of frame 0 and the frame of widest parallax (:func:`initial_pose`:
+   the essential matrix's pose or one of the homography's decompositions, whichever explains more matches in front
+   of both cameras, so planar and near-planar scenes start right), triangulation, then every other frame by PnP
+   (RANSAC + Levenberg-Marquardt refinement) against the points so far, new points triangulated when their rays
+   part by more than ``min_angle_deg``.
+4. **Bundle adjustment** (:func:`bundle_adjust`): reprojection error of at most ``ba_keyframes`` keyframes and a
+   capped, seeded sample of points, Huber weights, Levenberg-Marquardt with the points eliminated (Schur
+   complement); frame 0 fixed. The frames between keyframes are then refined against the adjusted points
+   (motion only), so time and memory of the adjustment do not grow with the clip.
 5. **Units**: frame 0 at the origin looking +z (OpenCV axes), the median depth of the points seen in frame 0 is 1,
    as in the camera JSON contract (docs/architecture.md).
 
@@ -59,13 +63,17 @@ class TrackConfig:
     rotation_px: largest 80th-percentile residual of a pure rotation (at the working size) for the clip to count
     as a pure rotation. init_px: parallax the first pair must reach. min_angle_deg: smallest ray angle to
     triangulate. ba_points: points the bundle adjustment uses at most. ba_iterations: its function evaluations.
-    ba_observations: observations of those points it uses in all, spread evenly over the frames (at least 24 a
-    frame): its memory stays the same however long the clip.
+    ba_observations: observations of those points it uses in all, spread evenly over the keyframes (at least 24
+    a frame). ba_keyframes: frames the adjustment poses at most, spread evenly over the clip; the others are
+    refined against the adjusted points (motion only): its time and memory stay the same however long the clip.
     seed: the RANSAC / sampling seed.
     """
 
-    max_side: int = 640
-    max_features: int = 500
+    max_side: int = 400
+    max_features: int = 200
+    lk_window: int = 15
+    lk_levels: int = 4
+    lk_iterations: int = 10
     min_distance: int = 10
     min_texture: float = 5.0
     fb_px: float = 1.0
@@ -73,8 +81,9 @@ class TrackConfig:
     init_px: float = 6.0
     min_angle_deg: float = 1.0
     ba_points: int = 300
-    ba_iterations: int = 12
-    ba_observations: int = 10000
+    ba_iterations: int = 8
+    ba_observations: int = 5000
+    ba_keyframes: int = 30
     seed: int = 0
 
 
@@ -124,6 +133,14 @@ class TrackResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def working_size(width: int, height: int, cfg: TrackConfig = TrackConfig()) -> tuple[int, int]:
+    """(width, height) the frames of a ``width`` x ``height`` clip are tracked at: long side at most
+    ``cfg.max_side``. A reader may deliver grey frames of this size already (video/io.FrameReader's
+    ``gray_size``); :func:`track_features` then uses them as they are."""
+    scale = min(1.0, cfg.max_side / max(width, height))
+    return max(16, round(width * scale)), max(16, round(height * scale))
+
+
 def _gray(frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     f = np.asarray(frame)
     if f.dtype != np.uint8:
@@ -161,15 +178,16 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
     Returns:
         :class:`Tracks` at the working size.
     """
-    lk = dict(winSize=(21, 21), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+    win = (cfg.lk_window, cfg.lk_window)
+    lk = dict(winSize=win, maxLevel=cfg.lk_levels,
+              criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01))
     obs_f, obs_i, obs_xy, counts = [], [], [], []
     prev, pts, ids, next_id, size, scale, shape = None, None, None, 0, None, 1.0, None
     for f, frame in enumerate(frames):
         if shape is None:
             shape = np.shape(frame)[:2]
-            h, w = shape
-            scale = min(1.0, cfg.max_side / max(h, w))
-            size = (max(16, round(w * scale)), max(16, round(h * scale)))
+            size = working_size(shape[1], shape[0], cfg)
+            scale = size[0] / shape[1]
         elif np.shape(frame)[:2] != shape:
             raise ValueError(f"frame {f} is {np.shape(frame)[1]}x{np.shape(frame)[0]} but the clip is "
                              f"{shape[1]}x{shape[0]}: give frames of one size")
@@ -210,24 +228,26 @@ def _rays(xy: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 
 def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rotation R minimizing Σ‖R a_i − b_i‖² for (n, 3) unit vectors."""
-    u, _, vt = np.linalg.svd(b.T @ a)
+    """Rotation R minimizing Σ‖R a_i − b_i‖² for (..., n, 3) unit vectors (batched over leading axes)."""
+    u, _, vt = np.linalg.svd(np.swapaxes(b, -1, -2) @ a)
     d = np.sign(np.linalg.det(u @ vt))
-    return u @ np.diag([1.0, 1.0, d]) @ vt
+    u = u.copy()
+    u[..., :, 2] *= d[..., None]
+    return u @ vt
 
 
 def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.Generator,
                      thresh_px: float = 1.5, iters: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples; returns R and the per-ray residual in pixels."""
-    best, best_n = np.eye(3), -1
+    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples (all hypotheses scored at once); returns R and the
+    per-ray residual in pixels."""
     n = len(a)
-    for _ in range(iters if n > 2 else 0):
-        s = rng.choice(n, 2, replace=False)
-        R = _kabsch(a[s], b[s])
-        res = np.linalg.norm(a @ R.T - b, axis=1) * focal
-        k = int((res < thresh_px).sum())
-        if k > best_n:
-            best, best_n = R, k
+    best = np.eye(3)
+    if n > 2:
+        first = rng.integers(0, n, iters)
+        s = np.column_stack([first, (first + 1 + rng.integers(0, n - 1, iters)) % n])  # (iters, 2) distinct
+        Rs = _kabsch(a[s], b[s])  # (iters, 3, 3)
+        res = np.linalg.norm(a @ np.swapaxes(Rs, 1, 2) - b, axis=2) * focal  # (iters, n)
+        best = Rs[int(np.argmax((res < thresh_px).sum(1)))]
     res = np.linalg.norm(a @ best.T - b, axis=1) * focal
     inl = res < max(thresh_px, np.percentile(res, 50)) if n else res.astype(bool)
     if inl.sum() >= 3:
@@ -333,67 +353,121 @@ def _rotate(rv: np.ndarray, X: np.ndarray) -> np.ndarray:
     return X * c + np.cross(k, X) * s + k * np.sum(k * X, axis=1, keepdims=True) * (1 - c)
 
 
+def _observation_jacobians(cams: np.ndarray, pts: np.ndarray, cam_idx: np.ndarray, pt_idx: np.ndarray,
+                           K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reprojections and their analytic Jacobians.
+
+    Args:
+        cams: (C, 6) world-to-camera rotation vector and translation; pts: (P, 3); cam_idx, pt_idx: (N,).
+    Returns:
+        uv (N, 2) pixels, Jc (N, 2, 6) d(u, v)/d(camera), Jp (N, 2, 3) d(u, v)/d(point), from
+        d(u, v)/dXc · [dXc/dr, dXc/dt = I, dXc/dX = R] with d(R X)/dr = −[R X]× J_l(r).
+    """
+    c = cams[cam_idx]
+    R = _rodrigues(c[:, :3])
+    RX = np.einsum("nij,nj->ni", R, pts[pt_idx])
+    Xc = RX + c[:, 3:]
+    z = np.maximum(Xc[:, 2], 1e-6)
+    fx, fy = K[0, 0], K[1, 1]
+    uv = np.column_stack([fx * Xc[:, 0] / z + K[0, 2], fy * Xc[:, 1] / z + K[1, 2]])
+    n = len(z)
+    dp = np.zeros((n, 2, 3))  # d(u, v)/dXc
+    dp[:, 0, 0], dp[:, 0, 2] = fx / z, -fx * Xc[:, 0] / z ** 2
+    dp[:, 1, 1], dp[:, 1, 2] = fy / z, -fy * Xc[:, 1] / z ** 2
+    d_r = -_skew(RX) @ _left_jacobian(c[:, :3])  # (N, 3, 3)
+    Jc = np.concatenate([dp @ d_r, dp], axis=2)
+    return uv, Jc, dp @ R
+
+
+def _group_sum(a: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
+    """Sum the rows of ``a`` (N, ...) into (n, ...) by ``idx`` (N,), which must be non-decreasing."""
+    out = np.zeros((n, *a.shape[1:]))
+    if len(idx):
+        starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
+        out[idx[starts]] = np.add.reduceat(a, starts, axis=0)
+    return out
+
+
 def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np.ndarray, pt_idx: np.ndarray,
                   xy: np.ndarray, K: np.ndarray, iterations: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                                                 float]:
     """Sparse bundle adjustment of world-to-camera poses and points (frame 0's pose held fixed).
 
+    Levenberg-Marquardt on the reprojection error with Huber weights (1 px, re-weighted each step), the points
+    eliminated by the Schur complement (their 3x3 blocks inverted, the reduced camera system solved dense: its
+    size is 6 per camera, so callers keep the cameras to a bounded set of keyframes). Numpy only.
+
     Args:
         rvec, tvec: (F, 3) world-to-camera rotation vectors and translations. X: (P, 3) points.
         cam_idx, pt_idx: (N,) frame and point of each observation; xy: (N, 2) its pixel position; K: (3, 3).
+        iterations: Jacobian evaluations at most (each tries up to 4 damping values).
     Returns:
-        rvec, tvec, X adjusted, and the RMS reprojection error in pixels (robust fit: Huber, 1 px).
+        rvec, tvec, X adjusted, and the RMS reprojection error in pixels (the robust fit's residuals).
     """
-    from scipy.optimize import least_squares
-    from scipy.sparse import csr_matrix
+    F, P = len(rvec), len(X)
+    cams = np.column_stack([rvec, tvec]).astype(np.float64)
+    pts = np.asarray(X, np.float64).copy()
+    nc = 6 * (F - 1)
+    moving = np.flatnonzero(cam_idx > 0)
+    by_cam = moving[np.argsort(cam_idx[moving], kind="stable")]
+    by_pt = np.argsort(pt_idx, kind="stable")
+    no_obs = np.bincount(pt_idx, minlength=P) == 0
 
-    F, P, N = len(rvec), len(X), len(xy)
-    free = np.arange(1, F)
-    fx, fy = K[0, 0], K[1, 1]
-    moving = cam_idx > 0
-    rows = np.arange(N)
-    # the Jacobian's pattern, fixed: per observation 6 camera columns (frames after 0) and 3 point columns
-    cam_cols = 6 * (cam_idx[moving, None] - 1) + np.arange(6)
-    pt_cols = 6 * (F - 1) + 3 * pt_idx[:, None] + np.arange(3)
-    jr = np.concatenate([np.repeat(rows[moving], 6), np.repeat(N + rows[moving], 6),
-                         np.repeat(rows, 3), np.repeat(N + rows, 3)])
-    jc = np.concatenate([cam_cols.ravel(), cam_cols.ravel(), pt_cols.ravel(), pt_cols.ravel()])
+    def robust(e: np.ndarray) -> tuple[float, np.ndarray]:
+        a = np.abs(e)
+        w = np.where(a <= 1.0, 1.0, 1.0 / np.maximum(a, 1e-12))
+        return float(np.sum(np.where(a <= 1.0, e ** 2, 2 * a - 1))), w
 
-    def unpack(p):
-        cams = np.vstack([np.concatenate([rvec[0], tvec[0]]), p[:6 * (F - 1)].reshape(F - 1, 6)])
-        return cams, p[6 * (F - 1):].reshape(P, 3)
+    # dense products and the solve go through OpenCV: numpy's threaded BLAS is many times slower on these small
+    # matrices when the cores are busy
+    def mul(a, b, t=0):
+        return cv2.gemm(a, b, 1.0, None, 0.0, flags=t)
 
-    def camera_points(p):
-        cams, pts = unpack(p)
-        c = cams[cam_idx]
-        return c, pts, _rotate(c[:, :3], pts[pt_idx]) + c[:, 3:]
-
-    def residual(p):
-        _, _, Xc = camera_points(p)
-        z = np.maximum(Xc[:, 2], 1e-6)
-        return np.concatenate([fx * Xc[:, 0] / z + K[0, 2] - xy[:, 0], fy * Xc[:, 1] / z + K[1, 2] - xy[:, 1]])
-
-    def jacobian(p):
-        """Analytic: d(u, v)/dXc · [dXc/dr, dXc/dt = I, dXc/dX = R], with d(R X)/dr = −[R X]× J_l(r)."""
-        c, pts, Xc = camera_points(p)
-        z = np.maximum(Xc[:, 2], 1e-6)
-        du = np.column_stack([fx / z, np.zeros(N), -fx * Xc[:, 0] / z ** 2])  # (N, 3)
-        dv = np.column_stack([np.zeros(N), fy / z, -fy * Xc[:, 1] / z ** 2])
-        R = _rodrigues(c[:, :3])
-        RX = np.einsum("nij,nj->ni", R, pts[pt_idx])
-        d_r = -_skew(RX) @ _left_jacobian(c[:, :3])  # (N, 3, 3)
-        ju = np.concatenate([np.einsum("ni,nij->nj", du, d_r), du], axis=1)[moving]  # (M, 6)
-        jv = np.concatenate([np.einsum("ni,nij->nj", dv, d_r), dv], axis=1)[moving]
-        pu, pv = np.einsum("ni,nij->nj", du, R), np.einsum("ni,nij->nj", dv, R)
-        vals = np.concatenate([ju.ravel(), jv.ravel(), pu.ravel(), pv.ravel()])
-        return csr_matrix((vals, (jr, jc)), shape=(2 * N, 6 * (F - 1) + 3 * P))
-
-    p0 = np.concatenate([np.column_stack([rvec[free], tvec[free]]).ravel(), X.ravel()])
-    sol = least_squares(residual, p0, jac=jacobian, method="trf", loss="huber", f_scale=1.0, x_scale="jac",
-                        max_nfev=iterations, xtol=1e-10, ftol=1e-8, tr_solver="lsmr")
-    cams, pts = unpack(sol.x)
-    r = residual(sol.x)
-    return cams[:, :3].copy(), cams[:, 3:].copy(), pts, float(np.sqrt(np.mean(r ** 2)))
+    uv, Jc, Jp = _observation_jacobians(cams, pts, cam_idx, pt_idx, K)
+    cost, w = robust(uv - xy)
+    lam, converged = 1e-3, False
+    for _ in range(max(0, iterations)):
+        e = uv - xy
+        Jcw, Jpw = Jc * w[:, :, None], Jp * w[:, :, None]
+        U = _group_sum(np.einsum("nki,nkj->nij", Jcw[by_cam], Jc[by_cam]), cam_idx[by_cam] - 1, F - 1)
+        V = _group_sum(np.einsum("nki,nkj->nij", Jpw[by_pt], Jp[by_pt]), pt_idx[by_pt], P)
+        gc = _group_sum(np.einsum("nki,nk->ni", Jcw[by_cam], e[by_cam]), cam_idx[by_cam] - 1, F - 1).reshape(-1, 1)
+        gp = _group_sum(np.einsum("nki,nk->ni", Jpw[by_pt], e[by_pt]), pt_idx[by_pt], P).reshape(-1, 1)
+        Wd = np.zeros((F - 1, 6, P, 3))
+        Wd[cam_idx[moving] - 1, :, pt_idx[moving], :] = np.einsum("nki,nkj->nij", Jcw[moving], Jp[moving])
+        Wd = Wd.reshape(nc, 3 * P)
+        improved = False
+        for _try in range(4):
+            Vd = V + lam * (V * np.eye(3)) + 1e-9 * np.eye(3)
+            Vd[no_obs] = np.eye(3)
+            Vinv = np.linalg.inv(Vd)
+            dc = np.zeros((nc, 1))
+            if nc:
+                Y = np.einsum("apk,pkl->apl", Wd.reshape(nc, P, 3), Vinv).reshape(nc, 3 * P)
+                S = -mul(Y, Wd, cv2.GEMM_2_T)
+                for i in range(F - 1):
+                    S[6 * i:6 * i + 6, 6 * i:6 * i + 6] += U[i] + lam * (U[i] * np.eye(6)) + 1e-9 * np.eye(6)
+                ok, dc = cv2.solve(S, mul(Y, gp) - gc, flags=cv2.DECOMP_CHOLESKY)
+                if not ok:
+                    lam *= 4.0
+                    continue
+            rhs = -gp - (mul(Wd, dc, cv2.GEMM_1_T) if nc else 0.0)
+            dp = np.einsum("pkl,pl->pk", Vinv, rhs.reshape(P, 3))
+            c_new = cams.copy()
+            c_new[1:] += dc.reshape(F - 1, 6)
+            p_new = pts + dp
+            uv_n, Jc_n, Jp_n = _observation_jacobians(c_new, p_new, cam_idx, pt_idx, K)
+            cost_n, w_n = robust(uv_n - xy)
+            if np.isfinite(cost_n) and cost_n < cost:
+                converged = cost - cost_n < 1e-8 * cost
+                cams, pts, uv, Jc, Jp, w = c_new, p_new, uv_n, Jc_n, Jp_n, w_n
+                cost, lam, improved = cost_n, max(lam / 3.0, 1e-7), True
+                break
+            lam *= 4.0
+        if not improved or converged:
+            break
+    r = (uv - xy).ravel()
+    return cams[:, :3].copy(), cams[:, 3:].copy(), pts, float(np.sqrt(np.mean(r ** 2))) if len(r) else float("nan")
 
 
 def _reproject(rvec, tvec, X, cam_idx, pt_idx, K) -> np.ndarray:
@@ -415,6 +489,62 @@ def _project(rv: np.ndarray, t: np.ndarray, X: np.ndarray, K: np.ndarray) -> tup
     return uv, z
 
 
+def _two_view_support(R: np.ndarray, t: np.ndarray, x0: np.ndarray, x1: np.ndarray, K: np.ndarray,
+                       max_px: float = 2.0) -> np.ndarray:
+    """(n,) bool: the matches that a relative pose explains: triangulated in front of both cameras and reprojected
+    within ``max_px`` pixels in both (ORB-SLAM's ``CheckRT``). ``R, t``: frame 1 = R · frame 0 + t; x0, x1: (n, 2)."""
+    X = _triangulate(np.eye(3, 4), np.hstack([R, t.reshape(3, 1)]), x0, x1, K)
+    X1 = X @ R.T + t.ravel()
+    ok = np.all(np.isfinite(X), axis=1) & (X[:, 2] > 1e-9) & (X1[:, 2] > 1e-9)
+    for P, x in ((X, x0), (X1, x1)):
+        z = np.where(ok, P[:, 2], 1.0)[:, None]
+        ok &= np.linalg.norm(P[:, :2] / z * K[0, 0] + K[:2, 2] - x, axis=1) < max_px
+    return ok
+
+
+def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relative pose of the first pair of a reconstruction, robust to planar and near-planar scenes.
+
+    A plane (a wall, a table top, a flat picture) fits two essential matrices equally well, and the 5-point RANSAC
+    often picks the mirrored one: a pose tens of degrees off that puts a third of the points behind a camera.
+    So, as in ORB-SLAM's initialisation, both models are fitted: the essential matrix's pose (``recoverPose``) and
+    the homography's decompositions (``decomposeHomographyMat``) that pass OpenCV's visibility test; each candidate
+    is scored by how many of *all* the matches it explains (:func:`_two_view_support`), and the essential matrix
+    wins ties (it is exact off the plane, the homography only on it; the bundle adjustment refines either).
+
+    Args:
+        x0, x1: (n, 2) float64 matched pixels in the two frames; K: (3, 3) intrinsics.
+    Returns:
+        R (3, 3), t (3,) unit length (frame 1 = R · frame 0 + t), and the (n,) bool mask of the supported matches.
+    Raises:
+        ValueError: neither model finds a pose that explains enough matches.
+    """
+    cands = []
+    E, mask = cv2.findEssentialMat(x0, x1, K, cv2.RANSAC, 0.999, 1.0)
+    if E is not None and E.shape == (3, 3):
+        _, R, t, mask = cv2.recoverPose(E, x0, x1, K, mask=mask)
+        cands.append((R, t.ravel(), mask.ravel() > 0))
+    H, hmask = cv2.findHomography(x0, x1, cv2.RANSAC, 1.0)
+    if H is not None and hmask.sum() >= MIN_FEATURES:
+        _, Rs, ts, ns = cv2.decomposeHomographyMat(H, K)
+        sel = hmask.ravel() > 0
+        r0, r1 = (cv2.undistortPoints(x[sel].reshape(-1, 1, 2), K, None).astype(np.float32) for x in (x0, x1))
+        visible = cv2.filterHomographyDecompByVisibleRefpoints(Rs, ns, r0, r1)
+        for i in ([] if visible is None else visible.ravel()):
+            t = ts[i].ravel()
+            if np.linalg.norm(t) > 1e-9:
+                cands.append((Rs[i], t / np.linalg.norm(t), None))
+    best, best_ok, best_n = None, None, -1
+    for R, t, inliers in cands:
+        ok = _two_view_support(R, t, x0, x1, K)
+        if ok.sum() > best_n:  # strictly more: the essential matrix (first) wins ties
+            best, best_ok, best_n = (R, t), ok if inliers is None else ok & inliers, int(ok.sum())
+    if best is None or best_ok.sum() < MIN_FEATURES:
+        raise ValueError("the camera move could not be found (no pose explains the matches): the clip may show a "
+                         "moving subject on a plain background, or the FOV is wrong")
+    return best[0], best[1], best_ok
+
+
 def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generator, lost: set[int],
          init: int) -> tuple[np.ndarray, np.ndarray, dict, float, int]:
     """Incremental reconstruction seeded by frames 0 and ``init``; returns w2c rvecs, tvecs, points, RMS, count."""
@@ -423,16 +553,11 @@ def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generat
     posed = np.zeros(F, bool)
     posed[0] = True
     ids, x0, x1 = _common(tracks, 0, init)
-    E, mask = cv2.findEssentialMat(x0.astype(np.float64), x1.astype(np.float64), K, cv2.RANSAC, 0.999, 1.0)
-    if E is None or E.shape != (3, 3):
-        raise ValueError("the camera move could not be found (no consistent essential matrix): the clip may show a "
-                         "moving subject on a plain background, or the FOV is wrong")
-    _, R, t, mask = cv2.recoverPose(E, x0.astype(np.float64), x1.astype(np.float64), K, mask=mask)
-    rvec[init], tvec[init] = cv2.Rodrigues(R)[0].ravel(), t.ravel()
+    R, t, inl = initial_pose(x0.astype(np.float64), x1.astype(np.float64), K)
+    rvec[init], tvec[init] = cv2.Rodrigues(R)[0].ravel(), t
     posed[init] = True
     points: dict[int, np.ndarray] = {}
-    inl = mask.ravel() > 0
-    X = _triangulate(np.eye(3, 4), np.hstack([R, t]), x0[inl], x1[inl], K)
+    X = _triangulate(np.eye(3, 4), np.hstack([R, t[:, None]]), x0[inl], x1[inl], K)
     _add_points(points, ids[inl], X, [(0, x0[inl]), (init, x1[inl])], rvec, tvec, K, cfg, min_angle=0.0)
     order = [f for f in range(1, F) if f != init]
     for f in order:
@@ -524,6 +649,38 @@ def _cap_per_frame(sel: np.ndarray, frame: np.ndarray, cap: int, rng: np.random.
     return out
 
 
+def _keyframes(posed: np.ndarray, init: int, n: int) -> np.ndarray:
+    """At most ``n`` (+1) frames spread evenly over the ``posed`` frames (sorted; the first and last included), and
+    the initial pair's second frame ``init``."""
+    if len(posed) <= n:
+        return posed
+    pick = posed[np.unique(np.round(np.linspace(0, len(posed) - 1, max(2, n))).astype(int))]
+    return np.union1d(pick, [init])
+
+
+def _repose(tracks: Tracks, rvec: np.ndarray, tvec: np.ndarray, frames: np.ndarray, ids: np.ndarray,
+            X: np.ndarray, K: np.ndarray) -> None:
+    """Motion-only refinement (in place) of the poses of ``frames`` against the adjusted points ``X`` (track ids
+    ``ids``, sorted): the frames between keyframes follow the adjusted structure. Observations more than
+    ``OUTLIER_PX`` off after a first refinement are dropped for a second; a frame that sees fewer than
+    ``MIN_FEATURES`` of the points keeps its pose."""
+    for f in frames:
+        fid, fxy = tracks.of(int(f))
+        m = np.isin(fid, ids)
+        if m.sum() < MIN_FEATURES:
+            continue
+        Xw, xy = X[np.searchsorted(ids, fid[m])], fxy[m].astype(np.float64)
+        rv, tv = rvec[f].reshape(3, 1).copy(), tvec[f].reshape(3, 1).copy()
+        for _ in range(2):
+            rv, tv = cv2.solvePnPRefineLM(Xw, xy, K, None, rv, tv)
+            uv, _ = _project(rv.ravel(), tv.ravel(), Xw, K)
+            ok = np.linalg.norm(uv - xy, axis=1) < OUTLIER_PX
+            if ok.all() or ok.sum() < MIN_FEATURES:
+                break
+            Xw, xy = Xw[ok], xy[ok]
+        rvec[f], tvec[f] = rv.ravel(), tv.ravel()
+
+
 def _interpolate_lost(c2w: np.ndarray, lost: set[int]) -> np.ndarray:
     """Lost frames take the pose of the nearest posed frame before them (rotation and position)."""
     out = c2w.copy()
@@ -552,25 +709,27 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
                            parallax_px=float(parallax.max()), warnings=warnings)
     init = _init_frame(tracks, parallax)
     rvec, tvec, points, posed = _sfm(tracks, K, cfg, rng, lost, init)
-    # bundle adjustment on a seeded sample of points observed in >= 2 posed frames
+    # bundle adjustment of a bounded set of keyframes and a seeded sample of points seen in >= 2 of them
+    key = np.zeros(tracks.frames, bool)
+    key[_keyframes(np.flatnonzero(posed), init, cfg.ba_keyframes)] = True
     pid = np.array(sorted(points), dtype=np.int64)
-    sel = np.isin(tracks.ids, pid) & posed[tracks.frame]
+    sel = np.isin(tracks.ids, pid) & key[tracks.frame]
     obs_ids, n_obs = np.unique(tracks.ids[sel], return_counts=True)
     keep = obs_ids[n_obs >= 2]
     if len(keep) > cfg.ba_points:
         keep = np.sort(rng.choice(keep, cfg.ba_points, replace=False))
     sel &= np.isin(tracks.ids, keep)
-    # a fixed budget of observations spread over the frames: the adjustment's memory does not grow with the clip
-    per_frame = max(MIN_FEATURES * 2, cfg.ba_observations // max(1, int(posed.sum())))
+    # a fixed budget of observations spread over the keyframes: the adjustment's size does not grow with the clip
+    per_frame = max(MIN_FEATURES * 2, cfg.ba_observations // max(1, int(key.sum())))
     sel = _cap_per_frame(sel, tracks.frame, per_frame, rng)
     used = np.unique(tracks.ids[sel])
     keep = keep[np.isin(keep, used)]
-    cam_map = np.cumsum(posed) - 1
+    cam_map = np.cumsum(key) - 1
     pt_idx = np.searchsorted(keep, tracks.ids[sel])
     X = np.array([points[int(i)] for i in keep]).reshape(-1, 3)
-    pf = np.flatnonzero(posed)
+    kf = np.flatnonzero(key)
     cam_idx, xy = cam_map[tracks.frame[sel]], tracks.xy[sel].astype(np.float64)
-    rv, tv, X, rms = bundle_adjust(rvec[pf], tvec[pf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations)
+    rv, tv, X, rms = bundle_adjust(rvec[kf], tvec[kf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations)
     # second pass without the observations the first left over OUTLIER_PX (moving things, fill, bad tracks)
     err = np.linalg.norm(_reproject(rv, tv, X, cam_idx, pt_idx, K) - xy, axis=1)
     inl = err < OUTLIER_PX
@@ -587,7 +746,8 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
         raise ValueError(f"the camera does not fit this clip (reprojection error {rms:.3g} px at {tracks.width} px "
                          f"wide): the FOV ({fov_deg:g} degrees) may be wrong, or the scene is not rigid; give the "
                          "right FOV, or 0 to estimate it")
-    rvec[pf], tvec[pf] = rv, tv
+    rvec[kf], tvec[kf] = rv, tv
+    _repose(tracks, rvec, tvec, np.flatnonzero(posed & ~key), keep, X, K)
     # units: median depth of frame 0's points = 1
     in0 = np.isin(keep, tracks.of(0)[0])
     depth0 = X[in0, 2] if in0.sum() >= MIN_FEATURES else X[:, 2]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..camera.accuracy import CameraAccuracy, camera_accuracy
 from ..camera.lens import focal_from_fov
-from ..camera.track import TrackConfig, TrackResult, solve_camera, track_features
+from ..camera.track import TrackConfig, TrackResult, solve_camera, track_features, working_size
 from ..camera.trajectory import CameraTrajectory
 from ..core.limits import MAX_FRAMES
 
@@ -38,8 +38,9 @@ class TrackedCamera:
                 "parallax_px": round(r.parallax_px, 3), "warnings": list(r.warnings)}
 
 
-def _frames_of(source, max_frames: int | None):
-    """(iterable of frames, count or None, fps) for a path or an [B, H, W, C] batch (torch or numpy, 0..1)."""
+def _frames_of(source, max_frames: int | None, config: TrackConfig = DEFAULT_CONFIG):
+    """(iterable of frames, count or None, fps) for a path or an [B, H, W, C] batch (torch or numpy, 0..1). A file
+    is decoded straight to grey at the tracker's working size."""
     if isinstance(source, (str, Path)):
         from ..video.io import FrameReader, probe
 
@@ -53,7 +54,8 @@ def _frames_of(source, max_frames: int | None):
         except Exception as e:  # noqa: BLE001 - PyAV / OpenCV raise many kinds on a corrupt file
             raise ValueError(f"{p.name} is not a readable video, image or folder of images ({type(e).__name__})") \
                 from None
-        return FrameReader(p, max_frames=max_frames), info.frames, info.fps
+        return (FrameReader(p, max_frames=max_frames, gray_size=working_size(info.width, info.height, config)),
+                info.frames, info.fps)
     arr = source.detach().cpu().numpy() if hasattr(source, "detach") else np.asarray(source)
     if arr.ndim != 4 or arr.shape[-1] < 3 or arr.shape[0] < 1:
         raise ValueError(f"the clip must be a batch of RGB frames [B, H, W, 3], got shape {tuple(arr.shape)}")
@@ -80,7 +82,7 @@ def track_clip(source, fov_deg: float | None = None, fps: float | None = None, m
     if fov_deg is not None and (isinstance(fov_deg, bool) or not np.isfinite(fov_deg)
                                 or not 1.0 <= float(fov_deg) <= 170.0):
         raise ValueError(f"fov must be a horizontal field of view in degrees, 1..170, got {fov_deg}")
-    frames, count, clip_fps = _frames_of(source, max_frames or MAX_FRAMES)
+    frames, count, clip_fps = _frames_of(source, max_frames or MAX_FRAMES, config)
     if count is not None and count < 2:
         raise ValueError(f"a camera needs at least 2 frames to track; the clip has {count}")
     try:

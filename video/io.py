@@ -131,9 +131,13 @@ class FrameReader:
     images of different sizes) raise ``ValueError`` saying what to fix, at the frame where they occur.
     """
 
-    def __init__(self, path: str | Path, max_frames: int | None = None, prefetch: int = PREFETCH):
-        """``prefetch``: frames decoded ahead at most (memory: that many decoded frames)."""
+    def __init__(self, path: str | Path, max_frames: int | None = None, prefetch: int = PREFETCH,
+                 gray_size: tuple[int, int] | None = None):
+        """``prefetch``: frames decoded ahead at most (memory: that many decoded frames). ``gray_size``:
+        ``(width, height)`` to yield uint8 grey ``[h,w]`` frames of that size instead (area-averaged; a video is
+        converted by the decoder's scaler, so no full-size RGB frame is made)."""
         self.path = Path(path)
+        self.gray_size = None if gray_size is None else (int(gray_size[0]), int(gray_size[1]))
         self.prefetch = max(1, int(prefetch))
         self.kind = _kind(self.path)
         self.max_frames = max_frames
@@ -155,6 +159,8 @@ class FrameReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         src = self._images() if self.kind != "video" else self._video()
+        if self.gray_size is not None and self.kind != "video":
+            src = (_to_gray(f, self.gray_size) for f in src)
         q: queue.Queue = queue.Queue(maxsize=self.prefetch)
         end = object()
 
@@ -229,7 +235,11 @@ class FrameReader:
         with container:
             try:
                 for frame in container.decode(stream):
-                    yield frame.to_ndarray(format="rgb24")
+                    if self.gray_size is None:
+                        yield frame.to_ndarray(format="rgb24")
+                    else:
+                        w, h = self.gray_size
+                        yield frame.to_ndarray(format="gray", width=w, height=h, interpolation="AREA")
                     n += 1
                     if self.max_frames and n >= self.max_frames:
                         break
@@ -252,6 +262,14 @@ def read_frames(path: str | Path, max_frames: int | None = None) -> tuple[np.nda
     if not frames:
         raise ValueError(f"{Path(path).name} has no frames")
     return np.stack(frames), reader.fps
+
+
+def _to_gray(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 RGB ``[H,W,3]`` → uint8 grey ``[h,w]`` of ``size = (w, h)`` (area-averaged)."""
+    import cv2
+
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return g if g.shape[::-1] == tuple(size) else cv2.resize(g, size, interpolation=cv2.INTER_AREA)
 
 
 def _read_image_u8(path: Path) -> np.ndarray:

@@ -8,7 +8,7 @@ import torch
 from draw_to_video.camera.accuracy import camera_accuracy
 from draw_to_video.camera.geometry import rotation_angle_deg
 from draw_to_video.camera.moves import build_trajectory
-from draw_to_video.camera.track import TrackConfig, solve_camera, track_features
+from draw_to_video.camera.track import TrackConfig, initial_pose, solve_camera, track_features
 from draw_to_video.pipelines.track import track_clip
 
 PRESETS = ("orbit_left", "truck_right", "crane_up", "pan_left")
@@ -39,17 +39,11 @@ def renders():
     return out
 
 
-PLANAR_MISSES = {("coffee", "orbit_left"), ("coffee", "truck_right")}
-"""Known misses since the built-in depth became a background plane with one standing subject plane (issue 23): on
-coffee the table plane fills most of the picture, a near-planar scene for the essential matrix, and these two moves
-track 6-14 degrees off. Strict: the test fails as soon as the tracker handles them."""
-
-
 @pytest.mark.parametrize("preset", PRESETS)
 @pytest.mark.parametrize("name", PHOTOS)
-def test_renders_track_back_to_their_camera(renders, name, preset, request):
-    if (name, preset) in PLANAR_MISSES:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="near-planar render: see PLANAR_MISSES"))
+def test_renders_track_back_to_their_camera(renders, name, preset):
+    """coffee's orbit_left and truck_right are near-planar renders (the table fills most of the picture): they
+    need the homography candidate of camera/track.initial_pose."""
     frames, cam = renders[name, preset]
     tracked = track_clip(frames, float(cam.fov_deg[0]))
     acc = camera_accuracy(cam.c2w, tracked.camera.c2w)
@@ -59,6 +53,40 @@ def test_renders_track_back_to_their_camera(renders, name, preset, request):
         assert np.abs(tracked.camera.c2w[:, :3, 3]).max() == 0.0
     assert tracked.camera.frames == 25 and tracked.camera.preset == "tracked"
     assert np.allclose(tracked.camera.c2w[0], np.eye(4))
+
+
+@pytest.mark.parametrize(("planar", "seed"), [(True, 0), (True, 3), (False, 1), (False, 3)])
+def test_initial_pose_of_a_plane_and_of_a_volume(planar, seed):
+    """A table top seen from a camera moving sideways: a plane fits two relative poses, and the essential matrix
+    alone returns the mirrored one, 25 degrees off; the homography candidate, scored by the matches in front of
+    both cameras, gives the true pose. Off a plane the essential matrix's pose is kept (two views leave a few
+    degrees of yaw-against-sideways ambiguity there; the bundle adjustment over the clip removes it)."""
+    import cv2
+
+    from draw_to_video.camera.geometry import yaw_pitch_roll
+    from draw_to_video.camera.lens import intrinsics
+
+    rng = np.random.default_rng(seed)
+    K = intrinsics(54.4, 384, 256)
+    u = rng.uniform([-1.2, -0.2], [1.2, 1.6], (300, 2))  # a table in front of the camera, tilted 60 degrees
+    X = np.column_stack([u[:, 0], 0.4 + 0.38 * u[:, 1], 2.0 + 0.64 * u[:, 1]])
+    if not planar:
+        X[:, 2] += rng.uniform(-0.6, 0.6, len(X))
+    R = yaw_pitch_roll(np.array([2.0]), np.array([1.0]), np.array([0.5]))[0]  # frame 1 = R · frame 0 + t
+    t = np.array([-0.3, 0.02, 0.05])
+    x0 = X[:, :2] / X[:, 2:] * K[0, 0] + K[:2, 2]
+    X1 = X @ R.T + t
+    x1 = X1[:, :2] / X1[:, 2:] * K[0, 0] + K[:2, 2]
+    vis = (x0.min(1) > 0) & (x0[:, 0] < 384) & (x0[:, 1] < 256) & (x1.min(1) > 0) & (x1[:, 0] < 384) \
+        & (x1[:, 1] < 256)
+    x0, x1 = x0[vis] + rng.normal(0, 0.3, (vis.sum(), 2)), x1[vis] + rng.normal(0, 0.3, (vis.sum(), 2))
+    R_est, t_est, ok = initial_pose(x0, x1, K)
+    assert rotation_angle_deg(R_est @ R.T) < (1.0 if planar else 5.0)
+    assert t_est @ t / np.linalg.norm(t) > np.cos(np.radians(10.0))
+    assert ok.mean() > 0.9
+    if planar:  # what the essential matrix alone gives on these matches: the mirrored pose
+        E, mask = cv2.findEssentialMat(x0, x1, K, cv2.RANSAC, 0.999, 1.0)
+        assert rotation_angle_deg(cv2.recoverPose(E, x0, x1, K, mask=mask)[1] @ R.T) > 20.0
 
 
 def test_stereo_pair_is_a_sideways_move():
@@ -108,3 +136,30 @@ def test_lost_frames_are_reported_not_invented(renders):
     res = solve_camera(tracks, float(cam.fov_deg[0]))
     assert 10 in res.lost and any("10" in w for w in res.warnings)
     assert np.allclose(res.c2w[10], res.c2w[9])  # held, and said so
+
+
+def test_bundle_adjust_recovers_a_perturbed_scene():
+    """Six cameras on an arc around 200 points: poses and points perturbed, the adjustment brings the reprojection
+    error back to the noise and the poses back to the truth (up to the free scale; frame 0 is fixed)."""
+    import cv2
+
+    from draw_to_video.camera.lens import intrinsics
+    from draw_to_video.camera.track import _reproject, bundle_adjust
+
+    rng = np.random.default_rng(1)
+    K = intrinsics(50.0, 320, 240)
+    X = rng.uniform([-1, -0.7, 3], [1, 0.7, 5], (200, 3))
+    rvec = np.array([[0, -0.04 * i, 0.01 * i] for i in range(6)], float)
+    tvec = np.array([[0.15 * i, 0.02 * i, 0.0] for i in range(6)], float)
+    cam_idx, pt_idx = np.repeat(np.arange(6), 200), np.tile(np.arange(200), 6)
+    xy = _reproject(rvec, tvec, X, cam_idx, pt_idx, K) + rng.normal(0, 0.2, (1200, 2))
+    rv0, tv0 = rvec + rng.normal(0, 0.01, rvec.shape), tvec + rng.normal(0, 0.02, tvec.shape)
+    rv0[0], tv0[0] = rvec[0], tvec[0]
+    X0 = X + rng.normal(0, 0.05, X.shape)
+    start = np.sqrt(np.mean((_reproject(rv0, tv0, X0, cam_idx, pt_idx, K) - xy) ** 2))
+    rv, tv, _, rms = bundle_adjust(rv0, tv0, X0, cam_idx, pt_idx, xy, K, iterations=20)
+    assert start > 5.0 and rms < 0.25
+    for i in range(1, 6):
+        R_err = cv2.Rodrigues(rv[i])[0] @ cv2.Rodrigues(rvec[i])[0].T
+        assert rotation_angle_deg(R_err) < 0.1
+        assert np.dot(tv[i], tvec[i]) / np.linalg.norm(tv[i]) / np.linalg.norm(tvec[i]) > np.cos(np.radians(1.0))

@@ -124,3 +124,21 @@ def test_reader_prefetch_bound_gives_the_same_frames(tmp_path):
     a = np.stack(list(FrameReader(tmp_path / "seq", prefetch=1)))
     b = np.stack(list(FrameReader(tmp_path / "seq", prefetch=48)))
     assert np.array_equal(a, b) and a.shape[0] == 9
+
+
+@pytest.mark.parametrize("ext", [".mp4", ""])
+def test_reader_gray_size_matches_rgb_then_grey(tmp_path, ext):
+    """``gray_size``: a video through the decoder's scaler, images through OpenCV; both the grey of the RGB frames,
+    area-averaged to the size (a video's luma within a few grey levels: the decoder's own conversion)."""
+    import cv2
+
+    from draw_to_video.video.io import FrameReader
+
+    out = write_video(_clip(n=4, h=64, w=96), 12.0, tmp_path / f"g{ext}")
+    rgb = list(FrameReader(out))
+    grey = list(FrameReader(out, gray_size=(48, 32)))
+    assert len(grey) == 4 and all(g.shape == (32, 48) and g.dtype == np.uint8 for g in grey)
+    for a, g in zip(rgb, grey, strict=True):
+        ref = cv2.resize(cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), (48, 32), interpolation=cv2.INTER_AREA)
+        diff = np.abs(ref.astype(int) - g.astype(int))
+        assert diff.max() <= (0 if ext == "" else 3) and diff.mean() <= (0 if ext == "" else 1.5)
