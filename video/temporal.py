@@ -10,10 +10,13 @@ noise in the fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0.
 2. **Colour statistics**: each frame's mean and standard deviation are matched to their Gaussian average over a
    short window (``min(sigma, 2)`` frames) within its shot.
 3. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on the grid, every frame is
-   compared with its neighbours aligned by the flows (composed along the chain; Gaussian weights over ``sigma``
-   frames, both time directions). A chain stops where the visibility fails (occlusion, frame border) or at a cut,
-   and a neighbour's pixel is down-weighted where it disagrees with the frame after a smooth relative gain is taken
-   out (misalignment or real change, not flicker). A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least
+   compared with the flow-aligned average of its neighbours, a two-sided recursive (exponential) average: each
+   side's running sums are carried one frame along the flow (bicubic, so repeated warps do not blur) and decay by
+   ``lam`` a frame (the same total weight as a Gaussian over ``sigma`` frames). Past frames are carried forward
+   once per frame; the future side is swept backwards once per block of ``K`` frames from ``K`` frames beyond
+   the block. The sums stop where the visibility fails (occlusion, frame border) or at a cut, and are
+   down-weighted where their average disagrees with the frame after a smooth relative gain is taken out
+   (misalignment or real change, not flicker). A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least
    squares, regularised towards a = 1: a guided-filter fit) moves the frame towards that aligned average. Stages 2-3
    run ``passes`` times on the grid (a pass fits the previous pass's result); all passes compose into one affine
    map applied at full resolution, so detail is kept.
@@ -22,8 +25,8 @@ noise in the fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0.
    the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out (temporal denoising), moving
    edges, uncovered background and the frames either side of a cut keep their own pixels.
 
-A frame is written once the frames its correction depends on have arrived (``passes·(K + R) + 1`` later: K, R the
-reaches of stages 3 and 2), so only that window is held, whatever the clip's length. ``strength`` blends the result
+A frame is written once the frames its correction depends on have arrived (``passes·(2K - 1 + R) + 1`` later: K, R
+the reaches of stages 3 and 2), so only that window is held, whatever the clip's length. ``strength`` blends the result
 with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes through untouched. With ``reference``
 (e.g. the 2.5D render or the original frames) the flow comes from the reference.
 """
@@ -142,62 +145,58 @@ def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out.reshape(H, W, -1)
 
 
-def _fit_frame(t, T, Sb, fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts) -> np.ndarray:
-    """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves frame t's small image Sb[t] towards the
-    flow-aligned, occlusion-aware Gaussian-in-time average of its neighbours within ``K`` frames (T frames in all).
-    Sb, fwd_vis, bwd_vis, cuts: indexable by frame (arrays or the stream's dicts); fwd_vis[u] (lh,lw,3) =
-    F_{u->u+1} and its soft visibility, bwd_vis[u] = F_{u+1->u} and its; cuts[u]: a scene cut between u and u+1."""
-    lh, lw, cc = Sb[t].shape
-    St = Sb[t]
-    num = St.copy()
-    den = np.ones((lh, lw), np.float32)
-    log_t = np.log(St + s.delta) if s.gate_mode == "compensated" else None
-    gx, gy = _grid_map(lh, lw)
-    for direction in (1, -1):
-        smap = np.dstack([gx, gy])  # x + F_{t -> t+k}(x), k = 0
-        trust = np.ones((lh, lw), np.float32)
-        for k in range(1, K + 1):
-            u = t + direction * (k - 1)
-            v = u + direction
-            if not 0 <= v < T or cuts[min(u, v)]:  # the clip's end, or a scene cut
-                break
-            # the step's flow and visibility (3 channels), sampled where the chain has got to: 0 outside
-            sv = cv2.remap(fwd_vis[u] if direction > 0 else bwd_vis[v], smap, None, cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT)
-            np.minimum(trust, sv[..., 2], out=trust)
-            smap = smap + sv[..., :2]
-            sk = remap(Sb[v], smap).reshape(lh, lw, cc)
-            if s.gate_mode == "compensated":
-                # flicker-invariant agreement: compare after a smooth relative gain (fitted over a wide
-                # window) is taken out, so only misalignment / real change makes a pixel disagree
-                lr = (np.log(sk + s.delta) - log_t) * trust[..., None]
-                g = np.exp(gblur(lr).reshape(lh, lw, cc) / (gblur(trust).reshape(lh, lw, 1) + 1e-4))
-                d = np.abs(sk - g * St).sum(-1) * (1.0 / cc)
-            else:
-                d = np.abs(sk - St).sum(-1) * (1.0 / cc)
-            w = wk[k] * trust * np.exp(-((d / s.gate) ** 2))
-            num += w[..., None] * sk
-            den += w
-            if float(trust.max()) < 1e-3:
-                break
-    A = num / den[..., None]
-    # confidence of the target: how much the neighbours contributed (0 when only the frame itself)
-    conf = np.clip(den - 1.0, 0.0, 1.0)
-    wgt = conf + 1e-3
-    mw = blur(wgt).reshape(lh, lw, 1)
-    x, y = Sb[t], A
+def _step(num: np.ndarray, den: np.ndarray, fv: np.ndarray, St: np.ndarray, log_t: np.ndarray | None, lam: float,
+          s: TemporalSettings, gblur, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the recursive (exponential) temporal average on the grid: a neighbour's running sums
+    ``num`` (lh,lw,cc) / ``den`` (lh,lw) (its own small frame plus everything behind it on its side, in its
+    geometry) brought into frame t's geometry by ``fv`` ((lh,lw,3): the flow from t to the neighbour and the soft
+    visibility of t's pixels), weighted by ``lam``, the visibility and the agreement of the neighbour's running
+    average with frame t's small image ``St`` (after a smooth relative gain is taken out when ``log_t`` =
+    log(St + delta) is given: only misalignment or real change disagrees, not flicker). Returns frame t's share
+    ``(num, den)`` from that side."""
+    lh, lw, cc = St.shape
+    src = np.ascontiguousarray(np.concatenate([num, den[..., None]], -1))
+    wp = cv2.remap(src, grid + fv[..., :2], None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+    wn, wd = wp[..., :cc], np.maximum(wp[..., cc], 1e-3)  # cubic (repeated linear warps would blur): no undershoot
+    mean = np.maximum(wn / wd[..., None], 0.0)
+    vis = fv[..., 2]
+    if log_t is not None:
+        lr = (np.log(mean + s.delta) - log_t) * vis[..., None]
+        bl = gblur(np.concatenate([lr, vis[..., None]], -1))
+        g = np.exp(bl[..., :cc] / (bl[..., cc:] + 1e-4))
+        d = np.abs(mean - g * St).sum(-1) * (1.0 / cc)
+    else:
+        d = np.abs(mean - St).sum(-1) * (1.0 / cc)
+    w = np.float32(lam) * vis * np.exp(-((d / s.gate) ** 2))
+    return wn * w[..., None], wd * w
+
+
+def _fit_map(St: np.ndarray, A: np.ndarray, den: np.ndarray, s: TemporalSettings, blur) -> np.ndarray:
+    """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves the small image ``St`` towards its
+    flow-aligned temporal average ``A`` (both (lh,lw,cc)); ``den`` (lh,lw): the average's total weight (1 = the
+    frame alone), so the fit trusts the target where the neighbours contributed."""
+    lh, lw, cc = St.shape
+    wgt = (np.clip(den - 1.0, 0.0, 1.0) + 1e-3)[..., None]
+    x, y = St, A
     if s.fit == "affine":
-        mx = blur(wgt[..., None] * x).reshape(lh, lw, cc) / mw
-        my = blur(wgt[..., None] * y).reshape(lh, lw, cc) / mw
-        cxy = blur(wgt[..., None] * x * y).reshape(lh, lw, cc) / mw - mx * my
-        cxx = blur(wgt[..., None] * x * x).reshape(lh, lw, cc) / mw - mx * mx
-        a = np.clip((cxy + s.eps) / (cxx + s.eps), 0.5, 2.0)
+        m = blur(np.concatenate([wgt, wgt * x, wgt * y, wgt * x * y, wgt * x * x], -1))
+        m = m[..., 1:] / m[..., :1]
+        mx, my, mxy, mxx = m[..., :cc], m[..., cc:2 * cc], m[..., 2 * cc:3 * cc], m[..., 3 * cc:]
+        a = np.clip((mxy - mx * my + s.eps) / (mxx - mx * mx + s.eps), 0.5, 2.0)
         b = my - a * mx
     else:  # "gain": smooth gain field from log ratios, then a smooth offset field from what is left
+        mw = blur(wgt).reshape(lh, lw, 1)
         lr = np.log((y + s.delta) / (x + s.delta))
-        a = np.exp(blur(wgt[..., None] * lr).reshape(lh, lw, cc) / mw)
-        b = blur(wgt[..., None] * (y - a * x)).reshape(lh, lw, cc) / mw
+        a = np.exp(blur(wgt * lr).reshape(lh, lw, cc) / mw)
+        b = blur(wgt * (y - a * x)).reshape(lh, lw, cc) / mw
     return np.concatenate([a, b], -1).astype(np.float32)
+
+
+def _decay(sigma: float, K: int) -> float:
+    """Per-frame decay of the recursive temporal average: the one whose weights (1, lam, lam², ...) add up on
+    each side to the same total as a Gaussian window of ``sigma`` frames truncated at ``K``."""
+    g = float(np.exp(-0.5 * (np.arange(1, K + 1) / max(sigma, 1e-3)) ** 2).sum())
+    return g / (1.0 + g)
 
 
 def _grid_map(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -328,13 +327,14 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     gate_sigma = max(2.0, s.gate_scale * max(lh, lw))
     blur = lambda z: cv2.GaussianBlur(z, (0, 0), fit_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
     gblur = lambda z: cv2.GaussianBlur(z, (0, 0), gate_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit
-    wk = np.exp(-0.5 * (np.arange(K + 1) / sigma) ** 2)
+    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit towards the future
+    lam = _decay(sigma, K)
+    L = K  # frames whose future side one backward sweep serves
     ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
     R = int(math.ceil(3 * ssig)) if ssig > 0 else 0  # reach of the colour statistics
     D = 1 if detail < 1.0 else 0  # reach of the detail average
     passes = max(1, int(s.passes))
-    lag = D + passes * (K + R)  # frames analysed ahead of the one written
+    lag = D + passes * (L - 1 + K + R)  # frames analysed ahead of the one written
     identity = np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32)
 
     # What the window holds, by frame index, dropped once behind it (mu, sd, cuts: a few numbers per frame).
@@ -385,9 +385,53 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     Sb = [_Blurred(p) for p in range(passes)]
     coarse += Sb
 
+    grid = np.dstack(_grid_map(lh, lw))
+    zero = (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32))
+    logs = [{} for _ in range(passes)]   # log(Sb + delta), the compensated gate's
+    past = [{} for _ in range(passes)]   # frame v's share (num, den) from frames < v (recursive, in order)
+    fut = [{} for _ in range(passes)]    # frame v's share from frames > v (a backward sweep per block of L)
+    next_past = [0] * passes
+    coarse += [*logs, *past, *fut]
+
+    def get_log(p: int, v: int):
+        if s.gate_mode != "compensated":
+            return None
+        if v not in logs[p]:
+            logs[p][v] = np.log(Sb[p][v] + s.delta)
+        return logs[p][v]
+
+    def share(p: int, src: int, dst: int, side: dict, flows: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Frame dst's share from its neighbour src (= dst -+ 1) and everything behind src on that side."""
+        u = min(src, dst)
+        if cuts[u] or u not in flows:
+            return zero
+        n, d = side[src]
+        return _step(Sb[p][src] + n, 1.0 + d, flows[u], Sb[p][dst], get_log(p, dst), lam, s, gblur, grid)
+
+    def get_past(p: int, v: int):
+        while next_past[p] <= v:
+            u = next_past[p]
+            past[p][u] = zero if u == 0 else share(p, u - 1, u, past[p], bwd_vis)
+            next_past[p] += 1
+        return past[p][v]
+
+    def get_fut(p: int, v: int):
+        if v not in fut[p]:
+            b = v - v % L
+            e = min(T - 1, b + L - 1 + K)
+            sweep = {e: zero}
+            for u in range(e - 1, b - 1, -1):
+                sweep[u] = share(p, u + 1, u, sweep, fwd_vis)
+            for u in range(b, min(b + L, e + 1)):
+                fut[p][u] = sweep[u]
+        return fut[p][v]
+
     def get_map(p: int, v: int) -> np.ndarray:
         if v not in maps[p]:
-            maps[p][v] = _fit_frame(v, T, Sb[p], fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts)
+            (pn, pd), (fn, fd) = get_past(p, v), get_fut(p, v)
+            den = 1.0 + pd + fd
+            A = (Sb[p][v] + pn + fn) / den[..., None]
+            maps[p][v] = _fit_map(Sb[p][v], A, den, s, blur)
         return maps[p][v]
 
     def get_corr(t: int) -> np.ndarray:
