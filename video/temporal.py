@@ -73,7 +73,7 @@ class TemporalSettings:
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
     work_size: int = 64          # long side of the grid the colour maps are fitted on
     passes: int = 2              # colour passes on the grid (a pass fits the previous pass's result; same flows)
-    flow: FlowConfig = FlowConfig("medium", 0.25)
+    flow: FlowConfig = FlowConfig("fast", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
 
 
@@ -278,13 +278,21 @@ DETAIL_GATE = (1.5, 2.5)
 above 2.5x: noise agrees within that band, a misaligned or newly uncovered pixel does not (no ghosting)."""
 
 
-def _noise_level(diff: np.ndarray, weight: np.ndarray) -> float:
+def _noise_level(diff: np.ndarray, weight: np.ndarray, spread: float = math.sqrt(2)) -> float:
     """Robust noise standard deviation of one frame from its difference to a flow-aligned neighbour
-    ((H,W,cc), where ``weight`` (H,W) > 0.9): 1.4826 · median |diff| / √2, on every 4th pixel; at least 1/255."""
-    d = np.abs(diff[::4, ::4])[weight[::4, ::4] > 0.9]
+    ((h,w,cc), where ``weight`` (h,w) > 0.9; the caller passes every 8th pixel): 1.4826 · median |diff| /
+    ``spread`` (√2 for a neighbour as noisy as the frame); at least 1/255."""
+    d = np.abs(diff)[weight > 0.9]
     if d.size < 64:
         return 1 / 255
-    return max(1 / 255, float(np.median(d)) * 1.4826 / math.sqrt(2))
+    return max(1 / 255, float(np.median(d)) * 1.4826 / spread)
+
+
+PREV_WEIGHT = 2.0
+"""Weight of the previous denoised frame (where it agrees) against the frame's own 1."""
+PREV_SPREAD = math.sqrt(1 + 1 / (1 + 2 * PREV_WEIGHT))
+"""Standard deviation of a frame's difference to the previous denoised frame, in units of the frame's noise:
+the denoised frame keeps 1 / (1 + 2 PREV_WEIGHT) of the noise variance."""
 
 
 def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["strength"].default,
@@ -332,9 +340,9 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     L = K  # frames whose future side one backward sweep serves
     ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
     R = int(math.ceil(3 * ssig)) if ssig > 0 else 0  # reach of the colour statistics
-    D = 1 if detail < 1.0 else 0  # reach of the detail average
+    D = 1 if detail < 1.0 else 0  # the detail average looks one frame back
     passes = max(1, int(s.passes))
-    lag = D + passes * (L - 1 + K + R)  # frames analysed ahead of the one written
+    lag = passes * (L - 1 + K + R)  # frames analysed ahead of the one written
     identity = np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32)
 
     # What the window holds, by frame index, dropped once behind it (mu, sd, cuts: a few numbers per frame).
@@ -344,7 +352,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     cuts = np.zeros(T, bool)  # cuts[u]: a scene cut between u and u+1
     xs, corr = {}, {}
     fwd_vis, bwd_vis = {}, {}  # grid (lh,lw,3): F_{u->u+1} / F_{u+1->u} and their soft visibilities
-    ffine, bfine, vff, vbf = {}, {}, {}, {}       # the same at the flow resolution, for the detail average
+    bfine, vbf = {}, {}  # F_{u+1->u} and its visibility at the flow resolution, for the detail average
     mu = [np.zeros((T, cc)) for _ in range(passes)]
     sd = [np.ones((T, cc)) for _ in range(passes)]
     have_stats = [np.zeros(T, bool) for _ in range(passes)]
@@ -451,10 +459,13 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
         return corr[t]
 
+    avg = {}  # the denoised frame t-1 (the detail average's state)
+
     def output(t: int) -> np.ndarray:
         c = get_corr(t)
         if D:
-            c = _detail_average(t, c, get_corr, ffine, bfine, vff, vbf, detail, T)
+            prev = avg.pop(t - 1, None) if t - 1 in bfine else None  # no flow across a cut
+            c, avg[t] = _detail_step(c, prev, bfine.get(t - 1), vbf.get(t - 1), detail)
         if C > cc or strength < 1.0:
             x = _as_float(xs[t])
             if C > cc:
@@ -463,7 +474,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
                 c = x + strength * (c - x)
         for d in coarse:  # behind every later fit
             d.pop(t - lag - 2, None)
-        for d in (xs, corr, ffine, bfine, vff, vbf):  # behind every later output
+        for d in (xs, corr, bfine, vbf, avg):  # behind every later output
             d.pop(t - D, None)
         return np.clip(c, 0.0, 1.0, out=c)
 
@@ -505,7 +516,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             fwd_vis[u] = np.dstack([resize_flow(ff, (lh, lw)), cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)])
             bwd_vis[u] = np.dstack([resize_flow(fb, (lh, lw)), cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)])
             if D:
-                ffine[u], bfine[u], vff[u], vbf[u] = ff, fb, vf, vb
+                bfine[u], vbf[u] = fb, vb
         prev_g = g
         tick()
         while written <= a - lag:
@@ -535,44 +546,28 @@ def _compose(first: np.ndarray, then: np.ndarray, cc: int) -> np.ndarray:
     return np.concatenate([first[..., :cc] * then[..., :cc], first[..., cc:] * then[..., :cc] + then[..., cc:]], -1)
 
 
-def _detail_average(t: int, c: np.ndarray, get_corr, ffine, bfine, vff, vbf, detail: float, T: int) -> np.ndarray:
-    """Frame t's colour-corrected pixels ``c`` ((H,W,cc)) mixed with the flow-aligned average of its corrected
-    neighbours t-1 and t+1 (within the shot): a neighbour's pixel counts by its forward-backward visibility and
-    by how well it agrees with the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`), so
-    noise and shimmer average out while moving edges, uncovered background and scene cuts keep the frame's own
-    pixels. ``detail`` of the frame's own detail is kept."""
+def _detail_step(c: np.ndarray, prev: np.ndarray | None, flow: np.ndarray | None, vis: np.ndarray | None,
+                 detail: float) -> tuple[np.ndarray, np.ndarray]:
+    """Recursive temporal denoising of one colour-corrected frame ``c`` ((H,W,cc) float): its pixels averaged with
+    ``prev``, the previous frame's denoised pixels (same shape; None at a clip's start or after a cut) warped by
+    ``flow`` (F_{t->t-1}, any resolution) and weighted by the visibility ``vis`` and by how well they agree with
+    the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out
+    (the previous frame weighted :data:`PREV_WEIGHT`: about a five-frame average), while moving edges, uncovered
+    background and the frames after a cut keep their own pixels. Returns (output, denoised frame): the output keeps
+    ``detail`` of the frame's own pixels; the denoised frame is the next step's ``prev``."""
+    if prev is None:
+        return c, c
     H, W, cc = c.shape
-    cands = []
-    if t - 1 in bfine:  # F_{t->t-1} and the visibility of t's pixels in t-1
-        cands.append((t - 1, bfine[t - 1], vbf[t - 1]))
-    if t + 1 < T and t in ffine:
-        cands.append((t + 1, ffine[t], vff[t]))
-    if not cands:
-        return c
-    warped = []
-    for nb, flow, vis in cands:
-        wn = remap(get_corr(nb), sampling_map(flow, (H, W)))
-        v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
-        warped.append((wn, v))
-    sig = _noise_level(warped[0][0] - c, warped[0][1])
+    wp = remap(prev, sampling_map(flow, (H, W)))
+    v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
+    sig = _noise_level(wp[::8, ::8] - c[::8, ::8], v[::8, ::8], PREV_SPREAD)
     lo, hi = DETAIL_GATE[0] * sig, DETAIL_GATE[1] * sig
-    mean = np.full((1, cc), 1.0 / cc, np.float32)
-    acc = c.copy()
-    wsum = np.ones((H, W), np.float32)
-    for wn, v in warped:
-        d = cv2.blur(cv2.transform(cv2.absdiff(wn, c), mean).reshape(H, W), (5, 5))  # 5x5 mean |difference|
-        w = (hi - d) * np.float32(1.0 / (hi - lo))
-        np.clip(w, 0.0, 1.0, out=w)
-        w *= v
-        acc += wn * _channels(w, cc)
-        wsum += w
-    k = (1.0 - detail) / wsum
-    out = acc * _channels(k, cc)
-    if detail > 0:
-        out += np.float32(detail) * c
-    return out
-
-
-def _channels(w: np.ndarray, cc: int) -> np.ndarray:
-    """(H,W) weights as (H,W,cc) (contiguous: OpenCV-fast products)."""
-    return cv2.merge([w] * cc).reshape(*w.shape, cc) if cc > 1 else w[..., None]
+    d = cv2.blur(cv2.transform(cv2.absdiff(wp, c), np.full((1, cc), 1.0 / cc, np.float32)).reshape(H, W), (5, 5))
+    w = np.multiply(d, np.float32(-1.0 / (hi - lo)), out=d)  # 5x5 mean |difference| -> 1 .. 0 over the gate
+    w += np.float32(hi / (hi - lo))
+    np.clip(w, 0.0, 1.0, out=w)
+    w *= v * np.float32(PREV_WEIGHT)
+    den = np.ones((H, W), np.float32)
+    a = cv2.blendLinear(c, wp, den, w).reshape(H, W, cc)
+    out = cv2.addWeighted(a, 1.0 - detail, c, detail, 0.0).reshape(H, W, cc) if detail > 0 else a
+    return out, a
