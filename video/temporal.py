@@ -86,12 +86,13 @@ def _gauss_weights(T: int, sigma: float) -> np.ndarray:
 
 
 def frame_color_stats(frame: np.ndarray, cc: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation (float64, (cc,) each) of one (H,W,C) frame, on every
-    ``max(H,W)//128``-th pixel."""
+    """Per-channel mean and standard deviation (float64, (cc,) each) of one (H,W,C) frame (float 0..1, or
+    uint8 read as 0..1), on every ``max(H,W)//128``-th pixel."""
     H, W = frame.shape[:2]
     step = max(1, int(max(H, W) // 128))
-    small = frame[::step, ::step, :cc].reshape(-1, cc).astype(np.float64)
-    return small.mean(0), small.std(0) + 1e-4
+    m, sd = cv2.meanStdDev(np.ascontiguousarray(frame[::step, ::step, :cc]))  # float64 sums, any depth
+    k = 1 / 255 if frame.dtype == np.uint8 else 1.0  # uint8 frames: the same statistics of the 0..1 values
+    return m.ravel()[:cc] * k, sd.ravel()[:cc] * k + 1e-4
 
 
 CUT_CORRELATION = 0.3
@@ -490,11 +491,13 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             raise ValueError(f"frame {a} has shape {x.shape}, expected {(H, W, C)}")
         xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
         step = max(1, max(H, W) // 128)
-        mu[0][a], sd[0][a] = frame_color_stats(_as_float(x[::step, ::step]), cc)
+        mu[0][a], sd[0][a] = frame_color_stats(x[::step, ::step], cc)
         have_stats[0][a] = True
-        # one area resize of the full frame to the flow resolution; the rest is taken from it
-        mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
-                         interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
+        # one area resize of the full frame to the flow resolution (uint8 frames resized as they are: a quarter
+        # of the memory traffic); the rest is taken from it
+        mid = _as_float(cv2.resize(np.ascontiguousarray(x[:, :, :cc]) if x.dtype == np.uint8 else
+                                   np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
+                                   interpolation=cv2.INTER_AREA)).reshape(fh, fw, cc)
         thumb = frame_thumb(mid, cc)
         if prev_thumb is not None:
             cuts[a - 1] = bool(scene_cuts(np.stack([prev_thumb, thumb]))[0])
