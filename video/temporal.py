@@ -95,6 +95,14 @@ def frame_color_stats(frame: np.ndarray, cc: int) -> tuple[np.ndarray, np.ndarra
     return m.ravel()[:cc] * k, sd.ravel()[:cc] * k + 1e-4
 
 
+def _channel_mean(frame: np.ndarray, cc: int) -> np.ndarray:
+    """(H,W) float32 mean of the first ``cc`` channels of an (H,W,C) float frame (one OpenCV pass)."""
+    if cc == 1:
+        return np.ascontiguousarray(frame[:, :, 0], dtype=np.float32)
+    x = np.ascontiguousarray(frame[:, :, :cc], dtype=np.float32)
+    return cv2.transform(x, np.full((1, cc), 1.0 / cc, np.float32)).reshape(frame.shape[:2])
+
+
 CUT_CORRELATION = 0.3
 """Neighbouring frames whose small grays correlate less than this are a scene cut: statistics do not mix across."""
 
@@ -102,7 +110,7 @@ CUT_CORRELATION = 0.3
 def frame_thumb(frame: np.ndarray, cc: int) -> np.ndarray:
     """A 64x36 gray of an (H,W,C) frame: log, minus its blur (so gain fields, flicker, drop out), zero mean and unit
     variance, flattened: what :func:`scene_cuts` compares."""
-    g = frame[:, :, :cc].mean(-1) if cc > 1 else frame[:, :, 0]
+    g = _channel_mean(frame, cc)
     g = np.log(cv2.resize(np.ascontiguousarray(g, dtype=np.float32), (64, 36), interpolation=cv2.INTER_AREA) + 0.05)
     g = (g - cv2.GaussianBlur(g, (0, 0), 4.0)).ravel()  # log, high-passed: a smooth gain field drops out
     return (g - g.mean()) / (g.std() + 1e-4)
@@ -262,7 +270,7 @@ def _flow_gray(img: np.ndarray, h: int, w: int) -> np.ndarray:
     it (a high pass of the log), so that a gain field, a global gain or an offset flicker (smooth in space) does
     not look like motion to the flow, which matches the texture that is left."""
     g = cv2.resize(np.ascontiguousarray(img[:, :, :min(3, img.shape[2])]), (w, h), interpolation=cv2.INTER_AREA)
-    g = np.log(g.reshape(h, w, -1).mean(-1) + 0.05)
+    g = np.log(_channel_mean(g.reshape(h, w, -1), g.size // (h * w)) + 0.05)
     g -= cv2.GaussianBlur(g, (0, 0), max(2.0, FLOW_HIGHPASS * max(h, w)), borderType=cv2.BORDER_REFLECT)
     return np.clip(g * (255.0 * FLOW_CONTRAST) + 128.5, 0, 255).astype(np.uint8)
 
@@ -455,8 +463,9 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             gains = np.ascontiguousarray(m[..., :cc])
             if x.dtype == np.uint8:  # the 1/255 goes into the gains
                 gains *= np.float32(1 / 255)
-            o = np.ascontiguousarray(x, dtype=np.float32)
-            o = cv2.multiply(o.reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc))
+            # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
+            o = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc),
+                             dtype=cv2.CV_32F)
             corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
         return corr[t]
 
