@@ -502,11 +502,10 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
         step = max(1, max(H, W) // 128)
         mu[0][a], sd[0][a] = frame_color_stats(x[::step, ::step], cc)
         have_stats[0][a] = True
-        # one area resize of the full frame to the flow resolution (uint8 frames resized as they are: a quarter
-        # of the memory traffic); the rest is taken from it
-        mid = _as_float(cv2.resize(np.ascontiguousarray(x[:, :, :cc]) if x.dtype == np.uint8 else
-                                   np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
-                                   interpolation=cv2.INTER_AREA)).reshape(fh, fw, cc)
+        # one area resize of the full frame to the flow resolution (in float: uint8 frames then give what the
+        # same frames as float give); the rest is taken from it
+        mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
+                         interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
         thumb = frame_thumb(mid, cc)
         if prev_thumb is not None:
             cuts[a - 1] = bool(scene_cuts(np.stack([prev_thumb, thumb]))[0])
