@@ -108,13 +108,17 @@ def sampling_map(flow: np.ndarray, size: tuple[int, int] | None = None) -> np.nd
     gx, gy = _grid(h, w)
     if (H, W) == (h, w):
         return np.dstack([gx + flow[..., 0], gy + flow[..., 1]])
-    up = cv2.resize(flow, (W, H), interpolation=cv2.INTER_LINEAR)
-    up[..., 0] *= W / w
-    up[..., 1] *= H / h
-    GX, GY = _grid(H, W)
-    up[..., 0] += GX
-    up[..., 1] += GY
-    return up
+    # the vectors scaled at the low resolution (bilinear resizing is linear), then one add of the pixel grid
+    up = cv2.resize(flow * np.array([W / w, H / h], np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
+    return cv2.add(up, _grid2(H, W))
+
+
+@lru_cache(maxsize=4)
+def _grid2(h: int, w: int) -> np.ndarray:
+    """(h,w,2) float32 pixel coordinates (x, y), read-only."""
+    g = np.dstack(_grid(h, w))
+    g.flags.writeable = False
+    return g
 
 
 def remap(img: np.ndarray, smap: np.ndarray, interpolation: int = cv2.INTER_LINEAR,

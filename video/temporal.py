@@ -10,10 +10,13 @@ noise in the fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0.
 2. **Colour statistics**: each frame's mean and standard deviation are matched to their Gaussian average over a
    short window (``min(sigma, 2)`` frames) within its shot.
 3. **Flow-guided colour correction** (after Bonneel et al. 2015 / Lai et al. 2018): on the grid, every frame is
-   compared with its neighbours aligned by the flows (composed along the chain; Gaussian weights over ``sigma``
-   frames, both time directions). A chain stops where the visibility fails (occlusion, frame border) or at a cut,
-   and a neighbour's pixel is down-weighted where it disagrees with the frame after a smooth relative gain is taken
-   out (misalignment or real change, not flicker). A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least
+   compared with the flow-aligned average of its neighbours, a two-sided recursive (exponential) average: each
+   side's running sums are carried one frame along the flow (bicubic, so repeated warps do not blur) and decay by
+   ``lam`` a frame (the same total weight as a Gaussian over ``sigma`` frames). Past frames are carried forward
+   once per frame; the future side is swept backwards once per block of ``K`` frames from ``K`` frames beyond
+   the block. The sums stop where the visibility fails (occlusion, frame border) or at a cut, and are
+   down-weighted where their average disagrees with the frame after a smooth relative gain is taken out
+   (misalignment or real change, not flicker). A smooth per-channel map ``a_t·S_t + b_t`` (weighted local least
    squares, regularised towards a = 1: a guided-filter fit) moves the frame towards that aligned average. Stages 2-3
    run ``passes`` times on the grid (a pass fits the previous pass's result); all passes compose into one affine
    map applied at full resolution, so detail is kept.
@@ -22,8 +25,8 @@ noise in the fine detail. Pipeline for a clip ``I_0..I_{T-1}`` ((H,W,C) float 0.
    the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out (temporal denoising), moving
    edges, uncovered background and the frames either side of a cut keep their own pixels.
 
-A frame is written once the frames its correction depends on have arrived (``passes·(K + R) + 1`` later: K, R the
-reaches of stages 3 and 2), so only that window is held, whatever the clip's length. ``strength`` blends the result
+A frame is written once the frames its correction depends on have arrived (``passes·(2K - 1 + R) + 1`` later: K, R
+the reaches of stages 3 and 2), so only that window is held, whatever the clip's length. ``strength`` blends the result
 with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes through untouched. With ``reference``
 (e.g. the 2.5D render or the original frames) the flow comes from the reference.
 """
@@ -70,7 +73,7 @@ class TemporalSettings:
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
     work_size: int = 64          # long side of the grid the colour maps are fitted on
     passes: int = 2              # colour passes on the grid (a pass fits the previous pass's result; same flows)
-    flow: FlowConfig = FlowConfig("medium", 0.25)
+    flow: FlowConfig = FlowConfig("fast", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
 
 
@@ -83,12 +86,21 @@ def _gauss_weights(T: int, sigma: float) -> np.ndarray:
 
 
 def frame_color_stats(frame: np.ndarray, cc: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation (float64, (cc,) each) of one (H,W,C) frame, on every
-    ``max(H,W)//128``-th pixel."""
+    """Per-channel mean and standard deviation (float64, (cc,) each) of one (H,W,C) frame (float 0..1, or
+    uint8 read as 0..1), on every ``max(H,W)//128``-th pixel."""
     H, W = frame.shape[:2]
     step = max(1, int(max(H, W) // 128))
-    small = frame[::step, ::step, :cc].reshape(-1, cc).astype(np.float64)
-    return small.mean(0), small.std(0) + 1e-4
+    m, sd = cv2.meanStdDev(np.ascontiguousarray(frame[::step, ::step, :cc]))  # float64 sums, any depth
+    k = 1 / 255 if frame.dtype == np.uint8 else 1.0  # uint8 frames: the same statistics of the 0..1 values
+    return m.ravel()[:cc] * k, sd.ravel()[:cc] * k + 1e-4
+
+
+def _channel_mean(frame: np.ndarray, cc: int) -> np.ndarray:
+    """(H,W) float32 mean of the first ``cc`` channels of an (H,W,C) float frame (one OpenCV pass)."""
+    if cc == 1:
+        return np.ascontiguousarray(frame[:, :, 0], dtype=np.float32)
+    x = np.ascontiguousarray(frame[:, :, :cc], dtype=np.float32)
+    return cv2.transform(x, np.full((1, cc), 1.0 / cc, np.float32)).reshape(frame.shape[:2])
 
 
 CUT_CORRELATION = 0.3
@@ -98,7 +110,7 @@ CUT_CORRELATION = 0.3
 def frame_thumb(frame: np.ndarray, cc: int) -> np.ndarray:
     """A 64x36 gray of an (H,W,C) frame: log, minus its blur (so gain fields, flicker, drop out), zero mean and unit
     variance, flattened: what :func:`scene_cuts` compares."""
-    g = frame[:, :, :cc].mean(-1) if cc > 1 else frame[:, :, 0]
+    g = _channel_mean(frame, cc)
     g = np.log(cv2.resize(np.ascontiguousarray(g, dtype=np.float32), (64, 36), interpolation=cv2.INTER_AREA) + 0.05)
     g = (g - cv2.GaussianBlur(g, (0, 0), 4.0)).ravel()  # log, high-passed: a smooth gain field drops out
     return (g - g.mean()) / (g.std() + 1e-4)
@@ -142,62 +154,58 @@ def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out.reshape(H, W, -1)
 
 
-def _fit_frame(t, T, Sb, fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts) -> np.ndarray:
-    """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves frame t's small image Sb[t] towards the
-    flow-aligned, occlusion-aware Gaussian-in-time average of its neighbours within ``K`` frames (T frames in all).
-    Sb, fwd_vis, bwd_vis, cuts: indexable by frame (arrays or the stream's dicts); fwd_vis[u] (lh,lw,3) =
-    F_{u->u+1} and its soft visibility, bwd_vis[u] = F_{u+1->u} and its; cuts[u]: a scene cut between u and u+1."""
-    lh, lw, cc = Sb[t].shape
-    St = Sb[t]
-    num = St.copy()
-    den = np.ones((lh, lw), np.float32)
-    log_t = np.log(St + s.delta) if s.gate_mode == "compensated" else None
-    gx, gy = _grid_map(lh, lw)
-    for direction in (1, -1):
-        smap = np.dstack([gx, gy])  # x + F_{t -> t+k}(x), k = 0
-        trust = np.ones((lh, lw), np.float32)
-        for k in range(1, K + 1):
-            u = t + direction * (k - 1)
-            v = u + direction
-            if not 0 <= v < T or cuts[min(u, v)]:  # the clip's end, or a scene cut
-                break
-            # the step's flow and visibility (3 channels), sampled where the chain has got to: 0 outside
-            sv = cv2.remap(fwd_vis[u] if direction > 0 else bwd_vis[v], smap, None, cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT)
-            np.minimum(trust, sv[..., 2], out=trust)
-            smap = smap + sv[..., :2]
-            sk = remap(Sb[v], smap).reshape(lh, lw, cc)
-            if s.gate_mode == "compensated":
-                # flicker-invariant agreement: compare after a smooth relative gain (fitted over a wide
-                # window) is taken out, so only misalignment / real change makes a pixel disagree
-                lr = (np.log(sk + s.delta) - log_t) * trust[..., None]
-                g = np.exp(gblur(lr).reshape(lh, lw, cc) / (gblur(trust).reshape(lh, lw, 1) + 1e-4))
-                d = np.abs(sk - g * St).sum(-1) * (1.0 / cc)
-            else:
-                d = np.abs(sk - St).sum(-1) * (1.0 / cc)
-            w = wk[k] * trust * np.exp(-((d / s.gate) ** 2))
-            num += w[..., None] * sk
-            den += w
-            if float(trust.max()) < 1e-3:
-                break
-    A = num / den[..., None]
-    # confidence of the target: how much the neighbours contributed (0 when only the frame itself)
-    conf = np.clip(den - 1.0, 0.0, 1.0)
-    wgt = conf + 1e-3
-    mw = blur(wgt).reshape(lh, lw, 1)
-    x, y = Sb[t], A
+def _step(num: np.ndarray, den: np.ndarray, fv: np.ndarray, St: np.ndarray, log_t: np.ndarray | None, lam: float,
+          s: TemporalSettings, gblur, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the recursive (exponential) temporal average on the grid: a neighbour's running sums
+    ``num`` (lh,lw,cc) / ``den`` (lh,lw) (its own small frame plus everything behind it on its side, in its
+    geometry) brought into frame t's geometry by ``fv`` ((lh,lw,3): the flow from t to the neighbour and the soft
+    visibility of t's pixels), weighted by ``lam``, the visibility and the agreement of the neighbour's running
+    average with frame t's small image ``St`` (after a smooth relative gain is taken out when ``log_t`` =
+    log(St + delta) is given: only misalignment or real change disagrees, not flicker). Returns frame t's share
+    ``(num, den)`` from that side."""
+    lh, lw, cc = St.shape
+    src = np.ascontiguousarray(np.concatenate([num, den[..., None]], -1))
+    wp = cv2.remap(src, grid + fv[..., :2], None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+    wn, wd = wp[..., :cc], np.maximum(wp[..., cc], 1e-3)  # cubic (repeated linear warps would blur): no undershoot
+    mean = np.maximum(wn / wd[..., None], 0.0)
+    vis = fv[..., 2]
+    if log_t is not None:
+        lr = (np.log(mean + s.delta) - log_t) * vis[..., None]
+        bl = gblur(np.concatenate([lr, vis[..., None]], -1))
+        g = np.exp(bl[..., :cc] / (bl[..., cc:] + 1e-4))
+        d = np.abs(mean - g * St).sum(-1) * (1.0 / cc)
+    else:
+        d = np.abs(mean - St).sum(-1) * (1.0 / cc)
+    w = np.float32(lam) * vis * np.exp(-((d / s.gate) ** 2))
+    return wn * w[..., None], wd * w
+
+
+def _fit_map(St: np.ndarray, A: np.ndarray, den: np.ndarray, s: TemporalSettings, blur) -> np.ndarray:
+    """(lh, lw, 2C) smooth colour map (gain a, offset b) that moves the small image ``St`` towards its
+    flow-aligned temporal average ``A`` (both (lh,lw,cc)); ``den`` (lh,lw): the average's total weight (1 = the
+    frame alone), so the fit trusts the target where the neighbours contributed."""
+    lh, lw, cc = St.shape
+    wgt = (np.clip(den - 1.0, 0.0, 1.0) + 1e-3)[..., None]
+    x, y = St, A
     if s.fit == "affine":
-        mx = blur(wgt[..., None] * x).reshape(lh, lw, cc) / mw
-        my = blur(wgt[..., None] * y).reshape(lh, lw, cc) / mw
-        cxy = blur(wgt[..., None] * x * y).reshape(lh, lw, cc) / mw - mx * my
-        cxx = blur(wgt[..., None] * x * x).reshape(lh, lw, cc) / mw - mx * mx
-        a = np.clip((cxy + s.eps) / (cxx + s.eps), 0.5, 2.0)
+        m = blur(np.concatenate([wgt, wgt * x, wgt * y, wgt * x * y, wgt * x * x], -1))
+        m = m[..., 1:] / m[..., :1]
+        mx, my, mxy, mxx = m[..., :cc], m[..., cc:2 * cc], m[..., 2 * cc:3 * cc], m[..., 3 * cc:]
+        a = np.clip((mxy - mx * my + s.eps) / (mxx - mx * mx + s.eps), 0.5, 2.0)
         b = my - a * mx
     else:  # "gain": smooth gain field from log ratios, then a smooth offset field from what is left
+        mw = blur(wgt).reshape(lh, lw, 1)
         lr = np.log((y + s.delta) / (x + s.delta))
-        a = np.exp(blur(wgt[..., None] * lr).reshape(lh, lw, cc) / mw)
-        b = blur(wgt[..., None] * (y - a * x)).reshape(lh, lw, cc) / mw
+        a = np.exp(blur(wgt * lr).reshape(lh, lw, cc) / mw)
+        b = blur(wgt * (y - a * x)).reshape(lh, lw, cc) / mw
     return np.concatenate([a, b], -1).astype(np.float32)
+
+
+def _decay(sigma: float, K: int) -> float:
+    """Per-frame decay of the recursive temporal average: the one whose weights (1, lam, lam², ...) add up on
+    each side to the same total as a Gaussian window of ``sigma`` frames truncated at ``K``."""
+    g = float(np.exp(-0.5 * (np.arange(1, K + 1) / max(sigma, 1e-3)) ** 2).sum())
+    return g / (1.0 + g)
 
 
 def _grid_map(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
@@ -262,7 +270,7 @@ def _flow_gray(img: np.ndarray, h: int, w: int) -> np.ndarray:
     it (a high pass of the log), so that a gain field, a global gain or an offset flicker (smooth in space) does
     not look like motion to the flow, which matches the texture that is left."""
     g = cv2.resize(np.ascontiguousarray(img[:, :, :min(3, img.shape[2])]), (w, h), interpolation=cv2.INTER_AREA)
-    g = np.log(g.reshape(h, w, -1).mean(-1) + 0.05)
+    g = np.log(_channel_mean(g.reshape(h, w, -1), g.size // (h * w)) + 0.05)
     g -= cv2.GaussianBlur(g, (0, 0), max(2.0, FLOW_HIGHPASS * max(h, w)), borderType=cv2.BORDER_REFLECT)
     return np.clip(g * (255.0 * FLOW_CONTRAST) + 128.5, 0, 255).astype(np.uint8)
 
@@ -279,13 +287,21 @@ DETAIL_GATE = (1.5, 2.5)
 above 2.5x: noise agrees within that band, a misaligned or newly uncovered pixel does not (no ghosting)."""
 
 
-def _noise_level(diff: np.ndarray, weight: np.ndarray) -> float:
+def _noise_level(diff: np.ndarray, weight: np.ndarray, spread: float = math.sqrt(2)) -> float:
     """Robust noise standard deviation of one frame from its difference to a flow-aligned neighbour
-    ((H,W,cc), where ``weight`` (H,W) > 0.9): 1.4826 · median |diff| / √2, on every 4th pixel; at least 1/255."""
-    d = np.abs(diff[::4, ::4])[weight[::4, ::4] > 0.9]
+    ((h,w,cc), where ``weight`` (h,w) > 0.9; the caller passes every 8th pixel): 1.4826 · median |diff| /
+    ``spread`` (√2 for a neighbour as noisy as the frame); at least 1/255."""
+    d = np.abs(diff)[weight > 0.9]
     if d.size < 64:
         return 1 / 255
-    return max(1 / 255, float(np.median(d)) * 1.4826 / math.sqrt(2))
+    return max(1 / 255, float(np.median(d)) * 1.4826 / spread)
+
+
+PREV_WEIGHT = 2.0
+"""Weight of the previous denoised frame (where it agrees) against the frame's own 1."""
+PREV_SPREAD = math.sqrt(1 + 1 / (1 + 2 * PREV_WEIGHT))
+"""Standard deviation of a frame's difference to the previous denoised frame, in units of the frame's noise:
+the denoised frame keeps 1 / (1 + 2 PREV_WEIGHT) of the noise variance."""
 
 
 def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["strength"].default,
@@ -328,13 +344,14 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     gate_sigma = max(2.0, s.gate_scale * max(lh, lw))
     blur = lambda z: cv2.GaussianBlur(z, (0, 0), fit_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
     gblur = lambda z: cv2.GaussianBlur(z, (0, 0), gate_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit
-    wk = np.exp(-0.5 * (np.arange(K + 1) / sigma) ** 2)
+    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit towards the future
+    lam = _decay(sigma, K)
+    L = K  # frames whose future side one backward sweep serves
     ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
     R = int(math.ceil(3 * ssig)) if ssig > 0 else 0  # reach of the colour statistics
-    D = 1 if detail < 1.0 else 0  # reach of the detail average
+    D = 1 if detail < 1.0 else 0  # the detail average looks one frame back
     passes = max(1, int(s.passes))
-    lag = D + passes * (K + R)  # frames analysed ahead of the one written
+    lag = passes * (L - 1 + K + R)  # frames analysed ahead of the one written
     identity = np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32)
 
     # What the window holds, by frame index, dropped once behind it (mu, sd, cuts: a few numbers per frame).
@@ -344,7 +361,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     cuts = np.zeros(T, bool)  # cuts[u]: a scene cut between u and u+1
     xs, corr = {}, {}
     fwd_vis, bwd_vis = {}, {}  # grid (lh,lw,3): F_{u->u+1} / F_{u+1->u} and their soft visibilities
-    ffine, bfine, vff, vbf = {}, {}, {}, {}       # the same at the flow resolution, for the detail average
+    bfine, vbf = {}, {}  # F_{u+1->u} and its visibility at the flow resolution, for the detail average
     mu = [np.zeros((T, cc)) for _ in range(passes)]
     sd = [np.ones((T, cc)) for _ in range(passes)]
     have_stats = [np.zeros(T, bool) for _ in range(passes)]
@@ -385,9 +402,53 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     Sb = [_Blurred(p) for p in range(passes)]
     coarse += Sb
 
+    grid = np.dstack(_grid_map(lh, lw))
+    zero = (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32))
+    logs = [{} for _ in range(passes)]   # log(Sb + delta), the compensated gate's
+    past = [{} for _ in range(passes)]   # frame v's share (num, den) from frames < v (recursive, in order)
+    fut = [{} for _ in range(passes)]    # frame v's share from frames > v (a backward sweep per block of L)
+    next_past = [0] * passes
+    coarse += [*logs, *past, *fut]
+
+    def get_log(p: int, v: int):
+        if s.gate_mode != "compensated":
+            return None
+        if v not in logs[p]:
+            logs[p][v] = np.log(Sb[p][v] + s.delta)
+        return logs[p][v]
+
+    def share(p: int, src: int, dst: int, side: dict, flows: dict) -> tuple[np.ndarray, np.ndarray]:
+        """Frame dst's share from its neighbour src (= dst -+ 1) and everything behind src on that side."""
+        u = min(src, dst)
+        if cuts[u] or u not in flows:
+            return zero
+        n, d = side[src]
+        return _step(Sb[p][src] + n, 1.0 + d, flows[u], Sb[p][dst], get_log(p, dst), lam, s, gblur, grid)
+
+    def get_past(p: int, v: int):
+        while next_past[p] <= v:
+            u = next_past[p]
+            past[p][u] = zero if u == 0 else share(p, u - 1, u, past[p], bwd_vis)
+            next_past[p] += 1
+        return past[p][v]
+
+    def get_fut(p: int, v: int):
+        if v not in fut[p]:
+            b = v - v % L
+            e = min(T - 1, b + L - 1 + K)
+            sweep = {e: zero}
+            for u in range(e - 1, b - 1, -1):
+                sweep[u] = share(p, u + 1, u, sweep, fwd_vis)
+            for u in range(b, min(b + L, e + 1)):
+                fut[p][u] = sweep[u]
+        return fut[p][v]
+
     def get_map(p: int, v: int) -> np.ndarray:
         if v not in maps[p]:
-            maps[p][v] = _fit_frame(v, T, Sb[p], fwd_vis, bwd_vis, wk, K, s, blur, gblur, cuts)
+            (pn, pd), (fn, fd) = get_past(p, v), get_fut(p, v)
+            den = 1.0 + pd + fd
+            A = (Sb[p][v] + pn + fn) / den[..., None]
+            maps[p][v] = _fit_map(Sb[p][v], A, den, s, blur)
         return maps[p][v]
 
     def get_corr(t: int) -> np.ndarray:
@@ -402,15 +463,19 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             gains = np.ascontiguousarray(m[..., :cc])
             if x.dtype == np.uint8:  # the 1/255 goes into the gains
                 gains *= np.float32(1 / 255)
-            o = np.ascontiguousarray(x, dtype=np.float32)
-            o = cv2.multiply(o.reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc))
+            # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
+            o = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc),
+                             dtype=cv2.CV_32F)
             corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
         return corr[t]
+
+    avg = {}  # the denoised frame t-1 (the detail average's state)
 
     def output(t: int) -> np.ndarray:
         c = get_corr(t)
         if D:
-            c = _detail_average(t, c, get_corr, ffine, bfine, vff, vbf, detail, T)
+            prev = avg.pop(t - 1, None) if t - 1 in bfine else None  # no flow across a cut
+            c, avg[t] = _detail_step(c, prev, bfine.get(t - 1), vbf.get(t - 1), detail)
         if C > cc or strength < 1.0:
             x = _as_float(xs[t])
             if C > cc:
@@ -419,7 +484,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
                 c = x + strength * (c - x)
         for d in coarse:  # behind every later fit
             d.pop(t - lag - 2, None)
-        for d in (xs, corr, ffine, bfine, vff, vbf):  # behind every later output
+        for d in (xs, corr, bfine, vbf, avg):  # behind every later output
             d.pop(t - D, None)
         return np.clip(c, 0.0, 1.0, out=c)
 
@@ -435,9 +500,10 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             raise ValueError(f"frame {a} has shape {x.shape}, expected {(H, W, C)}")
         xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
         step = max(1, max(H, W) // 128)
-        mu[0][a], sd[0][a] = frame_color_stats(_as_float(x[::step, ::step]), cc)
+        mu[0][a], sd[0][a] = frame_color_stats(x[::step, ::step], cc)
         have_stats[0][a] = True
-        # one area resize of the full frame to the flow resolution; the rest is taken from it
+        # one area resize of the full frame to the flow resolution (in float: uint8 frames then give what the
+        # same frames as float give); the rest is taken from it
         mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
                          interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
         thumb = frame_thumb(mid, cc)
@@ -461,7 +527,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
             fwd_vis[u] = np.dstack([resize_flow(ff, (lh, lw)), cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)])
             bwd_vis[u] = np.dstack([resize_flow(fb, (lh, lw)), cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)])
             if D:
-                ffine[u], bfine[u], vff[u], vbf[u] = ff, fb, vf, vb
+                bfine[u], vbf[u] = fb, vb
         prev_g = g
         tick()
         while written <= a - lag:
@@ -491,44 +557,28 @@ def _compose(first: np.ndarray, then: np.ndarray, cc: int) -> np.ndarray:
     return np.concatenate([first[..., :cc] * then[..., :cc], first[..., cc:] * then[..., :cc] + then[..., cc:]], -1)
 
 
-def _detail_average(t: int, c: np.ndarray, get_corr, ffine, bfine, vff, vbf, detail: float, T: int) -> np.ndarray:
-    """Frame t's colour-corrected pixels ``c`` ((H,W,cc)) mixed with the flow-aligned average of its corrected
-    neighbours t-1 and t+1 (within the shot): a neighbour's pixel counts by its forward-backward visibility and
-    by how well it agrees with the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`), so
-    noise and shimmer average out while moving edges, uncovered background and scene cuts keep the frame's own
-    pixels. ``detail`` of the frame's own detail is kept."""
+def _detail_step(c: np.ndarray, prev: np.ndarray | None, flow: np.ndarray | None, vis: np.ndarray | None,
+                 detail: float) -> tuple[np.ndarray, np.ndarray]:
+    """Recursive temporal denoising of one colour-corrected frame ``c`` ((H,W,cc) float): its pixels averaged with
+    ``prev``, the previous frame's denoised pixels (same shape; None at a clip's start or after a cut) warped by
+    ``flow`` (F_{t->t-1}, any resolution) and weighted by the visibility ``vis`` and by how well they agree with
+    the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out
+    (the previous frame weighted :data:`PREV_WEIGHT`: about a five-frame average), while moving edges, uncovered
+    background and the frames after a cut keep their own pixels. Returns (output, denoised frame): the output keeps
+    ``detail`` of the frame's own pixels; the denoised frame is the next step's ``prev``."""
+    if prev is None:
+        return c, c
     H, W, cc = c.shape
-    cands = []
-    if t - 1 in bfine:  # F_{t->t-1} and the visibility of t's pixels in t-1
-        cands.append((t - 1, bfine[t - 1], vbf[t - 1]))
-    if t + 1 < T and t in ffine:
-        cands.append((t + 1, ffine[t], vff[t]))
-    if not cands:
-        return c
-    warped = []
-    for nb, flow, vis in cands:
-        wn = remap(get_corr(nb), sampling_map(flow, (H, W)))
-        v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
-        warped.append((wn, v))
-    sig = _noise_level(warped[0][0] - c, warped[0][1])
+    wp = remap(prev, sampling_map(flow, (H, W)))
+    v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
+    sig = _noise_level(wp[::8, ::8] - c[::8, ::8], v[::8, ::8], PREV_SPREAD)
     lo, hi = DETAIL_GATE[0] * sig, DETAIL_GATE[1] * sig
-    mean = np.full((1, cc), 1.0 / cc, np.float32)
-    acc = c.copy()
-    wsum = np.ones((H, W), np.float32)
-    for wn, v in warped:
-        d = cv2.blur(cv2.transform(cv2.absdiff(wn, c), mean).reshape(H, W), (5, 5))  # 5x5 mean |difference|
-        w = (hi - d) * np.float32(1.0 / (hi - lo))
-        np.clip(w, 0.0, 1.0, out=w)
-        w *= v
-        acc += wn * _channels(w, cc)
-        wsum += w
-    k = (1.0 - detail) / wsum
-    out = acc * _channels(k, cc)
-    if detail > 0:
-        out += np.float32(detail) * c
-    return out
-
-
-def _channels(w: np.ndarray, cc: int) -> np.ndarray:
-    """(H,W) weights as (H,W,cc) (contiguous: OpenCV-fast products)."""
-    return cv2.merge([w] * cc).reshape(*w.shape, cc) if cc > 1 else w[..., None]
+    d = cv2.blur(cv2.transform(cv2.absdiff(wp, c), np.full((1, cc), 1.0 / cc, np.float32)).reshape(H, W), (5, 5))
+    w = np.multiply(d, np.float32(-1.0 / (hi - lo)), out=d)  # 5x5 mean |difference| -> 1 .. 0 over the gate
+    w += np.float32(hi / (hi - lo))
+    np.clip(w, 0.0, 1.0, out=w)
+    w *= v * np.float32(PREV_WEIGHT)
+    den = np.ones((H, W), np.float32)
+    a = cv2.blendLinear(c, wp, den, w).reshape(H, W, cc)
+    out = cv2.addWeighted(a, 1.0 - detail, c, detail, 0.0).reshape(H, W, cc) if detail > 0 else a
+    return out, a

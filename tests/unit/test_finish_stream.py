@@ -34,7 +34,9 @@ def test_iter_finish_equals_finish_clip(stab):
     got = np.concatenate([c.numpy() for c in chunks])
     assert fps == whole.fps == 30.0 and steps == whole.steps
     assert got.shape == tuple(whole.frames.shape) == (19, 40, 56, 3)
-    assert np.abs(got - whole.frames.numpy()).max() < 1e-5
+    # uint8 frames streamed, float frames in memory: float rounding (1e-6) that the detail average's noise gate and
+    # its recursion carry to about 2e-5 with stabilize: 0.005 of an 8-bit level
+    assert np.abs(got - whole.frames.numpy()).max() < 1e-4
 
 
 def test_finish_command_streams_to_the_same_frames(tmp_path, capsys):

@@ -168,6 +168,47 @@ def test_streamed_equals_in_memory(clean):
         list(iter_temporal_consistency(lambda: iter(noisy[:5]), len(noisy), noisy.shape[1:]))
 
 
+def test_stream_reads_a_bounded_window_ahead():
+    """The stream writes frame t once the frames its recursive averages need are in, and no later: how far the
+    reading runs ahead of the writing is the same for a clip twice as long, and within the documented
+    ``passes·(2K - 1 + R)`` (K = ceil(2.5·sigma), R = ceil(3·min(sigma, 2)))."""
+    import math
+
+    from draw_to_video.video.temporal import TemporalSettings, iter_temporal_consistency
+
+    def lead(T: int, sigma: float) -> int:
+        clip = flicker(translating_clip(T, 1.5, h=48, w=64, seed=4), seed=3)
+        read, most = 0, 0
+
+        def source():
+            nonlocal read
+            for f in clip:
+                read += 1
+                yield f
+
+        for written, _ in enumerate(iter_temporal_consistency(source, T, clip.shape[1:], sigma=sigma), 1):
+            most = max(most, read - written)
+        return most
+
+    for sigma in (1.0, 2.0):
+        K, R = math.ceil(2.5 * sigma), math.ceil(3 * min(sigma, 2.0))
+        bound = TemporalSettings().passes * (2 * K - 1 + R)
+        assert lead(40, sigma) == lead(80, sigma) <= bound
+
+
+def test_recursive_decay_matches_the_gaussian_window():
+    """Each side's weights 1, lam, lam², ... add up to the truncated Gaussian window's (sigma frames)."""
+    import math
+
+    from draw_to_video.video.temporal import _decay
+
+    for sigma in (0.5, 2.0, 6.0):
+        K = math.ceil(2.5 * sigma)
+        lam = _decay(sigma, K)
+        gauss = sum(math.exp(-0.5 * (k / sigma) ** 2) for k in range(1, K + 1))
+        assert 0 < lam < 1 and lam / (1 - lam) == pytest.approx(gauss, rel=1e-9)
+
+
 def test_scene_cut_keeps_each_shot_its_colours():
     """Two shots of different brightness: the cut is found (flicker does not make cuts), and neither shot's colours
     are pulled towards the other's around it."""
