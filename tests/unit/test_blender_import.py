@@ -1,8 +1,9 @@
 """The pack's glTF camera imported by a real, headless Blender (slow; skipped when ``blender`` is not on PATH).
 
-A drawn camera is written with ``camera/interchange.write_gltf`` and imported with Blender's own glTF importer
-(``bpy.ops.import_scene.gltf``, default options: +Y up converted to Blender's +Z up). Blender reports the camera
-object's world matrix at every frame and its lens; they must equal the pack's poses after the explicit conversions:
+Drawn cameras and one tracked from the pack's example clip are written with ``camera/interchange.write_gltf`` and
+imported with Blender's own glTF importer (``bpy.ops.import_scene.gltf``, default options: +Y up converted to
+Blender's +Z up). Blender reports the camera object's world matrix at every frame and its lens; they must equal
+the pack's poses after the explicit conversions:
 
 * pack (OpenCV: x right, y down, z forward) → glTF (y up, looking −z): ``M_gl = S · M_cv · S``, ``S = diag(1, −1, −1)``
   (``interchange.to_gl``);
@@ -81,9 +82,15 @@ def _blender_read_back(tmp_path, camera) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("preset,handheld", [("arc", 1.0), ("dutch_roll", 0.5), ("crane_up", 0.0),
-                                             ("dolly_zoom_in", 0.0)])
+                                             ("dolly_zoom_in", 0.0), ("tracked", 0.0)])
 def test_blender_imports_the_gltf_camera_with_the_packs_poses_and_lens(tmp_path, preset, handheld):
-    camera = build_trajectory(preset=preset, frames=19, handheld=handheld, seed=3)
+    if preset == "tracked":  # the camera tracked from the pack's example clip (copy_camera_move's), 43.2° lens
+        from draw_to_video.pipelines.inputs import EXAMPLE_CLIP
+        from draw_to_video.pipelines.track import track_clip
+
+        camera = track_clip(EXAMPLE_CLIP, 43.2).camera
+    else:
+        camera = build_trajectory(preset=preset, frames=19, handheld=handheld, seed=3)
     got = _blender_read_back(tmp_path, camera)
     assert len(got["frames"]) == camera.frames and not got["parent"]
     blender = np.array([f["matrix_world"] for f in got["frames"]])  # (F, 4, 4), Blender world, z up
