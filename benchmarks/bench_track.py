@@ -1,22 +1,30 @@
 """Camera tracking accuracy: the 2.5D render of every preset on five photos, tracked back and scored.
 
-    python benchmarks/bench_track.py [--frames 25] [--max-side 640] [--photos astronaut,coffee,...] [--json F]
+    python benchmarks/bench_track.py [--frames 25] [--max-side 384] [--photos astronaut,coffee,...] \
+        [--json F] [--workers 2]
 
 Per photo and preset: the pack's render (built-in depth, overscan off, every other render default) along the
 preset's camera, then ``pipelines/track.track_clip`` with the camera's own FOV (frame 0's), then
 ``camera/accuracy.camera_accuracy``: the mean rotation error in degrees, the scale-aligned camera-centre error as
 a share of the path length, and CamI2V's summed RotErr (radians), TransErr and CamMC. Also the tracking's CPU
-seconds (this process, tracking only). Prints one markdown row per case and a per-preset summary (median over the
-photos); ``--json`` appends every row as a JSON line.
+seconds (its process, tracking only). Cases run in ``--workers`` processes of one thread each; every finished case
+is appended to ``--json`` as a JSON line at once, and a rerun with the same ``--json`` skips the cases already
+there (resume after an interruption), so the final tables always cover every case in the file. Prints one
+markdown row per case as it finishes, then the per-preset summary (median over the photos) of the whole file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one thread per case process: cases run side by side instead
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pkg import import_package  # noqa: E402
@@ -49,43 +57,99 @@ def measure(photo: str, preset: str, img, frames: int) -> dict:
             "fov_change": zoom}
 
 
+def _one_thread() -> None:
+    import cv2
+    import torch
+
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+
+
+_PHOTO_CACHE: dict = {}
+
+
+def run_case(photo: str, preset: str, max_side: int, frames: int) -> dict:
+    """One case in a worker process (the photo is loaded once per process)."""
+    _one_thread()
+    key = (photo, max_side)
+    if key not in _PHOTO_CACHE:
+        _PHOTO_CACHE[key] = load_photo(photo, max_side)
+    return measure(photo, preset, _PHOTO_CACHE[key], frames)
+
+
+def read_rows(path: str | None) -> list[dict]:
+    """The rows already in a ``--json`` file (the last row wins when a case appears twice)."""
+    if not path or not Path(path).exists():
+        return []
+    rows = {}
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            rows[(r["photo"], r["preset"])] = r
+    return list(rows.values())
+
+
+def case_row(r: dict) -> str:
+    if "error" in r:
+        return f"| {r['photo']} | {r['preset']} | refused: {r['error'][:80]} | | | | | | |"
+    return (f"| {r['photo']} | {r['preset']} | {r['rot_deg']:.3f} | {100 * r['centre']:.1f} | {r['RotErr']:.3f} | "
+            f"{r['TransErr']:.3f} | {r['CamMC']:.3f} | {'yes' if r['rotation_only'] else 'no'} | {r['cpu_s']:.2f} |")
+
+
+def summary(rows: list[dict], presets: list[str]) -> list[str]:
+    """Per-preset markdown rows: medians and worst over the photos that ran."""
+    out = ["| preset | photos | median rot err ° | worst rot err ° | median centre err % | worst centre err % | "
+           "judged pure rotation | frames lost (all photos) | FOV change |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for preset in presets:
+        cases = [r for r in rows if r["preset"] == preset]
+        ok = [r for r in cases if "error" not in r]
+        if not ok:
+            out.append(f"| {preset} | {len(cases)} | refused on every photo | | | | | | |")
+            continue
+        rot = [r["rot_deg"] for r in ok]
+        centre = [100 * r["centre"] for r in ok]
+        pure = sum(bool(r["rotation_only"]) for r in ok)
+        lost = sum(int(r["lost"]) for r in ok)
+        refused = "" if len(ok) == len(cases) else f" ({len(cases) - len(ok)} refused)"
+        out.append(f"| {preset} | {len(cases)}{refused} | {np.median(rot):.3f} | {max(rot):.3f} | "
+                   f"{np.median(centre):.1f} | {max(centre):.1f} | {pure} of {len(ok)} | {lost} | "
+                   f"{ok[0]['fov_change']:.2f}x |")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=25)
-    ap.add_argument("--max-side", type=int, default=640)
+    ap.add_argument("--max-side", type=int, default=384)
     ap.add_argument("--photos", default=",".join(PHOTOS))
     ap.add_argument("--presets", default=",".join(PRESETS))
-    ap.add_argument("--json", help="append every row here as a JSON line")
+    ap.add_argument("--json", help="append every row here as a JSON line; cases already in it are skipped")
+    ap.add_argument("--workers", type=int, default=1, help="case processes side by side, one thread each")
     args = ap.parse_args()
-    rows = []
+    photos, presets = args.photos.split(","), args.presets.split(",")
+    done = {(r["photo"], r["preset"]) for r in read_rows(args.json)}
+    todo = [(ph, pr) for ph in photos for pr in presets if (ph, pr) not in done]
+    print(f"{len(done)} cases already in {args.json}; running {len(todo)}" if done else f"running {len(todo)} cases",
+          file=sys.stderr)
     print("| photo | preset | rot err ° (mean) | centre err % of path | RotErr | TransErr | CamMC | pure rotation | "
           "CPU s |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for photo in args.photos.split(","):
-        img = load_photo(photo, args.max_side)
-        for preset in args.presets.split(","):
-            r = measure(photo, preset, img, args.frames)
-            rows.append(r)
+    fresh = []
+    with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
+        futures = [pool.submit(run_case, ph, pr, args.max_side, args.frames) for ph, pr in todo]
+        for fut in as_completed(futures):
+            r = fut.result()
+            fresh.append(r)
             if args.json:
                 with open(args.json, "a") as f:
                     f.write(json.dumps(r) + "\n")
-            if "error" in r:
-                print(f"| {photo} | {preset} | refused: {r['error'][:80]} | | | | | | |", flush=True)
-                continue
-            print(f"| {photo} | {preset} | {r['rot_deg']:.3f} | {100 * r['centre']:.1f} | {r['RotErr']:.3f} | "
-                  f"{r['TransErr']:.3f} | {r['CamMC']:.3f} | {'yes' if r['rotation_only'] else 'no'} | "
-                  f"{r['cpu_s']:.2f} |", flush=True)
-    print("\n| preset | median rot err ° | median centre err % | worst rot err ° | FOV change |")
-    print("|---|---|---|---|---|")
-    for preset in args.presets.split(","):
-        ok = [r for r in rows if r["preset"] == preset and "error" not in r]
-        if not ok:
-            print(f"| {preset} | refused on every photo | | | |")
-            continue
-        rot = [r["rot_deg"] for r in ok]
-        print(f"| {preset} | {np.median(rot):.3f} | {100 * np.median([r['centre'] for r in ok]):.1f} | "
-              f"{max(rot):.3f} | {ok[0]['fov_change']:.2f}x |" + ("" if len(ok) == len(
-                  [r for r in rows if r['preset'] == preset]) else f" ({len(ok)} of the photos tracked)"))
+            print(case_row(r), flush=True)
+    rows = read_rows(args.json) if args.json else fresh
+    rows = [r for r in rows if r["photo"] in photos and r["preset"] in presets]
+    print(f"\n{len(rows)} of {len(photos) * len(presets)} cases ({', '.join(photos)}; {args.max_side} px long side, "
+          f"{args.frames} frames)\n")
+    print("\n".join(summary(rows, presets)))
 
 
 if __name__ == "__main__":

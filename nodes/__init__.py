@@ -13,7 +13,7 @@ import folder_paths
 from comfy_api.latest import ComfyExtension, io
 from typing_extensions import override
 
-from ..pipelines.inputs import EXAMPLE_INPUT_NAME, provide_example_image
+from ..pipelines.inputs import EXAMPLE_CLIP, EXAMPLE_CLIP_NAME, EXAMPLE_INPUT_NAME, provide_example_image
 from . import (
     camera_nodes,
     director_nodes,
@@ -49,14 +49,17 @@ log = logging.getLogger("draw_to_video")
 
 
 def _server_start() -> None:
-    """What the pack does once per server start: its HTTP routes, and the example photo in ComfyUI's input folder
-    under the name the shipped workflows load (never over a user's file), and the whole-prompt check
+    """What the pack does once per server start: its HTTP routes, and the example photo and clip in ComfyUI's input
+    folder under the names the shipped workflows load (never over a user's file), and the whole-prompt check
     (``prompt_check``: /prompt refused up front when over the frame or memory limits). Idempotent."""
     routes.register()
     prompt_check.install_on_running_server()
-    if provide_example_image(folder_paths.get_input_directory()) == "kept":
+    input_dir = folder_paths.get_input_directory()
+    if provide_example_image(input_dir) == "kept":
         log.info("draw_to_video: input/%s is a different file; the shipped workflows will load it",
                  EXAMPLE_INPUT_NAME)
+    if provide_example_image(input_dir, EXAMPLE_CLIP, EXAMPLE_CLIP_NAME) == "kept":
+        log.info("draw_to_video: input/%s is a different file; copy_camera_move will load it", EXAMPLE_CLIP_NAME)
 
 
 class DrawToVideoExtension(ComfyExtension):

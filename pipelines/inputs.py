@@ -100,6 +100,12 @@ EXAMPLE_IMAGE = Path(__file__).resolve().parents[1] / "assets" / "example.jpg"
 """The pack's example photo (``assets/example.jpg``, licence in ``assets/LICENSE-images.md``)."""
 EXAMPLE_INPUT_NAME = "d2v_example.jpg"
 """The name every shipped workflow's Load Image uses; the pack puts the example photo there at server start."""
+EXAMPLE_CLIP = Path(__file__).resolve().parents[1] / "assets" / "example_move.mp4"
+"""The pack's example clip for ``copy_camera_move`` (``assets/example_move.mp4``: a camera arc through the chelsea
+photo, 25 frames 448x252 at 12 fps, horizontal FOV 43.2 degrees; how it was made is in
+``assets/LICENSE-images.md``)."""
+EXAMPLE_CLIP_NAME = "d2v_example_move.mp4"
+"""The name the shipped ``copy_camera_move`` workflow's Load Video uses; copied into the input folder like the photo."""
 
 
 def provide_example_image(input_dir: str | Path, source: str | Path = EXAMPLE_IMAGE,

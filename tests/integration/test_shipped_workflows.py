@@ -2,7 +2,9 @@
 
 Every API workflow passes ``/prompt`` validation (empty placeholder files where a loader needs a model: execution
 then stops at the loader); the no-model workflow renders end to end into an MP4 with the expected frame count and
-fps; ``remote`` renders it from a fresh upload; each client error path gives one line and its exit code.
+fps; ``copy_camera_move`` tracks the pack's example clip (core's Load Video) and renders its move on the example
+photo; ``remote`` renders the no-model workflow from a fresh upload; each client error path gives one line and its
+exit code.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from PIL import Image
 
 from draw_to_video import client
 from draw_to_video.cli import main as cli_main
+from draw_to_video.pipelines.inputs import EXAMPLE_CLIP, EXAMPLE_CLIP_NAME
 from draw_to_video.pipelines.shots import EXAMPLE_SPEC
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +30,8 @@ SMALL = {"Render.max_size": 256, "Camera.frames": 8}
 SMALL_SHOTS = {"Shots.spec": json.dumps({**EXAMPLE_SPEC, "width": 128, "height": 72, "shots": [
     {**s, "frames": 6, **({"transition_frames": 2} if "transition" in s else {})} for s in EXAMPLE_SPEC["shots"]]})}
 """The multi_shot workflow's own spec shrunk: 6-frame shots at 128x72."""
+SMALL_COPY = {"Render.max_size": 256}
+"""copy_camera_move with the render at 256 px (the clip's 25 frames are all tracked)."""
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +62,9 @@ def _video(comfy, info: dict) -> tuple[int, float, tuple[int, int]]:
 
 def test_the_example_image_is_in_the_input_folder(comfy):
     assert (comfy.base_dir / "input" / "d2v_example.jpg").is_file()
+    clip = comfy.base_dir / "input" / EXAMPLE_CLIP_NAME  # copy_camera_move's Load Video: the pack's clip
+    assert clip.read_bytes() == EXAMPLE_CLIP.read_bytes()
+    assert EXAMPLE_CLIP_NAME in comfy.object_info()["LoadVideo"]["input"]["required"]["file"][1]["options"]
 
 
 @pytest.mark.parametrize("path", API, ids=[p.name for p in API])
@@ -65,11 +73,14 @@ def test_every_api_workflow_passes_validation(comfy, placeholders, path):
     has_image = any(n["class_type"] == "LoadImage" for n in json.loads(path.read_text()).values())
     prompt = client.prepare(path.stem, image=c.upload_image(ROOT / "assets" / "example.jpg") if has_image else None,
                             sets=SMALL if path.stem == "draw_to_video" else SMALL_SHOTS if path.stem == "multi_shot"
-                            else {})
+                            else SMALL_COPY if path.stem == "copy_camera_move" else {})
     needs_model = bool(set(json.dumps(prompt).split('"')) & {"ckpt_name", "unet_name"})
     if path.stem == "multi_shot":
         n, fps, size = _video(comfy, c.run(prompt, timeout=600).video)
         assert (n, fps, size) == (14, 12.0, (72, 128)), "6 + 6 + 6 frames - 2 - 2 overlapping, at 12 fps"
+        return
+    if path.stem == "copy_camera_move":
+        _copy_camera_move(comfy, c, prompt)
         return
     if not needs_model:
         result = c.run(prompt, timeout=600)
@@ -78,6 +89,23 @@ def test_every_api_workflow_passes_validation(comfy, placeholders, path):
         return
     with pytest.raises(client.ExecutionFailed, match="Loader|loader|safetensors|header"):
         c.run(prompt, timeout=600)  # validated and queued; the placeholder is not a model
+
+
+def _copy_camera_move(comfy, c: client.Client, prompt: dict) -> None:
+    """The shipped clip (core's Load Video) tracked and its move rendered on the example photo at 256 px."""
+    result = c.run(prompt, timeout=600)
+    n, fps, size = _video(comfy, result.video)
+    assert (n, fps, size) == (49, 24.0, (144, 256)), "25 frames x2 interpolation at the clip's 12 fps, 640x360 -> 256"
+    outputs = comfy.get_json(f"/history/{result.prompt_id}")[result.prompt_id]["outputs"]
+    report = json.loads(outputs[next(k for k, v in prompt.items() if v["_meta"]["title"] == "Tracking report")]
+                        ["text"][0])
+    # the clip is an arc (parallax): a full camera, every frame tracked, reprojecting well, with the lens given
+    assert report["frames"] == 25 and report["fov_deg"] == 43.2 and not report["fov_estimated"], report
+    assert not report["rotation_only"] and report["lost_frames"] == [] and report["reprojection_rms_px"] < 1.0
+    with av.open(str(comfy.base_dir / "output" / result.video["subfolder"] / result.video["filename"])) as f:
+        frames = [x.to_ndarray(format="rgb24").astype(float) for x in f.decode(video=0)]
+    assert np.abs(frames[0] - frames[-1]).mean() > 10, "the copied move moves the picture"
+    assert frames[0][..., 2].mean() > frames[0][..., 0].mean(), "the example photo (a blue dusk sky), not the cat"
 
 
 def test_remote_renders_the_no_model_workflow_from_an_upload(comfy, photo, tmp_path, capsys):

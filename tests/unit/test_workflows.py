@@ -17,7 +17,12 @@ from workflow_check import (  # noqa: E402
 )
 from workflow_convert import ui_to_api  # noqa: E402
 
-from draw_to_video.pipelines.inputs import EXAMPLE_IMAGE, EXAMPLE_INPUT_NAME  # noqa: E402
+from draw_to_video.pipelines.inputs import (  # noqa: E402
+    EXAMPLE_CLIP,
+    EXAMPLE_CLIP_NAME,
+    EXAMPLE_IMAGE,
+    EXAMPLE_INPUT_NAME,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = sorted((ROOT / "workflows").glob("*.json"))
@@ -211,6 +216,8 @@ def test_every_workflow_finishes_the_clip(path):
     for v in api.values():
         if v["class_type"] == "LoadImage":
             assert v["inputs"]["image"] == EXAMPLE_INPUT_NAME and EXAMPLE_IMAGE.is_file()
+        if v["class_type"] == "LoadVideo":
+            assert v["inputs"]["file"] == EXAMPLE_CLIP_NAME and EXAMPLE_CLIP.is_file()
 
 
 def _same(a: list, b: list) -> bool:

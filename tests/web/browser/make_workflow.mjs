@@ -13,7 +13,9 @@
 // from a drawn move), wan_vace_draw and wan22_fun_control_draw (core's templates video_wan_vace_14B_v2v with the
 // 1.3B model and video_wan2_2_5B_fun_control, their control video made by Render Guide from a drawn move: VACE gets
 // the render, its generate mask and the picture as reference; Fun Control the depth through the camera and the
-// picture as ref_image). Default: all.
+// picture as ref_image), copy_camera_move (Load Video -> Get Video Components -> Camera From Video: the clip's tracked
+// camera renders the example photo, then the usual finish; the clip is assets/example_move.mp4, which the pack copies
+// to input/d2v_example_move.mp4 at server start). Default: all.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -21,7 +23,7 @@ import { closeDialogs, launch, openComfy } from "./comfy_page.mjs";
 
 const ALL = ["draw_to_video", "draw_to_video_depth", "svd_draw_to_video", "svd_image_to_video", "text_to_video",
   "wan_fun_camera_draw", "wan22_fun_camera_draw", "multi_shot", "wan_ati_draw", "wan_vace_draw",
-  "wan22_fun_control_draw"];
+  "wan22_fun_control_draw", "copy_camera_move"];
 const [url, root, ...names] = process.argv.slice(2);
 for (const n of names) if (!ALL.includes(n)) throw new Error(`unknown workflow ${n}; use one of ${ALL.join(", ")}`);
 
@@ -36,7 +38,7 @@ try {
     writeFileSync(join(root, "workflows", `${name}.json`), JSON.stringify(result.ui, null, 2) + "\n");
     writeFileSync(join(root, "workflows", "api", `${name}.json`), JSON.stringify(result.api, null, 2) + "\n");
     if (result.needsModel || name === "draw_to_video_depth" || name === "multi_shot" ||
-        name === "wan_ati_draw") {
+        name === "wan_ati_draw" || name === "copy_camera_move") {
       await page.screenshot({ path: join(root, "workflows", `${name}.jpg`), type: "jpeg", quality: 80,
         clip: { x: 40, y: 100, width: 2340, height: 1180 } });
     }
@@ -368,6 +370,49 @@ async function build(name) {
     return finish(0.6, true);
   }
 
+  if (name === "copy_camera_move") {
+    // copy a clip's camera move onto another picture: core's Load Video -> Get Video Components -> Camera From
+    // Video (tracked, no model) -> Render of the example photo -> the usual finish
+    const load = add("LoadVideo", [30, 60], { file: "d2v_example_move.mp4" }, "Video", [320, 420]);
+    const parts = add("GetVideoComponents", [30, 520], {}, "Video frames", [320, 90]);
+    link(load, ["VIDEO"], parts, "video");
+    const track = add("D2V_CameraFromVideo", [380, 60], { fov_deg: 43.2 }, "Camera From Video", [320, 400]);
+    link(parts, ["IMAGE"], track, "frames");
+    link(parts, ["FLOAT"], track, "fps");
+    const report = add("PreviewAny", [380, 500], {}, "Tracking report", [320, 160]);
+    link(track, ["STRING"], report, "source");
+    const image = add("LoadImage", [730, 60], { image: "d2v_example.jpg" }, "Image", [320, 380]);
+    const render = add("D2V_CameraMotionRender", [1080, 60], {}, "Render", [280, 220]);
+    link(image, ["IMAGE"], render, "image");
+    link(track, ["D2V_CAMERA"], render, "camera");
+    const xf = 1390;
+    const temporal = add("D2V_TemporalConsistency", [xf, 60], {}, "Temporal Consistency", [300, 150]);
+    link(render, ["IMAGE"], temporal, "frames");
+    link(render, ["IMAGE"], temporal, "reference");
+    const interp = add("D2V_FrameInterpolate", [xf, 250], { multiplier: 2 }, "Frame Interpolate", [300, 180]);
+    link(temporal, ["IMAGE"], interp, "frames");
+    link(parts, ["FLOAT"], interp, "source_fps");
+    const effects = add("D2V_ExclusiveEffects", [xf, 470], {}, "Exclusive Effects", [300, 150]);
+    effects.mode = 4; // bypassed, as in the other workflows
+    link(interp, ["IMAGE"], effects, "frames");
+    link(track, ["D2V_CAMERA"], effects, "camera");
+    const video = add("CreateVideo", [xf + 330, 60], {}, "Create Video", [260, 90]);
+    link(effects, ["IMAGE"], video, "images");
+    link(interp, ["FLOAT"], video, "fps");
+    const save = add("SaveVideo", [xf + 330, 200], { filename_prefix: `draw_to_video/${name}` }, "Save Video",
+      [380, 420]);
+    link(video, ["VIDEO"], save, "video");
+    note([730, 520], [640, 250], "No model files needed: the camera is tracked from the clip (feature tracks, " +
+      "essential matrix or pure rotation, bundle adjustment) and the 2.5D render estimates depth itself.\n" +
+      "Video: upload your clip (the example is a camera arc through a cat photo). Camera From Video: fov_deg is " +
+      "the clip's horizontal field of view, 2*atan(sensor width / 2f) (43.2 for the example; a phone's main " +
+      "camera is about 65-70); 0 estimates it, which is reliable only when the camera also rotates. The tracker " +
+      "assumes a fixed lens: zooms come out wrong. Tracking report: FOV used, pure rotation or not, lost frames, " +
+      "reprojection error. Image: the picture that gets the move.\nFinish: Temporal Consistency -> Frame " +
+      "Interpolate (multiplier 2, the clip's fps in) -> Exclusive Effects (bypassed: Ctrl+B) -> Create Video -> " +
+      "Save Video. docs/camera-io.md has the details.", "Read me");
+    return finish(0.85, false);
+  }
   const needsModel = name.startsWith("svd") || name === "text_to_video";
   const Y2 = 640; // second row
   const image = name === "text_to_video" ? null : add("LoadImage", [30, 60], { image: "d2v_example.jpg" }, "Image",
