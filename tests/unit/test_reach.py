@@ -83,14 +83,47 @@ def test_the_coverage_warning_names_the_frames():
 
 
 def test_a_preset_aims_at_the_subject_not_the_centre():
-    """Chelsea the cat sits left of centre: the aim is the cat the built-in segmentation finds, nearer than the
-    median depth; a focus point given wins, with the depth there."""
-    img = photo("chelsea", 150, 225)
+    """The astronaut photo cropped so the subject the built-in segmentation finds (the one the built-in depth
+    shows: the same segmentation) sits off centre: the aim is that subject's centroid, nearer than the median
+    depth; a focus point given wins, with the depth there."""
+    import cv2
+    from skimage import data
+
+    crop = data.astronaut()[:, 140:]
+    img = torch.from_numpy(cv2.resize(crop, (225, 150), interpolation=cv2.INTER_AREA)).float() / 255
     aim = find_aim(img)
-    assert aim.source == "subject" and aim.x < 0.45 and aim.depth < 0.95
+    ys, xs = np.nonzero(aim.segmentation.mask)
+    h, w = aim.segmentation.mask.shape
+    assert aim.source == "subject" and abs(aim.x - 0.5) > 0.2 and aim.depth < 0.95
+    assert (aim.x, aim.y) == pytest.approx(((xs.mean() + 0.5) / w, (ys.mean() + 0.5) / h))
     depth = torch.full(img.shape[:2], 1.2)
     given = find_aim(img, depth, (0.9, 0.1))
     assert (given.x, given.y, given.source) == (0.9, 0.1, "focus") and given.depth == pytest.approx(1.2)
+
+
+def test_the_subject_is_segmented_once_per_render(tmp_path, monkeypatch):
+    """The aim and the built-in depth share one segmentation: the depth made from the aim's is the depth that
+    segmentation gives (the same as segmenting again from the same seed), and ``render_file`` with a preset runs
+    GrabCut once, not once for the aim and again for the depth."""
+    import draw_to_video.render.segment as segment
+    from draw_to_video.core.frames import downscale_to_max
+    from draw_to_video.pipelines.render import render_file
+    from draw_to_video.render.depth import WORK_SIZE, estimate_depth
+
+    img = photo("chelsea", 150, 225)
+    aim = find_aim(img, None, (0.3, 0.5))
+    assert aim.segmentation is not None and aim.segmentation.mask.shape == (85, 128)
+    assert torch.equal(estimate_depth(img, segmentation=aim.segmentation), estimate_depth(img, subject=(0.3, 0.5)))
+    with pytest.raises(ValueError, match="working copy"):
+        estimate_depth(photo("chelsea", 100, 100), segmentation=aim.segmentation)
+    assert aim.segmentation.mask.shape == downscale_to_max(img, WORK_SIZE).shape[:2]
+
+    calls = []
+    real = segment.cv2.grabCut
+    monkeypatch.setattr(segment.cv2, "grabCut", lambda *a: calls.append(1) or real(*a))
+    _image(tmp_path)
+    done = render_file(tmp_path / "img.png", tmp_path / "o.mp4", preset="arc", frames=5)
+    assert done.frames == 5 and len(calls) == 1
 
 
 def test_the_subject_depth_sets_the_pivot_and_the_vertigo_travel():
