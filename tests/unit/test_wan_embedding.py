@@ -106,13 +106,17 @@ def _mean_moment(emb: torch.Tensor) -> float:
     return emb[0, :12].abs().mean().item()
 
 
-@pytest.mark.parametrize(("preset", "core_end"), [("dolly_in", (0, 0, 3.0)), ("truck_left", (-1.5, 0, 0))])
-def test_default_scale_makes_presets_as_big_as_cores_nearest_move(preset, core_end):
+@pytest.mark.parametrize(("preset", "core_end", "intensity"),
+                         [("dolly_in", (0, 0, 3.0), 1.0), ("truck_left", (-1.5, 0, 0), 0.15 / 0.11)])
+def test_default_scale_makes_presets_as_big_as_cores_nearest_move(preset, core_end, intensity):
     """Core's Zoom In ends 3 units forward, its Pan Left 1.5 units left (speed 1): at the default translation_scale
-    our dolly_in / truck_left carry about the same mean |moment|; in the trajectory's own units a tenth of it."""
+    our dolly_in / truck_left carry about the same mean |moment|; in the trajectory's own units a tenth of it.
+    The truck was calibrated at 0.15 of scene depth; since the presets were sized for what one photo holds (issue 23)
+    it is 0.11 at intensity 1, so the same distance is intensity 0.15 / 0.11 (at 1 it is ~0.73 of core's Pan Left)."""
     n, fov = 33, 60.0
     core_like = _mean_moment(wan_camera_embedding(_straight_move(core_end, n, fov), 64, 48, n, 1.0))
-    cam = build_trajectory(preset, frames=n, fps=16, focal_length_mm=float(focal_from_fov(fov, 36.0)))
+    cam = build_trajectory(preset, frames=n, fps=16, focal_length_mm=float(focal_from_fov(fov, 36.0)),
+                           intensity=intensity)
     ours = _mean_moment(wan_camera_embedding(cam, 64, 48, n))
     assert 0.8 < ours / core_like < 1.25
     assert _mean_moment(wan_camera_embedding(cam, 64, 48, n, 1.0)) < 0.15 * core_like
