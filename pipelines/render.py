@@ -39,6 +39,24 @@ STREAM_FRAMES = 8
 """Frames a streamed render (``sink`` given) is budgeted to hold at once (it holds one on the CPU)."""
 
 
+def _render_size(image, max_size: int | None) -> tuple[int, int]:
+    """The (height, width) ``render_clip`` renders ``image`` at; a one-line ValueError for a bad image or size."""
+    if not isinstance(image, torch.Tensor) or image.ndim != 3 or image.shape[-1] < 3:
+        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+        raise ValueError(f"image must be one RGB image tensor [H, W, 3] (take image[0] of an IMAGE batch), got {shape}")
+    if max_size is not None:
+        max_size = int(_R["max_size"].check(max_size, "max_size"))
+    h, w = image.shape[:2]
+    if min(h, w) < limits.MIN_RENDER_SIDE:
+        raise ValueError(f"the image is {w}x{h} pixels; the render needs at least {limits.MIN_RENDER_SIDE}x"
+                         f"{limits.MIN_RENDER_SIDE}: upscale it first (e.g. ImageScale)")
+    h, w = fit_size(h, w, max_size)
+    if min(h, w) < limits.MIN_RENDER_SIDE:
+        raise ValueError(f"max_size {max_size} makes the {image.shape[1]}x{image.shape[0]} image {w}x{h}, under "
+                         f"the render's minimum of {limits.MIN_RENDER_SIDE} pixels a side: raise max_size")
+    return h, w
+
+
 def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
                 depth_kind: str = _R["depth_kind"].default, fill: str = _R["fill"].default,
                 depth_of_field: float = _R["depth_of_field"].default, motion_blur: float = _R["motion_blur"].default,
@@ -86,19 +104,8 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory node, build_trajectory or "
                          f"a camera JSON file), got {type(camera).__name__}")
-    if not isinstance(image, torch.Tensor) or image.ndim != 3 or image.shape[-1] < 3:
-        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
-        raise ValueError(f"image must be one RGB image tensor [H, W, 3] (take image[0] of an IMAGE batch), got {shape}")
-    if max_size is not None:
-        max_size = int(_R["max_size"].check(max_size, "max_size"))
-    h, w = image.shape[:2]
-    if min(h, w) < limits.MIN_RENDER_SIDE:
-        raise ValueError(f"the image is {w}x{h} pixels; the render needs at least {limits.MIN_RENDER_SIDE}x"
-                         f"{limits.MIN_RENDER_SIDE}: upscale it first (e.g. ImageScale)")
-    h, w = fit_size(h, w, max_size)
-    if min(h, w) < limits.MIN_RENDER_SIDE:
-        raise ValueError(f"max_size {max_size} makes the {image.shape[1]}x{image.shape[0]} image {w}x{h}, under "
-                         f"the render's minimum of {limits.MIN_RENDER_SIDE} pixels a side: raise max_size")
+    h, w = _render_size(image, max_size)
+    max_size = None if max_size is None else int(_R["max_size"].check(max_size, "max_size"))
     held = camera.frames if sink is None else min(camera.frames, STREAM_FRAMES)  # streamed: a chunk at a time
     limits.check_budget(limits.render_bytes(h, w, held), f"rendering {camera.frames} frames at {w}x{h}",
                         "lower max_size or the number of frames")
@@ -112,7 +119,6 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if (ch, cw) != (h, w):
         img = img[top:top + ch, left:left + cw]
         z = None if z is None else z[top:top + ch, left:left + cw]
-    if (ch, cw) != (h, w):
         segmentation = None  # it was found on the whole picture
     cap = None
     if move_cap == "auto" and camera.frames > 1:
