@@ -39,8 +39,9 @@ STREAM_FRAMES = 8
 """Frames a streamed render (``sink`` given) is budgeted to hold at once (it holds one on the CPU)."""
 
 
-def _render_size(image, max_size: int | None) -> tuple[int, int]:
-    """The (height, width) ``render_clip`` renders ``image`` at; a one-line ValueError for a bad image or size."""
+def _render_size(image, max_size: int | None) -> tuple[int, int, int | None]:
+    """``(height, width, max_size)``: the size ``render_clip`` renders ``image`` at and ``max_size`` checked; a
+    one-line ValueError for a bad image or size."""
     if not isinstance(image, torch.Tensor) or image.ndim != 3 or image.shape[-1] < 3:
         shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
         raise ValueError(f"image must be one RGB image tensor [H, W, 3] (take image[0] of an IMAGE batch), got {shape}")
@@ -54,7 +55,7 @@ def _render_size(image, max_size: int | None) -> tuple[int, int]:
     if min(h, w) < limits.MIN_RENDER_SIDE:
         raise ValueError(f"max_size {max_size} makes the {image.shape[1]}x{image.shape[0]} image {w}x{h}, under "
                          f"the render's minimum of {limits.MIN_RENDER_SIDE} pixels a side: raise max_size")
-    return h, w
+    return h, w, max_size
 
 
 def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
@@ -104,8 +105,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory node, build_trajectory or "
                          f"a camera JSON file), got {type(camera).__name__}")
-    h, w = _render_size(image, max_size)
-    max_size = None if max_size is None else int(_R["max_size"].check(max_size, "max_size"))
+    h, w, max_size = _render_size(image, max_size)
     held = camera.frames if sink is None else min(camera.frames, STREAM_FRAMES)  # streamed: a chunk at a time
     limits.check_budget(limits.render_bytes(h, w, held), f"rendering {camera.frames} frames at {w}x{h}",
                         "lower max_size or the number of frames")
