@@ -110,12 +110,12 @@ def sampling_map(flow: np.ndarray, size: tuple[int, int] | None = None) -> np.nd
         return np.dstack([gx + flow[..., 0], gy + flow[..., 1]])
     # the vectors scaled at the low resolution (bilinear resizing is linear), then one add of the pixel grid
     up = cv2.resize(flow * np.array([W / w, H / h], np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
-    return cv2.add(up, _grid2(H, W))
+    return cv2.add(up, pixel_grid(H, W))
 
 
 @lru_cache(maxsize=4)
-def _grid2(h: int, w: int) -> np.ndarray:
-    """(h,w,2) float32 pixel coordinates (x, y), read-only."""
+def pixel_grid(h: int, w: int) -> np.ndarray:
+    """(h,w,2) float32 pixel coordinates (x, y) of every pixel (a remap map for no motion), cached, read-only."""
     g = np.dstack(_grid(h, w))
     g.flags.writeable = False
     return g

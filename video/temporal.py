@@ -50,6 +50,7 @@ from .flow import (
     backward_warp,
     dis_flow,
     out_of_frame_mask,
+    pixel_grid,
     remap,
     resize_flow,
     sampling_map,
@@ -206,11 +207,6 @@ def _decay(sigma: float, K: int) -> float:
     each side to the same total as a Gaussian window of ``sigma`` frames truncated at ``K``."""
     g = float(np.exp(-0.5 * (np.arange(1, K + 1) / max(sigma, 1e-3)) ** 2).sum())
     return g / (1.0 + g)
-
-
-def _grid_map(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return gx, gy
 
 
 def _check_settings(strength: float, sigma: float, detail: float) -> None:
@@ -402,7 +398,7 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     Sb = [_Blurred(p) for p in range(passes)]
     coarse += Sb
 
-    grid = np.dstack(_grid_map(lh, lw))
+    grid = pixel_grid(lh, lw)
     zero = (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32))
     logs = [{} for _ in range(passes)]   # log(Sb + delta), the compensated gate's
     past = [{} for _ in range(passes)]   # frame v's share (num, den) from frames < v (recursive, in order)
