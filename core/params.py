@@ -79,6 +79,19 @@ class Flag:
         return value
 
 
+def check_all(table: dict, **values) -> tuple:
+    """Check several values of one table at once, in the order given: ``frames, fps = check_all(TRAJECTORY,
+    frames=frames, fps=fps)``. Each keyword names its spec in ``table`` and is named so in the error; a float
+    ``Range`` comes back as ``float``, an int one as ``int`` (exact, a 64-bit seed stays whole), a ``Choice`` as its
+    string, a ``Flag`` as ``bool``."""
+    out = []
+    for name, value in values.items():
+        spec = table[name]
+        v = spec.check(value, name)
+        out.append(float(v) if isinstance(spec, Range) and spec.kind == "float" else v)
+    return tuple(out)
+
+
 def format_number(v) -> str:
     """A number as a user types it: ``25``, ``0.05``, ``18446744073709551615`` (ints stay exact)."""
     if isinstance(v, int):

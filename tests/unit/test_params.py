@@ -209,3 +209,15 @@ def test_range_checks_are_exact_and_say_what_is_wrong():
     assert params.TRAJECTORY["fps"].check(np.float32(12.0), "fps") == 12.0
     with pytest.raises(ValueError, match="unknown easing 'bounce'"):
         params.TRAJECTORY["easing"].check("bounce", "easing")
+
+
+def test_check_all_checks_each_value_in_order_and_types_it():
+    from draw_to_video.core.params import TRAJECTORY, check_all
+
+    frames, fps, seed, easing = check_all(TRAJECTORY, frames=25, fps=24, seed=2**31 - 1, easing="linear")
+    assert (frames, fps, seed, easing) == (25, 24.0, 2**31 - 1, "linear")
+    assert isinstance(fps, float) and isinstance(frames, int) and isinstance(seed, int)
+    with pytest.raises(ValueError, match="intensity must be between"):
+        check_all(TRAJECTORY, frames=25, intensity=99.0)
+    with pytest.raises(ValueError, match="easing"):
+        check_all(TRAJECTORY, easing="wobbly")
