@@ -71,6 +71,16 @@ def option(parser, flag: str, spec: Range | Choice | Flag, name: str, *, help: s
     return action
 
 
+def options(parser, table: dict, names: list[str] | tuple[str, ...], *, flags: dict[str, str] | None = None,
+            helps: dict[str, str] | None = None) -> list[argparse.Action]:
+    """:func:`option` for each of ``names`` of ``table``, in that order (the argparse counterpart of
+    ``nodes/schema.params_inputs``): the flag is ``--`` + the name with ``-`` for ``_`` unless ``flags`` says
+    otherwise, the help the spec's unless ``helps`` gives one."""
+    flags, helps = flags or {}, helps or {}
+    return [option(parser, flags.get(n, "--" + n.replace("_", "-")), table[n], n, help=helps.get(n))
+            for n in names]
+
+
 def preset(parser) -> argparse.Action:
     """``--preset``: 'auto' or a preset name (the names live with the presets, camera/presets.PRESETS)."""
     from ..camera.presets import AUTO, PRESETS

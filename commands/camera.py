@@ -101,14 +101,10 @@ def _configure_trajectory(p):
     p.add_argument("--path", help="drawn path JSON file (contract, pixel points or KJNodes); optional with a named "
                                   "--preset (then the subject is straight ahead)")
     a.preset(p)
-    a.option(p, "--frames", t["frames"], "frames")
-    a.option(p, "--fps", t["fps"], "fps")
-    a.option(p, "--intensity", t["intensity"], "intensity")
-    a.option(p, "--focal-length", t["focal_length_mm"], "focal_length_mm", help="mm on a 36x24 sensor")
-    a.option(p, "--handheld", t["handheld"], "handheld")
-    a.option(p, "--seed", t["seed"], "seed")
-    a.option(p, "--drawing-speed", t["use_drawing_speed"], "use_drawing_speed",
-             help="replay the stroke's drawing speed")
+    a.options(p, t, ("frames", "fps", "intensity", "focal_length_mm", "handheld", "seed", "use_drawing_speed"),
+              flags={"focal_length_mm": "--focal-length", "use_drawing_speed": "--drawing-speed"},
+              helps={"focal_length_mm": "mm on a 36x24 sensor",
+                     "use_drawing_speed": "replay the stroke's drawing speed"})
     a.lens_options(p)
     p.add_argument("--width", type=int, help="image width in pixels (pixel-point paths; without a path, the frame "
                                              "size for motion_bucket_id and CameraCtrl, default 1024)")

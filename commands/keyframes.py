@@ -43,15 +43,12 @@ def keyframes_cmd(args) -> int:
 
 
 def _keyframes_args(p):
-    k = params.KEYFRAMES
     p.add_argument("--start", required=True, help="start image (or the first frame of a video)")
     p.add_argument("--end", required=True, help="end image: the same scene, same size (or give --resize)")
-    a.option(p, "--frames", k["frames"], "frames")
+    a.options(p, params.KEYFRAMES, ("frames", "fps", "resize"))
     a.out(p, "output .mp4/.webm/.gif/.webp, or a folder for PNGs")
-    a.option(p, "--fps", k["fps"], "fps")
     p.add_argument("--no-endpoints", action="store_true",
                    help="write the in-between frames only (default: start, in-betweens, end)")
-    a.option(p, "--resize", k["resize"], "resize")
     p.add_argument("--camera", help="camera trajectory JSON: the move from the start view (first pose) to the end "
                                     "view (last pose); guides the flow search")
     p.add_argument("--depth", help="depth map of the start image for --camera (default: estimated from the image)")

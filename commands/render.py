@@ -43,16 +43,19 @@ def _svd(args) -> int:
         raise ValueError("--backend svd needs --svd-model PATH: the local folder of a diffusers SVD model "
                          "(e.g. stable-video-diffusion-img2vid-xt)")
     with TqdmProgress("denoising", unit="step") as bar:
-        result = generate(args.image, args.path, camera=args.camera, preset=args.preset, frames=args.frames,
-                          fps=args.fps, intensity=args.intensity, backend="svd", svd_model=args.svd_model,
-                          guidance=args.guidance, strength=args.strength, release=args.release,
-                          denoise=args.denoise, steps=args.steps, seed=args.seed, depth=args.depth,
-                          depth_kind=args.depth_kind, width=args.width, height=args.height,
+        result = generate(**_generate_args(args), backend="svd", svd_model=args.svd_model, guidance=args.guidance,
+                          strength=args.strength, release=args.release, denoise=args.denoise,
                           motion_bucket_id=args.motion_bucket_id, augmentation_level=args.augmentation_level,
                           min_guidance_scale=args.min_guidance_scale, max_guidance_scale=args.max_guidance_scale,
-                          decode_chunk_size=args.decode_chunk_size, cpu_offload=args.cpu_offload,
-                          device=args.device, out=args.out, on_progress=bar)
+                          decode_chunk_size=args.decode_chunk_size, on_progress=bar)
     return _generated(result, args)
+
+
+def _generate_args(args) -> dict:
+    """What every generative backend of ``render`` passes to ``generate`` alike."""
+    names = ("camera", "preset", "frames", "fps", "intensity", "steps", "seed", "depth", "depth_kind", "width",
+             "height", "cpu_offload", "device", "out")
+    return {"image": args.image, "path": args.path, **{n: getattr(args, n) for n in names}}
 
 
 def _wan_vace(args) -> int:
@@ -63,12 +66,8 @@ def _wan_vace(args) -> int:
         raise ValueError("--backend wan_vace needs --model PATH: the local folder of a diffusers Wan VACE model "
                          "(e.g. Wan2.1-VACE-1.3B-diffusers)")
     with TqdmProgress("denoising", unit="step") as bar:
-        result = generate(args.image, args.path, camera=args.camera, preset=args.preset, frames=args.frames,
-                          fps=args.fps, intensity=args.intensity, backend="wan_vace", wan_model=args.model,
-                          prompt=args.prompt, negative_prompt=args.negative_prompt, steps=args.steps,
-                          seed=args.seed, depth=args.depth, depth_kind=args.depth_kind, width=args.width,
-                          height=args.height, cpu_offload=args.cpu_offload, device=args.device, out=args.out,
-                          on_progress=bar)
+        result = generate(**_generate_args(args), backend="wan_vace", wan_model=args.model, prompt=args.prompt,
+                          negative_prompt=args.negative_prompt, on_progress=bar)
     return _generated(result, args)
 
 
@@ -162,8 +161,7 @@ def _configure_render(p):
     a.option(p, "--fill", r["fill"], "fill",
              help="hole filling: background = inpaint from the farther side; stretch = the farther border stretched "
                   "across; none = black")
-    a.option(p, "--depth-of-field", r["depth_of_field"], "depth_of_field")
-    a.option(p, "--motion-blur", r["motion_blur"], "motion_blur")
+    a.options(p, r, ("depth_of_field", "motion_blur"))
     p.add_argument("--overscan", type=overscan_arg, default=r["overscan"].default, metavar="auto|off|FACTOR",
                    help="zoom so no frame shows past the image border: auto (from 1x at frame 0 up to just enough, "
                         "at most 1.25x; default), "
@@ -192,20 +190,17 @@ def _configure_svd(p):
     p.add_argument("--svd-model", metavar="PATH", help="local diffusers folder of an SVD model (model_index.json, "
                                                        "unet/, vae/, image_encoder/, scheduler/)")
     a.option(p, "--steps", g["steps"], "steps")
-    a.option(p, "--guidance", s["guidance"], "guidance",
-             help="off: plain SVD; init: start from the renders, visible cells held; dual_clock: held until --release")
-    a.option(p, "--strength", s["strength"], "strength", help="how firmly visible cells are held to the render")
-    a.option(p, "--release", s["release"], "release", help="dual_clock: part of the steps the visible cells are held")
-    a.option(p, "--denoise", g["denoise"], "denoise")
-    a.option(p, "--seed", g["seed"], "seed")
+    a.options(p, s, ("guidance", "strength", "release"), helps={
+        "guidance": "off: plain SVD; init: start from the renders, visible cells held; "
+                    "dual_clock: held until --release",
+        "strength": "how firmly visible cells are held to the render",
+        "release": "dual_clock: part of the steps the visible cells are held"})
+    a.options(p, g, ("denoise", "seed"))
     a.option(p, "--width", g["width"], "width", default=None, help="default 1024 (svd), 832 (wan_vace)")
     a.option(p, "--height", g["height"], "height", default=None, help="default 576 (svd), 480 (wan_vace)")
     a.option(p, "--motion-bucket-id", s["motion_bucket_id"], "motion_bucket_id", help="0 = from the camera's speed")
     a.option(p, "--augmentation-level", s["augmentation_level"], "augmentation_level")
-    a.option(p, "--min-guidance-scale", g["min_guidance_scale"], "min_guidance_scale")
-    a.option(p, "--max-guidance-scale", g["max_guidance_scale"], "max_guidance_scale")
-    a.option(p, "--decode-chunk-size", g["decode_chunk_size"], "decode_chunk_size")
-    a.option(p, "--cpu-offload", g["cpu_offload"], "cpu_offload")
+    a.options(p, g, ("min_guidance_scale", "max_guidance_scale", "decode_chunk_size", "cpu_offload"))
     p.add_argument("--model", metavar="PATH", help="--backend wan_vace: local diffusers folder of a Wan VACE model "
                                                    "(model_index.json, transformer/, vae/, text_encoder/, ...)")
     p.add_argument("--prompt", default="", help="--backend wan_vace: what the video shows")
@@ -229,8 +224,7 @@ def demo_cmd(args) -> int:
 def _configure_demo(p):
     t = params.TRAJECTORY
     a.out(p, "where to write the video (default: ./demo.mp4)", default="demo.mp4")
-    a.option(p, "--frames", t["frames"], "frames")
-    a.option(p, "--fps", t["fps"], "fps")
+    a.options(p, t, ("frames", "fps"))
     a.device(p)
 
 

@@ -116,9 +116,7 @@ def stabilize_cmd(args) -> int:
 
 def _temporal_args(p):
     t = params.TEMPORAL
-    a.option(p, "--strength", t["strength"], "strength")
-    a.option(p, "--sigma", t["sigma"], "sigma")
-    a.option(p, "--detail", t["detail"], "detail")
+    a.options(p, t, ("strength", "sigma", "detail"))
     p.add_argument("--reference", help="clip whose optical flow guides the smoothing (same frame count)")
 
 
