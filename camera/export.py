@@ -48,15 +48,23 @@ def to_cameractrl_lines(camera: CameraTrajectory, width: int, height: int) -> st
     return "\n".join(lines) + "\n"
 
 
+def number_rows(lines: list[str], *, empty: str, not_numbers: str) -> np.ndarray:
+    """The whitespace-separated numbers of the non-blank ``lines`` (a text camera format) as a float array, one
+    row per line; ``ValueError(empty)`` when there is no line, ``ValueError(not_numbers)`` when a value is not a
+    number or the rows differ in length."""
+    rows = [ln.split() for ln in lines if ln.strip()]
+    if not rows:
+        raise ValueError(empty)
+    try:
+        return np.array([[float(v) for v in r] for r in rows])
+    except ValueError:
+        raise ValueError(not_numbers) from None
+
+
 def from_cameractrl_lines(text: str, width: int, height: int) -> CameraTrajectory:
     """Parse pose text written by :func:`to_cameractrl_lines` (or RealEstate10K) back into a trajectory."""
-    rows = [ln.split() for ln in text.strip().splitlines()[1:] if ln.strip()]
-    if not rows:
-        raise ValueError("CameraCtrl pose text has no pose lines (the first line is a header)")
-    try:
-        arr = np.array([[float(v) for v in r] for r in rows])
-    except ValueError:
-        raise ValueError("CameraCtrl pose lines must hold numbers only") from None
+    arr = number_rows(text.strip().splitlines()[1:], empty="CameraCtrl pose text has no pose lines (the first line "
+                      "is a header)", not_numbers="CameraCtrl pose lines must hold numbers only")
     if arr.shape[1] != 19:
         raise ValueError(f"each CameraCtrl pose line needs 19 numbers, got {arr.shape[1]}")
     fx = arr[:, 1] * width

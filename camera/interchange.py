@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import excerpt, one_line
+from .export import number_rows
 from .geometry import compose, orthonormalize
 from .lens import focal_from_fov
 from .trajectory import CameraTrajectory
@@ -317,13 +318,9 @@ def from_chan(text: str, aspect: float, fps: float = 24.0, template: CameraTraje
     format has none (24 by default, as Nuke).
     """
     aspect = _check_aspect(aspect)
-    rows = [ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not rows:
-        raise ValueError("the .chan file has no lines: one line per frame, 'frame tx ty tz rx ry rz [vfov]'")
-    try:
-        arr = np.array([[float(v) for v in r] for r in rows])
-    except ValueError:
-        raise ValueError("a .chan line must hold numbers only: 'frame tx ty tz rx ry rz [vfov]'") from None
+    arr = number_rows([ln for ln in text.splitlines() if not ln.lstrip().startswith("#")],
+                      empty="the .chan file has no lines: one line per frame, 'frame tx ty tz rx ry rz [vfov]'",
+                      not_numbers="a .chan line must hold numbers only: 'frame tx ty tz rx ry rz [vfov]'")
     if arr.ndim != 2 or arr.shape[1] not in (7, 8):
         raise ValueError("each .chan line needs 7 or 8 numbers: 'frame tx ty tz rx ry rz [vfov]'")
     if not np.all(np.isfinite(arr)):

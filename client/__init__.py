@@ -21,15 +21,7 @@ and :func:`run_workflow`), ``websocket.py`` (the minimal websocket ``/ws`` needs
 
 from __future__ import annotations
 
-from .errors import (
-    ClientError,
-    ExecutionFailed,
-    Interrupted,
-    NoVideo,
-    PromptRejected,
-    ServerDown,
-    WorkflowError,
-)
+from .errors import ClientError, ExecutionFailed, Interrupted, NoVideo, PromptRejected, ServerDown, WorkflowError
 from .http import VIDEO_SUFFIXES, Client, RunResult, run_workflow
 from .workflow import WORKFLOWS, find_node, load_workflow, parse_value, prepare, set_input, set_text, workflow_names
 

@@ -10,26 +10,32 @@ class ClientError(Exception):
 
 
 class WorkflowError(ClientError):
+    """A bad workflow name, node title or input value given by the caller."""
     exit_code = 2
 
 
 class ServerDown(ClientError):
+    """The server cannot be reached or stopped answering."""
     exit_code = 3
 
 
 class PromptRejected(ClientError):
+    """``/prompt`` refused the graph; the message quotes ComfyUI's own reasons."""
     exit_code = 4
 
 
 class ExecutionFailed(ClientError):
+    """A node failed while the prompt ran."""
     exit_code = 5
 
 
 class Interrupted(ClientError):
+    """The run was interrupted (Cancel, or ``interrupt()``)."""
     exit_code = 6
 
 
 class NoVideo(ClientError):
+    """The run ended "success" but no node wrote a video."""
     exit_code = 7
 
 
