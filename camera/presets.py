@@ -91,7 +91,7 @@ PRESETS: dict[str, PresetSpec] = {p.name: p for p in [
                "bullet_time", orbit=30, aim=True, easing="linear"),
     PresetSpec("follow_path", "The camera flies along the drawn curve in 3D (without a drawing: a gentle S-curve "
                "forward).", "follow_path", translate=(0, 0, 0.35)),
-    # Director styles (seed 000, _load_cinematic_presets): the camera part here; retiming, cuts, grade and frame
+    # Director styles: the camera part here; retiming, cuts, grade and frame
     # shake in pipelines/director.py (DIRECTOR_STYLES), applied by the Director Style node and the render command.
     PresetSpec("hitchcock", "Director style, Hitchcock's vertigo: dolly forward while zooming 85 -> 24 mm; the "
                "subject keeps its size, the background rushes away.", "dolly_zoom",

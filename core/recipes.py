@@ -1,12 +1,11 @@
 """Prompt templates for the keyframe model and SVD motion recipes: data plus two pure functions.
 
-Values come from the seed documents in ``../shared/seeds`` (see its README):
+The values are the project's starting choices, kept as data so they can be tuned in one place:
 
-- prompt templates, quality/style/motion tags: ``004_0e3b99ca1b6a0c3a.txt`` section 5.1 "提示词工程"
-  (``PromptTemplateService.init``: action, nature, dialogue, product with their negatives;
-  ``SmartPromptOptimizer.generate_optimized_prompt``: quality, style and motion tags).
-- motion recipes: ``002_16a9c658e4979718.txt`` section 6 "实战案例" (6.1 portrait, 6.2 landscape, 6.3 product 360)
-  and section 1.2 (the motion_bucket_id ranges: 128-200 "walking, running" for action).
+- prompt templates (action, nature, dialogue, product, each with its negative) and the quality, style and motion
+  tags that are appended to a prompt;
+- SVD motion recipes for four kinds of shot (portrait, landscape, product 360, action): motion_bucket_id, fps and
+  augmentation level, within the bands SVD users report (128-200 for walking and running).
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ PROMPT_TEMPLATES = {
     "product": PromptTemplate("product showcase, {subject}, {scene}, rotating view, studio lighting, "
                               "clean background, professional presentation", "messy background, poor lighting"),
 }
-"""Seed 004 section 5.1 (``PromptTemplateService``); its variables ({action}, {location}, {time_of_day},
-{characters}, {product}) are folded into the two slots ``subject`` and ``scene``."""
+"""Four scene templates with two slots, ``subject`` (who or what: an action, characters, a product) and ``scene``
+(where and when), each with its negative prompt."""
 
 QUALITY_TAGS = "masterpiece, best quality, highly detailed"
 TECHNICAL_TAGS = "sharp focus, professional"
@@ -46,20 +45,20 @@ STYLE_TAGS = {
     "anime": "anime style, cel shading, vibrant colors",
     "none": "",
 }
-"""Seed 004 ``generate_optimized_prompt``: the style tags."""
+"""The tags a style adds to the prompt."""
 STYLE_NEGATIVES = {
     "cinematic": "flat lighting, amateur footage",
     "realistic": "cartoon, anime, illustration, painting",
     "anime": "photorealistic, 3d render, photo",
     "none": "",
 }
-"""Ours (the seed does not show ``generate_negative_prompt``): what each style keeps out."""
+"""What each style keeps out (its negative prompt)."""
 MOTION_TAGS = {
     "dynamic": "dynamic motion, action packed, motion blur",
     "smooth": "smooth movement, fluid motion",
     "subtle": "subtle movement, gentle motion",
 }
-"""Seed 004 ``generate_optimized_prompt``: motion intensity > 0.7, > 0.3, else."""
+"""The tags for motion intensity above 0.7 (dynamic), above 0.3 (smooth), else (subtle)."""
 BASE_NEGATIVE = "worst quality, low quality, blurry, jpeg artifacts, watermark, text, deformed"
 
 
@@ -104,13 +103,12 @@ class MotionRecipe:
 
 
 SVD_RECIPES = {
-    "portrait": MotionRecipe(60, 6, 0.1, 25, "small motion, low augmentation: faces stay stable (seed 002 6.1)"),
-    "landscape": MotionRecipe(100, 12, 0.0, 25, "water/clouds/trees drift; higher fps (seed 002 6.2: 70-100, 12 fps)"),
-    "product_360": MotionRecipe(150, 24, 0.3, 25, "turntable rotation (seed 002 6.3: bucket 150, 24 fps, aug 0.3)"),
-    "action": MotionRecipe(180, 12, 0.0, 25, "walking, running: the strong band 128-200 (seed 002 1.2)"),
+    "portrait": MotionRecipe(60, 6, 0.1, 25, "small motion, low augmentation: faces stay stable"),
+    "landscape": MotionRecipe(100, 12, 0.0, 25, "water/clouds/trees drift; higher fps (bucket 70-100 at 12 fps)"),
+    "product_360": MotionRecipe(150, 24, 0.3, 25, "turntable rotation (bucket 150, 24 fps, augmentation 0.3)"),
+    "action": MotionRecipe(180, 12, 0.0, 25, "walking, running: the strong band 128-200"),
 }
-"""Seed 002 section 6 (portrait, landscape, product 360) and section 1.2 (action). Frames: SVD-XT's 25 (the seed's
-durations of 6-8 s do not fit one SVD pass; chain Frame Interpolate for length)."""
+"""Frames: SVD-XT's 25 (a clip of 6-8 s does not fit one SVD pass; chain Frame Interpolate for length)."""
 RECIPE_CHOICES = ("custom", *SVD_RECIPES)
 """``custom`` = the node's own motion_bucket_id / fps / augmentation_level / video_frames."""
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..core.frames import LUMA_WEIGHTS
 
 REFERENCE_KELVIN = 5500.0
-"""White-balance reference: a grade with ``temperature=5500`` leaves white balance alone (the seed's "natural")."""
+"""White-balance reference: a grade with ``temperature=5500`` leaves white balance alone (the "natural" preset's)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Grade:
 
 
 GRADE_PRESETS: dict[str, Grade] = {
-    # values from the seed plan (_suggest_color_grading)
+    # the three grades a move suggests by default (pipelines/director.py picks among them)
     "natural": Grade(temperature=5500, tint=0, saturation=1.1, contrast=1.2, highlights=-0.1, shadows=0.1),
     "cinematic": Grade(temperature=4800, tint=-5, saturation=0.9, contrast=1.4, highlights=-0.2, shadows=0.3),
     "vibrant": Grade(temperature=6000, tint=5, saturation=1.2, contrast=1.1, highlights=0.1, shadows=0.0),

@@ -1,4 +1,4 @@
-"""Prompt Template: text-to-video prompts from the seed's scene templates (thin glue over core/recipes)."""
+"""Prompt Template: text-to-video prompts from scene templates (thin glue over core/recipes)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@
 A director style is a composite preset. Its camera part (move, lens change, shake) is a camera preset of the
 same name in ``camera/presets.py``; this module holds the rest as a :class:`DirectorStyle` and applies it to
 rendered frames with :func:`apply_director_style` (the Director Style node, the ``render`` command and the shot
-list call it). Values come from the seed plan (``_load_cinematic_presets``, ``_add_speed_ramping``,
-``_suggest_color_grading``); where the seed gives a number without saying what it measures, the docstring of
-:data:`DIRECTOR_STYLES` says how it is read.
+list call it). Each style's values and how they are read are in the comments of :data:`DIRECTOR_STYLES`; what
+each style promises is tested in tests/unit/test_director.py and described in docs/cinematography.md.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ class DirectorStyle:
     ``cuts + 1`` shots of equal length, each playing ``speed`` times faster through its own stretch of the
     rendered clip; the stretches start evenly from the first frame to the last, so with ``speed`` > 1 each cut
     jumps back and the next shot repeats part of the action from a further point of the move.
-    speed_ramp: depth ``d`` of the seed's dramatic ramp, speed ``1 - d·exp(-(t - 0.5)² / 0.05)`` over clip time
+    speed_ramp: depth ``d`` of the dramatic ramp, speed ``1 - d·exp(-(t - 0.5)² / 0.05)`` over clip time
     ``t`` in 0..1 (slow motion in the middle; 0 = none). reverse: ``(a, b)`` fractions of the clip whose
     section plays backward in place (None = none). grade: a colour grade preset of ``effects/looks.py`` (None =
     none) applied at full strength.
@@ -47,17 +46,14 @@ class DirectorStyle:
 
 
 DIRECTOR_STYLES: dict[str, DirectorStyle] = {s.name: s for s in [
-    # seed: fov_range [24, 85], movement forward, zoom reverse -> all camera (camera/presets.py); grade: the
-    # seed's default suggestion ("zoom_in" -> natural)
+    # fov 24-85 mm, moving forward while zooming out -> all camera (camera/presets.py); grade: natural
     DirectorStyle("hitchcock", grade="natural"),
-    # seed: rotation_speed 2.0 (read as the playback speed of each shot), shake_intensity 0.02 (camera part:
-    # handheld shake that moves the subject by ~2 % of the frame width RMS), cuts 5; grade: the seed's "orbit"
-    # suggestion (vibrant)
+    # rotation speed 2.0 (read as the playback speed of each shot), shake 0.02 (camera part: handheld shake
+    # that moves the subject by ~2 % of the frame width RMS), 5 cuts; grade: vibrant, as for orbits
     DirectorStyle("michael_bay", speed=2.0, cuts=5, grade="vibrant"),
-    # seed: symmetry, linear movement, constant speed -> all camera; grade: the default suggestion (natural)
+    # symmetry, linear movement, constant speed -> all camera; grade: natural
     DirectorStyle("wes_anderson", grade="natural"),
-    # seed: time_distortion (the seed's _add_speed_ramping, depth 0.7), reverse_sections [0.3, 0.7]; grade: the
-    # seed's "dramatic" suggestion (cinematic)
+    # time distortion: a speed ramp of depth 0.7, the section 0.3-0.7 reversed; grade: cinematic (dramatic)
     DirectorStyle("christopher_nolan", speed_ramp=0.7, reverse=(0.3, 0.7), grade="cinematic"),
 ]}
 
