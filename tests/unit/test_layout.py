@@ -78,7 +78,7 @@ def test_only_nodes_import_comfyui():
     bad = []
     for path in sorted(ROOT.glob("*/*.py")) + sorted(ROOT.glob("*.py")):
         top = path.relative_to(ROOT).parts[0]
-        if top in ("nodes", "tests", "benchmarks", "node_modules") or top.startswith("."):
+        if top in ("nodes", "tests", "benchmarks", "tools", "node_modules") or top.startswith("."):
             continue
         bad += [f"{path.relative_to(ROOT)}:{line} imports {m}" for line, m in _absolute_imports(path)
                 if m in COMFY_MODULES]
@@ -149,9 +149,9 @@ PRIVATE_IMPORTS_ALLOWED = {
 
 
 def python_files(tests: bool = True) -> list[Path]:
-    """The repository's Python files (the package; with ``tests``, also tests/ and benchmarks/), dot folders and
+    """The repository's Python files (the package; with ``tests``, also tests/, benchmarks/ and tools/), dot folders and
     node_modules left out."""
-    skip = {"node_modules", "__pycache__"} | (set() if tests else {"tests", "benchmarks"})
+    skip = {"node_modules", "__pycache__"} | (set() if tests else {"tests", "benchmarks", "tools"})
     out = []
     for folder, dirs, files in os.walk(ROOT):
         dirs[:] = [d for d in dirs if d not in skip and not d.startswith(".")]
