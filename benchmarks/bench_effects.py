@@ -1,16 +1,15 @@
-"""Exclusive Effects: frames/s per effect beside the cost of merely copying the frames, plus a contact sheet.
+"""Exclusive Effects: frames/s per effect beside the cost of merely copying the frames.
 
     python benchmarks/bench_effects.py [--size 1024x576] [--frames 12] [--device cpu] [--only NAME ...]
-                                       [--sheet-only] [--out benchmarks/out]
+                                       [--out benchmarks/out]
 
 Prints one row per effect: input frames per second of wall time ("fps wall", best of ``--repeat``); the same from
 the process's CPU time ("fps cpu" = frames per CPU-second × threads: what the run gives when nothing else competes
 for the cores — the steadier figure on a shared machine); the CPU cost relative to a plain ``clone()`` of the same
 batch measured in the same run (the memory-bandwidth floor); and the issue's target (per-pixel looks ≥ 60 fps,
 the other families ≥ 15 fps on CPU, none for effects that retime), checked against fps cpu. Also writes
-``contact_sheet.png`` (every effect at intensity 0.8 on the procedural demo clip; columns = output frames at 0,
-1/3, 2/3 and the end of the clip) and ``effects_bench.json``. Figures depend on the machine and its load: read
-the ratios, not only the absolutes.
+``effects_bench.json``; the contact sheet of the same effects is ``tools/effects_sheet.py``. Figures depend on the
+machine and its load: read the ratios, not only the absolutes.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +36,7 @@ except ImportError:  # running from a checkout: make the repo importable as its 
     sys.modules["draw_to_video"] = mod
     spec.loader.exec_module(mod)
 
-sys.path.insert(0, str(ROOT / "tests" / "unit"))  # the procedural demo scene lives with the test fixtures
+sys.path.insert(0, str(ROOT / "tools"))  # the procedural demo scene, shared with the tests
 from demo_clip import demo_clip  # noqa: E402
 
 from draw_to_video.effects.registry import EFFECTS, apply_effect  # noqa: E402
@@ -93,35 +91,6 @@ def bench(names, size, frames, device, repeat):
     return rows
 
 
-def contact_sheet(names, path: Path, size=(320, 180), frames=16):
-    from PIL import Image, ImageDraw
-
-    w, h = size
-    x, near = demo_clip(frames, h, w)
-    cols = 4
-    label_w = 190
-    pad = 4
-    sheet = Image.new("RGB", (label_w + cols * (w + pad), (len(names) + 1) * (h + pad)), (24, 24, 24))
-    draw = ImageDraw.Draw(sheet)
-
-    def put(row, clip, label):
-        n = clip.shape[0]
-        picks = [0, round((n - 1) / 3), round(2 * (n - 1) / 3), n - 1]
-        for c, i in enumerate(picks):
-            im = Image.fromarray((clip[i].clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8))
-            sheet.paste(im, (label_w + c * (w + pad), row * (h + pad)))
-        draw.text((8, row * (h + pad) + h // 2 - 12), label, fill=(235, 235, 235))
-        draw.text((8, row * (h + pad) + h // 2 + 2), f"{n} frames", fill=(150, 150, 150))
-
-    put(0, x, "original")
-    for r, name in enumerate(names, 1):
-        y = apply_effect(name, x, 0.8, 0, depth=near)
-        put(r, y, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
-    return sheet
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="1024x576")
@@ -129,8 +98,6 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--only", nargs="*", default=None)
-    ap.add_argument("--sheet-only", action="store_true")
-    ap.add_argument("--no-sheet", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = ap.parse_args(argv)
@@ -145,12 +112,8 @@ def main(argv=None):
             "size": [w, h], "frames": args.frames, "intensity": 0.8,
             "note": "taken on a shared, loaded machine; compare with the copy reference of the same run"}
     print(json.dumps(info))
-    if not args.sheet_only:
-        rows = bench(names, (w, h), args.frames, torch.device(args.device), args.repeat)
-        (out / "effects_bench.json").write_text(json.dumps({"info": info, "rows": rows}, indent=1))
-    if not args.no_sheet:
-        contact_sheet(names, out / "contact_sheet.png")
-        print(f"contact sheet: {out / 'contact_sheet.png'}")
+    rows = bench(names, (w, h), args.frames, torch.device(args.device), args.repeat)
+    (out / "effects_bench.json").write_text(json.dumps({"info": info, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
-"""Coverage of the model-free render on ordinary photos, per preset, beside a plain splat; the README contact sheet.
+"""Coverage of the model-free render on ordinary photos, per preset, beside a plain splat (worst frame per case).
 
-    python benchmarks/bench_presets.py [--frames 25] [--intensity 1] [--max-side 640] [--sheet FILE.jpg]
+    python benchmarks/bench_presets.py [--frames 25] [--intensity 1] [--max-side 640]
 
 Five real photos (scikit-image's astronaut, coffee, chelsea, rocket and the bundled example), seven presets, the
 built-in depth and every render default (auto overscan, background fill). Per case it prints the smallest coverage
 before filling (the share of a frame that real source pixels reach), the overscan factor, and the spread of the
 depth used (p95 / p5: 1 = flat, no parallax); beside it the same frames' coverage for a plain nearest-pixel splat of
-the same depth without overscan (``splat_reference`` of bench_render.py). ``--sheet`` writes a contact sheet: one row
-per photo, one column per preset, first frame above last frame.
+the same depth without overscan (``splat_reference`` of bench_render.py). The README contact sheet of these renders is
+``tools/presets_sheet.py``.
 """
 
 from __future__ import annotations
@@ -58,38 +58,7 @@ def measure(photo: str, preset: str, img: torch.Tensor, frames: int, intensity: 
     ref = splat_reference(img, camera, res.depth)
     ref_cov = float((ref.sum(-1) > 0).float().flatten(1).mean(1).min())
     return {"photo": photo, "preset": preset, "coverage_min": float(res.coverage.min()),
-            "overscan": float(getattr(res, "overscan", 1.0)), "depth_ratio": p95 / p5, "ref_coverage_min": ref_cov,
-            "first": res.frames[0].numpy(), "last": res.frames[-1].numpy()}
-
-
-def contact_sheet(rows: list[dict], cell_w: int = 190) -> np.ndarray:
-    """uint8 RGB sheet: photos down, presets across; each cell the first frame above the last."""
-    cell_h = round(cell_w * 2 / 3)
-    label_w, head_h, gap = 110, 28, 6
-    sheet = np.full((head_h + len(PHOTOS) * (2 * cell_h + 3 * gap), label_w + len(PRESETS) * (cell_w + gap), 3),
-                    24, np.uint8)
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    for j, preset in enumerate(PRESETS):
-        cv2.putText(sheet, preset, (label_w + j * (cell_w + gap) + 4, 19), font, 0.5, (235, 235, 235), 1, cv2.LINE_AA)
-    for i, photo in enumerate(PHOTOS):
-        y0 = head_h + i * (2 * cell_h + 3 * gap)
-        cv2.putText(sheet, photo, (6, y0 + cell_h), font, 0.5, (235, 235, 235), 1, cv2.LINE_AA)
-        cv2.putText(sheet, "first / last", (6, y0 + cell_h + 18), font, 0.38, (150, 150, 150), 1, cv2.LINE_AA)
-        for j, preset in enumerate(PRESETS):
-            r = next(r for r in rows if r["photo"] == photo and r["preset"] == preset)
-            x0 = label_w + j * (cell_w + gap)
-            for k, frame in enumerate((r["first"], r["last"])):
-                thumb = _fit((frame * 255).round().astype(np.uint8), cell_w, cell_h)
-                ty = y0 + k * (cell_h + gap) + (cell_h - thumb.shape[0]) // 2
-                tx = x0 + (cell_w - thumb.shape[1]) // 2
-                sheet[ty:ty + thumb.shape[0], tx:tx + thumb.shape[1]] = thumb
-    return sheet
-
-
-def _fit(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
-    s = min(w / rgb.shape[1], h / rgb.shape[0])
-    return cv2.resize(rgb, (max(1, round(rgb.shape[1] * s)), max(1, round(rgb.shape[0] * s))),
-                      interpolation=cv2.INTER_AREA)
+            "overscan": float(getattr(res, "overscan", 1.0)), "depth_ratio": p95 / p5, "ref_coverage_min": ref_cov}
 
 
 def main() -> int:
@@ -97,7 +66,6 @@ def main() -> int:
     p.add_argument("--frames", type=int, default=25)
     p.add_argument("--intensity", type=float, default=1.0)
     p.add_argument("--max-side", type=int, default=640)
-    p.add_argument("--sheet", type=Path, default=None, help="write the contact sheet here (.jpg)")
     args = p.parse_args()
     torch.manual_seed(0)
     rows = []
@@ -118,11 +86,6 @@ def main() -> int:
           f"plain splat minimum {100 * min(r['ref_coverage_min'] for r in rows):.1f}%")
     print("depth p95/p5 per photo: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items())
           + f"; >= 1.5 on {sum(v >= 1.5 for v in ratios.values())} of {len(ratios)}")
-    if args.sheet:
-        sheet = contact_sheet(rows)
-        args.sheet.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(args.sheet), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
-        print(f"contact sheet: {args.sheet} ({sheet.shape[1]}x{sheet.shape[0]})")
     return 0
 
 

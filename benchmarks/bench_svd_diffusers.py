@@ -3,7 +3,7 @@
 Cases, each measured in this run: diffusers' own ``StableVideoDiffusionPipeline`` (the reference, no guidance), our
 sampler with guidance off (the same computation), and with the camera guidance (init, dual_clock). Models:
 
-* tiny: the random tiny SVD of the tests (tests/unit/svd_tiny.py) at 96x64, 6 frames, on the CPU (1 thread);
+* tiny: the random tiny SVD of the tests (tools/svd_tiny.py) at 96x64, 6 frames, on the CPU (1 thread);
 * xt: the full SVD-XT architecture with random weights (random weights cost what trained ones do) at 1024x576,
   25 frames, fp16, on CUDA; skipped with a message when no GPU is present.
 
@@ -28,7 +28,7 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests" / "unit"))
+sys.path.insert(0, str(HERE.parent / "tools"))  # the random-weight SVD builder, shared with the tests
 from _pkg import import_package  # noqa: E402
 
 import_package()

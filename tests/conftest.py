@@ -49,7 +49,9 @@ def package_env() -> dict:
     """Environment for subprocesses so that ``python -m draw_to_video`` runs this checkout."""
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(_LINK_DIR), os.environ.get("PYTHONPATH", "")])}
 
-# Test helper modules (e.g. tests/unit/strokes.py) are imported by name.
+# Test helper modules (e.g. tests/unit/strokes.py) are imported by name; so are the fixtures shared with the
+# benchmarks (tools/demo_clip.py, tools/svd_tiny.py).
+sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
 

@@ -1,6 +1,6 @@
 """The README picture assets/wan_guide.jpg: the Render Guide of a move on the bundled photo.
 
-    python benchmarks/wan_guide_sheet.py [--preset orbit_left] [--out assets/wan_guide.jpg]
+    python tools/wan_guide_sheet.py [--preset orbit_left] [--out assets/wan_guide.jpg]
 
 Rows: the control video (the 2.5D render along the camera, what VACE keeps outside the mask), the generate mask
 (white = the model makes these pixels: holes and stretched smears, grown and feathered; drawn over the render in
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _pkg import ROOT, import_package  # noqa: E402
+from sheet import caption, column, row, save, to_u8  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -26,8 +27,6 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "assets" / "wan_guide.jpg"))
     args = ap.parse_args(argv)
     import_package()
-    import cv2
-
     from draw_to_video.camera.moves import build_trajectory
     from draw_to_video.pipelines.generate import as_image
     from draw_to_video.pipelines.guide import wan_guide
@@ -46,14 +45,10 @@ def main(argv=None) -> int:
                                  * np.array([1.0, 0.1, 0.1]) for i in picks]),
         ("depth video (near bright)", [depth[i] for i in picks]),
     ]:
-        tiles = [(np.clip(t, 0, 1) * 255).astype(np.uint8) for t in tiles]
-        row = np.concatenate([np.pad(t, ((4, 4), (4, 4), (0, 0)), constant_values=255) for t in tiles], axis=1)
-        label = np.full((26, row.shape[1], 3), 255, np.uint8)
-        cv2.putText(label, name, (8, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 1, cv2.LINE_AA)
-        rows.append(np.concatenate([label, row], axis=0))
-    sheet = np.concatenate(rows, axis=0)
-    cv2.imwrite(args.out, cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 82])
-    print(f"{args.out}: {sheet.shape[1]}x{sheet.shape[0]}, frames {picks} of {length}, "
+        strip = row([np.pad(to_u8(t), ((4, 4), (4, 4), (0, 0)), constant_values=255) for t in tiles])
+        rows.append(column([caption(strip.shape[1], name), strip]))
+    save(args.out, column(rows))
+    print(f"frames {picks} of {length}, "
           f"mask share {100 * float(g.mask.mean()):.0f} %, holes {100 * float(g.holes.mean()):.0f} %, "
           f"stretched {100 * float(g.stretched.mean()):.1f} %; notes: {'; '.join(g.notes)}")
     return 0

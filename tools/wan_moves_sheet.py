@@ -1,6 +1,6 @@
 """The README picture assets/wan_moves.jpg: drawn camera moves beside core WanCameraEmbedding's nearest presets.
 
-    cd /path/to/ComfyUI && /path/to/comfy-python /path/to/repo/benchmarks/wan_moves_sheet.py [--out FILE.jpg]
+    cd /path/to/ComfyUI && /path/to/comfy-python /path/to/repo/tools/wan_moves_sheet.py [--out FILE.jpg]
 
 Runs under ComfyUI's interpreter (core's poses come from its own ``comfy_extras.nodes_camera_trajectory``). One
 panel per drawn stroke: top left the stroke over the bundled photo; below, the camera seen from above (x right,
@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _pkg import ROOT, import_package  # noqa: E402
+from sheet import row, save  # noqa: E402
 
 LENGTH = 81
 T = np.linspace(0, 1, 40)
@@ -96,7 +97,7 @@ def main() -> None:
         s = np.array(points) * [thumb.shape[1], thumb.shape[0]]
         cv2.polylines(thumb, [s.round().astype(np.int32)], False, (40, 90, 220), 2, cv2.LINE_AA)
         cv2.arrowedLine(thumb, tuple(s[-4].round().astype(int)), tuple(s[-1].round().astype(int)), (40, 90, 220), 2,
-                        tipLength=1.5)
+                        tipLength=1.0)  # OpenCV 5 allows at most 1
         img[6:6 + thumb.shape[0], 6:6 + THUMB_W] = thumb
         cv2.rectangle(img, (5, 5), (6 + THUMB_W, 6 + thumb.shape[0]), (0, 0, 0), 1)
         font = cv2.FONT_HERSHEY_SIMPLEX
@@ -106,9 +107,7 @@ def main() -> None:
         cv2.line(img, (0, HEADER), (PANEL_W, HEADER), (200, 200, 200), 1)
         cv2.putText(img, "top view, grid 1 unit", (8, HEADER + PLOT_H - 10), font, 0.4, (120, 120, 120), 1, cv2.LINE_AA)
         panels.append(img)
-    sheet = np.concatenate([np.pad(p, ((0, 0), (0, 4), (0, 0)), constant_values=200) for p in panels], 1)[:, :-4]
-    cv2.imwrite(args.out, sheet, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    print(args.out, sheet.shape)
+    save(args.out, row([p[..., ::-1] for p in panels], gap=4, background=200), quality=85)
 
 
 if __name__ == "__main__":
