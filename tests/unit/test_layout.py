@@ -128,15 +128,6 @@ MAX_FUNCTION_LINES = 80
 """A function's lines from its ``def`` to its last line (decorators aside, docstring and comments included)."""
 
 LONG_FUNCTIONS_ALLOWED = {
-    "benchmarks/bench_interpolation.py:main",
-    "benchmarks/gpu_wan_guide.py:run_graph",
-    "camera/moves.py:build_trajectory",
-    "conditioning/tracks.py:camera_tracks",
-    "pipelines/batch.py:parse_row",
-    "pipelines/generate.py:generate",
-    "pipelines/render.py:render_file",
-    "render/reproject.py:render_views",
-    "tests/integration/test_svd_encode.py:test_every_mode_makes_a_video_and_the_guide_follows_the_camera",
     "video/temporal.py:iter_temporal_consistency",
 }
 PRIVATE_IMPORTS_ALLOWED = {
