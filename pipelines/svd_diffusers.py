@@ -215,6 +215,8 @@ class SVDResult:
 def clip_pixels(model: SVDModel, image_bchw: torch.Tensor) -> torch.Tensor:
     """The image encoder's input from RGB [B, 3, H, W] in 0..1: antialiased resize to its size in -1..1 (as SVD's
     original code and diffusers do), back to 0..1, then CLIP normalization (the folder's feature extractor)."""
+    # diffusers' own private resize, on purpose: the CLIP input must match SVD's reference pipeline bit for bit, and
+    # diffusers exposes no public name for it (test_layout.py allows this one)
     from diffusers.pipelines.stable_video_diffusion.pipeline_stable_video_diffusion import _resize_with_antialiasing
 
     size = int(model.image_encoder.config.image_size)
