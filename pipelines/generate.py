@@ -23,6 +23,7 @@ from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn, params
 from ..core.errors import excerpt
 from ..core.filters import resize
+from ..core.frames import centre_crop_box
 
 _S, _G, _T, _R = params.SVD, params.GENERATE, params.TRAJECTORY, params.RENDER
 _WG, _WV = params.WAN_GUIDE, params.WAN_VACE
@@ -82,12 +83,8 @@ def crop_to(image: torch.Tensor, width: int, height: int, clamp: bool = True) ->
     h, w = image.shape[:2]
     if (h, w) == (height, width):
         return image
-    if w * height > h * width:  # too wide
-        cw = max(1, round(h * width / height))
-        image = image[:, (w - cw) // 2:(w - cw) // 2 + cw]
-    else:
-        ch = max(1, round(w * height / width))
-        image = image[(h - ch) // 2:(h - ch) // 2 + ch]
+    top, left, ch, cw = centre_crop_box(h, w, (width, height))
+    image = image[top:top + ch, left:left + cw]
     out = resize(image.permute(2, 0, 1)[None], (height, width), antialias=True)[0].permute(1, 2, 0)
     return (out.clamp(0, 1) if clamp else out).contiguous()
 

@@ -19,9 +19,9 @@ from ..camera.moves import build_trajectory
 from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory, shorten_move, subject_point
-from ..core import ProgressFn, cinema, limits, params
+from ..core import ProgressFn, limits, params
 from ..core.filters import resize
-from ..core.frames import downscale_to_max, fit_size
+from ..core.frames import centre_crop_box, downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth_input
 from ..render.reach import Aim, MoveCap, coverage_warning, find_aim, find_move_cap
 from ..render.reproject import RenderResult, render_views
@@ -115,7 +115,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         z = load_depth_input(depth, depth_kind, (h, w), img.device)
     # An aspect-ratio crop of the virtual camera (trajectory built with aspect=...): the picture and its depth
     # are cropped centrally first, so the trajectory's horizontal field of view is that of the cropped picture.
-    top, left, ch, cw = cinema.crop_box(h, w, camera.metadata.get("aspect"))
+    top, left, ch, cw = centre_crop_box(h, w, camera.metadata.get("aspect"), even=True)
     if (ch, cw) != (h, w):
         img = img[top:top + ch, left:left + cw]
         z = None if z is None else z[top:top + ch, left:left + cw]
