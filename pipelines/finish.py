@@ -15,6 +15,7 @@ import torch
 
 from ..core import ProgressFn, params
 from ..core.frames import check_image_batch, to_rgb
+from . import budget
 
 _TEMPORAL, _INTERP, _EFFECT = params.TEMPORAL, params.INTERPOLATE, params.EFFECT
 
@@ -109,9 +110,11 @@ def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None
     fps, stab, interp, chain = _checked_settings(fps, stabilize, interpolate, effects)
     clip = to_rgb(check_image_batch(torch.as_tensor(frames), "frames")).float().cpu()
     steps: list[str] = []
+    b, h, w = clip.shape[:3]
     if stab is not None:
         from ..video.temporal import temporal_consistency
 
+        budget.check_temporal(b, h, w)
         clip = temporal_consistency(clip, strength=stab.strength, sigma=stab.sigma, detail=stab.detail,
                                     reference=reference, on_progress=on_progress)
         steps.append(f"stabilize (strength {stab.strength:g}, sigma {stab.sigma:g}, detail {stab.detail:g})")
@@ -119,14 +122,16 @@ def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None
         from ..video.interpolate import interpolate_clip
 
         target = interp.target_fps if interp.target_fps > 0 else None
+        budget.check_interpolate(b, budget.interpolated_frames(b, interp.multiplier, target, fps, interp.loop), h, w)
         clip, new_fps = interpolate_clip(clip, multiplier=interp.multiplier, target_fps=target, source_fps=fps,
                                          loop=interp.loop, quality=interp.quality, on_progress=on_progress)
         steps.append(f"interpolate ({clip.shape[0]} frames at {new_fps:g} fps, quality {interp.quality})")
         fps = float(new_fps)
     if chain:
-        from ..effects.registry import apply_effect
+        from ..effects.registry import apply_effect, get_effect
 
         for e in chain:
+            budget.check_effect(e.name, *clip.shape[:3], get_effect(e.name).retimes)
             clip = apply_effect(e.name, clip, e.intensity, e.seed, camera=camera, mask=mask, depth=depth,
                                 on_progress=on_progress).cpu()
             steps.append(f"{e.name} (intensity {e.intensity:g}, seed {e.seed})")
