@@ -13,7 +13,7 @@ from ..core import ProgressFn
 from ..core.frames import to_rgb
 from ..core.params import KEYFRAMES
 from ..render.depth import estimate_depth, load_depth_input
-from ..video.keyframes import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
+from ..video.inbetween import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
 from . import budget
 
 

@@ -3,7 +3,8 @@
 The sampler is written here on diffusers' own parts (``UNetSpatioTemporalConditionModel``,
 ``AutoencoderKLTemporalDecoder``, transformers' ``CLIPVisionModelWithProjection`` and the EDM
 ``EulerDiscreteScheduler``) so the camera guidance can enter each step. The guidance is the node's
-(``pipelines/svd.render_guide`` / ``guide_noise_mask`` and ``conditioning/svd``: one implementation):
+(``pipelines/svd.render_guide``, ``conditioning/svd.guidance_noise_mask`` and the rest of ``conditioning/svd``: one
+implementation):
 
 * the 2.5D renders of the image along the camera, VAE-encoded, are the start latent (CamTrol);
 * a per-frame noise mask holds the cells the render sees (``1 - strength``), frees the holes and keeps frame 0;
@@ -29,7 +30,7 @@ from ..camera.trajectory import CameraTrajectory
 from ..conditioning import svd as guidance_math
 from ..core import ProgressFn, params
 from ..core.errors import excerpt
-from .svd import guide_noise_mask, render_guide
+from .svd import render_guide
 
 _S, _G = params.SVD, params.GENERATE
 
@@ -433,7 +434,7 @@ def _encode_conditions(model, image: torch.Tensor, job: _SampleJob, generator, r
         c.renders = renders.float().cpu()
         scale = model.vae.config.scaling_factor
         c.reference = encode_latents(model, c.renders.permute(0, 3, 1, 2) * 2.0 - 1.0, chunk) * scale
-        c.noise_mask = guide_noise_mask(holes, tuple(c.reference.shape[-2:]), job.strength)
+        c.noise_mask = guidance_math.guidance_noise_mask(holes, job.strength, latent_hw=tuple(c.reference.shape[-2:]))
     return c
 
 

@@ -1,4 +1,5 @@
-"""Keyframe interpolation: the frames between a start and an end image of the same scene, far apart in time.
+"""In-betweens (the ``keyframes`` command, Keyframe Interpolate): the frames between a start and an end image of the
+same scene, far apart in time.
 
 Unlike :mod:`video.interpolate` (neighbouring frames of a clip, small motion, scene cuts held), the two keyframes
 are assumed to show one scene with large motion between them (8–16 source frames of a real clip, tens of pixels).
