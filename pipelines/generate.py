@@ -22,8 +22,7 @@ from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn, params
 from ..core.errors import excerpt
-from ..core.filters import resize
-from ..core.frames import centre_crop_box
+from ..core.filters import crop_to, resize
 
 _S, _G, _T, _R = params.SVD, params.GENERATE, params.TRAJECTORY, params.RENDER
 _WG, _WV = params.WAN_GUIDE, params.WAN_VACE
@@ -75,18 +74,6 @@ def as_image(image) -> torch.Tensor:
     if not torch.isfinite(t).all():
         raise ValueError("image has NaN or infinite values")
     return to_rgb(t[None].clamp(0, 1))[0].cpu().contiguous()
-
-
-def crop_to(image: torch.Tensor, width: int, height: int, clamp: bool = True) -> torch.Tensor:
-    """[H, W, C] -> [height, width, C]: center crop to the aspect, then an antialiased bilinear resize (the
-    image itself, untouched, when it already has that size); ``clamp`` to 0..1 (off for depth maps)."""
-    h, w = image.shape[:2]
-    if (h, w) == (height, width):
-        return image
-    top, left, ch, cw = centre_crop_box(h, w, (width, height))
-    image = image[top:top + ch, left:left + cw]
-    out = resize(image.permute(2, 0, 1)[None], (height, width), antialias=True)[0].permute(1, 2, 0)
-    return (out.clamp(0, 1) if clamp else out).contiguous()
 
 
 def _camera(image_hw, path, camera, preset, frames, fps, intensity) -> tuple[CameraTrajectory, list[str]]:
