@@ -153,10 +153,13 @@ STREAM_CHUNK = 8
 def can_stream(effects: Sequence[Effect | str], mask=None, depth=None) -> bool:
     """True when :func:`iter_finish` can run this chain: every effect is per-frame (``effects`` registry:
     ``per_frame``) and no per-frame mask or depth is given (those are read whole)."""
+    if mask is not None or depth is not None:
+        return False
+    if not effects:
+        return True  # (the effects, and torch with them, are not imported)
     from ..effects.registry import get_effect
 
-    return mask is None and depth is None and all(
-        get_effect(e.name if isinstance(e, Effect) else e).per_frame for e in effects)
+    return all(get_effect(e.name if isinstance(e, Effect) else e).per_frame for e in effects)
 
 
 def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize | bool | None = None,
@@ -188,6 +191,10 @@ def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize |
         n = 0
         while batch := list(itertools.islice(frames, STREAM_CHUNK)):
             x = torch.from_numpy(np.stack(batch)[..., :3])
+            if x.dtype == torch.uint8:  # effects alone: the source's frames, converted a chunk at a time
+                x = x.float().div_(255.0)
+            elif x.dtype != torch.float32:
+                x = x.float()
             for e in chain:
                 x = apply_effect(e.name, x, e.intensity, e.seed, camera=camera, first_frame=n).cpu()
             n += len(batch)
@@ -199,7 +206,8 @@ def iter_finish(source, count: int, shape, fps: float, *, stabilize: Stabilize |
 def _stream_steps(source, count: int, shape, fps: float, stab: Stabilize | None, interp: Interpolate | None,
                   reference, on_progress: ProgressFn):
     """The stabilize and interpolate steps of :func:`iter_finish` (checked settings), frame by frame: an iterator
-    of (H, W, C) float32 frames 0..1 (numpy; torch is not imported), the output fps and the steps' lines."""
+    of (H, W, C) float32 frames 0..1 (numpy; torch is not imported), the output fps and the steps' lines. With
+    neither step, the source's own frames as they come (uint8 or float)."""
     import numpy as np
 
     def floats():
@@ -208,6 +216,8 @@ def _stream_steps(source, count: int, shape, fps: float, stab: Stabilize | None,
             yield f.astype(np.float32) / np.float32(255.0) if f.dtype == np.uint8 else f.astype(np.float32)
 
     steps: list[str] = []
+    if stab is None and interp is None:
+        return source(), fps, steps
     frames = None if stab is not None else floats()
     if stab is not None:
         from ..video.temporal import iter_temporal_consistency
