@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from ..core import ProgressFn, params
 from ..core.frames import check_image_batch, to_rgb
-from . import budget
 
 if TYPE_CHECKING:
     import torch
@@ -114,6 +113,8 @@ def finish_clip(frames, fps: float, *, stabilize: Stabilize | bool | None = None
         ValueError: a bad clip or setting (checked before any work), saying what to fix.
     """
     import torch
+
+    from . import budget  # here: the file jobs that stream (the effect command's grade) do not load it
 
     fps, stab, interp, chain = _checked_settings(fps, stabilize, interpolate, effects)
     clip = to_rgb(check_image_batch(torch.as_tensor(frames), "frames")).float().cpu()
