@@ -75,12 +75,27 @@ def main() -> int:
     if not have_ffmpeg:
         print("# ffmpeg not found: its columns are skipped (apt-get install -y ffmpeg)")
     methods = ["linear blend"] + (list(FFMPEG_VARIANTS) if have_ffmpeg else []) + [f"ours ({q})" for q in qualities]
+    results, ff_floor = score_methods(methods, levels, kinds, qualities, S, (H, W), have_ffmpeg)
+    if ff_floor:
+        print(f"# ffmpeg round trip (yuv444p) on the source frames: {np.mean(ff_floor):.2f} dB (its ceiling)")
+    print_quality(results, methods, levels, qualities, f"{len(kinds)} camera moves x {S - 1} held-out frames",
+                  have_ffmpeg)
+    if not args.no_speed:
+        SW, SH = map(int, args.speed_size.split("x"))
+        print_speed((SH, SW), args.speed_frames, qualities, args.repeats, have_ffmpeg)
+    return 0
+
+
+def score_methods(methods: list[str], levels: list[int], kinds: list[str], qualities: list[str], S: int,
+                  size_hw: tuple[int, int], have_ffmpeg: bool) -> tuple[dict, list[float]]:
+    """``{level: {method: [(psnr, ssim) per held-out frame]}}`` over the ``kinds`` of sequences of ``S`` source
+    frames, and ffmpeg's round-trip PSNR on the source frames (its ceiling) per run."""
     results = {lv: {m: [] for m in methods} for lv in levels}
     ff_floor = []
     for lv in levels:
         for kind in kinds:
             times = np.arange(0, S - 1 + 1e-9, 0.5)
-            seq = render_sequence(kind, lv, times, size=(H, W), seed=lv + len(kind))
+            seq = render_sequence(kind, lv, times, size=size_hw, seed=lv + len(kind))
             src, gt = seq[0::2], seq[1::2]
             preds = {"linear blend": 0.5 * (src[:-1] + src[1:])}
             if have_ffmpeg:
@@ -96,11 +111,14 @@ def main() -> int:
                 assert p.shape == gt.shape, (m, p.shape, gt.shape)
                 for a, b in zip(p, gt, strict=True):
                     results[lv][m].append((psnr(a, b), ssim(a, b)))
-    if ff_floor:
-        print(f"# ffmpeg round trip (yuv444p) on the source frames: {np.mean(ff_floor):.2f} dB (its ceiling)")
+    return results, ff_floor
+
+
+def print_quality(results: dict, methods: list[str], levels: list[int], qualities: list[str], over: str,
+                  have_ffmpeg: bool) -> None:
+    """The PSNR / SSIM table per motion level, the means, and ours minus the best ffmpeg per level."""
     colw = max(len(m) for m in methods) + 2
-    print("\nPSNR dB / SSIM per motion level (px per source frame), mean over "
-          f"{len(kinds)} camera moves x {S - 1} held-out frames")
+    print(f"\nPSNR dB / SSIM per motion level (px per source frame), mean over {over}")
     print("level".ljust(8) + "".join(m.rjust(colw) for m in methods))
     means = {m: [] for m in methods}
     for lv in levels:
@@ -117,31 +135,30 @@ def main() -> int:
             d = np.array(means[f"ours ({q})"]) - best_ff
             print(f"# ours ({q}) minus best ffmpeg per level: {np.round(d, 2).tolist()} dB, mean {d.mean():+.2f} dB")
 
-    if not args.no_speed:
-        SW, SH = map(int, args.speed_size.split("x"))
-        n = args.speed_frames
-        src = render_sequence("pan", 15, np.arange(n), size=(SH, SW), seed=1)
-        print(f"\nspeed at {SW}x{SH}, {n} source frames -> x2 ({n - 1} interpolated frames), same frames:")
-        rows = []
-        reps = args.repeats
-        if have_ffmpeg:
-            for name, vf in FFMPEG_VARIANTS.items():
-                wall, cpu = timed(lambda vf=vf: ffmpeg_interpolate(src, vf), reps, children=True)
-                rows.append((name, (n - 1) / wall, cpu / (n - 1)))
-        for q in qualities:
-            wall, cpu = timed(lambda q=q: interpolate_clip(src, multiplier=2, quality=q), reps)
-            rows.append((f"ours ({q})", (n - 1) / wall, cpu / (n - 1)))
-        ff = [r for r in rows if r[0].startswith("ffmpeg")]
-        ff_fps = max((r[1] for r in ff), default=None)
-        ff_cpu = min((r[2] for r in ff), default=None)
-        print(f"  (best of {reps}; CPU s/frame = process CPU time incl. all threads / children, less sensitive to "
-              "other jobs on the machine)")
-        for name, fps, cpu in rows:
-            rel = ""
-            if ff_fps and not name.startswith("ffmpeg"):
-                rel = f"  ({fps / ff_fps:.1f}x fastest ffmpeg by wall clock, {ff_cpu / cpu:.1f}x by CPU time)"
-            print(f"  {name:<28} {fps:7.2f} interpolated frames/s  {cpu:7.4f} CPU s/frame{rel}")
-    return 0
+
+def print_speed(size_hw: tuple[int, int], n: int, qualities: list[str], reps: int, have_ffmpeg: bool) -> None:
+    """Interpolated frames per second and CPU s/frame of ffmpeg and ours (×2 of ``n`` frames, best of ``reps``)."""
+    SH, SW = size_hw
+    src = render_sequence("pan", 15, np.arange(n), size=(SH, SW), seed=1)
+    print(f"\nspeed at {SW}x{SH}, {n} source frames -> x2 ({n - 1} interpolated frames), same frames:")
+    rows = []
+    if have_ffmpeg:
+        for name, vf in FFMPEG_VARIANTS.items():
+            wall, cpu = timed(lambda vf=vf: ffmpeg_interpolate(src, vf), reps, children=True)
+            rows.append((name, (n - 1) / wall, cpu / (n - 1)))
+    for q in qualities:
+        wall, cpu = timed(lambda q=q: interpolate_clip(src, multiplier=2, quality=q), reps)
+        rows.append((f"ours ({q})", (n - 1) / wall, cpu / (n - 1)))
+    ff = [r for r in rows if r[0].startswith("ffmpeg")]
+    ff_fps = max((r[1] for r in ff), default=None)
+    ff_cpu = min((r[2] for r in ff), default=None)
+    print(f"  (best of {reps}; CPU s/frame = process CPU time incl. all threads / children, less sensitive to "
+          "other jobs on the machine)")
+    for name, fps, cpu in rows:
+        rel = ""
+        if ff_fps and not name.startswith("ffmpeg"):
+            rel = f"  ({fps / ff_fps:.1f}x fastest ffmpeg by wall clock, {ff_cpu / cpu:.1f}x by CPU time)"
+        print(f"  {name:<28} {fps:7.2f} interpolated frames/s  {cpu:7.4f} CPU s/frame{rel}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ predicts that middle frame from the two keyframes alone:
 * crossfade: (A + B) / 2;
 * ffmpeg: the two frames fed at 1 fps to ``minterpolate=fps=G:mi_mode=mci`` (ffmpeg's defaults otherwise), output
   frame G/2 — the same time, G-1 frames generated in between as a G-frame gap asks for;
-* ours: ``video.keyframes.interpolate_keyframes`` with its default settings, middle of 1 in-between frame.
+* ours: ``video.inbetween.interpolate_keyframes`` with its default settings, middle of 1 in-between frame.
 
 Scores: PSNR (dB) of the RGB frame (0..1) against the true middle frame. Also writes a strip per gap of the first
 position (start | ours | truth | crossfade | ffmpeg | end) with ``--strips DIR``.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pkg import import_package  # noqa: E402
 
 d2v = import_package()
-from draw_to_video.video.keyframes import interpolate_keyframes  # noqa: E402
+from draw_to_video.video.inbetween import interpolate_keyframes  # noqa: E402
 from draw_to_video.video.metrics import psnr  # noqa: E402
 
 CLIPS = {  # name: (file, decode size or None, start positions inside one shot)

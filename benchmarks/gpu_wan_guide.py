@@ -116,21 +116,65 @@ def _mem(torch, dev, stage: str, row: dict) -> None:
 
 
 def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
-    import comfy.ldm.wan.vae
-    import comfy.ldm.wan.vae2_2
+    """Build the ``kind`` graph ("vace" or the 5B Fun Control) on random weights, run guide -> conditioning ->
+    sampling -> decode, and return (and print as one JSON line) the row of sizes, timings and memory."""
     import comfy.model_management as mm
-    import comfy.sample
-    import comfy.sd
-    import comfy.supported_models
-    from comfy_extras.nodes_wan import Wan22FunControlToVideo, WanVaceToVideo
 
     dev = torch.device(args.device)
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[args.dtype]
     if dev.type == "cuda":
         mm.soft_empty_cache()
         torch.cuda.reset_peak_memory_stats(dev)
     vace = kind == "vace"
     row = {"graph": kind}
+    model, vae, built = _build_models(kind, args, torch, dev)
+    _mem(torch, dev, "build", row)
+    width, height, length = (args.width, args.height, args.length) if args.width else (
+        (64, 64, 5) if args.tiny else ((832, 480, 81) if vace else (704, 704, 121)))
+    guide, guide_s = _make_guide(d2v, torch, dev, width, height, length)
+    _mem(torch, dev, "guide", row)
+    positive, negative, latent, trim, cond_s = _condition(vace, vae, guide, torch, width, height, length)
+    _mem(torch, dev, "conditioning", row)
+    samples = latent["samples"]
+    out, steps = _sample(model, samples, positive, negative, args.steps, torch, dev)
+    _mem(torch, dev, "sampling", row)
+    if trim:
+        out = out[:, :, trim:]
+    t1 = time.perf_counter()
+    video = vae.decode(out)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    decode_s = time.perf_counter() - t1
+    _mem(torch, dev, "decode", row)
+    row |= built | {
+        "dtype": args.dtype, "device": str(dev),
+        "width": width, "height": height, "length": length, "latent": list(samples.shape), "steps": args.steps,
+        "guide_s": round(guide_s, 2), "conditioning_s": round(cond_s, 2),
+        "first_step_s": round(steps[0], 3) if steps else None,
+        "step_s_median": round(statistics.median(steps[1:]), 3) if len(steps) > 1 else None,
+        "decode_s": round(decode_s, 2), "video": list(video.shape),
+        "mask_share": round(float(guide["mask"].mean()), 4),
+    }
+    if dev.type == "cuda":
+        row["peak_allocated_gib"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
+        row["peak_reserved_gib"] = round(torch.cuda.max_memory_reserved(dev) / 2**30, 2)
+        row["gpu"] = torch.cuda.get_device_name(dev)
+    print(json.dumps(row), flush=True)
+    del model, vae
+    mm.unload_all_models()
+    mm.soft_empty_cache()
+    return row
+
+
+def _build_models(kind: str, args, torch, dev) -> tuple[object, object, dict]:
+    """ComfyUI's model (from a random state dict of the graph's shapes, ``--tiny``: a few narrow blocks) and Wan
+    VAE; with the row fields ``detected`` (the model config ComfyUI recognised), ``parameters``, ``build_s``."""
+    import comfy.ldm.wan.vae
+    import comfy.ldm.wan.vae2_2
+    import comfy.sd
+    import comfy.supported_models
+
+    vace = kind == "vace"
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[args.dtype]
     unet = dict(VACE_1_3B if vace else FUN_CONTROL_5B)
     if args.tiny:
         unet.update(TINY)
@@ -147,11 +191,13 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     del sd
     vae_module, vae_cfg = (comfy.ldm.wan.vae, VAE21) if vace else (comfy.ldm.wan.vae2_2, VAE22)
     vae = comfy.sd.VAE(sd=random_state_dict(vae_shapes(vae_module, vae_cfg), dev, torch.float32, seed=2))
-    build_s = time.perf_counter() - t0
-    _mem(torch, dev, "build", row)
+    built = {"detected": detected, "parameters": params, "build_s": round(time.perf_counter() - t0, 2)}
+    return model, vae, built
 
-    width, height, length = (args.width, args.height, args.length) if args.width else (
-        (64, 64, 5) if args.tiny else ((832, 480, 81) if vace else (704, 704, 121)))
+
+def _make_guide(d2v, torch, dev, width: int, height: int, length: int) -> tuple[dict, float]:
+    """The pack's Wan guide of the example photo orbited left, on the CPU as the nodes hand it on (``control``,
+    ``mask``, ``depth``, ``reference``), and the seconds it took."""
     picture = d2v.pipelines.generate.as_image(ROOT / "assets" / "example.jpg")
     from draw_to_video.camera.moves import build_trajectory
     from draw_to_video.pipelines.guide import wan_guide
@@ -162,10 +208,14 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
     guide_s = time.perf_counter() - t0
-    control, mask, depth, reference = (t.cpu() for t in (guide.control, guide.mask, guide.depth, guide.reference))
-    mask_share = float(mask.mean())
-    del guide  # the nodes hand their outputs on on the CPU (intermediate device)
-    _mem(torch, dev, "guide", row)
+    # the nodes hand their outputs on on the CPU (intermediate device)
+    return {k: getattr(guide, k).cpu() for k in ("control", "mask", "depth", "reference")}, guide_s
+
+
+def _condition(vace: bool, vae, guide: dict, torch, width: int, height: int, length: int):
+    """Core's WanVaceToVideo (control video, masks, reference) or Wan22FunControlToVideo (reference, depth as the
+    control) on random text conditioning: (positive, negative, latent, frames to trim, seconds)."""
+    from comfy_extras.nodes_wan import Wan22FunControlToVideo, WanVaceToVideo
 
     gen = torch.Generator().manual_seed(3)
     positive = [[torch.randn(1, 512, 4096, generator=gen), {}]]
@@ -173,15 +223,20 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
     t0 = time.perf_counter()
     if vace:
         out = WanVaceToVideo.execute(positive, negative, vae, width, height, length, 1, 1.0,
-                                     control_video=control, control_masks=mask, reference_image=reference).args
+                                     control_video=guide["control"], control_masks=guide["mask"],
+                                     reference_image=guide["reference"]).args
         positive, negative, latent, trim = out
     else:
         out = Wan22FunControlToVideo.execute(positive, negative, vae, width, height, length, 1,
-                                             ref_image=reference, control_video=depth).args
+                                             ref_image=guide["reference"], control_video=guide["depth"]).args
         positive, negative, latent = out
         trim = 0
-    cond_s = time.perf_counter() - t0
-    _mem(torch, dev, "conditioning", row)
+    return positive, negative, latent, trim, time.perf_counter() - t0
+
+
+def _sample(model, samples, positive, negative, steps: int, torch, dev) -> tuple[object, list[float]]:
+    """Core's sampler (uni_pc, simple, cfg 5, seed 0) from ``samples``: the latents and each step's seconds."""
+    import comfy.sample
 
     stamps = []
 
@@ -190,41 +245,13 @@ def run_graph(kind: str, args, d2v, torch, comfy) -> dict:
             torch.cuda.synchronize(dev)
         stamps.append(time.perf_counter())
 
-    samples = latent["samples"]
     noise = comfy.sample.prepare_noise(samples, 0)
     t0 = time.perf_counter()
-    out = comfy.sample.sample(model, noise, args.steps, 5.0, "uni_pc", "simple", positive, negative, samples,
+    out = comfy.sample.sample(model, noise, steps, 5.0, "uni_pc", "simple", positive, negative, samples,
                               callback=callback, disable_pbar=True, seed=0)
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
-    steps = [b - a for a, b in zip([t0] + stamps[:-1], stamps)]
-    _mem(torch, dev, "sampling", row)
-    if trim:
-        out = out[:, :, trim:]
-    t1 = time.perf_counter()
-    video = vae.decode(out)
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    decode_s = time.perf_counter() - t1
-    _mem(torch, dev, "decode", row)
-    row |= {
-        "detected": detected, "parameters": params, "dtype": args.dtype, "device": str(dev),
-        "width": width, "height": height, "length": length, "latent": list(samples.shape), "steps": args.steps,
-        "build_s": round(build_s, 2), "guide_s": round(guide_s, 2), "conditioning_s": round(cond_s, 2),
-        "first_step_s": round(steps[0], 3) if steps else None,
-        "step_s_median": round(statistics.median(steps[1:]), 3) if len(steps) > 1 else None,
-        "decode_s": round(decode_s, 2), "video": list(video.shape),
-        "mask_share": round(mask_share, 4),
-    }
-    if dev.type == "cuda":
-        row["peak_allocated_gib"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 2)
-        row["peak_reserved_gib"] = round(torch.cuda.max_memory_reserved(dev) / 2**30, 2)
-        row["gpu"] = torch.cuda.get_device_name(dev)
-    print(json.dumps(row), flush=True)
-    del model, vae
-    mm.unload_all_models()
-    mm.soft_empty_cache()
-    return row
+    return out, [b - a for a, b in zip([t0] + stamps[:-1], stamps)]
 
 
 def _without_torchvision() -> None:

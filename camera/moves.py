@@ -53,18 +53,11 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
             subject there, and the vertigo presets (``dolly_zoom``) size their travel by it, so the camera never
             reaches a near subject.
     """
-    from .intent import analyze_intent
-
-    spec_of = params.TRAJECTORY
-    frames = spec_of["frames"].check(frames, "frames")
-    fps = float(spec_of["fps"].check(fps, "fps"))
-    intensity = float(spec_of["intensity"].check(intensity, "intensity"))
-    focal_length_mm = float(spec_of["focal_length_mm"].check(focal_length_mm, "focal_length_mm"))
-    handheld = float(spec_of["handheld"].check(handheld, "handheld"))
-    aperture = float(spec_of["aperture"].check(aperture, "aperture"))
-    seed = spec_of["seed"].check(seed, "seed")
+    frames, fps, intensity, focal_length_mm, handheld, aperture, seed = params.check_all(
+        params.TRAJECTORY, frames=frames, fps=fps, intensity=intensity, focal_length_mm=focal_length_mm,
+        handheld=handheld, aperture=aperture, seed=seed)
     if easing != "auto":
-        spec_of["easing"].check(easing, "easing")
+        params.TRAJECTORY["easing"].check(easing, "easing")
     sensor_mm = (float(params.SENSOR_SIDE_MM.check(sensor_mm[0], "sensor width")),
                  float(params.SENSOR_SIDE_MM.check(sensor_mm[1], "sensor height")))
     if path is not None and len(path.camera_strokes()) > 1:
@@ -78,6 +71,53 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
                                     subject_depth=subject_depth)
     sensor_mm, squeeze, ratio, aperture = lens_setup(sensor_mm, camera_body, lens_kind, aspect, aperture)
     stroke = path.camera_stroke() if path is not None else None
+    spec, intent_name = _resolve_preset(preset, path, stroke)
+    s = _progress(frames, spec.easing if easing == "auto" else easing, stroke, use_drawing_speed)
+    subject = _subject(spec, path, focus, sensor_mm, subject_depth)
+    if spec.focal_start_mm is not None:
+        focal_length_mm = spec.focal_start_mm
+    scale = _stroke_scale(path) if path is not None and stroke is not None else 1.0
+    amount = intensity * scale
+    if spec.name == "follow_path" and stroke is not None:
+        positions, rotation = _follow_drawn_path(path, s, amount)
+    else:
+        positions, rotation = _preset_motion(spec, s, amount, subject)
+    rotation, positions, s, completed = _limit_speed(rotation, positions, s, fps, max_speed, max_accel)
+    shake = handheld + spec.shake * (intensity if intensity > 0 else 0.0)
+    rotation, positions = _add_shake(rotation, positions, fps, shake, seed)
+    rotation = geo.orthonormalize(rotation)
+    c2w = geo.compose(rotation, positions)
+    # Focus follows the subject: its distance from the camera (equal to its depth when it is on axis).
+    subject_depth = np.maximum(np.einsum("nji,nj->ni", rotation, subject[None] - positions)[:, 2], 0.05)
+    focus = np.maximum(np.linalg.norm(subject[None] - positions, axis=1), 0.05)
+    focal = _focal_curve(spec, focal_length_mm, s, amount, subject_depth)
+    return CameraTrajectory(
+        c2w=c2w, fov_deg=np.asarray(fov_from_focal(focal, sensor_mm[0]), dtype=np.float64).reshape(-1),
+        focal_length_mm=focal, focus_distance=focus, aperture=np.full(frames, aperture), fps=fps,
+        sensor_mm=sensor_mm, preset=spec.name, intent=intent_name or spec.intent,
+        look_at=tuple(float(v) for v in subject),
+        metadata={"completed": completed, "intensity": intensity, "stroke_scale": scale, "seed": seed,
+                  "squeeze": squeeze, "aspect": ratio, "camera_body": camera_body, "lens_kind": lens_kind},
+    )
+
+
+def _add_shake(rotation: np.ndarray, positions: np.ndarray, fps: float, shake: float,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Poses (N,3,3), (N,3) with handheld shake of strength ``shake`` on top, seeded and smooth; zero at frame 0 so
+    the first frame stays at the origin. Unchanged for no shake or one frame."""
+    frames = len(rotation)
+    if shake > 0 and frames > 1:
+        d_rot, d_pos = _shake(frames, fps, shake, seed)
+        rotation = rotation @ geo.yaw_pitch_roll(d_rot[:, 0], d_rot[:, 1], d_rot[:, 2])
+        positions = positions + np.einsum("nij,nj->ni", rotation, d_pos)
+    return rotation, positions
+
+
+def _resolve_preset(preset: str, path: DrawnPath | None, stroke) -> tuple[PresetSpec, str | None]:
+    """The preset to play and the intent read from the drawing (None unless ``preset`` is "auto" and there is a
+    camera stroke, or no drawing at all = "static"). A drawn arc or whip pan takes the stroke's direction."""
+    from .intent import analyze_intent
+
     intent_name, direction = None, 1
     if preset == AUTO:
         if stroke is None and path is not None:
@@ -97,29 +137,35 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
         spec = replace(spec, orbit=-spec.orbit)
     if intent_name and direction < 0 and spec.name == "whip_pan":  # drawn leftwards
         spec = replace(spec, rotate=(-spec.rotate[0], *spec.rotate[1:]))
-    easing_name = spec.easing if easing == "auto" else easing
+    return spec, intent_name
 
+
+def _progress(frames: int, easing_name: str, stroke, use_drawing_speed: bool) -> np.ndarray:
+    """Progress 0..1 per frame, shape (frames,): the stroke's drawing speed when asked and timed, else the easing."""
     t = np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
     if use_drawing_speed and stroke is not None and stroke.has_timing:
-        s = progress_from_timing(stroke, frames)
-    else:
-        s = ease(easing_name, t)
+        return progress_from_timing(stroke, frames)
+    return ease(easing_name, t)
 
+
+def _subject(spec: PresetSpec, path: DrawnPath | None, focus, sensor_mm: tuple[float, float],
+             subject_depth: float | None) -> np.ndarray:
+    """The subject point (3,) in frame-0 camera space: straight ahead for centred presets, else the drawn or given
+    focus; at depth ``subject_depth`` (None = 1, the median) along that ray."""
     subject = np.array([0.0, 0.0, 1.0]) if spec.centered else _subject_point(path, focus, sensor_mm[0] / sensor_mm[1])
     if subject_depth is not None:
         d = float(subject_depth)
         if not (np.isfinite(d) and d > 0):
             raise ValueError(f"subject_depth must be a positive number, got {excerpt(subject_depth)}")
         subject = subject * d
-    if spec.focal_start_mm is not None:
-        focal_length_mm = spec.focal_start_mm
-    scale = _stroke_scale(path) if path is not None and stroke is not None else 1.0
-    amount = intensity * scale
-    if spec.name == "follow_path" and stroke is not None:
-        positions, rotation = _follow_drawn_path(path, s, amount)
-    else:
-        positions, rotation = _preset_motion(spec, s, amount, subject)
+    return subject
 
+
+def _limit_speed(rotation: np.ndarray, positions: np.ndarray, s: np.ndarray, fps: float,
+                 max_speed: float | None, max_accel: float | None):
+    """Poses (N,3,3), (N,3) and progress (N,) slowed to the physical limits (world units/s, units/s²); returns them
+    with ``completed`` (False when the move ends short). Unchanged without limits, for one frame or no travel."""
+    frames = len(s)
     move_length = float(np.sum(np.linalg.norm(np.diff(positions, axis=0), axis=1))) if frames > 1 else 0.0
     completed = True
     if frames > 1 and (max_speed or max_accel) and move_length > 0:
@@ -128,28 +174,7 @@ def build_trajectory(preset: str = AUTO, frames: int = 25, fps: float = 12.0, in
         if np.all(np.diff(s) > 0):
             rotation, positions = interpolate_poses(rotation, positions, s_lim)
         s = s_limited
-
-    # Handheld shake on top, seeded and smooth; zero at frame 0 so the first frame stays at the origin.
-    shake = handheld + spec.shake * (intensity if intensity > 0 else 0.0)
-    if shake > 0 and frames > 1:
-        d_rot, d_pos = _shake(frames, fps, shake, seed)
-        rotation = rotation @ geo.yaw_pitch_roll(d_rot[:, 0], d_rot[:, 1], d_rot[:, 2])
-        positions = positions + np.einsum("nij,nj->ni", rotation, d_pos)
-
-    rotation = geo.orthonormalize(rotation)
-    c2w = geo.compose(rotation, positions)
-    # Focus follows the subject: its distance from the camera (equal to its depth when it is on axis).
-    subject_depth = np.maximum(np.einsum("nji,nj->ni", rotation, subject[None] - positions)[:, 2], 0.05)
-    focus = np.maximum(np.linalg.norm(subject[None] - positions, axis=1), 0.05)
-    focal = _focal_curve(spec, focal_length_mm, s, amount, subject_depth)
-    return CameraTrajectory(
-        c2w=c2w, fov_deg=np.asarray(fov_from_focal(focal, sensor_mm[0]), dtype=np.float64).reshape(-1),
-        focal_length_mm=focal, focus_distance=focus, aperture=np.full(frames, aperture), fps=fps,
-        sensor_mm=sensor_mm, preset=spec.name, intent=intent_name or spec.intent,
-        look_at=tuple(float(v) for v in subject),
-        metadata={"completed": completed, "intensity": intensity, "stroke_scale": scale, "seed": seed,
-                  "squeeze": squeeze, "aspect": ratio, "camera_body": camera_body, "lens_kind": lens_kind},
-    )
+    return rotation, positions, s, completed
 
 
 def lens_setup(sensor_mm: tuple[float, float], camera_body: str, lens_kind: str, aspect: str,

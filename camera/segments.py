@@ -1,6 +1,6 @@
 """Camera keyframes: several camera strokes (each a segment with an end time) joined into one move whose position,
 rotation and focal length are continuous AND have continuous velocity at every join.
-(The in-between frames of two images are another thing: ``video/keyframes.py``.)
+(The in-between frames of two images are another thing: ``video/inbetween.py``.)
 
 How (docs/architecture.md, "Camera keyframes"):
 

@@ -11,8 +11,8 @@ from . import args as a
 def keyframes_cmd(args) -> int:
     from ..pipelines.inputs import read_camera_file, read_image
     from ..pipelines.keyframes import keyframe_clip
+    from ..video.inbetween import check_keyframes
     from ..video.io import write_video
-    from ..video.keyframes import check_keyframes
 
     a.note_if_video(args.start, "--start")
     a.note_if_video(args.end, "--end")

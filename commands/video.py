@@ -27,23 +27,20 @@ def _check_side(width: int, height: int) -> None:
         raise UsageError(f"frames are too small: {width}x{height} (at least {MIN_SIDE}x{MIN_SIDE})")
 
 
-def _reference_stream(path: str, count: int):
-    """The ``--reference`` clip as a function returning a frame iterator (read alongside the input, once), after
-    checking it has one frame per input frame."""
-    from ..video.io import FrameReader, probe
+def _check_reference(path: str, count: int) -> None:
+    """The ``--reference`` clip has one frame per input frame, else the one-line usage error."""
+    from ..video.io import probe
 
     n = probe(path).frames
     if n != count:
         raise UsageError(f"reference has {n} frames but the input has {count}: give one reference frame per frame")
-    return lambda: iter(FrameReader(path))
 
 
 @command("interpolate", "Interpolate a clip (video file or folder of images) by a multiplier or to a target fps.")
 def interpolate_cmd(args) -> int:
-    import numpy as np
-
-    from ..video.interpolate import iter_interpolate, plan_clip
-    from ..video.io import FrameReader, FrameWriter, check_output, probe
+    from ..pipelines.finish import Interpolate, finish_file
+    from ..video.interpolate import plan_clip
+    from ..video.io import check_output, probe
 
     if (args.multiplier is None) == (args.target_fps is None):
         raise UsageError("give exactly one of --multiplier N or --target-fps F")
@@ -52,18 +49,17 @@ def interpolate_cmd(args) -> int:
     check_output(args.out)
     info = probe(args.input)
     _check_side(info.width, info.height)
-    reader = FrameReader(args.input)
     src_fps = args.fps or info.fps
     plan = plan_clip(info.frames, args.multiplier, args.target_fps, src_fps, args.loop)
     print(f"{info.frames} frames at {src_fps:g} fps -> {len(plan)} frames at {plan.fps:g} fps "
           f"({info.width}x{info.height}, quality {args.quality})")
     # streamed: two source frames and one pair's flows in memory, decoding and encoding on their own threads
-    source = (f.astype(np.float32) / np.float32(255.0) for f in reader)
-    with TqdmProgress("interpolate", leave=False) as bar, \
-            FrameWriter(args.out, plan.fps, png_level=args.png_compression) as writer:
-        for frame in iter_interpolate(source, plan, args.quality, on_progress=bar):
-            writer.write(frame)
-    print(f"written {writer.path}")
+    interpolate = Interpolate(multiplier=args.multiplier or params.INTERPOLATE["multiplier"].default,
+                              target_fps=args.target_fps or 0.0, loop=args.loop, quality=args.quality)
+    with TqdmProgress("interpolate", leave=False) as bar:
+        done = finish_file(args.input, args.out, interpolate=interpolate, fps=src_fps,
+                           png_level=args.png_compression, on_progress=bar)
+    print(f"written {done.path}")
     return 0
 
 
@@ -90,8 +86,8 @@ interpolate_cmd.configure = _interpolate_args
 
 @command("stabilize", "Deflicker / temporally stabilise a clip (colour statistics + flow-guided correction).")
 def stabilize_cmd(args) -> int:
-    from ..video.io import FrameReader, FrameWriter, check_output, probe
-    from ..video.temporal import iter_temporal_consistency
+    from ..pipelines.finish import Stabilize, finish_file
+    from ..video.io import check_output, probe
 
     for path, what in ((args.input, "input"), (args.reference, "reference")):
         if path and not Path(path).exists():
@@ -100,17 +96,15 @@ def stabilize_cmd(args) -> int:
     info = probe(args.input)
     h, w = info.height, info.width
     _check_side(w, h)
-    ref = _reference_stream(args.reference, info.frames) if args.reference else None
-    reader = FrameReader(args.input)
+    if args.reference:
+        _check_reference(args.reference, info.frames)
     # read once, streamed: the correction holds a window of frames, not the clip
-    print(f"{info.frames} frames {w}x{h} at {reader.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
-          f"detail {args.detail}" + (f", flow from {args.reference}" if ref is not None else ""))
-    with TqdmProgress("stabilize", leave=False) as bar, FrameWriter(args.out, reader.fps,
-                                                                     png_level=args.png_compression) as writer:
-        for frame in iter_temporal_consistency(lambda: iter(reader), info.frames, (h, w, 3), args.strength,
-                                               args.sigma, args.detail, ref, on_progress=bar):
-            writer.write(frame)
-    print(f"written {writer.path}")
+    print(f"{info.frames} frames {w}x{h} at {info.fps:g} fps: strength {args.strength}, sigma {args.sigma}, "
+          f"detail {args.detail}" + (f", flow from {args.reference}" if args.reference else ""))
+    with TqdmProgress("stabilize", leave=False) as bar:
+        done = finish_file(args.input, args.out, stabilize=Stabilize(args.strength, args.sigma, args.detail),
+                           reference=args.reference, png_level=args.png_compression, on_progress=bar)
+    print(f"written {done.path}")
     return 0
 
 
@@ -201,9 +195,7 @@ def _effect_arg(text: str):
 
 @command("finish", "Finish a clip in one go: stabilize, then interpolate, then cinematic effects (each optional).")
 def finish_cmd(args) -> int:
-    from ..pipelines.finish import Effect, Interpolate, Stabilize, can_stream, finish_clip
-    from ..pipelines.inputs import read_effect_inputs
-    from ..video.io import write_video
+    from ..pipelines.finish import Effect, Interpolate, Stabilize, can_stream, finish_file
 
     if args.multiplier is not None and args.target_fps is not None:
         raise UsageError("give at most one of --multiplier N or --target-fps F")
@@ -221,48 +213,21 @@ def finish_cmd(args) -> int:
     for path, what in ((args.input, "input"), (args.reference, "reference")):
         if path and not Path(path).exists():
             raise UsageError(f"{what} not found: {path}")
-    camera, mask, depth = read_effect_inputs(args.camera, args.mask, args.depth)
-    if can_stream(chain, mask, depth):
-        return _finish_streamed(args, stabilize, interpolate, chain, camera)
-    # an effect needs the whole clip (or a per-frame mask / depth is given): the clip is held in memory
-    frames, fps = _read(args.input)
-    ref = _read(args.reference, "reference")[0] if args.reference else None
+    streamed = can_stream(chain, args.mask, args.depth)
+    if streamed and (stabilize is not None or interpolate is not None):
+        from ..video.io import probe
+
+        info = probe(args.input)
+        _check_side(info.width, info.height)
+        if stabilize is not None and args.reference:
+            _check_reference(args.reference, info.frames)
     with TqdmProgress("finish", leave=False) as bar:
-        result = finish_clip(frames, args.fps or fps, stabilize=stabilize, interpolate=interpolate, effects=chain,
-                             reference=ref, camera=camera, mask=mask, depth=depth, on_progress=bar)
-    for step in result.steps:
+        done = finish_file(args.input, args.out, stabilize=stabilize, interpolate=interpolate, effects=chain,
+                           fps=args.fps, reference=args.reference, camera=args.camera, mask=args.mask,
+                           depth=args.depth, png_level=args.png_compression, on_progress=bar)
+    for step in done.steps:
         print(step)
-    path = write_video(result.frames.numpy(), result.fps, args.out, png_level=args.png_compression)
-    print(f"written {path} ({result.frames.shape[0]} frames at {result.fps:g} fps)")
-    return 0
-
-
-def _finish_streamed(args, stabilize, interpolate, chain, camera) -> int:
-    """The finish chain frame by frame, the clip read once: each step hands its frames on as they come."""
-    from ..pipelines.finish import iter_finish
-    from ..video.io import FrameReader, FrameWriter, probe
-
-    reader = FrameReader(args.input)
-    info = probe(args.input)
-    count, shape, source = info.frames, (info.height, info.width, 3), (lambda: iter(reader))
-    ref = None
-    if stabilize is not None and args.reference:
-        ref = _reference_stream(args.reference, count)
-    if stabilize is not None or interpolate is not None:
-        _check_side(shape[1], shape[0])
-    chunks, fps, steps = iter_finish(source, count, shape, args.fps or reader.fps, stabilize=stabilize,
-                                     interpolate=interpolate, effects=chain,
-                                     reference=ref, camera=camera)
-    n = 0
-    with TqdmProgress("finish", leave=False) as bar, \
-            FrameWriter(args.out, fps, png_level=args.png_compression) as writer:
-        for chunk in chunks:
-            writer.write(chunk)
-            n += len(chunk)
-            bar(n)
-    for step in steps:
-        print(step)
-    print(f"written {writer.path} ({n} frames at {fps:g} fps)")
+    print(f"written {done.path} ({done.frames} frames at {done.fps:g} fps)")
     return 0
 
 

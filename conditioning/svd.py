@@ -94,11 +94,13 @@ def latent_holes(holes: torch.Tensor, latent_hw: tuple[int, int], dilate: int = 
     return cells[:, 0]
 
 
-def guidance_noise_mask(holes_latent: torch.Tensor, strength: float, keep_first: bool = True) -> torch.Tensor:
+def guidance_noise_mask(holes_latent: torch.Tensor, strength: float, keep_first: bool = True,
+                        latent_hw: tuple[int, int] | None = None) -> torch.Tensor:
     """The latent ``noise_mask`` of a guided SVD latent.
 
     Args:
-        holes_latent: [F, h, w] in {0, 1} (see :func:`latent_holes`).
+        holes_latent: [F, h, w] in {0, 1} (see :func:`latent_holes`); with ``latent_hw``, the guide's pixel holes
+            [F, H, W] instead, reduced to latent cells of that size first (on the CPU, :func:`latent_holes`).
         strength: 0..1, how firmly cells the render sees are held to it: their mask value is ``1 - strength``
             (1 = locked to the noised render, 0 = free; between = ComfyUI's soft blend).
         keep_first: frame 0 (the input image itself) gets 0 = kept exactly.
@@ -107,6 +109,8 @@ def guidance_noise_mask(holes_latent: torch.Tensor, strength: float, keep_first:
     """
     if not 0.0 <= float(strength) <= 1.0 or not math.isfinite(float(strength)):
         raise ValueError(f"strength must be in [0, 1], got {strength}")
+    if latent_hw is not None:
+        holes_latent = latent_holes(holes_latent.float().cpu(), latent_hw)
     visible_value = 1.0 - float(strength)
     mask = torch.where(holes_latent > 0.5, torch.ones_like(holes_latent), torch.full_like(holes_latent, visible_value))
     if keep_first:

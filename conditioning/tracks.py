@@ -232,41 +232,14 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
             all (count 0, no stroke inside the frame) is not an error: the JSON is ``[]``, which core's
             WanTrackToVideo turns into plain image-to-video.
     """
-    if not isinstance(camera, CameraTrajectory):
-        raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory), got "
-                         f"{type(camera).__name__}")
-    count = int(TRACKS["count"].check(count, "count"))
-    seed = int(TRACKS["seed"].check(seed, "seed"))
-    depth_kind = TRACKS["depth_kind"].check(depth_kind, "depth_kind")
-    for name, v in (("width", width), ("height", height)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= int(v) <= limits.MAX_SIDE:
-            raise ValueError(f"{name} must be a whole number of pixels in 1..{limits.MAX_SIDE}, got {v!r}")
-    width, height = int(width), int(height)
-    if path is not None and not isinstance(path, DrawnPath):
-        raise ValueError(f"path must be a drawing (Draw Path Input), got {type(path).__name__}")
-    n_strokes = 0 if path is None else sum(s.role == "path" for s in path.strokes)
-    limits.check_count(count + n_strokes, limits.MAX_TRACKS, "tracks (count + drawn path strokes)",
-                       "lower count or draw fewer path strokes")
+    count, seed, depth_kind, width, height, n_strokes = _check_track_args(camera, count, seed, depth_kind, width,
+                                                                          height, path)
     if count + n_strokes == 0:  # core's WanTrackToVideo then makes a plain image-to-video clip
         return CameraTracks(xy=np.zeros((ATI_SAMPLES, 0, 2)), lengths=np.zeros(0, np.int64), kinds=(), width=int(width),
                             height=int(height), warnings=["count is 0 and the drawing has no path strokes: no tracks "
                                                           "(WanTrackToVideo then ignores the camera)"])
-    img = check_frames(image if not isinstance(image, torch.Tensor) or image.ndim == 4 else image[None], "image")
-    img = img[0, ..., :3].float().clamp(0, 1)
-    src_h, src_w = img.shape[:2]
-    if min(src_h, src_w) < limits.MIN_RENDER_SIDE:
-        raise ValueError(f"the image is {src_w}x{src_h} pixels; camera tracks need at least "
-                         f"{limits.MIN_RENDER_SIDE}x{limits.MIN_RENDER_SIDE}: upscale it first")
-    h, w = fit_size(src_h, src_w, limits.MAX_TRACK_SIDE)
-    work = downscale_to_max(img[None], limits.MAX_TRACK_SIDE)[0]
-    limits.check_budget(h * w * (64 + 48 * FRAMES_PER_PASS), f"camera tracks of a {w}x{h} picture",
-                        "use a smaller picture")
-    if depth is None:
-        z = estimate_depth(work, subject=subject_point(camera, w, h))
-    else:
-        z = load_depth_input(depth, depth_kind, (h, w), work.device)
-    z = sharpen_depth_edges(z)
-
+    (src_h, src_w), z = _working_depth(image, camera, depth, depth_kind)
+    h, w = z.shape[:2]
     crop = CenterCrop.fit(src_w, src_h, width, height)
     x_min, y_min, x_max, y_max = crop.region()
     sx, sy = w / src_w, h / src_h  # picture pixels -> working pixels
@@ -284,9 +257,55 @@ def camera_tracks(image: torch.Tensor, camera: CameraTrajectory, depth=None, *, 
         parts.append(crop.to_video(moved / [sx, sy]))
         vis_parts.append(vis)
         kinds += ["scene"] * len(pixels)
-    xy = np.concatenate(parts, 1)
+    return _cut_at_first_hidden(np.concatenate(parts, 1), np.concatenate(vis_parts, 1), kinds, width, height)
+
+
+def _check_track_args(camera, count, seed, depth_kind, width, height, path) -> tuple[int, int, str, int, int, int]:
+    """:func:`camera_tracks`'s checked settings: (count, seed, depth_kind, width, height, drawn path strokes);
+    ``ValueError`` for a bad camera, size, drawing or too many tracks."""
+    if not isinstance(camera, CameraTrajectory):
+        raise ValueError(f"camera must be a camera trajectory (Cinematic Camera Trajectory), got "
+                         f"{type(camera).__name__}")
+    count = int(TRACKS["count"].check(count, "count"))
+    seed = int(TRACKS["seed"].check(seed, "seed"))
+    depth_kind = TRACKS["depth_kind"].check(depth_kind, "depth_kind")
+    for name, v in (("width", width), ("height", height)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= int(v) <= limits.MAX_SIDE:
+            raise ValueError(f"{name} must be a whole number of pixels in 1..{limits.MAX_SIDE}, got {v!r}")
+    if path is not None and not isinstance(path, DrawnPath):
+        raise ValueError(f"path must be a drawing (Draw Path Input), got {type(path).__name__}")
+    n_strokes = 0 if path is None else sum(s.role == "path" for s in path.strokes)
+    limits.check_count(count + n_strokes, limits.MAX_TRACKS, "tracks (count + drawn path strokes)",
+                       "lower count or draw fewer path strokes")
+    return count, seed, depth_kind, int(width), int(height), n_strokes
+
+
+def _working_depth(image, camera: CameraTrajectory, depth, depth_kind: str) -> tuple[tuple[int, int], torch.Tensor]:
+    """The picture's size (H, W) and the edge-sharpened depth [h, w] of the working frame (the picture downscaled to
+    at most ``MAX_TRACK_SIDE`` a side): the given map read as ``depth_kind``, else the built-in estimate."""
+    img = check_frames(image if not isinstance(image, torch.Tensor) or image.ndim == 4 else image[None], "image")
+    img = img[0, ..., :3].float().clamp(0, 1)
+    src_h, src_w = img.shape[:2]
+    if min(src_h, src_w) < limits.MIN_RENDER_SIDE:
+        raise ValueError(f"the image is {src_w}x{src_h} pixels; camera tracks need at least "
+                         f"{limits.MIN_RENDER_SIDE}x{limits.MIN_RENDER_SIDE}: upscale it first")
+    h, w = fit_size(src_h, src_w, limits.MAX_TRACK_SIDE)
+    work = downscale_to_max(img[None], limits.MAX_TRACK_SIDE)[0]
+    limits.check_budget(h * w * (64 + 48 * FRAMES_PER_PASS), f"camera tracks of a {w}x{h} picture",
+                        "use a smaller picture")
+    if depth is None:
+        z = estimate_depth(work, subject=subject_point(camera, w, h))
+    else:
+        z = load_depth_input(depth, depth_kind, (h, w), work.device)
+    return (src_h, src_w), sharpen_depth_edges(z)
+
+
+def _cut_at_first_hidden(xy: np.ndarray, visible: np.ndarray, kinds: list[str], width: int,
+                         height: int) -> CameraTracks:
+    """Tracks (``ATI_SAMPLES``, N, 2) video pixels ended at their first sample hidden or outside the video (NaN
+    after it); the ones hidden from their first sample are left out (counted in ``dropped``, with a warning)."""
     inside = (xy[..., 0] >= 0) & (xy[..., 0] < width) & (xy[..., 1] >= 0) & (xy[..., 1] < height)
-    lengths = visible_prefix(np.concatenate(vis_parts, 1) & inside)
+    lengths = visible_prefix(visible & inside)
     keep = lengths > 0
     warnings = []
     dropped = int((~keep).sum())

@@ -62,18 +62,3 @@ ASPECTS: dict[str, float | None] = {
     "native": None, "2.39:1": 2.39, "21:9": 21.0 / 9.0, "1.85:1": 1.85, "16:9": 16.0 / 9.0, "4:3": 4.0 / 3.0,
 }
 """Aspect-ratio crops (width / height) of the delivered picture; "native" = the image's own shape."""
-
-
-def crop_box(height: int, width: int, ratio: float | None) -> tuple[int, int, int, int]:
-    """The centred crop ``(top, left, crop_h, crop_w)`` of a ``height`` x ``width`` picture to ``ratio`` (width /
-    height): full width and fewer rows when the picture is wider-than-taller than asked, else full height and
-    fewer columns. ``None`` = the whole picture. Sizes are even (video encoders need it) and at least 2."""
-    if ratio is None:
-        return 0, 0, height, width
-    if width / height > ratio:
-        cw = max(2, int(round(height * ratio / 2)) * 2)
-        cw = min(cw, width)
-        return 0, (width - cw) // 2, height, cw
-    ch = max(2, int(round(width / ratio / 2)) * 2)
-    ch = min(ch, height)
-    return (height - ch) // 2, 0, ch, width

@@ -8,6 +8,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .frames import centre_crop_box
+
 
 def _gauss_taps(sigma: float) -> list[float]:
     """Normalized Gaussian taps over ±ceil(3 sigma)."""
@@ -126,3 +128,16 @@ def fast_guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: floa
     a, b = _guided_coefficients(gi, sp, max(1, r // k), eps)
     ab = F.interpolate(torch.stack([a, b])[None], size=(h, w), mode="bilinear", align_corners=False)[0]
     return ab[0] * guide + ab[1]
+
+
+def crop_to(image: torch.Tensor, width: int, height: int, clamp: bool = True) -> torch.Tensor:
+    """[H, W, C] -> [height, width, C]: centre crop to the aspect (:func:`.frames.centre_crop_box`), then an
+    antialiased bilinear resize (the image itself, untouched, when it already has that size); ``clamp`` to 0..1
+    (off for depth maps). The generative backends' picture and depth (SVD, the Wan guide)."""
+    h, w = image.shape[:2]
+    if (h, w) == (height, width):
+        return image
+    top, left, ch, cw = centre_crop_box(h, w, (width, height))
+    image = image[top:top + ch, left:left + cw]
+    out = resize(image.permute(2, 0, 1)[None], (height, width), antialias=True)[0].permute(1, 2, 0)
+    return (out.clamp(0, 1) if clamp else out).contiguous()

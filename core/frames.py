@@ -7,7 +7,7 @@ Luma follows one standard everywhere: Rec.709 (the sRGB primaries), ``Y = 0.2126
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -191,6 +191,60 @@ def downscale_to_max(images: torch.Tensor, max_size: int | None) -> torch.Tensor
     out = F.interpolate(to_bchw(batch.float()), size=size, mode="area")
     out = to_bhwc(out)
     return out if images.ndim == 4 else out[0]
+
+
+class CropBox(NamedTuple):
+    """A crop of a picture: rows ``top:top + height``, columns ``left:left + width`` (unpacks as a tuple)."""
+
+    top: int
+    left: int
+    height: int
+    width: int
+
+
+def centre_crop_box(height: int, width: int, aspect: float | tuple[int, int] | None, *,
+                    even: bool = False) -> CropBox:
+    """The centred crop of a ``height`` x ``width`` picture to ``aspect`` (width / height): full width and fewer
+    rows when the picture is wider than asked, else full height and fewer columns; ``None`` = the whole picture.
+
+    ``aspect`` is a float ratio, or a size ``(w, h)`` in whole pixels (then compared and divided exactly: the crop of
+    a picture for a ``w x h`` video). ``even``: both sides even (video encoders need it) and at least 2, else at
+    least 1. The offsets are ``(side - crop) // 2``. The one centre crop of the pack (the cinema aspects, the
+    generative backends' picture, the shot list's cover resize through :func:`cover_fit`)."""
+    if aspect is None:
+        return CropBox(0, 0, height, width)
+    if isinstance(aspect, tuple):
+        aw, ah = aspect
+        wider, cw, ch = width * ah > height * aw, height * aw / ah, width * ah / aw
+    else:
+        wider, cw, ch = width / height > aspect, height * aspect, width / aspect
+    least = 2 if even else 1
+
+    def snap(v: float) -> int:
+        return int(round(v / 2)) * 2 if even else round(v)
+
+    if wider:
+        cw = min(max(least, snap(cw)), width)
+        return CropBox(0, (width - cw) // 2, height, cw)
+    ch = min(max(least, snap(ch)), height)
+    return CropBox((height - ch) // 2, 0, ch, width)
+
+
+class CoverFit(NamedTuple):
+    """How a picture covers a ``width`` x ``height`` frame: scaled by ``scale`` to ``scaled_hw`` (each side at least
+    the frame's), then ``box`` (the frame's size, centred) is cut from the scaled picture."""
+
+    scale: float
+    scaled_hw: tuple[int, int]
+    box: CropBox
+
+
+def cover_fit(height: int, width: int, out_height: int, out_width: int) -> CoverFit:
+    """Scale a ``height`` x ``width`` picture to cover ``out_height`` x ``out_width`` (the larger of the two side
+    ratios), then crop centrally: the box's offsets are ``(scaled - out) // 2`` (:func:`centre_crop_box`'s rule)."""
+    s = max(out_width / width, out_height / height)
+    nw, nh = max(out_width, round(width * s)), max(out_height, round(height * s))
+    return CoverFit(s, (nh, nw), CropBox((nh - out_height) // 2, (nw - out_width) // 2, out_height, out_width))
 
 
 def even_size(height: int, width: int) -> tuple[int, int]:

@@ -194,7 +194,7 @@ KEYFRAMES = {
                                "(off: different sizes are refused)."),
     "fps": Range("float", 12.0, 0.1, 1000.0, 0.01, help="Frame rate of the written video."),
 }
-"""Keyframe Interpolate and the ``keyframes`` command (video/keyframes.py)."""
+"""Keyframe Interpolate and the ``keyframes`` command (video/inbetween.py)."""
 MAX_FPS_RATIO = 64
 """target_fps may be at most this many times source_fps."""
 

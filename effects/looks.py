@@ -34,7 +34,8 @@ def color_grade(frames, intensity=1.0, seed=0, *, preset: str = "cinematic", ove
     return map_pixels(frames, fn, on_progress)
 
 
-def _grade_effect(preset: str):
+def grade_effect(preset: str):
+    """The effect function (``fn(frames, intensity, seed, *, on_progress)``) of the colour grade ``preset``."""
     def fn(frames, intensity=1.0, seed=0, *, on_progress=None):
         return color_grade(frames, intensity, seed, preset=preset, on_progress=on_progress)
 
@@ -133,7 +134,8 @@ def letterbox(frames, intensity=1.0, seed=0, *, ratio: float | str = 2.39, on_pr
     return out
 
 
-def _letterbox_effect(key: str):
+def letterbox_effect(key: str):
+    """The effect function (``fn(frames, intensity, seed, *, on_progress)``) of black bars at the aspect ``key``."""
     def fn(frames, intensity=1.0, seed=0, *, on_progress=None):
         return letterbox(frames, intensity, seed, ratio=key, on_progress=on_progress)
 

@@ -72,13 +72,13 @@ EFFECTS: dict[str, EffectSpec] = dict([
     _spec("whip_pan_transition", geometric.whip_pan_transition,
           "a whip-pan cut mid-clip: the shot whips out sideways under motion blur, the next whips in",
           uses=("camera",)),
-    *[_spec(f"color_grade_{p}", looks._grade_effect(p), f"colour grade, {p.replace('_', ' ')} preset",
+    *[_spec(f"color_grade_{p}", looks.grade_effect(p), f"colour grade, {p.replace('_', ' ')} preset",
             per_frame=True)
       for p in grades.GRADE_PRESETS],
     _spec("film_grain", looks.film_grain, "animated, seeded film grain, strongest in the mid-tones",
           per_frame=True),
     _spec("vignette", looks.vignette, "smooth elliptical darkening toward the corners", per_frame=True),
-    *[_spec(f"letterbox_{k}", looks._letterbox_effect(k), f"black bars framing the picture at {k}"
+    *[_spec(f"letterbox_{k}", looks.letterbox_effect(k), f"black bars framing the picture at {k}"
             + ("" if ":" in k else ":1"), per_frame=True) for k in looks.LETTERBOX_RATIOS],
     _spec("light_leak", looks.light_leak, "seeded warm light leaking in from the frame edges, drifting"),
     _spec("chromatic_aberration", lens.chromatic_aberration, "lateral colour fringing growing toward the corners",

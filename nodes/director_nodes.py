@@ -6,7 +6,6 @@ from __future__ import annotations
 import torch
 from comfy_api.latest import io
 
-from ..core import limits
 from ..core.frames import check_image_batch, to_rgb
 from ..pipelines.director import DIRECTOR_STYLES, apply_director_style, get_style
 from .common import compute_device, output_device, progress, release_memory
@@ -37,9 +36,7 @@ class DirectorStyle(io.ComfyNode):
     def execute(cls, frames, style) -> io.NodeOutput:
         style = get_style(style)
         frames = check_image_batch(frames, "frames")
-        b, h, w, _ = frames.shape
-        limits.check_budget(limits.clip_bytes(b, h, w) * 3, f"director style on {b} frames of {w}x{h}",
-                            "shorten or downscale the clip")
+        b = frames.shape[0]  # apply_director_style checks its memory budget (pipelines/budget.py)
         x = to_rgb(frames).to(device=compute_device(), dtype=torch.float32)
         out = apply_director_style(x, style, on_progress=progress(b))
         del x

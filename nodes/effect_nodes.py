@@ -9,6 +9,7 @@ from ..core import limits
 from ..core.frames import check_image_batch, to_rgb
 from ..core.params import EFFECT
 from ..effects.registry import EFFECTS, apply_effect
+from ..pipelines import budget
 from .common import compute_device, even_for_video, output_device, progress, release_memory
 from .schema import CATEGORY, params_inputs
 from .types import Camera
@@ -18,10 +19,6 @@ _EFFECT_HELP = "\n".join(
     for name, spec in EFFECTS.items())
 
 
-EFFECT_CLIP_COPIES = 4
-"""An effect holds about this many float copies of its output (input on the device, work, output)."""
-EFFECT_RETIME_FACTOR = 3
-"""Effects that retime make up to about this many times the input frames (bullet time ~1.6x at intensity 1)."""
 
 
 class ExclusiveEffects(io.ComfyNode):
@@ -61,8 +58,7 @@ class ExclusiveEffects(io.ComfyNode):
             raise ValueError(f"unknown effect {effect!r}; choose one of: {', '.join(EFFECTS)}")
         frames = even_for_video(check_image_batch(frames, "frames"), "Exclusive Effects")
         b, h, w, _ = frames.shape
-        limits.check_budget(limits.clip_bytes(b * (EFFECT_RETIME_FACTOR if spec.retimes else 1), h, w)
-                            * EFFECT_CLIP_COPIES, f"{effect} on {b} frames of {w}x{h}", "shorten or downscale the clip")
+        budget.check_effect(effect, b, h, w, spec.retimes)
         dev = compute_device()
         x = to_rgb(frames).to(device=dev, dtype=torch.float32)
         if mask is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from comfy_api.latest import io
 
 from ..camera.trajectory import CameraTrajectory
-from ..core import limits
 from ..core.frames import check_image_batch
 from ..core.params import KEYFRAMES, RENDER
 from ..pipelines.keyframes import keyframe_clip
@@ -54,9 +53,7 @@ class KeyframeInterpolate(io.ComfyNode):
         start = check_image_batch(start, "start")[:1]
         end = check_image_batch(end, "end")[:1]
         n = KEYFRAMES["frames"].check(frames, "frames")
-        _, h, w, c = start.shape
-        limits.check_budget(limits.clip_bytes(n + 2, h, w, c) + h * w * limits.FLOW_BYTES_PER_PIXEL,
-                            f"{n} in-between frames of {w}x{h}", "lower frames or downscale the images")
+        # keyframe_clip checks its memory budget (pipelines/budget.py)
         total = n + (2 if include_endpoints else 0)
         out = keyframe_clip(start.cpu(), end.cpu(), n, bool(include_endpoints), bool(resize), camera,
                             None if depth is None else check_image_batch(depth, "depth").cpu(),

@@ -7,6 +7,7 @@ from comfy_api.latest import io, ui
 from ..core import limits
 from ..core.frames import check_image_batch
 from ..core.params import INTERPOLATE, TEMPORAL, fps_ratio_error
+from ..pipelines import budget
 from ..video.interpolate import MIN_SIDE, interpolate_clip, plan_clip
 from ..video.metrics import quality_report
 from ..video.temporal import temporal_consistency
@@ -72,9 +73,7 @@ class FrameInterpolate(io.ComfyNode):
         b, h, w, c = frames.shape
         tfps = values["target_fps"] if values["target_fps"] > 0 else None
         plan = plan_clip(b, values["multiplier"], tfps, values["source_fps"], bool(loop), max_frames=limits.MAX_FRAMES)
-        limits.check_budget(limits.clip_bytes(len(plan) + b, h, w, c) + h * w * limits.FLOW_BYTES_PER_PIXEL,
-                            f"interpolating {b} frames of {w}x{h} to {len(plan)}",
-                            "lower the multiplier or target_fps, or shorten or downscale the clip")
+        budget.check_interpolate(b, len(plan), h, w, c)
         out, fps = interpolate_clip(frames, multiplier=values["multiplier"], target_fps=tfps,
                                     source_fps=values["source_fps"], loop=bool(loop), quality=values["quality"],
                                     on_progress=progress(len(plan)))
@@ -114,10 +113,7 @@ class TemporalConsistency(io.ComfyNode):
             if reference.shape[1:3] != frames.shape[1:3]:  # the same cut as the frames (an odd reference too)
                 reference = even_for_video(reference, "Temporal Consistency (reference)")
         b, h, w, c = frames.shape
-        limits.check_budget(limits.clip_bytes(b, h, w, c) * limits.TEMPORAL_CLIP_COPIES
-                            + limits.clip_bytes(min(b, limits.TEMPORAL_WINDOW_FRAMES), h, w, c)
-                            + h * w * limits.FLOW_BYTES_PER_PIXEL,
-                            f"stabilising {b} frames of {w}x{h}", "shorten or downscale the clip")
+        budget.check_temporal(b, h, w, c)
         out = temporal_consistency(frames, strength=strength, sigma=sigma, detail=detail, reference=reference,
                                    on_progress=progress())
         release_memory()

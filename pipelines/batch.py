@@ -232,52 +232,12 @@ def parse_row(row: int, fields: dict, base: Path, *, gpus_per_job: float | None 
     ``row<N>``), ``depth``, and any setting of the function the row calls. File names are relative to ``base``
     (the manifest's folder).
     """
-    from ..camera.presets import AUTO, PRESETS
-
     f = dict(fields)
-    rid = f.pop("id", None)
-    out = f.pop("out", None)
-    if rid is not None and (not isinstance(rid, (str, int)) or isinstance(rid, bool) or not str(rid).strip()):
-        raise ValueError(f"id must be a non-empty text, got {excerpt(rid)}")
-    rid = str(rid).strip() if rid is not None else (str(out) if out else f"row{row}")
-    out = out if out is not None else f"{rid}.mp4"
-    if not isinstance(out, str) or not out.strip():
-        raise ValueError(f"out must be a file name relative to --out, got {excerpt(out)}")
-    rel = PurePosixPath(out.replace("\\", "/"))
-    if rel.is_absolute() or ".." in rel.parts or rel.parts[:1] == (PARTIAL_DIR,) or str(rel) == INDEX_NAME:
-        raise ValueError(f"out must stay inside --out (no absolute path, no '..'), got {excerpt(out)}")
-    if rel.suffix and rel.suffix.lower() not in OUTPUT_EXTS:
-        raise ValueError(f"unsupported out {excerpt(out)}: use {', '.join(OUTPUT_EXTS)} or no suffix for PNGs")
-
-    files: dict[str, Path] = {}
-    for key in _FILE_KEYS:
-        if key in f:
-            value = f.pop(key)
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{key} must be a file name, got {excerpt(value)}")
-            p = (base / value).resolve()
-            if not p.exists():
-                raise ValueError(f"{key} file not found: {value} (names are relative to the manifest's folder)")
-            files[key] = p
+    rid, rel = _row_id_and_out(row, f.pop("id", None), f.pop("out", None))
+    files = _row_files(f, base)
     backend = f.pop("backend", params.GENERATE["backend"].default)
     backend = params.GENERATE["backend"].check(backend, "backend")
-    finish = f.get("finish")
-    if "shots" in files:
-        if len(files) > 1 or backend != "render" or finish:
-            raise ValueError("a shots row takes a shot-list spec, seed and out only (the spec names its pictures)")
-        kind = "shots"
-    elif "image" not in files:
-        raise ValueError("give an image (a picture file) or shots (a shot-list spec)")
-    else:
-        kind = "generate" if backend != "render" or finish else "render"
-        if "path" in files and "camera" in files:
-            raise ValueError("give a drawn path or a camera trajectory, not both")
-        preset = f.get("preset", AUTO)
-        if preset != AUTO and preset not in PRESETS:
-            raise ValueError(f"unknown preset {excerpt(preset)}; use auto or one of the names that 'presets' "
-                             "lists")
-        if preset == AUTO and "path" not in files and "camera" not in files:
-            raise ValueError("nothing says how the camera moves: give a preset, a path (drawn path JSON) or a camera")
+    kind = _row_kind(files, backend, f)
     allowed = _allowed(kind)
     unknown = sorted(k for k in f if k not in allowed)
     if unknown:
@@ -288,20 +248,7 @@ def parse_row(row: int, fields: dict, base: Path, *, gpus_per_job: float | None 
         if spec is not None:
             spec.check(value, name)
     if kind == "generate":
-        f["backend"] = backend
-        if isinstance(finish, str):
-            f["finish"] = finish = [finish]
-        if finish is not None:
-            _check_finish(finish)
-        model_key = {"svd": "svd_model", "wan_vace": "wan_model"}.get(backend)
-        if model_key and model_key not in f:
-            raise ValueError(f"backend {backend} needs {model_key}: the local folder of its diffusers model")
-        for key in ("svd_model", "wan_model"):
-            if key in f:
-                model = (base / str(f[key])).resolve()
-                if not model.is_dir():
-                    raise ValueError(f"{key} folder not found: {excerpt(f[key])}")
-                f[key] = str(model)
+        _check_generate_row(f, backend, base)
     names = {"render": {"image": "image_path", "path": "path_file", "camera": "camera_file", "depth": "depth_file"},
              "generate": {"image": "image", "path": "path", "camera": "camera", "depth": "depth"},
              "shots": {"shots": "spec_file"}}[kind]
@@ -321,6 +268,79 @@ def parse_row(row: int, fields: dict, base: Path, *, gpus_per_job: float | None 
     return Job(row=row, id=rid, kind=kind, settings=tuple(sorted(settings.items())), out=str(rel), digest=digest,
                gpus=gpus)
 
+
+def _row_id_and_out(row: int, rid, out) -> tuple[str, PurePosixPath]:
+    """A row's job id (``id``, else ``out``, else ``row<N>``) and its output path relative to the batch folder
+    (default ``<id>.mp4``); ``ValueError`` for an empty id or an output outside the folder or of an unknown kind."""
+    if rid is not None and (not isinstance(rid, (str, int)) or isinstance(rid, bool) or not str(rid).strip()):
+        raise ValueError(f"id must be a non-empty text, got {excerpt(rid)}")
+    rid = str(rid).strip() if rid is not None else (str(out) if out else f"row{row}")
+    out = out if out is not None else f"{rid}.mp4"
+    if not isinstance(out, str) or not out.strip():
+        raise ValueError(f"out must be a file name relative to --out, got {excerpt(out)}")
+    rel = PurePosixPath(out.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts or rel.parts[:1] == (PARTIAL_DIR,) or str(rel) == INDEX_NAME:
+        raise ValueError(f"out must stay inside --out (no absolute path, no '..'), got {excerpt(out)}")
+    if rel.suffix and rel.suffix.lower() not in OUTPUT_EXTS:
+        raise ValueError(f"unsupported out {excerpt(out)}: use {', '.join(OUTPUT_EXTS)} or no suffix for PNGs")
+    return rid, rel
+
+
+def _row_files(f: dict, base: Path) -> dict[str, Path]:
+    """The row's file fields (taken out of ``f``) resolved against ``base``; ``ValueError`` for a missing one."""
+    files: dict[str, Path] = {}
+    for key in _FILE_KEYS:
+        if key in f:
+            value = f.pop(key)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{key} must be a file name, got {excerpt(value)}")
+            p = (base / value).resolve()
+            if not p.exists():
+                raise ValueError(f"{key} file not found: {value} (names are relative to the manifest's folder)")
+            files[key] = p
+    return files
+
+
+def _row_kind(files: dict[str, Path], backend: str, f: dict) -> str:
+    """"shots", "render" or "generate" (another backend, or a finish); ``ValueError`` when the row's files and
+    preset do not say what to make."""
+    from ..camera.presets import AUTO, PRESETS
+
+    if "shots" in files:
+        if len(files) > 1 or backend != "render" or f.get("finish"):
+            raise ValueError("a shots row takes a shot-list spec, seed and out only (the spec names its pictures)")
+        return "shots"
+    if "image" not in files:
+        raise ValueError("give an image (a picture file) or shots (a shot-list spec)")
+    if "path" in files and "camera" in files:
+        raise ValueError("give a drawn path or a camera trajectory, not both")
+    preset = f.get("preset", AUTO)
+    if preset != AUTO and preset not in PRESETS:
+        raise ValueError(f"unknown preset {excerpt(preset)}; use auto or one of the names that 'presets' "
+                         "lists")
+    if preset == AUTO and "path" not in files and "camera" not in files:
+        raise ValueError("nothing says how the camera moves: give a preset, a path (drawn path JSON) or a camera")
+    return "generate" if backend != "render" or f.get("finish") else "render"
+
+
+def _check_generate_row(f: dict, backend: str, base: Path) -> None:
+    """A generate row's settings ``f``, completed in place: the backend, ``finish`` as a list, model folders
+    resolved against ``base``; ``ValueError`` for a bad finish or a missing model folder."""
+    f["backend"] = backend
+    finish = f.get("finish")
+    if isinstance(finish, str):
+        f["finish"] = finish = [finish]
+    if finish is not None:
+        _check_finish(finish)
+    model_key = {"svd": "svd_model", "wan_vace": "wan_model"}.get(backend)
+    if model_key and model_key not in f:
+        raise ValueError(f"backend {backend} needs {model_key}: the local folder of its diffusers model")
+    for key in ("svd_model", "wan_model"):
+        if key in f:
+            model = (base / str(f[key])).resolve()
+            if not model.is_dir():
+                raise ValueError(f"{key} folder not found: {excerpt(f[key])}")
+            f[key] = str(model)
 
 def _check_finish(finish) -> None:
     if not isinstance(finish, list) or not all(isinstance(x, str) for x in finish):

@@ -143,6 +143,74 @@ def interpolated_frames(b: int, multiplier: int, target_fps: float | None, sourc
     return b * m if loop else (b - 1) * m + 1
 
 
+# --- one step's working memory: the formulas the nodes check when they run, the Python API path (finish_clip,
+# keyframe_clip, apply_director_style) checks too, and the rules below use to size a prompt ---------------------------
+EFFECT_CLIP_COPIES = 4
+"""An effect holds about this many float copies of its output (input on the device, work, output)."""
+EFFECT_RETIME_FACTOR = 3
+"""Effects that retime make up to about this many times the input frames (bullet time ~1.6x at intensity 1)."""
+
+
+def interpolate_bytes(frames_in: int, frames_out: int, height: int, width: int, channels: int = 3) -> int:
+    """Frame interpolation: the input and output clips plus one pair's flows."""
+    return limits.clip_bytes(frames_out + frames_in, height, width, channels) \
+        + height * width * limits.FLOW_BYTES_PER_PIXEL
+
+
+def temporal_bytes(frames: int, height: int, width: int, channels: int = 3) -> int:
+    """Temporal consistency: the clip's working copies, the window of neighbours and one pair's flows."""
+    return (limits.clip_bytes(frames, height, width, channels) * limits.TEMPORAL_CLIP_COPIES
+            + limits.clip_bytes(min(frames, limits.TEMPORAL_WINDOW_FRAMES), height, width, channels)
+            + height * width * limits.FLOW_BYTES_PER_PIXEL)
+
+
+def keyframes_bytes(inbetweens: int, height: int, width: int, channels: int = 3) -> int:
+    """Keyframe interpolation: the in-betweens and both keyframes, plus the flows between them."""
+    return limits.clip_bytes(inbetweens + 2, height, width, channels) + height * width * limits.FLOW_BYTES_PER_PIXEL
+
+
+def effect_bytes(frames: int, height: int, width: int, retimes: bool) -> int:
+    """One effect: ``EFFECT_CLIP_COPIES`` copies of its output (``EFFECT_RETIME_FACTOR`` times longer when it
+    retimes)."""
+    return limits.clip_bytes(frames * (EFFECT_RETIME_FACTOR if retimes else 1), height, width) * EFFECT_CLIP_COPIES
+
+
+def director_bytes(frames: int, height: int, width: int) -> int:
+    """A director style's retime and grade: three copies of the clip."""
+    return limits.clip_bytes(frames, height, width) * 3
+
+
+def check_interpolate(frames_in: int, frames_out: int, height: int, width: int, channels: int = 3) -> None:
+    """``ValueError`` (``limits.check_budget``) when interpolating to ``frames_out`` frames is over budget."""
+    limits.check_budget(interpolate_bytes(frames_in, frames_out, height, width, channels),
+                        f"interpolating {frames_in} frames of {width}x{height} to {frames_out}",
+                        "lower the multiplier or target_fps, or shorten or downscale the clip")
+
+
+def check_temporal(frames: int, height: int, width: int, channels: int = 3) -> None:
+    """``ValueError`` when stabilising the clip is over budget."""
+    limits.check_budget(temporal_bytes(frames, height, width, channels),
+                        f"stabilising {frames} frames of {width}x{height}", "shorten or downscale the clip")
+
+
+def check_keyframes(inbetweens: int, height: int, width: int, channels: int = 3) -> None:
+    """``ValueError`` when the in-betweens are over budget."""
+    limits.check_budget(keyframes_bytes(inbetweens, height, width, channels),
+                        f"{inbetweens} in-between frames of {width}x{height}", "lower frames or downscale the images")
+
+
+def check_effect(name: str, frames: int, height: int, width: int, retimes: bool) -> None:
+    """``ValueError`` when the effect ``name`` on the clip is over budget."""
+    limits.check_budget(effect_bytes(frames, height, width, retimes), f"{name} on {frames} frames of {width}x{height}",
+                        "shorten or downscale the clip")
+
+
+def check_director(frames: int, height: int, width: int) -> None:
+    """``ValueError`` when a director style on the clip is over budget."""
+    limits.check_budget(director_bytes(frames, height, width), f"director style on {frames} frames of {width}x{height}",
+                        "shorten or downscale the clip")
+
+
 # --- one rule per pack node (and the core sources): inputs -> (outputs by slot, NodeCost fields) --------------------
 def _rule_load_image(inp, get, image_size):
     size = image_size(inp.get("image")) if isinstance(inp.get("image"), str) else None
@@ -194,8 +262,7 @@ def _rule_interpolate(inp, get, image_size):
         return {}, None
     n = interpolated_frames(clip.frames, m, tfps if tfps and tfps > 0 else None, sfps, inp.get("loop") is True)
     out = Clip(n, clip.height, clip.width)
-    work = limits.clip_bytes(n + clip.frames, clip.height, clip.width) \
-        + clip.height * clip.width * limits.FLOW_BYTES_PER_PIXEL
+    work = interpolate_bytes(clip.frames, n, clip.height, clip.width)
     setting = "target_fps" if tfps and tfps > 0 else "multiplier"
     return {0: out}, (out, work, setting, "lower the multiplier or target_fps, or shorten or downscale the clip")
 
@@ -204,8 +271,7 @@ def _rule_temporal(inp, get, image_size):
     clip = get(inp.get("frames"))
     if clip is None or not clip.height:
         return {}, None
-    window = limits.clip_bytes(min(clip.frames, limits.TEMPORAL_WINDOW_FRAMES), clip.height, clip.width)
-    work = clip.bytes * limits.TEMPORAL_CLIP_COPIES + window + clip.height * clip.width * limits.FLOW_BYTES_PER_PIXEL
+    work = temporal_bytes(clip.frames, clip.height, clip.width)
     return {0: clip}, (clip, work, "frames", "shorten or downscale the clip")
 
 

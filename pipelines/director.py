@@ -17,6 +17,7 @@ import torch
 from ..camera.presets import PRESETS
 from ..core.errors import excerpt
 from ..core.frames import check_frames
+from .budget import check_director
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def apply_director_style(frames: torch.Tensor, style: DirectorStyle | str, *, on
 
     style = get_style(style) if isinstance(style, str) else style
     frames = check_frames(frames, "frames")
+    check_director(*frames.shape[:3])
     idx = torch.as_tensor(retime_map(frames.shape[0], style), device=frames.device)
     out = frames.index_select(0, idx)
     if style.grade:

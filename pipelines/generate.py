@@ -22,7 +22,7 @@ from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn, params
 from ..core.errors import excerpt
-from ..core.filters import resize
+from ..core.filters import crop_to, resize
 
 _S, _G, _T, _R = params.SVD, params.GENERATE, params.TRAJECTORY, params.RENDER
 _WG, _WV = params.WAN_GUIDE, params.WAN_VACE
@@ -74,22 +74,6 @@ def as_image(image) -> torch.Tensor:
     if not torch.isfinite(t).all():
         raise ValueError("image has NaN or infinite values")
     return to_rgb(t[None].clamp(0, 1))[0].cpu().contiguous()
-
-
-def crop_to(image: torch.Tensor, width: int, height: int, clamp: bool = True) -> torch.Tensor:
-    """[H, W, C] -> [height, width, C]: center crop to the aspect, then an antialiased bilinear resize (the
-    image itself, untouched, when it already has that size); ``clamp`` to 0..1 (off for depth maps)."""
-    h, w = image.shape[:2]
-    if (h, w) == (height, width):
-        return image
-    if w * height > h * width:  # too wide
-        cw = max(1, round(h * width / height))
-        image = image[:, (w - cw) // 2:(w - cw) // 2 + cw]
-    else:
-        ch = max(1, round(w * height / width))
-        image = image[(h - ch) // 2:(h - ch) // 2 + ch]
-    out = resize(image.permute(2, 0, 1)[None], (height, width), antialias=True)[0].permute(1, 2, 0)
-    return (out.clamp(0, 1) if clamp else out).contiguous()
 
 
 def _camera(image_hw, path, camera, preset, frames, fps, intensity) -> tuple[CameraTrajectory, list[str]]:
@@ -189,16 +173,11 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int |
     from .inputs import pick_device
 
     backend = _G["backend"].check(backend, "backend")
-    wan = backend == "wan_vace"
-    frames = _T["frames"].check((_WG["length"].default if wan else _T["frames"].default) if frames is None
-                                else frames, "frames")
+    frames, fps, width, height = _backend_defaults(backend, frames, fps, width, height)
     intensity = float(_T["intensity"].check(intensity, "intensity"))
-    if fps is None:
-        fps = {"render": _T["fps"].default, "svd": _G["svd_fps"].default}.get(backend, _WV["fps"].default)
-    if width is None:
-        width = _WG["width"].default if wan else _G["width"].default
-    if height is None:
-        height = _WG["height"].default if wan else _G["height"].default
+    move = Move(path=path, camera=camera, preset=preset, frames=frames, fps=fps, intensity=intensity)
+    shared = Shared(width=width, height=height, steps=steps, seed=seed, cpu_offload=cpu_offload, depth=depth,
+                    depth_kind=depth_kind, on_progress=on_progress)
     if out is not None:
         from ..video.io import check_output
 
@@ -206,91 +185,198 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int |
     stabilize, interpolate, effects = _finish_steps(finish)
     img = as_image(image)
     dev = pick_device(device)
-    steps_done: list[str] = []
-    guide = mask = None
     if backend == "render":
-        fps = float(_T["fps"].check(fps, "fps"))
-        cam, warnings = _camera(img.shape[:2], path, camera, preset, frames, fps, intensity)
-        from .render import render_clip
-
-        result = render_clip(img.to(dev), cam, depth, depth_kind=depth_kind, on_progress=on_progress)
-        clip, fps = result.frames.float().cpu(), float(cam.fps)
-        steps_done.append(f"render: {cam.frames} frames {clip.shape[2]}x{clip.shape[1]} ({cam.preset})")
-    elif wan:
-        clip, guide, mask, fps, cam, warnings, line = _wan_vace(
-            img, dev, path=path, camera=camera, preset=preset, frames=frames, fps=fps, intensity=intensity,
-            depth=depth, depth_kind=depth_kind, width=width, height=height, wan_model=wan_model, prompt=prompt,
-            negative_prompt=negative_prompt, wan_guide=wan_guide, guidance_scale=guidance_scale,
-            conditioning_scale=conditioning_scale, steps=steps, seed=seed, cpu_offload=cpu_offload,
-            on_progress=on_progress)
-        steps_done.append(line)
+        made = _render(img, dev, move, shared)
+    elif backend == "wan_vace":
+        made = _wan_vace(img, dev, move, shared, WanSettings(
+            wan_model=wan_model, prompt=prompt, negative_prompt=negative_prompt, wan_guide=wan_guide,
+            guidance_scale=guidance_scale, conditioning_scale=conditioning_scale))
     else:
-        from .svd_diffusers import SVDModel, load_svd, sample_svd
-
-        fps = int(_G["svd_fps"].check(fps, "fps"))
-        width = int(_G["width"].check(width, "width"))
-        height = int(_G["height"].check(height, "height"))
-        if svd_model is None:
-            raise ValueError("backend 'svd' needs svd_model: the local folder of a diffusers SVD model "
-                             "(e.g. stable-video-diffusion-img2vid-xt)")
-        model = svd_model if isinstance(svd_model, SVDModel) else load_svd(
-            svd_model, dev, cpu_offload=_G["cpu_offload"].check(cpu_offload, "cpu_offload"))
-        pic = crop_to(img, width, height)
-        cam, warnings = _camera(pic.shape[:2], path, camera, preset, frames, float(fps), intensity)
-        depth_img = _crop_depth(depth, img.shape[:2], width, height)
-        res = sample_svd(model, pic, frames=cam.frames, camera=cam, depth=depth_img, depth_kind=depth_kind,
-                         guidance=guidance, strength=strength, release=release, denoise=denoise, steps=steps,
-                         seed=seed, fps=fps, motion_bucket_id=motion_bucket_id, augmentation_level=augmentation_level,
-                         min_guidance_scale=min_guidance_scale, max_guidance_scale=max_guidance_scale,
-                         decode_chunk_size=decode_chunk_size, on_progress=on_progress)
-        clip, guide, fps = res.frames, res.guide, float(fps)
-        steps_done.append(f"svd: {cam.frames} frames {width}x{height}, {res.steps} steps, guidance {guidance}, "
-                          f"seed {seed}, motion bucket {res.motion_bucket_id}")
-    steps_done = [f"warning: {w}" for w in warnings] + steps_done
-    if stabilize or interpolate is not None or effects:
-        from .finish import finish_clip
-
-        done = finish_clip(clip, fps, stabilize=stabilize, interpolate=interpolate, effects=effects, camera=cam,
-                           on_progress=on_progress)
-        clip, fps = done.frames, done.fps
-        steps_done.extend(done.steps)
-    result = Generated(frames=clip, fps=float(fps), camera=cam, backend=backend, guide=guide, steps=steps_done,
-                       mask=mask)
+        made = _svd(img, dev, move, shared, SVDSettings(
+            svd_model=svd_model, guidance=guidance, strength=strength, release=release, denoise=denoise,
+            motion_bucket_id=motion_bucket_id, augmentation_level=augmentation_level,
+            min_guidance_scale=min_guidance_scale, max_guidance_scale=max_guidance_scale,
+            decode_chunk_size=decode_chunk_size))
+    steps_done = [f"warning: {w}" for w in made.warnings] + [made.line]
+    clip, fps = _finished(made, stabilize, interpolate, effects, steps_done, on_progress)
+    result = Generated(frames=clip, fps=float(fps), camera=made.camera, backend=backend, guide=made.guide,
+                       steps=steps_done, mask=made.mask)
     if out is not None:
         result.write(out)
     return result
 
 
-def _wan_vace(img, dev, *, path, camera, preset, frames, fps, intensity, depth, depth_kind, width, height, wan_model,
-              prompt, negative_prompt, wan_guide, guidance_scale, conditioning_scale, steps, seed, cpu_offload,
-              on_progress):
+def _backend_defaults(backend: str, frames, fps, width, height) -> tuple[int, float, int, int]:
+    """frames (checked), fps, width, height with the backend's defaults for the ones given as None: 25 frames (81
+    for wan_vace), fps 12 / 7 / 16 (render / svd / wan_vace), size 1024 x 576 (svd) or 832 x 480 (wan_vace)."""
+    wan = backend == "wan_vace"
+    frames = _T["frames"].check((_WG["length"].default if wan else _T["frames"].default) if frames is None
+                                else frames, "frames")
+    if fps is None:
+        fps = {"render": _T["fps"].default, "svd": _G["svd_fps"].default}.get(backend, _WV["fps"].default)
+    sizes = _WG if wan else _G
+    return (frames, fps, sizes["width"].default if width is None else width,
+            sizes["height"].default if height is None else height)
+
+
+def _finished(made: _Made, stabilize, interpolate, effects: list, steps_done: list[str],
+              on_progress: ProgressFn) -> tuple[torch.Tensor, float]:
+    """The backend's clip and fps after the finish steps (``finish_clip``; unchanged when none), whose lines are
+    appended to ``steps_done``."""
+    if not (stabilize or interpolate is not None or effects):
+        return made.clip, made.fps
+    from .finish import finish_clip
+
+    done = finish_clip(made.clip, made.fps, stabilize=stabilize, interpolate=interpolate, effects=effects,
+                       camera=made.camera, on_progress=on_progress)
+    steps_done.extend(done.steps)
+    return done.frames, done.fps
+
+
+@dataclass(frozen=True)
+class Move:
+    """How the camera moves (:func:`generate`'s ``path``, ``camera``, ``preset``, ``frames``, ``fps``,
+    ``intensity``; frames and fps already defaulted for the backend, fps checked by each backend)."""
+
+    path: object
+    camera: object
+    preset: str
+    frames: int
+    fps: float
+    intensity: float
+
+    def trajectory(self, image_hw: tuple[int, int], frames: int | None = None,
+                   fps: float | None = None) -> tuple[CameraTrajectory, list[str]]:
+        """The camera for a picture of ``image_hw`` (H, W), with the backend's checked ``frames`` / ``fps``."""
+        return _camera(image_hw, self.path, self.camera, self.preset, self.frames if frames is None else frames,
+                       self.fps if fps is None else fps, self.intensity)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Settings every backend reads (the size, steps, seed and offload are the generative backends')."""
+
+    width: int
+    height: int
+    steps: int
+    seed: int
+    cpu_offload: bool
+    depth: object
+    depth_kind: str
+    on_progress: ProgressFn = None
+
+
+@dataclass(frozen=True)
+class SVDSettings:
+    """The svd backend's own settings (``core/params.SVD``, ``GENERATE``)."""
+
+    svd_model: object
+    guidance: str
+    strength: float
+    release: float
+    denoise: float
+    motion_bucket_id: int
+    augmentation_level: float
+    min_guidance_scale: float
+    max_guidance_scale: float
+    decode_chunk_size: int
+
+
+@dataclass(frozen=True)
+class WanSettings:
+    """The wan_vace backend's own settings (``core/params.WAN_VACE``)."""
+
+    wan_model: object
+    prompt: str
+    negative_prompt: str
+    wan_guide: str
+    guidance_scale: float
+    conditioning_scale: float
+
+
+@dataclass
+class _Made:
+    """A backend's output: ``clip`` [N, H, W, 3] float 0..1 on the CPU at ``fps``, the ``camera``, the warnings,
+    its one-line report, and the guide renders / generate mask when it made them."""
+
+    clip: torch.Tensor
+    fps: float
+    camera: CameraTrajectory
+    warnings: list[str]
+    line: str
+    guide: torch.Tensor | None = None
+    mask: torch.Tensor | None = None
+
+
+def _render(img: torch.Tensor, dev: torch.device, move: Move, shared: Shared) -> _Made:
+    """The render backend: the 2.5D parallax render of ``img`` ([H, W, 3]) along the move."""
+    from .render import render_clip
+
+    fps = float(_T["fps"].check(move.fps, "fps"))
+    cam, warnings = move.trajectory(img.shape[:2], fps=fps)
+    result = render_clip(img.to(dev), cam, shared.depth, depth_kind=shared.depth_kind,
+                         on_progress=shared.on_progress)
+    clip = result.frames.float().cpu()
+    return _Made(clip, float(cam.fps), cam, warnings,
+                 f"render: {cam.frames} frames {clip.shape[2]}x{clip.shape[1]} ({cam.preset})")
+
+
+def _svd(img: torch.Tensor, dev: torch.device, move: Move, shared: Shared, svd: SVDSettings) -> _Made:
+    """The svd backend: SVD on diffusers' components, guided by the render, at the cropped picture's size."""
+    from .svd_diffusers import SVDModel, load_svd, sample_svd
+
+    fps = int(_G["svd_fps"].check(move.fps, "fps"))
+    width = int(_G["width"].check(shared.width, "width"))
+    height = int(_G["height"].check(shared.height, "height"))
+    if svd.svd_model is None:
+        raise ValueError("backend 'svd' needs svd_model: the local folder of a diffusers SVD model "
+                         "(e.g. stable-video-diffusion-img2vid-xt)")
+    model = svd.svd_model if isinstance(svd.svd_model, SVDModel) else load_svd(
+        svd.svd_model, dev, cpu_offload=_G["cpu_offload"].check(shared.cpu_offload, "cpu_offload"))
+    pic = crop_to(img, width, height)
+    cam, warnings = move.trajectory(pic.shape[:2], fps=float(fps))
+    depth_img = _crop_depth(shared.depth, img.shape[:2], width, height)
+    res = sample_svd(model, pic, frames=cam.frames, camera=cam, depth=depth_img, depth_kind=shared.depth_kind,
+                     guidance=svd.guidance, strength=svd.strength, release=svd.release, denoise=svd.denoise,
+                     steps=shared.steps, seed=shared.seed, fps=fps, motion_bucket_id=svd.motion_bucket_id,
+                     augmentation_level=svd.augmentation_level, min_guidance_scale=svd.min_guidance_scale,
+                     max_guidance_scale=svd.max_guidance_scale, decode_chunk_size=svd.decode_chunk_size,
+                     on_progress=shared.on_progress)
+    line = (f"svd: {cam.frames} frames {width}x{height}, {res.steps} steps, guidance {svd.guidance}, "
+            f"seed {shared.seed}, motion bucket {res.motion_bucket_id}")
+    return _Made(res.frames, float(fps), cam, warnings, line, guide=res.guide)
+
+
+def _wan_vace(img: torch.Tensor, dev: torch.device, move: Move, shared: Shared, wan: WanSettings) -> _Made:
     """The wan_vace backend: guide (unless ``wan_guide`` is "none"), then diffusers' WanVACEPipeline."""
     from ..conditioning.wan_guide import check_guide_length, check_wan_size
     from .guide import wan_guide as make_guide
     from .wan_vace_diffusers import load_wan_vace, sample_wan_vace
 
-    fps = int(_WV["fps"].check(fps, "fps"))
-    length = check_guide_length(frames)
-    width, height = check_wan_size(width, height)
-    wan_guide = _WV["guide"].check(wan_guide, "wan_guide")
-    if wan_model is None:
+    fps = int(_WV["fps"].check(move.fps, "fps"))
+    length = check_guide_length(move.frames)
+    width, height = check_wan_size(shared.width, shared.height)
+    wan_guide = _WV["guide"].check(wan.wan_guide, "wan_guide")
+    if wan.wan_model is None:
         raise ValueError("backend 'wan_vace' needs wan_model: the local folder of a diffusers Wan VACE model "
                          "(e.g. Wan2.1-VACE-1.3B-diffusers)")
-    pipe = wan_model if hasattr(wan_model, "transformer") and callable(wan_model) else load_wan_vace(
-        wan_model, dev, cpu_offload=_G["cpu_offload"].check(cpu_offload, "cpu_offload"))
-    cam, warnings = _camera(img.shape[:2], path, camera, preset, length, float(fps), intensity)
+    pipe = wan.wan_model if hasattr(wan.wan_model, "transformer") and callable(wan.wan_model) else load_wan_vace(
+        wan.wan_model, dev, cpu_offload=_G["cpu_offload"].check(shared.cpu_offload, "cpu_offload"))
+    cam, warnings = move.trajectory(img.shape[:2], frames=length, fps=float(fps))
     guide = None
     if wan_guide == "render":
-        guide = make_guide(img.to(dev), cam, depth, width=width, height=height, length=length,
-                           depth_kind=depth_kind)
+        guide = make_guide(img.to(dev), cam, shared.depth, width=width, height=height, length=length,
+                           depth_kind=shared.depth_kind)
         warnings = warnings + guide.notes
-    clip = sample_wan_vace(pipe, guide, prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
-                           length=length, steps=steps, guidance_scale=guidance_scale,
-                           conditioning_scale=conditioning_scale, seed=seed, on_progress=on_progress)
-    line = (f"wan_vace: {length} frames {width}x{height}, {steps} steps, guide {wan_guide}, seed {seed}"
-            + ("" if guide is None else f", {100 * float(guide.mask.mean()):.0f} % generated"))
-    return (clip, None if guide is None else guide.control.float().cpu(),
-            None if guide is None else guide.mask.float().cpu(), float(fps), cam, warnings, line)
+    clip = sample_wan_vace(pipe, guide, prompt=wan.prompt, negative_prompt=wan.negative_prompt, width=width,
+                           height=height, length=length, steps=shared.steps, guidance_scale=wan.guidance_scale,
+                           conditioning_scale=wan.conditioning_scale, seed=shared.seed,
+                           on_progress=shared.on_progress)
+    line = (f"wan_vace: {length} frames {width}x{height}, {shared.steps} steps, guide {wan_guide}, "
+            f"seed {shared.seed}" + ("" if guide is None else f", {100 * float(guide.mask.mean()):.0f} % generated"))
+    return _Made(clip, float(fps), cam, warnings, line,
+                 guide=None if guide is None else guide.control.float().cpu(),
+                 mask=None if guide is None else guide.mask.float().cpu())
 
 
 def _crop_depth(depth, image_hw, width: int, height: int):

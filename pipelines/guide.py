@@ -32,7 +32,7 @@ _W = params.WAN_GUIDE
 def fit_picture(image: torch.Tensor, width: int, height: int) -> tuple[torch.Tensor, str | None]:
     """[H, W, 3] -> ([height, width, 3], note): centre crop to the aspect, antialiased bilinear resize; the note
     says what changed (None when the picture already had that size)."""
-    from .generate import crop_to  # the same crop and resize as the SVD backend's picture
+    from ..core.filters import crop_to  # the same crop and resize as the SVD backend's picture
 
     h, w = image.shape[:2]
     if (h, w) == (height, width):

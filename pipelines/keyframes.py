@@ -13,7 +13,8 @@ from ..core import ProgressFn
 from ..core.frames import to_rgb
 from ..core.params import KEYFRAMES
 from ..render.depth import estimate_depth, load_depth_input
-from ..video.keyframes import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
+from ..video.inbetween import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
+from . import budget
 
 
 def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
@@ -32,6 +33,7 @@ def keyframe_clip(start, end, frames: int = KEYFRAMES["frames"].default,
     unusable input (sizes, NaN, ranges)."""
     n = KEYFRAMES["frames"].check(frames, "frames")
     a, b = check_keyframes(start, end, bool(resize))
+    budget.check_keyframes(n, *a.shape[:3])
     init = None
     if camera is not None:
         if not isinstance(camera, CameraTrajectory):

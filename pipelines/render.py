@@ -19,9 +19,9 @@ from ..camera.moves import build_trajectory
 from ..camera.overscan import OverscanInfo, border_points, parse_overscan, resolve_overscan
 from ..camera.presets import AUTO
 from ..camera.trajectory import CameraTrajectory, shorten_move, subject_point
-from ..core import ProgressFn, cinema, limits, params
+from ..core import ProgressFn, limits, params
 from ..core.filters import resize
-from ..core.frames import downscale_to_max, fit_size
+from ..core.frames import centre_crop_box, downscale_to_max, fit_size
 from ..render.depth import estimate_depth, load_depth_input
 from ..render.reach import Aim, MoveCap, coverage_warning, find_aim, find_move_cap
 from ..render.reproject import RenderResult, render_views
@@ -115,7 +115,7 @@ def render_clip(image: torch.Tensor, camera: CameraTrajectory, depth=None, *,
         z = load_depth_input(depth, depth_kind, (h, w), img.device)
     # An aspect-ratio crop of the virtual camera (trajectory built with aspect=...): the picture and its depth
     # are cropped centrally first, so the trajectory's horizontal field of view is that of the cropped picture.
-    top, left, ch, cw = cinema.crop_box(h, w, camera.metadata.get("aspect"))
+    top, left, ch, cw = centre_crop_box(h, w, camera.metadata.get("aspect"), even=True)
     if (ch, cw) != (h, w):
         img = img[top:top + ch, left:left + cw]
         z = None if z is None else z[top:top + ch, left:left + cw]
@@ -225,7 +225,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     they are rendered (a director style's whole clip once rendered). The result's :meth:`RenderedFile.report` says
     what happened. ``depth_out``: also write the depth the render used there (:func:`write_geometry`).
     """
-    from ..video.io import PNG_LEVEL, FrameWriter, check_output
+    from ..video.io import PNG_LEVEL, check_output
 
     png_level = PNG_LEVEL if png_level is None else png_level
 
@@ -253,10 +253,50 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                                   camera_body=camera_body, lens_kind=lens_kind, aspect=aspect,
                                   focus=(aim.x, aim.y), subject_depth=aim.depth)
     t_read = time.perf_counter()
-    # streamed: each rendered chunk goes to the encoder threads as it comes (memory does not grow with frames);
-    # a director style retimes and cuts the whole clip, so that one is rendered in memory first
+    done = _render_to_writer(img, camera, out, png_level, dict(
+        depth=depth_file, depth_kind=depth_kind, fill=fill, depth_of_field=depth_of_field, motion_blur=motion_blur,
+        overscan=overscan, move_cap=move_cap, on_progress=on_progress,
+        segmentation=None if aim is None else aim.segmentation))
+    result, t_render = done.result, done.t_render
+    t_end = time.perf_counter()
+    bend = write_geometry(img, camera, result, depth_out)  # a measure, not a stage of the render
+    t_render -= done.t_write  # time spent handing frames over counts as encoding
+    render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read))
+    timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
+              "render": render_ms, "encode": 1000.0 * (t_end - t_render), "total": 1000.0 * (t_end - t_start)}
+    return RenderedFile(out=Path(done.written), preset=camera.preset, frames=camera.frames, fps=float(camera.fps),
+                        width=done.width, height=done.height, seconds=t_render - t_read,
+                        coverage=float(result.coverage.min()),
+                        warnings=warnings, coverage_per_frame=tuple(float(c) for c in result.coverage.cpu()),
+                        overscan=float(result.overscan),
+                        overscan_note=result.overscan_info.describe() if result.overscan_info else "",
+                        depth_source="estimated" if depth_file is None else "file",
+                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, line_bend=bend,
+                        **reach_fields(result, camera.preset))
+
+
+@dataclass(frozen=True)
+class _Written:
+    """:func:`_render_to_writer`'s outcome: the render, the file or folder written, the frame size (an aspect crop
+    changes it), when rendering ended (``perf_counter``) and the seconds spent handing frames to the writer."""
+
+    result: RenderResult
+    written: str | Path
+    height: int
+    width: int
+    t_render: float
+    t_write: float
+
+
+def _render_to_writer(img: torch.Tensor, camera: CameraTrajectory, out, png_level: int, render: dict) -> _Written:
+    """Render ``img`` ([H, W, 3]) along ``camera`` with ``render_clip(**render)`` into the video ``out``.
+
+    Streamed: each rendered chunk goes to the encoder threads as it comes (memory does not grow with frames); a
+    director style retimes and cuts the whole clip, so that one is rendered in memory first."""
+    from ..video.io import FrameWriter
+
     t_write = 0.0
-    size = [h, w]  # an aspect crop changes the size
+    size = list(img.shape[:2])
     with FrameWriter(out, camera.fps, png_level=png_level) as writer:
         def sink(_start: int, chunk: torch.Tensor) -> None:
             nonlocal t_write
@@ -266,30 +306,12 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
             t_write += time.perf_counter() - t
 
         styled = camera.preset in DIRECTOR_STYLES
-        result = render_clip(img, camera, depth_file, depth_kind=depth_kind, fill=fill,
-                             depth_of_field=depth_of_field, motion_blur=motion_blur, overscan=overscan,
-                             move_cap=move_cap, on_progress=on_progress, sink=None if styled else sink,
-                             segmentation=None if aim is None else aim.segmentation)
+        result = render_clip(img, camera, **render, sink=None if styled else sink)
         t_render = time.perf_counter()
         if styled:
             sink(0, apply_director_style(result.frames, camera.preset))
             t_write = 0.0  # written after t_render: already counted as encoding
-    written = writer.path
-    h, w = size
-    t_end = time.perf_counter()
-    bend = write_geometry(img, camera, result, depth_out)  # a measure, not a stage of the render
-    t_render -= t_write  # time spent handing frames over counts as encoding
-    render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read))
-    timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
-              "render": render_ms, "encode": 1000.0 * (t_end - t_render), "total": 1000.0 * (t_end - t_start)}
-    return RenderedFile(out=Path(written), preset=camera.preset, frames=camera.frames, fps=float(camera.fps),
-                        width=w, height=h, seconds=t_render - t_read, coverage=float(result.coverage.min()),
-                        warnings=warnings, coverage_per_frame=tuple(float(c) for c in result.coverage.cpu()),
-                        overscan=float(result.overscan),
-                        overscan_note=result.overscan_info.describe() if result.overscan_info else "",
-                        depth_source="estimated" if depth_file is None else "file",
-                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, line_bend=bend,
-                        **reach_fields(result, camera.preset))
+    return _Written(result, writer.path, int(size[0]), int(size[1]), t_render, t_write)
 
 
 def write_geometry(image: torch.Tensor, camera: CameraTrajectory, result: RenderResult,

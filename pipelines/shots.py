@@ -30,6 +30,7 @@ import torch
 
 from ..core import limits, params
 from ..core.errors import excerpt, loads_json
+from ..core.frames import cover_fit
 
 SHOTS_VERSION = 1
 TRANSITIONS = ("cut", "crossfade", "whip_pan", "morph")
@@ -252,9 +253,7 @@ def cover_resize(image: torch.Tensor, width: int, height: int) -> torch.Tensor:
     h, w = x.shape[1:3]
     if (h, w) == (height, width):
         return image
-    s = max(width / w, height / h)
-    nw, nh = max(width, round(w * s)), max(height, round(h * s))
-    x0, y0 = (nw - width) // 2, (nh - height) // 2
+    s, (nh, nw), (y0, x0, _, _) = cover_fit(h, w, height, width)
     out = []
     for f in x.cpu().numpy():
         interp = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC

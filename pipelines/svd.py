@@ -112,14 +112,6 @@ def render_guide(image: torch.Tensor, camera: CameraTrajectory, frames: int, dep
     return renders, holes
 
 
-def guide_noise_mask(holes: torch.Tensor, latent_hw: tuple[int, int], strength: float) -> torch.Tensor:
-    """The guided latent's noise mask float32 [F, 1, h, w] on the CPU from the guide's pixel holes [F, H, W]:
-    frame 0 kept (0), holes free (1), visible cells ``1 - strength`` (``conditioning/svd.guidance_noise_mask``)."""
-    holes_latent = guidance_math.latent_holes(holes.float().cpu(), latent_hw)
-    holes_latent[0] = 0.0
-    return guidance_math.guidance_noise_mask(holes_latent, strength)
-
-
 def encode_with_motion(clip_vision, vae, init_image: torch.Tensor, width: int = 1024, height: int = 576, *,
                        resize: ResizeFn, video_frames: int = _S["video_frames"].default,
                        motion_bucket_id: int = _S["motion_bucket_id"].default, fps: int = _S["fps"].default,
@@ -181,7 +173,7 @@ def encode_with_motion(clip_vision, vae, init_image: torch.Tensor, width: int = 
         return SVDEncoding(positive, negative, latent, model, guide.to(out_dev), frames, bucket)
 
     samples = vae.encode(renders.to(out_dev))
-    noise_mask = guide_noise_mask(holes, tuple(samples.shape[-2:]), strength)
+    noise_mask = guidance_math.guidance_noise_mask(holes, strength, latent_hw=tuple(samples.shape[-2:]))
     latent = {"samples": samples, "noise_mask": noise_mask}
     if guidance == "dual_clock":
         model = patch_dual_clock(model, release, frames)

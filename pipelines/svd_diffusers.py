@@ -3,7 +3,8 @@
 The sampler is written here on diffusers' own parts (``UNetSpatioTemporalConditionModel``,
 ``AutoencoderKLTemporalDecoder``, transformers' ``CLIPVisionModelWithProjection`` and the EDM
 ``EulerDiscreteScheduler``) so the camera guidance can enter each step. The guidance is the node's
-(``pipelines/svd.render_guide`` / ``guide_noise_mask`` and ``conditioning/svd``: one implementation):
+(``pipelines/svd.render_guide``, ``conditioning/svd.guidance_noise_mask`` and the rest of ``conditioning/svd``: one
+implementation):
 
 * the 2.5D renders of the image along the camera, VAE-encoded, are the start latent (CamTrol);
 * a per-frame noise mask holds the cells the render sees (``1 - strength``), frees the holes and keeps frame 0;
@@ -29,7 +30,7 @@ from ..camera.trajectory import CameraTrajectory
 from ..conditioning import svd as guidance_math
 from ..core import ProgressFn, params
 from ..core.errors import excerpt
-from .svd import guide_noise_mask, render_guide
+from .svd import render_guide
 
 _S, _G = params.SVD, params.GENERATE
 
@@ -215,6 +216,8 @@ class SVDResult:
 def clip_pixels(model: SVDModel, image_bchw: torch.Tensor) -> torch.Tensor:
     """The image encoder's input from RGB [B, 3, H, W] in 0..1: antialiased resize to its size in -1..1 (as SVD's
     original code and diffusers do), back to 0..1, then CLIP normalization (the folder's feature extractor)."""
+    # diffusers' own private resize, on purpose: the CLIP input must match SVD's reference pipeline bit for bit, and
+    # diffusers exposes no public name for it (test_layout.py allows this one)
     from diffusers.pipelines.stable_video_diffusion.pipeline_stable_video_diffusion import _resize_with_antialiasing
 
     size = int(model.image_encoder.config.image_size)
@@ -329,9 +332,11 @@ def sample_svd(model: SVDModel, image: torch.Tensor, *, frames: int, camera: Cam
                          "dual_clock (or set denoise 1)")
     bucket = guidance_math.resolve_motion_bucket(motion_bucket_id, camera, width, height)
     try:
-        return _sample(model, image.float().cpu(), frames, camera, depth, depth_kind, guidance if guided else "off",
-                       strength, release, denoise, steps, seed, fps - 1, bucket, augmentation_level, min_cfg,
-                       max_cfg, chunk, on_progress, EulerDiscreteScheduler, randn_tensor)
+        job = _SampleJob(frames=frames, camera=camera, depth=depth, depth_kind=depth_kind,
+                         guidance=guidance if guided else "off", strength=strength, release=release, denoise=denoise,
+                         steps=steps, seed=seed, fps_id=fps - 1, bucket=bucket, aug=augmentation_level,
+                         min_cfg=min_cfg, max_cfg=max_cfg, chunk=chunk, on_progress=on_progress)
+        return _sample(model, image.float().cpu(), job, EulerDiscreteScheduler, randn_tensor)
     except _Stage as e:  # out of memory in a stage: say which setting helps
         raise _oom(e.stage, width, height, frames, chunk, model.offload) from None
 
@@ -354,81 +359,130 @@ def _stage(name: str):
         raise
 
 
-def _sample(model, image, frames, camera, depth, depth_kind, guidance, strength, release, denoise, steps, seed,
-            fps_id, bucket, aug, min_cfg, max_cfg, chunk, on_progress, scheduler_cls, randn_tensor) -> SVDResult:
-    dev, dtype = model.device, model.dtype
-    height, width = image.shape[:2]
-    generator = torch.Generator("cpu").manual_seed(seed)
-    cfg = max_cfg > 1.0
-    pixels = image[None].permute(0, 3, 1, 2)  # [1, 3, H, W] in 0..1, channels-last strides as diffusers makes them
+@dataclass(frozen=True)
+class _SampleJob:
+    """:func:`sample_svd`'s checked settings for :func:`_sample`: ``guidance`` is "off" when unguided; ``fps_id``
+    is what SVD sees (fps - 1); ``bucket`` the resolved motion bucket; ``aug`` the augmentation level;
+    ``min_cfg``/``max_cfg`` the guidance-scale ramp; ``chunk`` frames per VAE call."""
 
+    frames: int
+    camera: CameraTrajectory | None
+    depth: object
+    depth_kind: str
+    guidance: str
+    strength: float
+    release: float
+    denoise: float
+    steps: int
+    seed: int
+    fps_id: int
+    bucket: int
+    aug: float
+    min_cfg: float
+    max_cfg: float
+    chunk: int
+    on_progress: ProgressFn = None
+
+
+@dataclass
+class _Conditions:
+    """What the UNet is conditioned on (CLIP ``embeds`` [B, 1, D], image latents ``cond`` [B, F, C, h, w],
+    ``time_ids`` [B, 3]; B = 2 with classifier-free guidance) and, when guided, the guide: its latents
+    ``reference`` [F, C, h, w] (scaled), the per-cell ``noise_mask`` and the guide ``renders`` [F, H, W, 3]."""
+
+    embeds: torch.Tensor
+    cond: torch.Tensor
+    time_ids: torch.Tensor
+    reference: torch.Tensor | None = None
+    noise_mask: torch.Tensor | None = None
+    renders: torch.Tensor | None = None
+
+
+def _sample(model, image: torch.Tensor, job: _SampleJob, scheduler_cls, randn_tensor) -> SVDResult:
+    """SVD on ``image`` [H, W, 3] (CPU float 0..1): encode, denoise (guided per ``job.guidance``), decode. One CPU
+    generator seeded with ``job.seed`` draws the augmentation noise first, then the starting noise."""
+    generator = torch.Generator("cpu").manual_seed(job.seed)
     with _stage("encoding"), torch.no_grad():
-        with model.using(model.image_encoder) as enc:
-            embeds = enc(clip_pixels(model, pixels).to(dev, dtype)).image_embeds.unsqueeze(1)  # [1, 1, D]
-        cond_pixels = pixels * 2.0 - 1.0
-        aug_noise = randn_tensor(cond_pixels.shape, generator=generator, device=torch.device("cpu"),
-                                 dtype=cond_pixels.dtype)
-        cond = encode_latents(model, cond_pixels + aug * aug_noise, chunk).to(dev, dtype)  # [1, C, h, w], unscaled
-        cond = cond.unsqueeze(1).repeat(1, frames, 1, 1, 1)
-        time_ids = torch.tensor([[fps_id, bucket, aug]], dtype=dtype, device=dev)
-        if cfg:
-            embeds = torch.cat([torch.zeros_like(embeds), embeds])
-            cond = torch.cat([torch.zeros_like(cond), cond])
-            time_ids = torch.cat([time_ids, time_ids])
+        c = _encode_conditions(model, image, job, generator, randn_tensor)
+    latents, total = _denoise(model, image.shape[:2], job, c, generator, scheduler_cls, randn_tensor)
+    with _stage("decoding"), torch.no_grad():
+        out = decode_latents(model, latents, job.chunk)
+    return SVDResult(frames=out, latents=latents.cpu(), reference=c.reference, noise_mask=c.noise_mask,
+                     guide=c.renders, motion_bucket_id=job.bucket, fps=job.fps_id, steps=total)
 
-        reference = noise_mask = renders = None
-        if guidance != "off":
-            renders, holes = render_guide(image, camera, frames, depth, depth_kind=depth_kind)
-            renders = renders.float().cpu()
-            scale = model.vae.config.scaling_factor
-            reference = encode_latents(model, renders.permute(0, 3, 1, 2) * 2.0 - 1.0, chunk) * scale
-            noise_mask = guide_noise_mask(holes, tuple(reference.shape[-2:]), strength)
 
+def _encode_conditions(model, image: torch.Tensor, job: _SampleJob, generator, randn_tensor) -> _Conditions:
+    """The CLIP embedding, the noise-augmented image latents and the time ids (doubled for classifier-free
+    guidance), and with guidance the guide renders encoded to latents with their noise mask."""
+    dev, dtype, frames, chunk = model.device, model.dtype, job.frames, job.chunk
+    pixels = image[None].permute(0, 3, 1, 2)  # [1, 3, H, W] in 0..1, channels-last strides as diffusers makes them
+    with model.using(model.image_encoder) as enc:
+        embeds = enc(clip_pixels(model, pixels).to(dev, dtype)).image_embeds.unsqueeze(1)  # [1, 1, D]
+    cond_pixels = pixels * 2.0 - 1.0
+    aug_noise = randn_tensor(cond_pixels.shape, generator=generator, device=torch.device("cpu"),
+                             dtype=cond_pixels.dtype)
+    cond = encode_latents(model, cond_pixels + job.aug * aug_noise, chunk).to(dev, dtype)  # [1, C, h, w], unscaled
+    cond = cond.unsqueeze(1).repeat(1, frames, 1, 1, 1)
+    time_ids = torch.tensor([[job.fps_id, job.bucket, job.aug]], dtype=dtype, device=dev)
+    if job.max_cfg > 1.0:
+        embeds = torch.cat([torch.zeros_like(embeds), embeds])
+        cond = torch.cat([torch.zeros_like(cond), cond])
+        time_ids = torch.cat([time_ids, time_ids])
+    c = _Conditions(embeds, cond, time_ids)
+    if job.guidance != "off":
+        renders, holes = render_guide(image, job.camera, frames, job.depth, depth_kind=job.depth_kind)
+        c.renders = renders.float().cpu()
+        scale = model.vae.config.scaling_factor
+        c.reference = encode_latents(model, c.renders.permute(0, 3, 1, 2) * 2.0 - 1.0, chunk) * scale
+        c.noise_mask = guidance_math.guidance_noise_mask(holes, job.strength, latent_hw=tuple(c.reference.shape[-2:]))
+    return c
+
+
+def _denoise(model, size_hw: tuple[int, int], job: _SampleJob, c: _Conditions, generator, scheduler_cls,
+             randn_tensor) -> tuple[torch.Tensor, int]:
+    """The denoising loop from the ``job.denoise`` part of the schedule: latents [F, C, h, w] float and the number
+    of steps run. Guided: starts from the guide's latents noised to the first sigma and re-inpaints the guide
+    (masked per step: "init" = the fixed mask, "dual_clock" = released per ``job.release``) at every step."""
+    dev, dtype, frames, guided = model.device, model.dtype, job.frames, job.guidance != "off"
     scheduler = scheduler_cls.from_config(model.scheduler_config)
-    scheduler.set_timesteps(steps, device=dev)
-    start = steps - min(int(steps * denoise), steps)
+    scheduler.set_timesteps(job.steps, device=dev)
+    start = job.steps - min(int(job.steps * job.denoise), job.steps)
     timesteps = scheduler.timesteps[start:]
     if hasattr(scheduler, "set_begin_index"):
         scheduler.set_begin_index(start)
-    sigmas = scheduler.sigmas.float().cpu()
-    run_sigmas = sigmas[start:]
-    shape = (1, frames, model.unet.config.in_channels // 2, height // model.vae_scale, width // model.vae_scale)
+    run_sigmas = scheduler.sigmas.float().cpu()[start:]
+    shape = (1, frames, model.unet.config.in_channels // 2, size_hw[0] // model.vae_scale,
+             size_hw[1] // model.vae_scale)
     noise = randn_tensor(shape, generator=generator, device=torch.device("cpu"), dtype=torch.float32)
-    if guidance == "off":
+    if not guided:
         x = (noise * scheduler.init_noise_sigma).to(dev, dtype)
     else:
-        ref = reference[None].to(dev, torch.float32)
-        mask0 = noise_mask[None].to(dev, torch.float32)  # [1, F, 1, h, w]
+        ref = c.reference[None].to(dev, torch.float32)
+        mask0 = c.noise_mask[None].to(dev, torch.float32)  # [1, F, 1, h, w]
         noise = noise.to(dev)
         s0 = float(run_sigmas[0])
         x = (ref + noise * (math.sqrt(1.0 + s0 * s0) if start == 0 else s0)).to(dtype)
-    scales = torch.linspace(min_cfg, max_cfg, frames).view(1, frames, 1, 1, 1).to(dev, dtype)
-
-    total = len(timesteps)
+    scales = torch.linspace(job.min_cfg, job.max_cfg, frames).view(1, frames, 1, 1, 1).to(dev, dtype)
+    total, cfg = len(timesteps), job.max_cfg > 1.0
     with _stage("denoising"), torch.no_grad(), model.using(model.unet) as unet:
         for i, t in enumerate(timesteps):
             x_in = x
-            if guidance != "off":
+            if guided:
                 sigma, sigma_next = float(run_sigmas[i]), float(run_sigmas[i + 1])
-                mask = mask0 if guidance == "init" else guidance_math.step_mask(
-                    mask0[0], sigma, run_sigmas, release, frames)[None]
+                mask = mask0 if job.guidance == "init" else guidance_math.step_mask(
+                    mask0[0], sigma, run_sigmas, job.release, frames)[None]
                 x_in = guidance_math.inpaint_input(x.float(), mask, ref, noise, sigma).to(dtype)
             model_in = torch.cat([x_in] * 2) if cfg else x_in
-            model_in = torch.cat([scheduler.scale_model_input(model_in, t), cond], dim=2)
-            pred = unet(model_in, t, encoder_hidden_states=embeds, added_time_ids=time_ids, return_dict=False)[0]
+            model_in = torch.cat([scheduler.scale_model_input(model_in, t), c.cond], dim=2)
+            pred = unet(model_in, t, encoder_hidden_states=c.embeds, added_time_ids=c.time_ids, return_dict=False)[0]
             if cfg:
                 uncond, text = pred.chunk(2)
                 pred = uncond + scales * (text - uncond)
             x_next = scheduler.step(pred, t, x_in).prev_sample
-            if guidance != "off":
+            if guided:
                 x_next = guidance_math.inpaint_euler_step(x_next.float(), x.float(), x_in.float(), mask, ref, sigma,
                                                           sigma_next).to(dtype)
             x = x_next
-            if on_progress is not None:
-                on_progress(i + 1, total)
-
-    latents = x[0].float()
-    with _stage("decoding"), torch.no_grad():
-        out = decode_latents(model, latents, chunk)
-    return SVDResult(frames=out, latents=latents.cpu(), reference=reference, noise_mask=noise_mask, guide=renders,
-                     motion_bucket_id=bucket, fps=fps_id, steps=total)
+            if job.on_progress is not None:
+                job.on_progress(i + 1, total)
+    return x[0].float(), total

@@ -131,6 +131,61 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
     Raises:
         ValueError: bad image, depth (size, NaN, zeros), fill mode or parameters.
     """
+    img = _check_render_args(image, camera, fill, depth_of_field, motion_blur, chunk_size)
+    h, w = img.shape[:2]
+    dev = img.device
+    t0 = time.perf_counter()
+    depth = _render_depth(img, camera, depth)
+    t1 = _clock(dev)
+    n_frames = camera.frames
+    K_src = camera.intrinsics(w, h)  # (F, 3, 3)
+    rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
+    info = resolve_overscan(overscan, _border_of(depth, K_src[0]), K_src, rel, w, h)
+    zoom = info.per_frame(n_frames)  # auto: a ramp from 1 at frame 0
+    radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
+    # the frames' cameras (the source keeps K_src[0]); the zoom magnifies the blur circle too; an anamorphic lens
+    # gives oval bokeh (radius = vertical) and horizontal streak flares
+    shots = _Shots(K=zoom_intrinsics(K_src, zoom), rel=rel, radius_inf=radius_inf * zoom, focus=focus,
+                   squeeze=squeeze_of(camera), depth_of_field=depth_of_field, motion_blur=motion_blur, width=w)
+    src = _Source.build(img, depth, K_src[0])
+    out = _Outputs.allocate(n_frames, h, w, dev, keep_frames=sink is None, maps=guide_maps and sink is None)
+    # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
+    # into the outputs, so no chunk-sized temporaries exist
+    step = int(chunk_size) if dev.type == "cuda" else 1
+    for start in range(0, n_frames, step):
+        idx = np.arange(start, min(n_frames, start + step))
+        colour, valid, zfull, mag = _render_chunk(src, shots.K[idx], rel[idx], fill, full_maps=out.maps)
+        for j in np.flatnonzero(_is_source_view(shots.K[idx], rel[idx], src.K0)):
+            # the source camera itself (frame 0 of a move, a held pose): exactly the picture, every pixel real
+            colour[j], valid[j], zfull[j], mag[j] = src.color[0], True, depth, 1.0
+        colour = _lens_and_shutter(colour, zfull, idx, shots)
+        if sink is not None:
+            sink(int(idx[0]), colour.permute(0, 2, 3, 1))
+        out.store(slice(int(idx[0]), int(idx[-1]) + 1), colour, valid, zfull, mag)
+        if on_progress is not None:
+            for i in idx:
+                on_progress(int(i) + 1, n_frames)
+    t2 = _clock(dev)
+    return RenderResult(frames=out.frames, holes=out.holes, coverage=out.coverage, depth=depth,
+                        stretched=out.stretched, frame_depth=out.frame_depth, magnification=out.magnification,
+                        overscan=info.factor, camera=camera, overscan_info=info,
+                        timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
+
+
+def _render_depth(img: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None) -> torch.Tensor:
+    """The [H, W] depth the render uses: the given one checked (on the image's device), else the built-in estimate
+    aimed at the camera's subject; edges sharpened either way."""
+    h, w = img.shape[:2]
+    if depth is None:
+        depth = estimate_depth(img, subject=subject_point(camera, w, h))
+    else:
+        depth = check_depth(depth.to(img.device), h, w)
+    return sharpen_depth_edges(depth)
+
+
+def _check_render_args(image: torch.Tensor, camera, fill: str, depth_of_field: float, motion_blur: float,
+                       chunk_size: int) -> torch.Tensor:
+    """The checked [H, W, 3] image; ``ValueError`` for a bad camera, fill mode, blur amount or chunk size."""
     img = _check_image(image)
     if not isinstance(camera, CameraTrajectory):
         raise ValueError(f"camera must be a CameraTrajectory, got {type(camera).__name__}")
@@ -142,72 +197,82 @@ def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Ten
         raise ValueError(f"motion_blur must be in 0..1 (shutter fraction), got {motion_blur}")
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    h, w = img.shape[:2]
-    dev = img.device
-    t0 = time.perf_counter()
-    if depth is None:
-        depth = estimate_depth(img, subject=subject_point(camera, w, h))
-    else:
-        depth = check_depth(depth.to(dev), h, w)
+    return img
 
-    depth = sharpen_depth_edges(depth)
-    t1 = _clock(dev)
-    n_frames = camera.frames
-    K_src = camera.intrinsics(w, h)  # (F, 3, 3)
-    rel = camera.w2c() @ camera.c2w[0]  # frame-0 camera coords -> frame-i camera coords
-    info = resolve_overscan(overscan, _border_of(depth, K_src[0]), K_src, rel, w, h)
-    zoom = info.per_frame(n_frames)  # auto: a ramp from 1 at frame 0
-    K = zoom_intrinsics(K_src, zoom)  # the frames' cameras; the source keeps K_src[0]
-    src = _Source.build(img, depth, K_src[0])
-    kept = 0 if sink is not None else n_frames
-    frames = torch.empty((kept, h, w, 3), dtype=torch.float32, device=dev)
-    holes = torch.empty((kept, h, w), dtype=torch.float32, device=dev)
-    coverage = torch.empty((n_frames,), dtype=torch.float32, device=dev)
-    stretched = torch.empty((n_frames,), dtype=torch.float32, device=dev)
-    mapped = n_frames if (guide_maps and sink is None) else 0
-    frame_depth = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
-    magnification = torch.empty((mapped, h, w), dtype=torch.float32, device=dev)
-    radius_inf, focus = thin_lens_coc(camera, w, depth_of_field)
-    radius_inf = radius_inf * zoom  # the zoom magnifies the blur circle too
-    squeeze = squeeze_of(camera)  # anamorphic lens: oval bokeh (radius = vertical), horizontal streak flares
-    # GPU: a whole chunk per pass; CPU: one frame at a time (faster there: it stays in cache), written straight
-    # into the outputs, so no chunk-sized temporaries exist
-    step = int(chunk_size) if dev.type == "cuda" else 1
-    for start in range(0, n_frames, step):
-        idx = np.arange(start, min(n_frames, start + step))
+
+@dataclass(frozen=True)
+class _Shots:
+    """The frames' cameras and lens, for the per-frame blurs: ``K`` (F, 3, 3) intrinsics after overscan, ``rel``
+    (F, 4, 4) frame-0 camera -> frame-i camera, thin-lens ``radius_inf``/``focus`` (F,) (render/lens.py),
+    anamorphic ``squeeze``, the render's ``depth_of_field`` and ``motion_blur`` amounts, image ``width`` px."""
+
+    K: np.ndarray
+    rel: np.ndarray
+    radius_inf: np.ndarray
+    focus: np.ndarray
+    squeeze: float
+    depth_of_field: float
+    motion_blur: float
+    width: int
+
+
+def _lens_and_shutter(out: torch.Tensor, zfull: torch.Tensor, idx: np.ndarray, shots: _Shots) -> torch.Tensor:
+    """Frames ``idx`` ([B, 3, H, W] colour, [B, H, W] depth) through the lens (depth of field, anamorphic streaks)
+    and the shutter (motion blur toward the next frame; away from the previous one for the last frame)."""
+    n_frames = len(shots.K)
+    sharp = out
+    if shots.depth_of_field > 0:
+        radius = thin_lens_radius(zfull, shots.focus[idx], shots.radius_inf[idx], 0.04 * shots.width)
+        out = blur_by_radius_oval(out, radius, shots.squeeze)
+    out = anamorphic_streaks(out, shots.squeeze, source=sharp)
+    if shots.motion_blur > 0 and n_frames > 1:
+        K, rel = shots.K, shots.rel
         nxt = np.where(idx + 1 < n_frames, idx + 1, np.maximum(idx - 1, 0))
-        out, valid, zfull, mag = _render_chunk(src, K[idx], rel[idx], fill, full_maps=mapped > 0)
-        for j in np.flatnonzero(_is_source_view(K[idx], rel[idx], src.K0)):
-            # the source camera itself (frame 0 of a move, a held pose): exactly the picture, every pixel real
-            out[j], valid[j], zfull[j], mag[j] = src.color[0], True, depth, 1.0
-        sharp = out
-        if depth_of_field > 0:
-            out = blur_by_radius_oval(out, thin_lens_radius(zfull, focus[idx], radius_inf[idx], 0.04 * w), squeeze)
-        out = anamorphic_streaks(out, squeeze, source=sharp)
-        if motion_blur > 0 and n_frames > 1:
-            # travel toward the next frame (away from the previous one for the last frame), over the shutter
-            motion = camera_motion(zfull, K[idx], K[nxt], rel[nxt] @ rigid_inverse(rel[idx]))
-            shutter = torch.as_tensor(np.where(idx + 1 < n_frames, motion_blur, -motion_blur), dtype=out.dtype,
-                                      device=dev)
-            out = blur_along_motion(out, motion * shutter.view(-1, 1, 1, 1))
-        sl = slice(int(idx[0]), int(idx[-1]) + 1)
-        if sink is not None:
-            sink(int(idx[0]), out.permute(0, 2, 3, 1))
-        else:
-            frames[sl] = out.permute(0, 2, 3, 1)
-            holes[sl] = valid.logical_not()
-        coverage[sl] = valid.flatten(1).sum(1) / float(h * w)
-        stretched[sl] = (mag > STRETCH_LIMIT).flatten(1).float().mean(1)
-        if mapped:
-            frame_depth[sl] = zfull
-            magnification[sl] = mag
-        if on_progress is not None:
-            for i in idx:
-                on_progress(int(i) + 1, n_frames)
-    t2 = _clock(dev)
-    return RenderResult(frames=frames, holes=holes, coverage=coverage, depth=depth, stretched=stretched,
-                        frame_depth=frame_depth, magnification=magnification, overscan=info.factor, camera=camera,
-                        overscan_info=info, timing_ms={"depth": 1000.0 * (t1 - t0), "render": 1000.0 * (t2 - t1)})
+        motion = camera_motion(zfull, K[idx], K[nxt], rel[nxt] @ rigid_inverse(rel[idx]))
+        shutter = torch.as_tensor(np.where(idx + 1 < n_frames, shots.motion_blur, -shots.motion_blur),
+                                  dtype=out.dtype, device=out.device)
+        out = blur_along_motion(out, motion * shutter.view(-1, 1, 1, 1))
+    return out
+
+
+@dataclass
+class _Outputs:
+    """What :func:`render_views` returns besides the frames' colours being streamed: frames [F', H, W, 3] and holes
+    [F', H, W] (F' = 0 when streaming), coverage and stretched fraction (F,), and with ``maps`` every frame's depth
+    and magnification [F, H, W] (else [0, H, W])."""
+
+    frames: torch.Tensor
+    holes: torch.Tensor
+    coverage: torch.Tensor
+    stretched: torch.Tensor
+    frame_depth: torch.Tensor
+    magnification: torch.Tensor
+    keep_frames: bool
+    maps: bool
+
+    @classmethod
+    def allocate(cls, n_frames: int, h: int, w: int, dev: torch.device, keep_frames: bool, maps: bool) -> _Outputs:
+        kept, mapped = (n_frames if keep_frames else 0), (n_frames if maps else 0)
+
+        def empty(*shape):
+            return torch.empty(shape, dtype=torch.float32, device=dev)
+
+        return cls(frames=empty(kept, h, w, 3), holes=empty(kept, h, w), coverage=empty(n_frames),
+                   stretched=empty(n_frames), frame_depth=empty(mapped, h, w), magnification=empty(mapped, h, w),
+                   keep_frames=keep_frames, maps=maps)
+
+    def store(self, sl: slice, colour: torch.Tensor, valid: torch.Tensor, zfull: torch.Tensor,
+              mag: torch.Tensor) -> None:
+        """Write frames ``sl`` ([B, 3, H, W] colour, [B, H, W] valid / depth / magnification)."""
+        h, w = valid.shape[-2:]
+        if self.keep_frames:
+            self.frames[sl] = colour.permute(0, 2, 3, 1)
+            self.holes[sl] = valid.logical_not()
+        self.coverage[sl] = valid.flatten(1).sum(1) / float(h * w)
+        self.stretched[sl] = (mag > STRETCH_LIMIT).flatten(1).float().mean(1)
+        if self.maps:
+            self.frame_depth[sl] = zfull
+            self.magnification[sl] = mag
 
 
 def _is_source_view(K: np.ndarray, rel: np.ndarray, K0: np.ndarray) -> np.ndarray:

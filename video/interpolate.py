@@ -102,7 +102,8 @@ def intermediate_flows(F01: np.ndarray, F10: np.ndarray, t: float, iterations: i
     return d0, d1
 
 
-def _rgb(img: np.ndarray) -> np.ndarray:
+def rgb_channels(img: np.ndarray) -> np.ndarray:
+    """The first three channels of an (H, W, C) image (C >= 3; an image of fewer channels as it is)."""
     return img[..., :3] if img.shape[2] >= 3 else img
 
 
@@ -190,10 +191,10 @@ def flow_gray(frame: np.ndarray, quality: str | InterpQuality = "balanced") -> n
     H, W = frame.shape[:2]
     fh, fw = _flow_size(H, W, q)
     if (fh, fw) != (H, W):  # shrink first (cheaper), then convert
-        frame = cv2.resize(np.ascontiguousarray(_rgb(frame)), (fw, fh), interpolation=cv2.INTER_AREA)
+        frame = cv2.resize(np.ascontiguousarray(rgb_channels(frame)), (fw, fh), interpolation=cv2.INTER_AREA)
         if frame.ndim == 2:
             frame = frame[..., None]
-    return to_gray_u8(_rgb(frame))
+    return to_gray_u8(rgb_channels(frame))
 
 
 def _outside(d: np.ndarray) -> np.ndarray:

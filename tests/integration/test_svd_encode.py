@@ -211,11 +211,10 @@ def load_images(comfy, entry: dict, node_id: str) -> np.ndarray:
                                 dtype=np.float32) / 255 for f in files])
 
 
-@pytest.mark.slow
-@pytest.mark.integration
-def test_every_mode_makes_a_video_and_the_guide_follows_the_camera(comfy, object_info, svd_checkpoint, test_image):
-    if "D2V_CinematicCameraTrajectory" not in object_info:
-        pytest.skip("needs D2V_CinematicCameraTrajectory (main)")
+def modes_graph(object_info, test_image) -> dict:
+    """One API graph: the encoder in every guidance mode (each with its KSampler, decode and saved video), plus
+    dual clock held to the end (release 1), a zero-denoise KSamplerAdvanced, and the guide images and latents
+    saved for the checks below."""
     g = base_graph(test_image, {})
     g["traj"] = {"class_type": "D2V_CinematicCameraTrajectory",
                  "inputs": {**widget_defaults(object_info, "D2V_CinematicCameraTrajectory"), **PAN}}
@@ -250,49 +249,85 @@ def test_every_mode_makes_a_video_and_the_guide_follows_the_camera(comfy, object
                       ("lat_zero", ["ks_zero", 0]), ("lat_dual", ["ks_dual_clock", 0])):
         g[name] = {"class_type": "SaveLatent", "inputs": {"samples": src, "filename_prefix": f"latents/{name}"}}
 
+    return g
+
+
+@pytest.fixture(scope="module")
+def modes_run(comfy, object_info, svd_checkpoint, test_image) -> dict:
+    """The history entry of :func:`modes_graph` run once on the server (4 KSampler runs + zero denoise), shared by
+    the tests below."""
+    if "D2V_CinematicCameraTrajectory" not in object_info:
+        pytest.skip("needs D2V_CinematicCameraTrajectory (main)")
     t0 = time.time()
-    entry = comfy.run(g, timeout=3600)
+    entry = comfy.run(modes_graph(object_info, test_image), timeout=3600)
     print(f"\n[svd modes] 4 KSampler runs x {STEPS} steps (cfg 1) + zero-denoise, {FRAMES} frames "
           f"{SIZE}x{SIZE}: {time.time() - t0:.0f}s, server peak RSS {peak_rss_gb(comfy):.1f} GB")
+    return entry
 
-    for mode in MODES:  # a real video per mode
-        info = entry["outputs"][f"save_{mode}"]["images"][0]
-        data = comfy.view(info)
-        assert len(data) > 1000, f"{mode}: empty video"
-        import av
 
-        path = comfy.base_dir / "output" / info["subfolder"] / info["filename"]
-        with av.open(str(path)) as c:
-            decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
-        assert len(decoded) == FRAMES and decoded[0].shape == (SIZE, SIZE, 3), f"{mode}: {len(decoded)} frames"
-
-    guide_latent = load_latent(comfy, entry, "lat_guide")
-    assert guide_latent.shape == (FRAMES, 4, SIZE // 8, SIZE // 8)
-    assert np.array_equal(load_latent(comfy, entry, "lat_zero"), guide_latent)
+def guide_and_mask(comfy, entry: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The guide renders [F, SIZE, SIZE, 3] and the noise mask at latent resolution [F, SIZE/8, SIZE/8] of the
+    dual-clock encoder (its guide image output stacks them)."""
     guide = load_images(comfy, entry, "img_guide")  # [F, 2*SIZE, SIZE, 3]: renders over the noise mask
     assert guide.shape == (FRAMES, 2 * SIZE, SIZE, 3)
-    renders, mask = guide[:, :SIZE], guide[:, SIZE:, :, 0][:, 4::8, 4::8]  # mask at latent resolution
+    return guide[:, :SIZE], guide[:, SIZE:, :, 0][:, 4::8, 4::8]
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_mode_makes_a_video(comfy, modes_run, mode):
+    info = modes_run["outputs"][f"save_{mode}"]["images"][0]
+    data = comfy.view(info)
+    assert len(data) > 1000, f"{mode}: empty video"
+    import av
+
+    path = comfy.base_dir / "output" / info["subfolder"] / info["filename"]
+    with av.open(str(path)) as c:
+        decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(decoded) == FRAMES and decoded[0].shape == (SIZE, SIZE, 3), f"{mode}: {len(decoded)} frames"
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_zero_denoise_returns_the_guide_and_the_mask_locks_or_frees_cells(comfy, modes_run):
+    guide_latent = load_latent(comfy, modes_run, "lat_guide")
+    assert guide_latent.shape == (FRAMES, 4, SIZE // 8, SIZE // 8)
+    assert np.array_equal(load_latent(comfy, modes_run, "lat_zero"), guide_latent)
+    _, mask = guide_and_mask(comfy, modes_run)
     assert np.all(mask[0] < 0.5), "frame 0 must be kept"
     assert np.all((mask < 0.02) | (mask > 0.98)), "strength 1: cells are either locked or free"
     assert mask[-1].mean() > 0.02, "a pan must open holes at the frame edge"
 
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_dual_clock_locks_visible_cells_until_its_release(comfy, modes_run):
     # release 1: the visible (locked) cells of the sampled latent are the guide latent; free cells are not
-    locked = load_latent(comfy, entry, "lat_lock")
+    guide_latent = load_latent(comfy, modes_run, "lat_guide")
+    _, mask = guide_and_mask(comfy, modes_run)
+    locked = load_latent(comfy, modes_run, "lat_lock")
     vis = np.broadcast_to((mask < 0.5)[:, None], locked.shape)
     np.testing.assert_allclose(locked[vis], guide_latent[vis], atol=1e-3)
     assert not np.allclose(locked[~vis], guide_latent[~vis], atol=1e-2)
-    dual = load_latent(comfy, entry, "lat_dual")  # release 0.5 of 2 steps: the last step ran free
+    dual = load_latent(comfy, modes_run, "lat_dual")  # release 0.5 of 2 steps: the last step ran free
     assert not np.allclose(dual[1:][vis[1:]], guide_latent[1:][vis[1:]], atol=1e-2)
 
-    # the guide follows the camera: image shift of the renders and of the zero-denoise decode vs the trajectory
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_the_guide_follows_the_camera(comfy, modes_run):
+    # image shift of the renders and of the zero-denoise decode vs the trajectory
     # renders: pixel level; guide latent (what KSampler gets at zero denoise; the VAE encoder is convolutional, so
     # even with random weights the latent moves with the image): per channel at 8x upsampling, median over channels;
     # zero-denoise decode through the random *temporal* VAE decoder (it mixes neighbouring frames, so this is the
     # weakest of the three; with an earlier renderer one frame of it missed).
+    renders, _ = guide_and_mask(comfy, modes_run)
+    guide_latent = load_latent(comfy, modes_run, "lat_guide")
     want = expected_shift(SIZE, SIZE)
     got_renders = measured_shift(renders)
     got_latent = np.median(np.stack([measured_shift(latent_as_frames(guide_latent[:, c])) for c in range(4)]), 0)
-    got_decoded = measured_shift(load_images(comfy, entry, "img_zero"))
+    got_decoded = measured_shift(load_images(comfy, modes_run, "img_zero"))
     print(f"[svd modes] centre shift px, trajectory {want[:, 0].round(1).tolist()}, "
           f"renders {got_renders[:, 0].round(1).tolist()}, guide latent x8 {got_latent[:, 0].round(1).tolist()}, "
           f"zero-denoise decode {got_decoded[:, 0].round(1).tolist()}")

@@ -83,3 +83,46 @@ def test_a_shot_list_is_sized_from_its_spec():
     r = estimate_prompt({"4": {"class_type": "D2V_ShotList", "inputs": {"spec": json.dumps(spec)}}}).refusal()
     assert r is not None and r.class_type == "D2V_ShotList" and "spec" in r.message
     assert limits.clip_bytes(2000, 4096, 4096) > limits.MEMORY_BUDGET_BYTES
+
+
+# --- one step's budget: the same formula for the node, the prompt estimate and the Python API path ---------------
+
+def test_the_prompt_rules_use_the_steps_formulas():
+    from draw_to_video.pipelines import budget
+
+    est = estimate_prompt(shipped(frames=25, multiplier=2), example_size)
+    cost = {c.class_type: c for c in est.nodes}
+    interp, temporal = cost.get("D2V_FrameInterpolate"), cost.get("D2V_TemporalConsistency")
+    assert interp is not None
+    h, w = interp.output.height, interp.output.width
+    assert interp.work_bytes == budget.interpolate_bytes(25, interp.output.frames, h, w)
+    if temporal is not None:
+        assert temporal.work_bytes == budget.temporal_bytes(temporal.output.frames, h, w)
+
+
+def test_the_python_api_checks_the_budget_before_the_work(monkeypatch):
+    import numpy as np
+    import pytest
+    import torch
+
+    from draw_to_video.pipelines.director import apply_director_style
+    from draw_to_video.pipelines.finish import Interpolate, finish_clip
+    from draw_to_video.pipelines.keyframes import keyframe_clip
+
+    clip = torch.rand(4, 64, 64, 3)
+    calls = []
+    monkeypatch.setattr("draw_to_video.video.interpolate.interpolate_clip", lambda *a, **k: calls.append(a))
+    monkeypatch.setenv("D2V_MEMORY_BUDGET_GB", "0.0001")  # 100 kB: less than any of these steps needs
+    with pytest.raises(ValueError, match="interpolating 4 frames of 64x64 to 7 needs about"):
+        finish_clip(clip, 12.0, interpolate=Interpolate(multiplier=2))
+    with pytest.raises(ValueError, match="stabilising 4 frames"):
+        finish_clip(clip, 12.0, stabilize=True)
+    with pytest.raises(ValueError, match="vignette on 4 frames"):
+        finish_clip(clip, 12.0, effects=["vignette"])
+    with pytest.raises(ValueError, match="director style on 4 frames"):
+        apply_director_style(clip, "hitchcock")
+    with pytest.raises(ValueError, match="3 in-between frames of 64x64"):
+        keyframe_clip(np.zeros((64, 64, 3), np.float32), np.ones((64, 64, 3), np.float32), frames=3)
+    assert not calls
+    monkeypatch.setenv("D2V_MEMORY_BUDGET_GB", "8")
+    assert finish_clip(clip, 12.0, effects=["vignette"]).frames.shape == clip.shape

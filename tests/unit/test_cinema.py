@@ -10,6 +10,7 @@ import torch
 from draw_to_video.camera.lens import fov_from_focal
 from draw_to_video.camera.moves import build_trajectory, lens_setup
 from draw_to_video.core import cinema, params
+from draw_to_video.core.frames import centre_crop_box, cover_fit
 from draw_to_video.render.lens import anamorphic_streaks, blur_by_radius_oval
 
 # The makers' published recording areas, width x height in mm (mode in brackets):
@@ -83,11 +84,20 @@ def test_aspect_crops_the_sensor_area(aspect):
 
 
 def test_crop_box_is_centred_and_even():
-    assert cinema.crop_box(576, 1024, None) == (0, 0, 576, 1024)
-    top, left, h, w = cinema.crop_box(576, 1024, 2.39)
+    assert centre_crop_box(576, 1024, None, even=True) == (0, 0, 576, 1024)
+    top, left, h, w = centre_crop_box(576, 1024, 2.39, even=True)
     assert (left, w) == (0, 1024) and h % 2 == 0 and abs(w / h - 2.39) < 0.01 and top == (576 - h) // 2
-    top, left, h, w = cinema.crop_box(576, 1024, 4 / 3)
+    top, left, h, w = centre_crop_box(576, 1024, 4 / 3, even=True)
     assert (top, h) == (0, 576) and w == 768 and left == 128
+
+
+def test_a_pixel_size_aspect_crops_exactly_and_odd():
+    # the crop of a 333x500 picture for a 1024x576 video: full width, round(333 * 576 / 1024) = 187 rows, centred
+    assert centre_crop_box(500, 333, (1024, 576)) == (156, 0, 187, 333)
+    assert centre_crop_box(100, 400, (1, 1)) == (0, 150, 100, 100)
+    assert centre_crop_box(576, 1024, (1024, 576)) == (0, 0, 576, 1024)
+    fit = cover_fit(100, 200, 64, 64)  # scaled by 0.64 to 64x128, the middle 64 columns kept
+    assert fit.scaled_hw == (64, 128) and fit.box == (0, 32, 64, 64)
 
 
 def test_bad_lens_choices_say_what_to_use():

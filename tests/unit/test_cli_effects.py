@@ -94,8 +94,8 @@ def test_streamed_effect_equals_the_whole_clip(capsys, tmp_path):
     drawn per clip frame index, whatever the chunk)."""
     import torch
 
-    from draw_to_video.commands.effects import STREAM_CHUNK
     from draw_to_video.effects.registry import apply_effect
+    from draw_to_video.pipelines.finish import STREAM_CHUNK
     from draw_to_video.video.io import to_uint8
 
     frames, _ = demo_clip(2 * STREAM_CHUNK + 3, 48, 64)

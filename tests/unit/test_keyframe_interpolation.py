@@ -1,4 +1,4 @@
-"""Keyframe interpolation (video/keyframes.py, pipelines/keyframes.py, the ``keyframes`` command): quality on large
+"""Keyframe interpolation (video/inbetween.py, pipelines/keyframes.py, the ``keyframes`` command): quality on large
 known motion, endpoints, determinism, camera guidance and bad input."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from PIL import Image
 
 from draw_to_video.core import params
 from draw_to_video.pipelines.keyframes import keyframe_clip
+from draw_to_video.video.inbetween import camera_flow, frame_times, interpolate_keyframes
 from draw_to_video.video.io import read_frames
-from draw_to_video.video.keyframes import camera_flow, frame_times, interpolate_keyframes
 from draw_to_video.video.metrics import psnr
 
 

@@ -1,4 +1,5 @@
-"""Keyframe interpolation: the frames between a start and an end image of the same scene, far apart in time.
+"""In-betweens (the ``keyframes`` command, Keyframe Interpolate): the frames between a start and an end image of the
+same scene, far apart in time.
 
 Unlike :mod:`video.interpolate` (neighbouring frames of a clip, small motion, scene cuts held), the two keyframes
 are assumed to show one scene with large motion between them (8–16 source frames of a real clip, tens of pixels).
@@ -53,7 +54,7 @@ from .flow import (
     sampling_map,
     to_gray_u8,
 )
-from .interpolate import _rgb, intermediate_flows
+from .interpolate import intermediate_flows, rgb_channels
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def keyframe_flows(a: np.ndarray, b: np.ndarray, settings: KeyframeSettings = DE
     ``init_fwd``: an optional (H,W,2) guess of F_ab in pixels at full resolution (e.g. from a camera move)."""
     H, W = a.shape[:2]
     size = flow_size(H, W, settings.flow_side)
-    fa, fb = _shrink(_rgb(a), size), _shrink(_rgb(b), size)
+    fa, fb = _shrink(rgb_channels(a), size), _shrink(rgb_channels(b), size)
     ga, gb = to_gray_u8(fa), to_gray_u8(fb)
     init_f = init_b = None
     if init_fwd is not None:
