@@ -167,22 +167,53 @@ def _new_corners(gray: np.ndarray, existing: np.ndarray, cfg: TrackConfig, want:
     return pts[resp >= cfg.min_texture].astype(np.float32)
 
 
+def _lk_levels(spread: float | None, cfg: TrackConfig) -> int:
+    """Pyramid levels for the next Lucas-Kanade step: all ``cfg.lk_levels`` at the start (no motion known yet),
+    else the fewest whose capture range (about 3 px at the finest level, doubling per level) covers ``spread``, the
+    previous step's largest departure of a track from the median motion (the median is given as the initial flow)
+    plus 2 px for a change of speed."""
+    if spread is None:
+        return cfg.lk_levels
+    need = (spread + 2.0) / 3.0
+    return int(np.clip(np.ceil(np.log2(max(need, 1.0))), 1, cfg.lk_levels))
+
+
+def _lk_step(prev: np.ndarray, gray: np.ndarray, pts: np.ndarray, shift: np.ndarray, levels: int,
+             cfg: TrackConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Track ``pts`` (n, 2) float32 from ``prev`` to ``gray``: pyramidal LK started at ``pts + shift`` (the expected
+    motion) with ``levels`` levels, then the backward track from the result started at ``pts``. Returns the new
+    positions (n, 2) and the (n,) bool mask of tracks that came back within ``cfg.fb_px`` and stay in the frame."""
+    crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01)
+    win = (cfg.lk_window, cfg.lk_window)
+    guess = (pts + shift).astype(np.float32)
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, guess, winSize=win, maxLevel=levels, criteria=crit,
+                                          flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, pts.copy(), winSize=win, maxLevel=levels,
+                                            criteria=crit, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+    h, w = gray.shape[:2]
+    ok = (st.ravel() == 1) & (st2.ravel() == 1) & (np.abs(back - pts).max(-1) < cfg.fb_px)
+    ok &= (nxt[:, 0] >= 0) & (nxt[:, 1] >= 0) & (nxt[:, 0] < w - 1) & (nxt[:, 1] < h - 1)
+    return nxt, ok
+
+
 def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(),
                    on_progress: ProgressFn = None, total: int | None = None) -> Tracks:
     """Lucas-Kanade feature tracks through a clip, streamed (one frame held at a time).
 
+    Each step starts from the previous step's median motion and uses as few pyramid levels as the previous step's
+    spread of motions needs (:func:`_lk_levels`; the first step uses all ``cfg.lk_levels``: a wide stereo pair).
+
     Args:
-        frames: iterable of (H, W, 3) uint8 RGB (or float 0..1) frames, all the same size.
+        frames: iterable of (H, W, 3) uint8 RGB (or float 0..1) frames, or (h, w) uint8 grey frames at the working
+            size, all the same size.
         cfg: settings. on_progress: ``on_progress(done, total)`` after each frame (``total`` = the given count, or
             0 when unknown); raising from it stops the tracking (Cancel).
     Returns:
         :class:`Tracks` at the working size.
     """
-    win = (cfg.lk_window, cfg.lk_window)
-    lk = dict(winSize=win, maxLevel=cfg.lk_levels,
-              criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01))
     obs_f, obs_i, obs_xy, counts = [], [], [], []
     prev, pts, ids, next_id, size, scale, shape = None, None, None, 0, None, 1.0, None
+    shift, spread = np.zeros(2, np.float32), None
     for f, frame in enumerate(frames):
         if shape is None:
             shape = np.shape(frame)[:2]
@@ -193,10 +224,13 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
                              f"{shape[1]}x{shape[0]}: give frames of one size")
         gray = _gray(frame, size)
         if prev is not None and len(pts):
-            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, None, **lk)
-            back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, None, **lk)
-            ok = (st.ravel() == 1) & (st2.ravel() == 1) & (np.abs(back - pts).max(-1) < cfg.fb_px)
-            ok &= (nxt[:, 0] >= 0) & (nxt[:, 1] >= 0) & (nxt[:, 0] < size[0] - 1) & (nxt[:, 1] < size[1] - 1)
+            nxt, ok = _lk_step(prev, gray, pts, shift, _lk_levels(spread, cfg), cfg)
+            if ok.sum() >= MIN_FEATURES:
+                d = nxt[ok] - pts[ok]
+                shift = np.median(d, axis=0).astype(np.float32)
+                spread = float(np.percentile(np.abs(d - shift).max(-1), 95))
+            else:  # lost the motion: search the whole pyramid from no motion next time
+                shift, spread = np.zeros(2, np.float32), None
             pts, ids = nxt[ok].astype(np.float32), ids[ok]
         elif pts is None:
             pts, ids = np.zeros((0, 2), np.float32), np.zeros(0, np.int32)
@@ -570,16 +604,11 @@ def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generat
             continue
         Xw = np.array([points[i] for i in fid[known]])
         prev = max(g for g in range(f) if posed[g])
-        ok, rv, tv, inliers = cv2.solvePnPRansac(Xw, fxy[known].astype(np.float64), K, None,
-                                                 rvec[prev].copy().reshape(3, 1), tvec[prev].copy().reshape(3, 1),
-                                                 useExtrinsicGuess=True, iterationsCount=100, reprojectionError=2.0,
-                                                 confidence=0.999, flags=cv2.SOLVEPNP_ITERATIVE)
-        if not ok or inliers is None or len(inliers) < MIN_FEATURES:
+        pose = _pnp(Xw, fxy[known].astype(np.float64), K, rvec[prev], tvec[prev])
+        if pose is None:
             lost.add(f)
             continue
-        inliers = inliers.ravel()
-        rv, tv = cv2.solvePnPRefineLM(Xw[inliers], fxy[known][inliers].astype(np.float64), K, None, rv, tv)
-        rvec[f], tvec[f] = rv.ravel(), tv.ravel()
+        rvec[f], tvec[f] = pose
         posed[f] = True
         # new points: rays of this frame against the earliest posed frame that saw the same track
         new = ~known
@@ -599,6 +628,32 @@ def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generat
                 _add_points(points, fid[ks], X, [(g, gxy[pos]), (f, fxy[ks])], rvec, tvec, K, cfg,
                             min_angle=cfg.min_angle_deg)
     return rvec, tvec, points, posed
+
+
+def _pnp(Xw: np.ndarray, xy: np.ndarray, K: np.ndarray, rv0: np.ndarray, tv0: np.ndarray,
+         max_px: float = 2.0) -> tuple[np.ndarray, np.ndarray] | None:
+    """World-to-camera pose (rvec (3,), tvec (3,)) of a frame from its (n, 3) known points and (n, 2) pixels, or None.
+
+    Guided first: Levenberg-Marquardt from the previous frame's pose ``rv0, tv0`` on all matches, then on those it
+    reprojects within ``2 max_px``; accepted when at least half of the matches then reproject within ``max_px``
+    (the usual case: a small move; the points are not adjusted yet, so a good pose leaves 60-100 % there; the
+    keyframe adjustment and :func:`_repose` refine it later). Otherwise (a jump, many bad tracks) RANSAC PnP seeded
+    by the same pose, then the refinement on its inliers. None: fewer than ``MIN_FEATURES`` inliers either way."""
+    rv, tv = cv2.solvePnPRefineLM(Xw, xy, K, None, rv0.reshape(3, 1).copy(), tv0.reshape(3, 1).copy())
+    inl = np.linalg.norm(_project(rv.ravel(), tv.ravel(), Xw, K)[0] - xy, axis=1) < 2 * max_px
+    if inl.sum() >= MIN_FEATURES:
+        rv, tv = cv2.solvePnPRefineLM(Xw[inl], xy[inl], K, None, rv, tv)
+        inl = np.linalg.norm(_project(rv.ravel(), tv.ravel(), Xw, K)[0] - xy, axis=1) < max_px
+        if inl.sum() >= max(MIN_FEATURES, 0.5 * len(xy)):
+            return rv.ravel(), tv.ravel()
+    ok, rv, tv, idx = cv2.solvePnPRansac(Xw, xy, K, None, rv0.reshape(3, 1).copy(), tv0.reshape(3, 1).copy(),
+                                         useExtrinsicGuess=True, iterationsCount=100, reprojectionError=max_px,
+                                         confidence=0.999, flags=cv2.SOLVEPNP_ITERATIVE)
+    if not ok or idx is None or len(idx) < MIN_FEATURES:
+        return None
+    idx = idx.ravel()
+    rv, tv = cv2.solvePnPRefineLM(Xw[idx], xy[idx], K, None, rv, tv)
+    return rv.ravel(), tv.ravel()
 
 
 def _first_posed(tracks: Tracks, ids: np.ndarray, posed: np.ndarray, before: int) -> np.ndarray:
