@@ -82,6 +82,7 @@ class TrackConfig:
     min_angle_deg: float = 1.0
     ba_points: int = 300
     ba_iterations: int = 8
+    ba_tolerance: float = 1e-8
     ba_observations: int = 5000
     ba_keyframes: int = 30
     seed: int = 0
@@ -168,27 +169,30 @@ def _new_corners(gray: np.ndarray, existing: np.ndarray, cfg: TrackConfig, want:
 
 
 def _lk_levels(spread: float | None, cfg: TrackConfig) -> int:
-    """Pyramid levels for the next Lucas-Kanade step: all ``cfg.lk_levels`` at the start (no motion known yet),
-    else the fewest whose capture range (about 3 px at the finest level, doubling per level) covers ``spread``, the
-    previous step's largest departure of a track from the median motion (the median is given as the initial flow)
-    plus 2 px for a change of speed."""
+    """Pyramid levels (above the frame) for the next Lucas-Kanade step: all ``cfg.lk_levels`` at the start (no
+    motion known yet), else the fewest whose capture range (about 4 px at the frame's own size, doubling per level)
+    covers ``spread``, the previous step's 95th-percentile departure of a track from the median motion (the median
+    is given as the initial flow), plus 2 px for a change of speed."""
     if spread is None:
         return cfg.lk_levels
-    need = (spread + 2.0) / 3.0
-    return int(np.clip(np.ceil(np.log2(max(need, 1.0))), 1, cfg.lk_levels))
+    need = (spread + 2.0) / 4.0
+    return int(np.clip(np.ceil(np.log2(max(need, 1.0))), 0, cfg.lk_levels))
 
 
 def _lk_step(prev: np.ndarray, gray: np.ndarray, pts: np.ndarray, shift: np.ndarray, levels: int,
              cfg: TrackConfig) -> tuple[np.ndarray, np.ndarray]:
     """Track ``pts`` (n, 2) float32 from ``prev`` to ``gray``: pyramidal LK started at ``pts + shift`` (the expected
-    motion) with ``levels`` levels, then the backward track from the result started at ``pts``. Returns the new
-    positions (n, 2) and the (n,) bool mask of tracks that came back within ``cfg.fb_px`` and stay in the frame."""
+    motion) with ``levels`` levels, then the backward track from the result started at ``pts`` (no pyramid).
+    Returns the new positions (n, 2) and the (n,) bool mask of tracks that came back within ``cfg.fb_px`` and stay
+    in the frame."""
     crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01)
     win = (cfg.lk_window, cfg.lk_window)
     guess = (pts + shift).astype(np.float32)
     nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, guess, winSize=win, maxLevel=levels, criteria=crit,
                                           flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
-    back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, pts.copy(), winSize=win, maxLevel=levels,
+    # backward from the forward result, started where the track began: a right track is found at once, on the
+    # frame itself (no pyramid); a wrong one does not come back
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, pts.copy(), winSize=win, maxLevel=0,
                                             criteria=crit, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
     h, w = gray.shape[:2]
     ok = (st.ravel() == 1) & (st2.ravel() == 1) & (np.abs(back - pts).max(-1) < cfg.fb_px)
@@ -423,8 +427,8 @@ def _group_sum(a: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
 
 
 def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np.ndarray, pt_idx: np.ndarray,
-                  xy: np.ndarray, K: np.ndarray, iterations: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                                float]:
+                  xy: np.ndarray, K: np.ndarray, iterations: int = 40,
+                  tolerance: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Sparse bundle adjustment of world-to-camera poses and points (frame 0's pose held fixed).
 
     Levenberg-Marquardt on the reprojection error with Huber weights (1 px, re-weighted each step), the points
@@ -434,7 +438,8 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
     Args:
         rvec, tvec: (F, 3) world-to-camera rotation vectors and translations. X: (P, 3) points.
         cam_idx, pt_idx: (N,) frame and point of each observation; xy: (N, 2) its pixel position; K: (3, 3).
-        iterations: Jacobian evaluations at most (each tries up to 4 damping values).
+        iterations: Jacobian evaluations at most (each tries up to 4 damping values). tolerance: stop when a step
+            lowers the robust cost by less than this share of it.
     Returns:
         rvec, tvec, X adjusted, and the RMS reprojection error in pixels (the robust fit's residuals).
     """
@@ -493,7 +498,7 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
             uv_n, Jc_n, Jp_n = _observation_jacobians(c_new, p_new, cam_idx, pt_idx, K)
             cost_n, w_n = robust(uv_n - xy)
             if np.isfinite(cost_n) and cost_n < cost:
-                converged = cost - cost_n < 1e-8 * cost
+                converged = cost - cost_n < tolerance * cost
                 cams, pts, uv, Jc, Jp, w = c_new, p_new, uv_n, Jc_n, Jp_n, w_n
                 cost, lam, improved = cost_n, max(lam / 3.0, 1e-7), True
                 break
@@ -784,7 +789,8 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
     X = np.array([points[int(i)] for i in keep]).reshape(-1, 3)
     kf = np.flatnonzero(key)
     cam_idx, xy = cam_map[tracks.frame[sel]], tracks.xy[sel].astype(np.float64)
-    rv, tv, X, rms = bundle_adjust(rvec[kf], tvec[kf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations)
+    rv, tv, X, rms = bundle_adjust(rvec[kf], tvec[kf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations,
+                                   cfg.ba_tolerance)
     # second pass without the observations the first left over OUTLIER_PX (moving things, fill, bad tracks)
     err = np.linalg.norm(_reproject(rv, tv, X, cam_idx, pt_idx, K) - xy, axis=1)
     inl = err < OUTLIER_PX
@@ -795,7 +801,7 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
         remap = np.full(len(X), -1)
         remap[used] = np.arange(len(used))
         rv, tv, X, rms = bundle_adjust(rv, tv, X[used], cam_idx[inl], remap[pt_idx[inl]], xy[inl], K,
-                                       cfg.ba_iterations)
+                                       cfg.ba_iterations, cfg.ba_tolerance)
         keep, pt_idx = keep[used], remap[pt_idx[inl]]
     if not np.isfinite(rms) or rms > MAX_RMS_PX:
         raise ValueError(f"the camera does not fit this clip (reprojection error {rms:.3g} px at {tracks.width} px "
