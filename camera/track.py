@@ -32,6 +32,7 @@ docs/camera-io.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -92,9 +93,10 @@ class TrackConfig:
 class Tracks:
     """Feature observations of a clip at the working size.
 
-    frame, ids: (N,) int32 frame index and track id of every observation; xy: (N, 2) float32 pixel positions
-    (OpenCV pixel centres, working size); width, height: the working size; scale: working size / clip size;
-    frames: the clip length; counts: (frames,) observations per frame.
+    frame, ids: (N,) int32 frame index (non-decreasing: the observations are stored frame by frame) and track id
+    of every observation; xy: (N, 2) float32 pixel positions (OpenCV pixel centres, working size); width, height:
+    the working size; scale: working size / clip size; frames: the clip length; counts: (frames,) observations per
+    frame.
     """
 
     frame: np.ndarray
@@ -107,9 +109,9 @@ class Tracks:
     counts: np.ndarray
 
     def of(self, f: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, xy) of frame ``f``, ids sorted."""
-        sel = self.frame == f
-        return self.ids[sel], self.xy[sel]
+        """(ids, xy) of frame ``f``, ids sorted (views: a slice of the frame-ordered observations)."""
+        a, b = np.searchsorted(self.frame, (f, f + 1))
+        return self.ids[a:b], self.xy[a:b]
 
 
 @dataclass
@@ -231,7 +233,7 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
             nxt, ok = _lk_step(prev, gray, pts, shift, _lk_levels(spread, cfg), cfg)
             if ok.sum() >= MIN_FEATURES:
                 d = nxt[ok] - pts[ok]
-                shift = np.median(d, axis=0).astype(np.float32)
+                shift = np.percentile(d, 50, axis=0).astype(np.float32)  # the median (np.median imports numpy.ma)
                 spread = float(np.percentile(np.abs(d - shift).max(-1), 95))
             else:  # lost the motion: search the whole pyramid from no motion next time
                 shift, spread = np.zeros(2, np.float32), None
@@ -274,18 +276,32 @@ def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return u @ vt
 
 
+def _pair_rotations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(k, 3, 3) rotations R with R a ≈ b from (k, 2, 3) pairs of unit rays: the one that takes the bisector and the
+    normal of the pair ``a`` onto those of ``b`` (the least-squares rotation of two equal-weight pairs; closed form,
+    no SVD)."""
+    def frame(v):
+        u, d = v[:, 0] + v[:, 1], v[:, 0] - v[:, 1]
+        u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
+        d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+        return np.stack([u, d, np.cross(u, d)], axis=2)  # columns: bisector, difference, normal
+
+    return frame(b) @ np.swapaxes(frame(a), 1, 2)
+
+
 def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.Generator,
                      thresh_px: float = 1.5, iters: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples (all hypotheses scored at once); returns R and the
-    per-ray residual in pixels."""
+    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples (all hypotheses scored at once by one product:
+    a ray is an inlier when ``(R a) · b`` exceeds the cosine of ``thresh_px / focal``); returns R (Kabsch on the
+    inliers) and the per-ray residual in pixels."""
     n = len(a)
     best = np.eye(3)
     if n > 2:
         first = rng.integers(0, n, iters)
         s = np.column_stack([first, (first + 1 + rng.integers(0, n - 1, iters)) % n])  # (iters, 2) distinct
-        Rs = _kabsch(a[s], b[s])  # (iters, 3, 3)
-        res = np.linalg.norm(a @ np.swapaxes(Rs, 1, 2) - b, axis=2) * focal  # (iters, n)
-        best = Rs[int(np.argmax((res < thresh_px).sum(1)))]
+        Rs = _pair_rotations(a[s], b[s])  # (iters, 3, 3)
+        dots = (b[:, :, None] * a[:, None, :]).reshape(n, 9) @ Rs.reshape(iters, 9).T  # (n, iters) = (R a)·b
+        best = Rs[int(np.argmax((dots > 1.0 - 0.5 * (thresh_px / focal) ** 2).sum(0)))]
     res = np.linalg.norm(a @ best.T - b, axis=1) * focal
     inl = res < max(thresh_px, np.percentile(res, 50)) if n else res.astype(bool)
     if inl.sum() >= 3:
@@ -426,6 +442,19 @@ def _group_sum(a: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _dense_product() -> Callable[..., np.ndarray]:
+    """``mul(a, b, flags)`` = ``a · b`` with OpenCV's ``GEMM_1_T`` / ``GEMM_2_T`` transposes, for the adjustment's
+    reduced camera system (about 180 x 600 · 600 x 180). numpy's matmul when its BLAS is limited to one thread
+    (``OPENBLAS_NUM_THREADS=1``: the track and metrics commands set it): ~5x faster than OpenCV's gemm; otherwise
+    OpenCV's gemm, because a threaded BLAS ran these products 5-20x slower than either on busy cores
+    (docs/benchmarks.md, camera tracking)."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        def mul(a, b, t=0):
+            return (a.T if t & cv2.GEMM_1_T else a) @ (b.T if t & cv2.GEMM_2_T else b)
+        return mul
+    return lambda a, b, t=0: cv2.gemm(a, b, 1.0, None, 0.0, flags=t)
+
+
 def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np.ndarray, pt_idx: np.ndarray,
                   xy: np.ndarray, K: np.ndarray, iterations: int = 40,
                   tolerance: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -457,10 +486,7 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
         w = np.where(a <= 1.0, 1.0, 1.0 / np.maximum(a, 1e-12))
         return float(np.sum(np.where(a <= 1.0, e ** 2, 2 * a - 1))), w
 
-    # dense products and the solve go through OpenCV: numpy's threaded BLAS is many times slower on these small
-    # matrices when the cores are busy
-    def mul(a, b, t=0):
-        return cv2.gemm(a, b, 1.0, None, 0.0, flags=t)
+    mul = _dense_product()
 
     uv, Jc, Jp = _observation_jacobians(cams, pts, cam_idx, pt_idx, K)
     cost, w = robust(uv - xy)
@@ -468,12 +494,13 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
     for _ in range(max(0, iterations)):
         e = uv - xy
         Jcw, Jpw = Jc * w[:, :, None], Jp * w[:, :, None]
-        U = _group_sum(np.einsum("nki,nkj->nij", Jcw[by_cam], Jc[by_cam]), cam_idx[by_cam] - 1, F - 1)
-        V = _group_sum(np.einsum("nki,nkj->nij", Jpw[by_pt], Jp[by_pt]), pt_idx[by_pt], P)
+        # batched Jᵀ W J products with matmul (several times faster than einsum on these small blocks)
+        U = _group_sum(np.swapaxes(Jcw[by_cam], 1, 2) @ Jc[by_cam], cam_idx[by_cam] - 1, F - 1)
+        V = _group_sum(np.swapaxes(Jpw[by_pt], 1, 2) @ Jp[by_pt], pt_idx[by_pt], P)
         gc = _group_sum(np.einsum("nki,nk->ni", Jcw[by_cam], e[by_cam]), cam_idx[by_cam] - 1, F - 1).reshape(-1, 1)
         gp = _group_sum(np.einsum("nki,nk->ni", Jpw[by_pt], e[by_pt]), pt_idx[by_pt], P).reshape(-1, 1)
         Wd = np.zeros((F - 1, 6, P, 3))
-        Wd[cam_idx[moving] - 1, :, pt_idx[moving], :] = np.einsum("nki,nkj->nij", Jcw[moving], Jp[moving])
+        Wd[cam_idx[moving] - 1, :, pt_idx[moving], :] = np.swapaxes(Jcw[moving], 1, 2) @ Jp[moving]
         Wd = Wd.reshape(nc, 3 * P)
         improved = False
         for _try in range(4):
@@ -482,7 +509,7 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
             Vinv = np.linalg.inv(Vd)
             dc = np.zeros((nc, 1))
             if nc:
-                Y = np.einsum("apk,pkl->apl", Wd.reshape(nc, P, 3), Vinv).reshape(nc, 3 * P)
+                Y = np.swapaxes(np.swapaxes(Wd.reshape(nc, P, 3), 0, 1) @ Vinv, 0, 1).reshape(nc, 3 * P)
                 S = -mul(Y, Wd, cv2.GEMM_2_T)
                 for i in range(F - 1):
                     S[6 * i:6 * i + 6, 6 * i:6 * i + 6] += U[i] + lam * (U[i] * np.eye(6)) + 1e-9 * np.eye(6)
@@ -812,7 +839,7 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
     # units: median depth of frame 0's points = 1
     in0 = np.isin(keep, tracks.of(0)[0])
     depth0 = X[in0, 2] if in0.sum() >= MIN_FEATURES else X[:, 2]
-    scale = 1.0 / float(np.median(depth0[depth0 > 0])) if np.any(depth0 > 0) else 1.0
+    scale = 1.0 / float(np.percentile(depth0[depth0 > 0], 50)) if np.any(depth0 > 0) else 1.0
     w2c = compose(_rodrigues(rvec), tvec * scale)
     w2c[~posed] = np.eye(4)
     c2w = rigid_inverse(w2c)
