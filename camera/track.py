@@ -50,6 +50,9 @@ OUTLIER_PX = 2.0
 """Observations farther than this (working-size pixels) from their point after the first adjustment are dropped."""
 MAX_RMS_PX = 4.0
 """A final reprojection error above this (working size) means the camera model does not fit: refused, not returned."""
+NO_POSE = ("the camera move could not be found (no pose explains the matches): the clip may show a moving subject "
+           "on a plain background, or the FOV is wrong")
+"""The refusal when no relative pose of the first pair explains enough matches."""
 DEFAULT_FOV = 54.43222311461495
 """The pack's default lens (35 mm on a 36 mm-wide sensor), used when no FOV is given and none can be estimated."""
 
@@ -575,8 +578,11 @@ def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndar
     often picks the mirrored one: a pose tens of degrees off that puts a third of the points behind a camera.
     So, as in ORB-SLAM's initialisation, both models are fitted: the essential matrix's pose (``recoverPose``) and
     the homography's decompositions (``decomposeHomographyMat``) that pass OpenCV's visibility test; each candidate
-    is scored by how many of *all* the matches it explains (:func:`_two_view_support`), and the essential matrix
-    wins ties (it is exact off the plane, the homography only on it; the bundle adjustment refines either).
+    is scored by how many of *all* the matches it explains (:func:`_two_view_support`). A forward or backward move
+    into a near-planar scene leaves the true pose and a mirrored one (15-18 degrees of rotation with a slanted
+    move) explaining every match alike: among the candidates within 2 % of the best support, the one whose
+    rotation is nearest the pair's best pure rotation (:func:`_rotation_ransac`, which a translation barely turns)
+    wins; the essential matrix wins exact ties.
 
     Args:
         x0, x1: (n, 2) float64 matched pixels in the two frames; K: (3, 3) intrinsics.
@@ -600,15 +606,19 @@ def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndar
             t = ts[i].ravel()
             if np.linalg.norm(t) > 1e-9:
                 cands.append((Rs[i], t / np.linalg.norm(t), None))
-    best, best_ok, best_n = None, None, -1
-    for R, t, inliers in cands:
-        ok = _two_view_support(R, t, x0, x1, K)
-        if ok.sum() > best_n:  # strictly more: the essential matrix (first) wins ties
-            best, best_ok, best_n = (R, t), ok if inliers is None else ok & inliers, int(ok.sum())
-    if best is None or best_ok.sum() < MIN_FEATURES:
-        raise ValueError("the camera move could not be found (no pose explains the matches): the clip may show a "
-                         "moving subject on a plain background, or the FOV is wrong")
-    return best[0], best[1], best_ok
+    oks = [_two_view_support(R, t, x0, x1, K) for R, t, _ in cands]
+    support = np.array([ok.sum() for ok in oks])
+    if not len(cands) or support.max() < MIN_FEATURES:
+        raise ValueError(NO_POSE)
+    near = np.flatnonzero(support >= support.max() - max(1.0, 0.02 * support.max()))
+    rot, _ = _rotation_ransac(_rays(x0, K), _rays(x1, K), K[0, 0], np.random.default_rng(0))
+    off = [np.linalg.norm(cv2.Rodrigues(cands[i][0] @ rot.T)[0]) for i in near]
+    i = int(near[int(np.argmin(off))])  # argmin: the first (the essential matrix) on a tie
+    R, t, inliers = cands[i]
+    ok = oks[i] if inliers is None else oks[i] & inliers
+    if ok.sum() < MIN_FEATURES:
+        raise ValueError(NO_POSE)
+    return R, t, ok
 
 
 def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generator, lost: set[int],
