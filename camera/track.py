@@ -176,8 +176,8 @@ def _new_corners(gray: np.ndarray, existing: np.ndarray, cfg: TrackConfig, want:
 def _lk_levels(spread: float | None, cfg: TrackConfig) -> int:
     """Pyramid levels (above the frame) for the next Lucas-Kanade step: all ``cfg.lk_levels`` at the start (no
     motion known yet), else the fewest whose capture range (about 4 px at the frame's own size, doubling per level)
-    covers ``spread``, the previous step's 95th-percentile departure of a track from the median motion (the median
-    is given as the initial flow), plus 2 px for a change of speed."""
+    covers ``spread`` (the previous step's 95th-percentile departure of a track from the median motion, which is
+    given as the initial flow, plus the change of that median from the step before) and 2 px more."""
     if spread is None:
         return cfg.lk_levels
     need = (spread + 2.0) / 4.0
@@ -210,7 +210,8 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
     """Lucas-Kanade feature tracks through a clip, streamed (one frame held at a time).
 
     Each step starts from the previous step's median motion and uses as few pyramid levels as the previous step's
-    spread of motions needs (:func:`_lk_levels`; the first step uses all ``cfg.lk_levels``: a wide stereo pair).
+    spread of motions and change of the median need (:func:`_lk_levels`; the first step uses all
+    ``cfg.lk_levels``: a wide stereo pair); a step that keeps fewer than half of its tracks is run again on all.
 
     Args:
         frames: iterable of (H, W, 3) uint8 RGB (or float 0..1) frames, or (h, w) uint8 grey frames at the working
@@ -233,11 +234,16 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
                              f"{shape[1]}x{shape[0]}: give frames of one size")
         gray = _gray(frame, size)
         if prev is not None and len(pts):
-            nxt, ok = _lk_step(prev, gray, pts, shift, _lk_levels(spread, cfg), cfg)
+            levels = _lk_levels(spread, cfg)
+            nxt, ok = _lk_step(prev, gray, pts, shift, levels, cfg)
+            if levels < cfg.lk_levels and ok.sum() < 0.5 * len(pts):  # the motion changed more than foreseen
+                nxt, ok = _lk_step(prev, gray, pts, shift, cfg.lk_levels, cfg)
             if ok.sum() >= MIN_FEATURES:
                 d = nxt[ok] - pts[ok]
-                shift = np.percentile(d, 50, axis=0).astype(np.float32)  # the median (np.median imports numpy.ma)
-                spread = float(np.percentile(np.abs(d - shift).max(-1), 95))
+                med = np.percentile(d, 50, axis=0).astype(np.float32)  # the median (np.median imports numpy.ma)
+                # spread of the motions about the median, and how much the median itself changed (a whip pan)
+                spread = float(np.percentile(np.abs(d - med).max(-1), 95) + np.abs(med - shift).max())
+                shift = med
             else:  # lost the motion: search the whole pyramid from no motion next time
                 shift, spread = np.zeros(2, np.float32), None
             pts, ids = nxt[ok].astype(np.float32), ids[ok]
