@@ -138,6 +138,11 @@ def track_cmd(args) -> int:
 
     if not Path(args.input).exists():
         raise ValueError(f"input not found: {args.input}")
+    import cv2
+
+    # OpenCV's worker threads split the tracker's small per-frame jobs (200 points) at a cost: one thread used
+    # ~9 % less CPU on the 100-frame benchmark clip (docs/benchmarks.md, camera tracking)
+    cv2.setNumThreads(1)
     info = probe(args.input, args.max_frames or MAX_FRAMES)  # the count the tracker reads (it caps at MAX_FRAMES)
     # the bar only where someone watches: drawing it imports tqdm (and its multiprocessing lock), about a tenth of
     # a 100-frame track's CPU time, for lines nobody reads in a log
@@ -156,8 +161,6 @@ def track_cmd(args) -> int:
     print(f"camera written to {args.out}")
     write_interchange(camera, args, info.width, info.height)
     if args.preview:
-        import cv2
-
         cv2.imwrite(args.preview, np.ascontiguousarray(top_down_plot(camera, 320)[..., ::-1]))
         print(f"top view written to {args.preview}")
     return 0
