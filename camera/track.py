@@ -32,6 +32,7 @@ docs/camera-io.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -49,6 +50,9 @@ OUTLIER_PX = 2.0
 """Observations farther than this (working-size pixels) from their point after the first adjustment are dropped."""
 MAX_RMS_PX = 4.0
 """A final reprojection error above this (working size) means the camera model does not fit: refused, not returned."""
+NO_POSE = ("the camera move could not be found (no pose explains the matches): the clip may show a moving subject "
+           "on a plain background, or the FOV is wrong")
+"""The refusal when no relative pose of the first pair explains enough matches."""
 DEFAULT_FOV = 54.43222311461495
 """The pack's default lens (35 mm on a 36 mm-wide sensor), used when no FOV is given and none can be estimated."""
 
@@ -82,6 +86,7 @@ class TrackConfig:
     min_angle_deg: float = 1.0
     ba_points: int = 300
     ba_iterations: int = 8
+    ba_tolerance: float = 1e-8
     ba_observations: int = 5000
     ba_keyframes: int = 30
     seed: int = 0
@@ -91,9 +96,10 @@ class TrackConfig:
 class Tracks:
     """Feature observations of a clip at the working size.
 
-    frame, ids: (N,) int32 frame index and track id of every observation; xy: (N, 2) float32 pixel positions
-    (OpenCV pixel centres, working size); width, height: the working size; scale: working size / clip size;
-    frames: the clip length; counts: (frames,) observations per frame.
+    frame, ids: (N,) int32 frame index (non-decreasing: the observations are stored frame by frame) and track id
+    of every observation; xy: (N, 2) float32 pixel positions (OpenCV pixel centres, working size); width, height:
+    the working size; scale: working size / clip size; frames: the clip length; counts: (frames,) observations per
+    frame.
     """
 
     frame: np.ndarray
@@ -106,9 +112,9 @@ class Tracks:
     counts: np.ndarray
 
     def of(self, f: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, xy) of frame ``f``, ids sorted."""
-        sel = self.frame == f
-        return self.ids[sel], self.xy[sel]
+        """(ids, xy) of frame ``f``, ids sorted (views: a slice of the frame-ordered observations)."""
+        a, b = np.searchsorted(self.frame, (f, f + 1))
+        return self.ids[a:b], self.xy[a:b]
 
 
 @dataclass
@@ -167,22 +173,57 @@ def _new_corners(gray: np.ndarray, existing: np.ndarray, cfg: TrackConfig, want:
     return pts[resp >= cfg.min_texture].astype(np.float32)
 
 
+def _lk_levels(spread: float | None, cfg: TrackConfig) -> int:
+    """Pyramid levels (above the frame) for the next Lucas-Kanade step: all ``cfg.lk_levels`` at the start (no
+    motion known yet), else the fewest whose capture range (about 4 px at the frame's own size, doubling per level)
+    covers ``spread`` (the previous step's 95th-percentile departure of a track from the median motion, which is
+    given as the initial flow, plus the change of that median from the step before) and 2 px more."""
+    if spread is None:
+        return cfg.lk_levels
+    need = (spread + 2.0) / 4.0
+    return int(np.clip(np.ceil(np.log2(max(need, 1.0))), 0, cfg.lk_levels))
+
+
+def _lk_step(prev: np.ndarray, gray: np.ndarray, pts: np.ndarray, shift: np.ndarray, levels: int,
+             cfg: TrackConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Track ``pts`` (n, 2) float32 from ``prev`` to ``gray``: pyramidal LK started at ``pts + shift`` (the expected
+    motion) with ``levels`` levels, then the backward track from the result started at ``pts`` (no pyramid).
+    Returns the new positions (n, 2) and the (n,) bool mask of tracks that came back within ``cfg.fb_px`` and stay
+    in the frame."""
+    crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01)
+    win = (cfg.lk_window, cfg.lk_window)
+    guess = (pts + shift).astype(np.float32)
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, guess, winSize=win, maxLevel=levels, criteria=crit,
+                                          flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+    # backward from the forward result, started where the track began: a right track is found at once, on the
+    # frame itself (no pyramid); a wrong one does not come back
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, pts.copy(), winSize=win, maxLevel=0,
+                                            criteria=crit, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+    h, w = gray.shape[:2]
+    ok = (st.ravel() == 1) & (st2.ravel() == 1) & (np.abs(back - pts).max(-1) < cfg.fb_px)
+    ok &= (nxt[:, 0] >= 0) & (nxt[:, 1] >= 0) & (nxt[:, 0] < w - 1) & (nxt[:, 1] < h - 1)
+    return nxt, ok
+
+
 def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(),
                    on_progress: ProgressFn = None, total: int | None = None) -> Tracks:
     """Lucas-Kanade feature tracks through a clip, streamed (one frame held at a time).
 
+    Each step starts from the previous step's median motion and uses as few pyramid levels as the previous step's
+    spread of motions and change of the median need (:func:`_lk_levels`; the first step uses all
+    ``cfg.lk_levels``: a wide stereo pair); a step that keeps fewer than half of its tracks is run again on all.
+
     Args:
-        frames: iterable of (H, W, 3) uint8 RGB (or float 0..1) frames, all the same size.
+        frames: iterable of (H, W, 3) uint8 RGB (or float 0..1) frames, or (h, w) uint8 grey frames at the working
+            size, all the same size.
         cfg: settings. on_progress: ``on_progress(done, total)`` after each frame (``total`` = the given count, or
             0 when unknown); raising from it stops the tracking (Cancel).
     Returns:
         :class:`Tracks` at the working size.
     """
-    win = (cfg.lk_window, cfg.lk_window)
-    lk = dict(winSize=win, maxLevel=cfg.lk_levels,
-              criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, cfg.lk_iterations, 0.01))
     obs_f, obs_i, obs_xy, counts = [], [], [], []
     prev, pts, ids, next_id, size, scale, shape = None, None, None, 0, None, 1.0, None
+    shift, spread = np.zeros(2, np.float32), None
     for f, frame in enumerate(frames):
         if shape is None:
             shape = np.shape(frame)[:2]
@@ -193,10 +234,18 @@ def track_features(frames: Iterable[np.ndarray], cfg: TrackConfig = TrackConfig(
                              f"{shape[1]}x{shape[0]}: give frames of one size")
         gray = _gray(frame, size)
         if prev is not None and len(pts):
-            nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, gray, pts, None, **lk)
-            back, st2, _ = cv2.calcOpticalFlowPyrLK(gray, prev, nxt, None, **lk)
-            ok = (st.ravel() == 1) & (st2.ravel() == 1) & (np.abs(back - pts).max(-1) < cfg.fb_px)
-            ok &= (nxt[:, 0] >= 0) & (nxt[:, 1] >= 0) & (nxt[:, 0] < size[0] - 1) & (nxt[:, 1] < size[1] - 1)
+            levels = _lk_levels(spread, cfg)
+            nxt, ok = _lk_step(prev, gray, pts, shift, levels, cfg)
+            if levels < cfg.lk_levels and ok.sum() < 0.5 * len(pts):  # the motion changed more than foreseen
+                nxt, ok = _lk_step(prev, gray, pts, shift, cfg.lk_levels, cfg)
+            if ok.sum() >= MIN_FEATURES:
+                d = nxt[ok] - pts[ok]
+                med = np.percentile(d, 50, axis=0).astype(np.float32)  # the median (np.median imports numpy.ma)
+                # spread of the motions about the median, and how much the median itself changed (a whip pan)
+                spread = float(np.percentile(np.abs(d - med).max(-1), 95) + np.abs(med - shift).max())
+                shift = med
+            else:  # lost the motion: search the whole pyramid from no motion next time
+                shift, spread = np.zeros(2, np.float32), None
             pts, ids = nxt[ok].astype(np.float32), ids[ok]
         elif pts is None:
             pts, ids = np.zeros((0, 2), np.float32), np.zeros(0, np.int32)
@@ -236,18 +285,32 @@ def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return u @ vt
 
 
+def _pair_rotations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(k, 3, 3) rotations R with R a ≈ b from (k, 2, 3) pairs of unit rays: the one that takes the bisector and the
+    normal of the pair ``a`` onto those of ``b`` (the least-squares rotation of two equal-weight pairs; closed form,
+    no SVD)."""
+    def frame(v):
+        u, d = v[:, 0] + v[:, 1], v[:, 0] - v[:, 1]
+        u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-12)
+        d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
+        return np.stack([u, d, np.cross(u, d)], axis=2)  # columns: bisector, difference, normal
+
+    return frame(b) @ np.swapaxes(frame(a), 1, 2)
+
+
 def _rotation_ransac(a: np.ndarray, b: np.ndarray, focal: float, rng: np.random.Generator,
                      thresh_px: float = 1.5, iters: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples (all hypotheses scored at once); returns R and the
-    per-ray residual in pixels."""
+    """Pure rotation R (b ≈ R a) by RANSAC over 2-ray samples (all hypotheses scored at once by one product:
+    a ray is an inlier when ``(R a) · b`` exceeds the cosine of ``thresh_px / focal``); returns R (Kabsch on the
+    inliers) and the per-ray residual in pixels."""
     n = len(a)
     best = np.eye(3)
     if n > 2:
         first = rng.integers(0, n, iters)
         s = np.column_stack([first, (first + 1 + rng.integers(0, n - 1, iters)) % n])  # (iters, 2) distinct
-        Rs = _kabsch(a[s], b[s])  # (iters, 3, 3)
-        res = np.linalg.norm(a @ np.swapaxes(Rs, 1, 2) - b, axis=2) * focal  # (iters, n)
-        best = Rs[int(np.argmax((res < thresh_px).sum(1)))]
+        Rs = _pair_rotations(a[s], b[s])  # (iters, 3, 3)
+        dots = (b[:, :, None] * a[:, None, :]).reshape(n, 9) @ Rs.reshape(iters, 9).T  # (n, iters) = (R a)·b
+        best = Rs[int(np.argmax((dots > 1.0 - 0.5 * (thresh_px / focal) ** 2).sum(0)))]
     res = np.linalg.norm(a @ best.T - b, axis=1) * focal
     inl = res < max(thresh_px, np.percentile(res, 50)) if n else res.astype(bool)
     if inl.sum() >= 3:
@@ -388,9 +451,22 @@ def _group_sum(a: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _dense_product() -> Callable[..., np.ndarray]:
+    """``mul(a, b, flags)`` = ``a · b`` with OpenCV's ``GEMM_1_T`` / ``GEMM_2_T`` transposes, for the adjustment's
+    reduced camera system (about 180 x 600 · 600 x 180). numpy's matmul when its BLAS is limited to one thread
+    (``OPENBLAS_NUM_THREADS=1``: the track and metrics commands set it): ~5x faster than OpenCV's gemm; otherwise
+    OpenCV's gemm, because a threaded BLAS ran these products 5-20x slower than either on busy cores
+    (docs/benchmarks.md, camera tracking)."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") == "1":
+        def mul(a, b, t=0):
+            return (a.T if t & cv2.GEMM_1_T else a) @ (b.T if t & cv2.GEMM_2_T else b)
+        return mul
+    return lambda a, b, t=0: cv2.gemm(a, b, 1.0, None, 0.0, flags=t)
+
+
 def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np.ndarray, pt_idx: np.ndarray,
-                  xy: np.ndarray, K: np.ndarray, iterations: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                                float]:
+                  xy: np.ndarray, K: np.ndarray, iterations: int = 40,
+                  tolerance: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Sparse bundle adjustment of world-to-camera poses and points (frame 0's pose held fixed).
 
     Levenberg-Marquardt on the reprojection error with Huber weights (1 px, re-weighted each step), the points
@@ -400,7 +476,8 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
     Args:
         rvec, tvec: (F, 3) world-to-camera rotation vectors and translations. X: (P, 3) points.
         cam_idx, pt_idx: (N,) frame and point of each observation; xy: (N, 2) its pixel position; K: (3, 3).
-        iterations: Jacobian evaluations at most (each tries up to 4 damping values).
+        iterations: Jacobian evaluations at most (each tries up to 4 damping values). tolerance: stop when a step
+            lowers the robust cost by less than this share of it.
     Returns:
         rvec, tvec, X adjusted, and the RMS reprojection error in pixels (the robust fit's residuals).
     """
@@ -418,10 +495,7 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
         w = np.where(a <= 1.0, 1.0, 1.0 / np.maximum(a, 1e-12))
         return float(np.sum(np.where(a <= 1.0, e ** 2, 2 * a - 1))), w
 
-    # dense products and the solve go through OpenCV: numpy's threaded BLAS is many times slower on these small
-    # matrices when the cores are busy
-    def mul(a, b, t=0):
-        return cv2.gemm(a, b, 1.0, None, 0.0, flags=t)
+    mul = _dense_product()
 
     uv, Jc, Jp = _observation_jacobians(cams, pts, cam_idx, pt_idx, K)
     cost, w = robust(uv - xy)
@@ -429,12 +503,13 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
     for _ in range(max(0, iterations)):
         e = uv - xy
         Jcw, Jpw = Jc * w[:, :, None], Jp * w[:, :, None]
-        U = _group_sum(np.einsum("nki,nkj->nij", Jcw[by_cam], Jc[by_cam]), cam_idx[by_cam] - 1, F - 1)
-        V = _group_sum(np.einsum("nki,nkj->nij", Jpw[by_pt], Jp[by_pt]), pt_idx[by_pt], P)
+        # batched Jᵀ W J products with matmul (several times faster than einsum on these small blocks)
+        U = _group_sum(np.swapaxes(Jcw[by_cam], 1, 2) @ Jc[by_cam], cam_idx[by_cam] - 1, F - 1)
+        V = _group_sum(np.swapaxes(Jpw[by_pt], 1, 2) @ Jp[by_pt], pt_idx[by_pt], P)
         gc = _group_sum(np.einsum("nki,nk->ni", Jcw[by_cam], e[by_cam]), cam_idx[by_cam] - 1, F - 1).reshape(-1, 1)
         gp = _group_sum(np.einsum("nki,nk->ni", Jpw[by_pt], e[by_pt]), pt_idx[by_pt], P).reshape(-1, 1)
         Wd = np.zeros((F - 1, 6, P, 3))
-        Wd[cam_idx[moving] - 1, :, pt_idx[moving], :] = np.einsum("nki,nkj->nij", Jcw[moving], Jp[moving])
+        Wd[cam_idx[moving] - 1, :, pt_idx[moving], :] = np.swapaxes(Jcw[moving], 1, 2) @ Jp[moving]
         Wd = Wd.reshape(nc, 3 * P)
         improved = False
         for _try in range(4):
@@ -443,7 +518,7 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
             Vinv = np.linalg.inv(Vd)
             dc = np.zeros((nc, 1))
             if nc:
-                Y = np.einsum("apk,pkl->apl", Wd.reshape(nc, P, 3), Vinv).reshape(nc, 3 * P)
+                Y = np.swapaxes(np.swapaxes(Wd.reshape(nc, P, 3), 0, 1) @ Vinv, 0, 1).reshape(nc, 3 * P)
                 S = -mul(Y, Wd, cv2.GEMM_2_T)
                 for i in range(F - 1):
                     S[6 * i:6 * i + 6, 6 * i:6 * i + 6] += U[i] + lam * (U[i] * np.eye(6)) + 1e-9 * np.eye(6)
@@ -459,7 +534,7 @@ def bundle_adjust(rvec: np.ndarray, tvec: np.ndarray, X: np.ndarray, cam_idx: np
             uv_n, Jc_n, Jp_n = _observation_jacobians(c_new, p_new, cam_idx, pt_idx, K)
             cost_n, w_n = robust(uv_n - xy)
             if np.isfinite(cost_n) and cost_n < cost:
-                converged = cost - cost_n < 1e-8 * cost
+                converged = cost - cost_n < tolerance * cost
                 cams, pts, uv, Jc, Jp, w = c_new, p_new, uv_n, Jc_n, Jp_n, w_n
                 cost, lam, improved = cost_n, max(lam / 3.0, 1e-7), True
                 break
@@ -509,8 +584,11 @@ def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndar
     often picks the mirrored one: a pose tens of degrees off that puts a third of the points behind a camera.
     So, as in ORB-SLAM's initialisation, both models are fitted: the essential matrix's pose (``recoverPose``) and
     the homography's decompositions (``decomposeHomographyMat``) that pass OpenCV's visibility test; each candidate
-    is scored by how many of *all* the matches it explains (:func:`_two_view_support`), and the essential matrix
-    wins ties (it is exact off the plane, the homography only on it; the bundle adjustment refines either).
+    is scored by how many of *all* the matches it explains (:func:`_two_view_support`). A forward or backward move
+    into a near-planar scene leaves the true pose and a mirrored one (15-18 degrees of rotation with a slanted
+    move) explaining every match alike: among the candidates within 2 % of the best support, the one whose
+    rotation is nearest the pair's best pure rotation (:func:`_rotation_ransac`, which a translation barely turns)
+    wins; the essential matrix wins exact ties.
 
     Args:
         x0, x1: (n, 2) float64 matched pixels in the two frames; K: (3, 3) intrinsics.
@@ -534,15 +612,19 @@ def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndar
             t = ts[i].ravel()
             if np.linalg.norm(t) > 1e-9:
                 cands.append((Rs[i], t / np.linalg.norm(t), None))
-    best, best_ok, best_n = None, None, -1
-    for R, t, inliers in cands:
-        ok = _two_view_support(R, t, x0, x1, K)
-        if ok.sum() > best_n:  # strictly more: the essential matrix (first) wins ties
-            best, best_ok, best_n = (R, t), ok if inliers is None else ok & inliers, int(ok.sum())
-    if best is None or best_ok.sum() < MIN_FEATURES:
-        raise ValueError("the camera move could not be found (no pose explains the matches): the clip may show a "
-                         "moving subject on a plain background, or the FOV is wrong")
-    return best[0], best[1], best_ok
+    oks = [_two_view_support(R, t, x0, x1, K) for R, t, _ in cands]
+    support = np.array([ok.sum() for ok in oks])
+    if not len(cands) or support.max() < MIN_FEATURES:
+        raise ValueError(NO_POSE)
+    near = np.flatnonzero(support >= support.max() - max(1.0, 0.02 * support.max()))
+    rot, _ = _rotation_ransac(_rays(x0, K), _rays(x1, K), K[0, 0], np.random.default_rng(0))
+    off = [np.linalg.norm(cv2.Rodrigues(cands[i][0] @ rot.T)[0]) for i in near]
+    i = int(near[int(np.argmin(off))])  # argmin: the first (the essential matrix) on a tie
+    R, t, inliers = cands[i]
+    ok = oks[i] if inliers is None else oks[i] & inliers
+    if ok.sum() < MIN_FEATURES:
+        raise ValueError(NO_POSE)
+    return R, t, ok
 
 
 def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generator, lost: set[int],
@@ -570,16 +652,11 @@ def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generat
             continue
         Xw = np.array([points[i] for i in fid[known]])
         prev = max(g for g in range(f) if posed[g])
-        ok, rv, tv, inliers = cv2.solvePnPRansac(Xw, fxy[known].astype(np.float64), K, None,
-                                                 rvec[prev].copy().reshape(3, 1), tvec[prev].copy().reshape(3, 1),
-                                                 useExtrinsicGuess=True, iterationsCount=100, reprojectionError=2.0,
-                                                 confidence=0.999, flags=cv2.SOLVEPNP_ITERATIVE)
-        if not ok or inliers is None or len(inliers) < MIN_FEATURES:
+        pose = _pnp(Xw, fxy[known].astype(np.float64), K, rvec[prev], tvec[prev])
+        if pose is None:
             lost.add(f)
             continue
-        inliers = inliers.ravel()
-        rv, tv = cv2.solvePnPRefineLM(Xw[inliers], fxy[known][inliers].astype(np.float64), K, None, rv, tv)
-        rvec[f], tvec[f] = rv.ravel(), tv.ravel()
+        rvec[f], tvec[f] = pose
         posed[f] = True
         # new points: rays of this frame against the earliest posed frame that saw the same track
         new = ~known
@@ -599,6 +676,32 @@ def _sfm(tracks: Tracks, K: np.ndarray, cfg: TrackConfig, rng: np.random.Generat
                 _add_points(points, fid[ks], X, [(g, gxy[pos]), (f, fxy[ks])], rvec, tvec, K, cfg,
                             min_angle=cfg.min_angle_deg)
     return rvec, tvec, points, posed
+
+
+def _pnp(Xw: np.ndarray, xy: np.ndarray, K: np.ndarray, rv0: np.ndarray, tv0: np.ndarray,
+         max_px: float = 2.0) -> tuple[np.ndarray, np.ndarray] | None:
+    """World-to-camera pose (rvec (3,), tvec (3,)) of a frame from its (n, 3) known points and (n, 2) pixels, or None.
+
+    Guided first: Levenberg-Marquardt from the previous frame's pose ``rv0, tv0`` on all matches, then on those it
+    reprojects within ``2 max_px``; accepted when at least half of the matches then reproject within ``max_px``
+    (the usual case: a small move; the points are not adjusted yet, so a good pose leaves 60-100 % there; the
+    keyframe adjustment and :func:`_repose` refine it later). Otherwise (a jump, many bad tracks) RANSAC PnP seeded
+    by the same pose, then the refinement on its inliers. None: fewer than ``MIN_FEATURES`` inliers either way."""
+    rv, tv = cv2.solvePnPRefineLM(Xw, xy, K, None, rv0.reshape(3, 1).copy(), tv0.reshape(3, 1).copy())
+    inl = np.linalg.norm(_project(rv.ravel(), tv.ravel(), Xw, K)[0] - xy, axis=1) < 2 * max_px
+    if inl.sum() >= MIN_FEATURES:
+        rv, tv = cv2.solvePnPRefineLM(Xw[inl], xy[inl], K, None, rv, tv)
+        inl = np.linalg.norm(_project(rv.ravel(), tv.ravel(), Xw, K)[0] - xy, axis=1) < max_px
+        if inl.sum() >= max(MIN_FEATURES, 0.5 * len(xy)):
+            return rv.ravel(), tv.ravel()
+    ok, rv, tv, idx = cv2.solvePnPRansac(Xw, xy, K, None, rv0.reshape(3, 1).copy(), tv0.reshape(3, 1).copy(),
+                                         useExtrinsicGuess=True, iterationsCount=100, reprojectionError=max_px,
+                                         confidence=0.999, flags=cv2.SOLVEPNP_ITERATIVE)
+    if not ok or idx is None or len(idx) < MIN_FEATURES:
+        return None
+    idx = idx.ravel()
+    rv, tv = cv2.solvePnPRefineLM(Xw[idx], xy[idx], K, None, rv, tv)
+    return rv.ravel(), tv.ravel()
 
 
 def _first_posed(tracks: Tracks, ids: np.ndarray, posed: np.ndarray, before: int) -> np.ndarray:
@@ -729,7 +832,8 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
     X = np.array([points[int(i)] for i in keep]).reshape(-1, 3)
     kf = np.flatnonzero(key)
     cam_idx, xy = cam_map[tracks.frame[sel]], tracks.xy[sel].astype(np.float64)
-    rv, tv, X, rms = bundle_adjust(rvec[kf], tvec[kf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations)
+    rv, tv, X, rms = bundle_adjust(rvec[kf], tvec[kf], X, cam_idx, pt_idx, xy, K, cfg.ba_iterations,
+                                   cfg.ba_tolerance)
     # second pass without the observations the first left over OUTLIER_PX (moving things, fill, bad tracks)
     err = np.linalg.norm(_reproject(rv, tv, X, cam_idx, pt_idx, K) - xy, axis=1)
     inl = err < OUTLIER_PX
@@ -740,7 +844,7 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
         remap = np.full(len(X), -1)
         remap[used] = np.arange(len(used))
         rv, tv, X, rms = bundle_adjust(rv, tv, X[used], cam_idx[inl], remap[pt_idx[inl]], xy[inl], K,
-                                       cfg.ba_iterations)
+                                       cfg.ba_iterations, cfg.ba_tolerance)
         keep, pt_idx = keep[used], remap[pt_idx[inl]]
     if not np.isfinite(rms) or rms > MAX_RMS_PX:
         raise ValueError(f"the camera does not fit this clip (reprojection error {rms:.3g} px at {tracks.width} px "
@@ -751,7 +855,7 @@ def _solve(tracks: Tracks, fov_deg: float, cfg: TrackConfig) -> TrackResult:
     # units: median depth of frame 0's points = 1
     in0 = np.isin(keep, tracks.of(0)[0])
     depth0 = X[in0, 2] if in0.sum() >= MIN_FEATURES else X[:, 2]
-    scale = 1.0 / float(np.median(depth0[depth0 > 0])) if np.any(depth0 > 0) else 1.0
+    scale = 1.0 / float(np.percentile(depth0[depth0 > 0], 50)) if np.any(depth0 > 0) else 1.0
     w2c = compose(_rodrigues(rvec), tvec * scale)
     w2c[~posed] = np.eye(4)
     c2w = rigid_inverse(w2c)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
+
+if "numpy" not in sys.modules:
+    # this module's commands (presets, trajectory, track) multiply small matrices only; numpy's threaded BLAS ran
+    # the tracker's adjustment 5-20x slower than one thread on busy cores (docs/benchmarks.md, camera tracking).
+    # Set before numpy's first import (it reads it then); a value the user gave is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from ..camera.export import to_cameractrl_lines, to_motionctrl_rt, tracks_to_json
 from ..camera.intent import analyze_intent
@@ -124,14 +132,27 @@ def track_cmd(args) -> int:
     import numpy as np
 
     from ..camera.preview import top_down_plot
+    from ..core.limits import MAX_FRAMES
     from ..pipelines.track import track_clip
     from ..video.io import probe
 
     if not Path(args.input).exists():
         raise ValueError(f"input not found: {args.input}")
-    info = probe(args.input, args.max_frames or None)
-    with TqdmProgress("track", leave=False) as bar:
-        tracked = track_clip(args.input, args.fov or None, args.fps, args.max_frames or None, on_progress=bar)
+    import cv2
+
+    # OpenCV's worker threads split the tracker's small per-frame jobs (200 points) at a cost: one thread used
+    # ~9 % less CPU on the 100-frame benchmark clip (docs/benchmarks.md, camera tracking)
+    cv2.setNumThreads(1)
+    info = probe(args.input, args.max_frames or MAX_FRAMES)  # the count the tracker reads (it caps at MAX_FRAMES)
+    # the bar only where someone watches: drawing it imports tqdm (and its multiprocessing lock), about a tenth of
+    # a 100-frame track's CPU time, for lines nobody reads in a log
+    bar = TqdmProgress("track", leave=False) if sys.stderr.isatty() else None
+    try:
+        tracked = track_clip(args.input, args.fov or None, args.fps, args.max_frames or None, on_progress=bar,
+                             clip_info=info)
+    finally:
+        if bar is not None:
+            bar.close()
     camera = tracked.camera
     Path(args.out).write_text(camera.to_json(indent=1))
     for w in tracked.result.warnings:
@@ -140,8 +161,6 @@ def track_cmd(args) -> int:
     print(f"camera written to {args.out}")
     write_interchange(camera, args, info.width, info.height)
     if args.preview:
-        import cv2
-
         cv2.imwrite(args.preview, np.ascontiguousarray(top_down_plot(camera, 320)[..., ::-1]))
         print(f"top view written to {args.preview}")
     return 0

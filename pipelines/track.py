@@ -38,9 +38,10 @@ class TrackedCamera:
                 "parallax_px": round(r.parallax_px, 3), "warnings": list(r.warnings)}
 
 
-def _frames_of(source, max_frames: int | None, config: TrackConfig = DEFAULT_CONFIG):
+def _frames_of(source, max_frames: int | None, config: TrackConfig = DEFAULT_CONFIG, info=None):
     """(iterable of frames, count or None, fps) for a path or an [B, H, W, C] batch (torch or numpy, 0..1). A file
-    is decoded straight to grey at the tracker's working size."""
+    is decoded straight to grey at the tracker's working size; ``info``: its ``video/io.probe`` when the caller has
+    it already (else probed here)."""
     if isinstance(source, (str, Path)):
         from ..video.io import FrameReader, probe
 
@@ -48,7 +49,7 @@ def _frames_of(source, max_frames: int | None, config: TrackConfig = DEFAULT_CON
         if not p.exists():
             raise FileNotFoundError(f"clip not found: {source}")
         try:
-            info = probe(p, max_frames)
+            info = info or probe(p, max_frames)
         except ValueError:
             raise
         except Exception as e:  # noqa: BLE001 - PyAV / OpenCV raise many kinds on a corrupt file
@@ -65,7 +66,7 @@ def _frames_of(source, max_frames: int | None, config: TrackConfig = DEFAULT_CON
 
 
 def track_clip(source, fov_deg: float | None = None, fps: float | None = None, max_frames: int | None = None,
-               config: TrackConfig = DEFAULT_CONFIG, on_progress=None) -> TrackedCamera:
+               config: TrackConfig = DEFAULT_CONFIG, on_progress=None, clip_info=None) -> TrackedCamera:
     """Estimate the camera of a clip.
 
     Args:
@@ -74,6 +75,7 @@ def track_clip(source, fov_deg: float | None = None, fps: float | None = None, m
         fps: the camera's frame rate (default: the video's, 12 for images and batches).
         max_frames: read at most this many frames (default ``core/limits.MAX_FRAMES``).
         on_progress: ``on_progress(done, total)`` per frame read (the nodes' Cancel checkpoint).
+        clip_info: ``video/io.probe(source, max_frames)`` of a file, when the caller has it (not probed twice).
     Returns:
         :class:`TrackedCamera`; the camera's ``preset`` is ``"tracked"``, focus at depth 1, f/4.
     Raises:
@@ -82,7 +84,7 @@ def track_clip(source, fov_deg: float | None = None, fps: float | None = None, m
     if fov_deg is not None and (isinstance(fov_deg, bool) or not np.isfinite(fov_deg)
                                 or not 1.0 <= float(fov_deg) <= 170.0):
         raise ValueError(f"fov must be a horizontal field of view in degrees, 1..170, got {fov_deg}")
-    frames, count, clip_fps = _frames_of(source, max_frames or MAX_FRAMES, config)
+    frames, count, clip_fps = _frames_of(source, max_frames or MAX_FRAMES, config, clip_info)
     if count is not None and count < 2:
         raise ValueError(f"a camera needs at least 2 frames to track; the clip has {count}")
     try:
