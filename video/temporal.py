@@ -35,7 +35,7 @@ with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import cv2
@@ -314,228 +314,346 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     reference clip's T frames (any size), read alongside. ``on_progress(done, 2·T)``: once per frame analysed and
     once per frame written (the Cancel checkpoint of the node). Every argument as :func:`temporal_consistency`.
     """
-    H, W, C = (int(v) for v in shape)
     _check_settings(strength, sigma, detail)
     if T < 2 or strength == 0.0:
-        for f in source():
-            f = _as_float(f)
-            yield np.clip(f, 0.0, 1.0) if strength == 0.0 and T >= 2 else f
+        yield from _passed_through(source(), T, strength)
         return
-    s = settings
-    cc = min(C, 3)  # colour channels; a 4th (alpha) passes through
-    total, done = 2 * T, 0
+    run = _Run.start(T, _plan(T, shape, sigma, detail, settings), settings, strength, detail)
+    tick = _ticker(on_progress, 2 * T)
+    refs = reference() if reference is not None else None
+    written, a = 0, -1
+    for a, x in enumerate(source()):
+        run.analyse(a, _checked_frame(x, a, T, run.plan), _next_reference(refs, a, T))
+        tick()
+        while written <= a - run.plan.lag:
+            yield run.output(written)
+            written += 1
+            tick()
+    if a != T - 1:
+        raise ValueError(f"the clip has fewer frames than announced ({a + 1} < {T})")
+    while written < T:
+        yield run.output(written)
+        written += 1
+        tick()
+
+
+def _passed_through(frames, T: int, strength: float):
+    """The frames as float32 0..1 (clipped when the run is a no-op because strength is 0): one frame or none."""
+    for f in frames:
+        f = _as_float(f)
+        yield np.clip(f, 0.0, 1.0) if strength == 0.0 and T >= 2 else f
+
+
+def _ticker(on_progress: ProgressFn, total: int):
+    """A function that reports one more step of ``total`` to ``on_progress`` (or does nothing without one)."""
+    done = 0
 
     def tick():
         nonlocal done
         done += 1
         if on_progress is not None:
             on_progress(done, total)
+    return tick
 
-    # working resolution (= flow resolution) and the coarser grid the fits live on (long side <= work_size)
+
+def _checked_frame(x, a: int, T: int, plan: _Plan) -> np.ndarray:
+    """Frame ``a`` of the stream as an array, after checking there are not more than ``T`` and its shape."""
+    if a >= T:
+        raise ValueError(f"the clip has more frames than announced ({T})")
+    x = np.asarray(x)
+    if x.shape != (plan.H, plan.W, plan.C):
+        raise ValueError(f"frame {a} has shape {x.shape}, expected {(plan.H, plan.W, plan.C)}")
+    return x
+
+
+def _next_reference(refs, a: int, T: int) -> np.ndarray | None:
+    """The reference's frame ``a`` as float 0..1 (None without a reference); a clear error if it ran out."""
+    if refs is None:
+        return None
+    r = next(refs, None)
+    if r is None:
+        raise ValueError(f"the reference has fewer frames than the clip ({a} < {T})")
+    return _as_float(r)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Sizes and reaches of one streamed run (from the clip's shape, sigma, detail and the settings).
+
+    (H, W, C): the frames; cc: colour channels (a 4th, alpha, passes through); (fh, fw): the flow's resolution;
+    (lh, lw): the grid the colour maps are fitted on (long side <= ``work_size``); K: reach of the colour fit
+    towards the future, in frames (one backward sweep serves L = K frames); lam: per-frame decay of the recursive
+    average; ssig, R: window and reach of the colour statistics; D: 1 where the detail average looks one frame
+    back; passes: colour passes; fit_sigma, gate_sigma: the fit's and the gate's blurs, in grid pixels."""
+
+    H: int
+    W: int
+    C: int
+    cc: int
+    fh: int
+    fw: int
+    lh: int
+    lw: int
+    K: int
+    lam: float
+    ssig: float
+    R: int
+    D: int
+    passes: int
+    fit_sigma: float
+    gate_sigma: float
+
+    @property
+    def L(self) -> int:
+        return self.K
+
+    @property
+    def lag(self) -> int:
+        """Frames analysed ahead of the one written."""
+        return self.passes * (self.L - 1 + self.K + self.R)
+
+
+def _plan(T: int, shape, sigma: float, detail: float, s: TemporalSettings) -> _Plan:
+    """The :class:`_Plan` of a run over T frames of ``shape`` (H,W,C)."""
+    H, W, C = (int(v) for v in shape)
     fh, fw = min(H, max(MIN_SIDE, round(H * s.flow.scale))), min(W, max(MIN_SIDE, round(W * s.flow.scale)))
     k = min(1.0, s.work_size / max(fh, fw))
     lh, lw = max(8, round(fh * k)), max(8, round(fw * k))
-    flow_cfg = FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations)
-    fit_sigma = max(2.0, s.fit_scale * max(lh, lw))
-    gate_sigma = max(2.0, s.gate_scale * max(lh, lw))
-    blur = lambda z: cv2.GaussianBlur(z, (0, 0), fit_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    gblur = lambda z: cv2.GaussianBlur(z, (0, 0), gate_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit towards the future
-    lam = _decay(sigma, K)
-    L = K  # frames whose future side one backward sweep serves
+    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))
     ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
-    R = int(math.ceil(3 * ssig)) if ssig > 0 else 0  # reach of the colour statistics
-    D = 1 if detail < 1.0 else 0  # the detail average looks one frame back
-    passes = max(1, int(s.passes))
-    lag = passes * (L - 1 + K + R)  # frames analysed ahead of the one written
-    identity = np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32)
+    return _Plan(H, W, C, min(C, 3), fh, fw, lh, lw, K, _decay(sigma, K), ssig,
+                 int(math.ceil(3 * ssig)) if ssig > 0 else 0, 1 if detail < 1.0 else 0, max(1, int(s.passes)),
+                 max(2.0, s.fit_scale * max(lh, lw)), max(2.0, s.gate_scale * max(lh, lw)))
 
-    # What the window holds, by frame index, dropped once behind it (mu, sd, cuts: a few numbers per frame).
-    # Pass p fits colour maps to its small frames: pass 0 to the input's, pass p > 0 to pass p-1's results,
-    # computed on the grid (the maps are smooth, so correcting the small frame is correcting the frame, then
-    # shrinking it); the flows are the same for every pass.
-    cuts = np.zeros(T, bool)  # cuts[u]: a scene cut between u and u+1
-    xs, corr = {}, {}
-    fwd_vis, bwd_vis = {}, {}  # grid (lh,lw,3): F_{u->u+1} / F_{u+1->u} and their soft visibilities
-    bfine, vbf = {}, {}  # F_{u+1->u} and its visibility at the flow resolution, for the detail average
-    mu = [np.zeros((T, cc)) for _ in range(passes)]
-    sd = [np.ones((T, cc)) for _ in range(passes)]
-    have_stats = [np.zeros(T, bool) for _ in range(passes)]
-    small = [{} for _ in range(passes)]  # (lh,lw,cc) small frame that pass p corrects
-    aff = [{} for _ in range(passes)]    # (cc, 2) colour-statistics map of pass p
-    maps = [{} for _ in range(passes)]   # (lh,lw,2cc) smooth colour map of pass p (after its statistics)
-    coarse = [*small, *aff, *maps, fwd_vis, bwd_vis]
 
-    def get_small(p: int, v: int) -> np.ndarray:
-        if v not in small[p]:  # p > 0 (pass 0's come from the frames)
-            m = get_map(p - 1, v)
-            small[p][v] = _affine(_affine_stats(small[p - 1][v], get_aff(p - 1, v)), m, cc)
-        return small[p][v]
+@dataclass
+class _Pass:
+    """What colour pass p holds, by frame index, dropped once behind the window. Pass 0 fits colour maps to the
+    input's small frames, pass p > 0 to pass p-1's results, on the grid (the maps are smooth, so correcting the
+    small frame is correcting the frame, then shrinking it); the flows are the same for every pass."""
 
-    def get_aff(p: int, v: int) -> np.ndarray:
-        if v not in aff[p]:
-            if ssig <= 0:
-                aff[p][v] = identity
+    mu: np.ndarray          # (T, cc) per-channel means of the small frames the pass corrects
+    sd: np.ndarray          # (T, cc) their standard deviations
+    have_stats: np.ndarray  # (T,) bool: mu, sd known
+    small: dict = field(default_factory=dict)    # (lh,lw,cc) small frame the pass corrects
+    aff: dict = field(default_factory=dict)      # (cc,2) colour-statistics map
+    maps: dict = field(default_factory=dict)     # (lh,lw,2cc) smooth colour map (after the statistics)
+    blurred: dict = field(default_factory=dict)  # small frame after its statistics, blurred (what the fit compares)
+    logs: dict = field(default_factory=dict)     # log(blurred + delta), the compensated gate's
+    past: dict = field(default_factory=dict)     # frame v's share (num, den) from frames < v (in order)
+    fut: dict = field(default_factory=dict)      # frame v's share from frames > v (a backward sweep per block of L)
+    next_past: int = 0
+
+    def windowed(self) -> tuple[dict, ...]:
+        return self.small, self.aff, self.maps, self.blurred, self.logs, self.past, self.fut
+
+
+@dataclass
+class _Run:
+    """The state of one streamed run of :func:`iter_temporal_consistency`: what its window holds by frame index
+    (input frames, corrected frames, flows on the grid and at the flow resolution, the detail average's previous
+    frame, each pass's :class:`_Pass`) and the constants of the run. Its methods compute on demand and cache."""
+
+    T: int
+    plan: _Plan
+    s: TemporalSettings
+    strength: float
+    detail: float
+    passes: list[_Pass]
+    grid: np.ndarray       # (lh,lw,2) pixel grid of the coarse remaps
+    zero: tuple            # a share with no weight
+    identity: np.ndarray   # (cc,2) colour-statistics map that changes nothing
+    flow_cfg: FlowConfig
+    cuts: np.ndarray       # (T,) bool: cuts[u], a scene cut between u and u+1
+    xs: dict = field(default_factory=dict)       # input frames as they came (uint8 stays uint8)
+    corr: dict = field(default_factory=dict)     # (H,W,cc) colour-corrected frames
+    fwd_vis: dict = field(default_factory=dict)  # grid (lh,lw,3): F_{u->u+1} and its soft visibility
+    bwd_vis: dict = field(default_factory=dict)  # grid (lh,lw,3): F_{u+1->u} and its soft visibility
+    bfine: dict = field(default_factory=dict)    # F_{u+1->u} at the flow resolution, for the detail average
+    vbf: dict = field(default_factory=dict)      # its visibility
+    avg: dict = field(default_factory=dict)      # the denoised frame t-1 (the detail average's state)
+    prev_thumb: np.ndarray | None = None
+    prev_gray: np.ndarray | None = None
+
+    @classmethod
+    def start(cls, T: int, plan: _Plan, s: TemporalSettings, strength: float, detail: float) -> _Run:
+        cc, lh, lw = plan.cc, plan.lh, plan.lw
+        passes = [_Pass(np.zeros((T, cc)), np.ones((T, cc)), np.zeros(T, bool)) for _ in range(plan.passes)]
+        return cls(T, plan, s, strength, detail, passes, pixel_grid(lh, lw),
+                   (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32)),
+                   np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32),
+                   FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations),
+                   np.zeros(T, bool))
+
+    def blur(self, z: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(z, (0, 0), self.plan.fit_sigma, borderType=cv2.BORDER_REFLECT)
+
+    def gblur(self, z: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(z, (0, 0), self.plan.gate_sigma, borderType=cv2.BORDER_REFLECT)
+
+    def small(self, p: int, v: int) -> np.ndarray:
+        """Pass p's small frame v (pass 0's come from the frames; pass p > 0's are pass p-1's results)."""
+        ps = self.passes[p]
+        if v not in ps.small:
+            ps.small[v] = _affine(_affine_stats(self.small(p - 1, v), self.aff(p - 1, v)), self.colour_map(p - 1, v),
+                                  self.plan.cc)
+        return ps.small[v]
+
+    def aff(self, p: int, v: int) -> np.ndarray:
+        """Pass p's (cc,2) colour-statistics map of frame v (its neighbours' smoothed mean and spread)."""
+        ps, pl = self.passes[p], self.plan
+        if v not in ps.aff:
+            if pl.ssig <= 0:
+                ps.aff[v] = self.identity
             else:
-                lo, hi = max(0, v - R), min(T, v + R + 1)
+                lo, hi = max(0, v - pl.R), min(self.T, v + pl.R + 1)
                 for w in range(lo, hi):
-                    if not have_stats[p][w]:
-                        mu[p][w], sd[p][w] = frame_color_stats(get_small(p, w), cc)
-                        have_stats[p][w] = True
-                aff[p][v] = color_stats_maps(mu[p][lo:hi], sd[p][lo:hi], ssig, cuts[lo:hi - 1])[v - lo]
-        return aff[p][v]
+                    if not ps.have_stats[w]:
+                        ps.mu[w], ps.sd[w] = frame_color_stats(self.small(p, w), pl.cc)
+                        ps.have_stats[w] = True
+                ps.aff[v] = color_stats_maps(ps.mu[lo:hi], ps.sd[lo:hi], pl.ssig, self.cuts[lo:hi - 1])[v - lo]
+        return ps.aff[v]
 
-    class _Blurred(dict):  # Sb[v]: pass p's small frame after its colour statistics, blurred (what the fit compares)
-        def __init__(self, p: int):
-            super().__init__()
-            self.p = p
+    def blurred(self, p: int, v: int) -> np.ndarray:
+        """Pass p's small frame v after its colour statistics, blurred: what the fit compares."""
+        ps = self.passes[p]
+        if v not in ps.blurred:
+            ps.blurred[v] = cv2.GaussianBlur(_affine_stats(self.small(p, v), self.aff(p, v)), (0, 0),
+                                             1.0).reshape(self.plan.lh, self.plan.lw, self.plan.cc)
+        return ps.blurred[v]
 
-        def __missing__(self, v):
-            self[v] = b = cv2.GaussianBlur(_affine_stats(get_small(self.p, v), get_aff(self.p, v)), (0, 0),
-                                           1.0).reshape(lh, lw, cc)
-            return b
-
-    Sb = [_Blurred(p) for p in range(passes)]
-    coarse += Sb
-
-    grid = pixel_grid(lh, lw)
-    zero = (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32))
-    logs = [{} for _ in range(passes)]   # log(Sb + delta), the compensated gate's
-    past = [{} for _ in range(passes)]   # frame v's share (num, den) from frames < v (recursive, in order)
-    fut = [{} for _ in range(passes)]    # frame v's share from frames > v (a backward sweep per block of L)
-    next_past = [0] * passes
-    coarse += [*logs, *past, *fut]
-
-    def get_log(p: int, v: int):
-        if s.gate_mode != "compensated":
+    def log(self, p: int, v: int) -> np.ndarray | None:
+        """log(blurred + delta) for the compensated gate; None with the raw gate."""
+        if self.s.gate_mode != "compensated":
             return None
-        if v not in logs[p]:
-            logs[p][v] = np.log(Sb[p][v] + s.delta)
-        return logs[p][v]
+        ps = self.passes[p]
+        if v not in ps.logs:
+            ps.logs[v] = np.log(self.blurred(p, v) + self.s.delta)
+        return ps.logs[v]
 
-    def share(p: int, src: int, dst: int, side: dict, flows: dict) -> tuple[np.ndarray, np.ndarray]:
+    def share(self, p: int, src: int, dst: int, side: dict, flows: dict) -> tuple[np.ndarray, np.ndarray]:
         """Frame dst's share from its neighbour src (= dst -+ 1) and everything behind src on that side."""
         u = min(src, dst)
-        if cuts[u] or u not in flows:
-            return zero
+        if self.cuts[u] or u not in flows:
+            return self.zero
         n, d = side[src]
-        return _step(Sb[p][src] + n, 1.0 + d, flows[u], Sb[p][dst], get_log(p, dst), lam, s, gblur, grid)
+        return _step(self.blurred(p, src) + n, 1.0 + d, flows[u], self.blurred(p, dst), self.log(p, dst),
+                     self.plan.lam, self.s, self.gblur, self.grid)
 
-    def get_past(p: int, v: int):
-        while next_past[p] <= v:
-            u = next_past[p]
-            past[p][u] = zero if u == 0 else share(p, u - 1, u, past[p], bwd_vis)
-            next_past[p] += 1
-        return past[p][v]
+    def past(self, p: int, v: int) -> tuple[np.ndarray, np.ndarray]:
+        """Frame v's share from the frames before it (carried forward one frame at a time, in order)."""
+        ps = self.passes[p]
+        while ps.next_past <= v:
+            u = ps.next_past
+            ps.past[u] = self.zero if u == 0 else self.share(p, u - 1, u, ps.past, self.bwd_vis)
+            ps.next_past += 1
+        return ps.past[v]
 
-    def get_fut(p: int, v: int):
-        if v not in fut[p]:
-            b = v - v % L
-            e = min(T - 1, b + L - 1 + K)
-            sweep = {e: zero}
+    def fut(self, p: int, v: int) -> tuple[np.ndarray, np.ndarray]:
+        """Frame v's share from the frames after it: one backward sweep per block of L frames, from K beyond."""
+        ps, pl = self.passes[p], self.plan
+        if v not in ps.fut:
+            b = v - v % pl.L
+            e = min(self.T - 1, b + pl.L - 1 + pl.K)
+            sweep = {e: self.zero}
             for u in range(e - 1, b - 1, -1):
-                sweep[u] = share(p, u + 1, u, sweep, fwd_vis)
-            for u in range(b, min(b + L, e + 1)):
-                fut[p][u] = sweep[u]
-        return fut[p][v]
+                sweep[u] = self.share(p, u + 1, u, sweep, self.fwd_vis)
+            for u in range(b, min(b + pl.L, e + 1)):
+                ps.fut[u] = sweep[u]
+        return ps.fut[v]
 
-    def get_map(p: int, v: int) -> np.ndarray:
-        if v not in maps[p]:
-            (pn, pd), (fn, fd) = get_past(p, v), get_fut(p, v)
+    def colour_map(self, p: int, v: int) -> np.ndarray:
+        """Pass p's (lh,lw,2cc) smooth colour map of frame v, fitted towards its flow-aligned temporal average."""
+        ps = self.passes[p]
+        if v not in ps.maps:
+            (pn, pd), (fn, fd) = self.past(p, v), self.fut(p, v)
             den = 1.0 + pd + fd
-            A = (Sb[p][v] + pn + fn) / den[..., None]
-            maps[p][v] = _fit_map(Sb[p][v], A, den, s, blur)
-        return maps[p][v]
+            A = (self.blurred(p, v) + pn + fn) / den[..., None]
+            ps.maps[v] = _fit_map(self.blurred(p, v), A, den, self.s, self.blur)
+        return ps.maps[v]
 
-    def get_corr(t: int) -> np.ndarray:
+    def corrected(self, t: int) -> np.ndarray:
         """Frame t through every pass (statistics and smooth colour map), one affine map applied at full
         resolution (bilinear: the maps are smooth)."""
-        if t not in corr:
-            m = np.concatenate([np.ones((lh, lw, cc), np.float32), np.zeros((lh, lw, cc), np.float32)], -1)
-            for p in range(passes):
-                m = _compose(_compose(m, get_aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
-                             get_map(p, t), cc)
-            x = xs[t][:, :, :cc]
+        if t not in self.corr:
+            pl = self.plan
+            H, W, cc = pl.H, pl.W, pl.cc
+            m = np.concatenate([np.ones((pl.lh, pl.lw, cc), np.float32), np.zeros((pl.lh, pl.lw, cc), np.float32)], -1)
+            for p in range(pl.passes):
+                m = _compose(_compose(m, self.aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
+                             self.colour_map(p, t), cc)
+            x = self.xs[t][:, :, :cc]
             gains = np.ascontiguousarray(m[..., :cc])
             if x.dtype == np.uint8:  # the 1/255 goes into the gains
                 gains *= np.float32(1 / 255)
             # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
             o = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc),
                              dtype=cv2.CV_32F)
-            corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
-        return corr[t]
+            self.corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
+        return self.corr[t]
 
-    avg = {}  # the denoised frame t-1 (the detail average's state)
-
-    def output(t: int) -> np.ndarray:
-        c = get_corr(t)
-        if D:
-            prev = avg.pop(t - 1, None) if t - 1 in bfine else None  # no flow across a cut
-            c, avg[t] = _detail_step(c, prev, bfine.get(t - 1), vbf.get(t - 1), detail)
-        if C > cc or strength < 1.0:
-            x = _as_float(xs[t])
-            if C > cc:
-                c = np.concatenate([c, x[:, :, cc:]], -1)
-            if strength < 1.0:
-                c = x + strength * (c - x)
-        for d in coarse:  # behind every later fit
-            d.pop(t - lag - 2, None)
-        for d in (xs, corr, bfine, vbf, avg):  # behind every later output
-            d.pop(t - D, None)
+    def output(self, t: int) -> np.ndarray:
+        """Result frame t ((H,W,C) float32, clipped); drops what no later frame needs."""
+        pl = self.plan
+        c = self.corrected(t)
+        if pl.D:
+            prev = self.avg.pop(t - 1, None) if t - 1 in self.bfine else None  # no flow across a cut
+            c, self.avg[t] = _detail_step(c, prev, self.bfine.get(t - 1), self.vbf.get(t - 1), self.detail)
+        if pl.C > pl.cc or self.strength < 1.0:
+            x = _as_float(self.xs[t])
+            if pl.C > pl.cc:
+                c = np.concatenate([c, x[:, :, pl.cc:]], -1)
+            if self.strength < 1.0:
+                c = x + self.strength * (c - x)
+        for ps in self.passes:  # behind every later fit
+            for d in ps.windowed():
+                d.pop(t - pl.lag - 2, None)
+        for d in (self.fwd_vis, self.bwd_vis):
+            d.pop(t - pl.lag - 2, None)
+        for d in (self.xs, self.corr, self.bfine, self.vbf, self.avg):  # behind every later output
+            d.pop(t - pl.D, None)
         return np.clip(c, 0.0, 1.0, out=c)
 
-    refs = reference() if reference is not None else None
-    prev_thumb = prev_g = None
-    written = 0
-    a = -1
-    for a, x in enumerate(source()):
-        if a >= T:
-            raise ValueError(f"the clip has more frames than announced ({T})")
-        x = np.asarray(x)
-        if x.shape != (H, W, C):
-            raise ValueError(f"frame {a} has shape {x.shape}, expected {(H, W, C)}")
-        xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
+    def analyse(self, a: int, x: np.ndarray, r: np.ndarray | None) -> None:
+        """Frame a on arrival: colour statistics, scene cut, small copy, the flows to its predecessor (from the
+        reference frame ``r`` when given)."""
+        pl, s = self.plan, self.s
+        H, W, cc, fh, fw = pl.H, pl.W, pl.cc, pl.fh, pl.fw
+        self.xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
         step = max(1, max(H, W) // 128)
-        mu[0][a], sd[0][a] = frame_color_stats(x[::step, ::step], cc)
-        have_stats[0][a] = True
+        p0 = self.passes[0]
+        p0.mu[a], p0.sd[a] = frame_color_stats(x[::step, ::step], cc)
+        p0.have_stats[a] = True
         # one area resize of the full frame to the flow resolution (in float: uint8 frames then give what the
         # same frames as float give); the rest is taken from it
         mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
                          interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
         thumb = frame_thumb(mid, cc)
-        if prev_thumb is not None:
-            cuts[a - 1] = bool(scene_cuts(np.stack([prev_thumb, thumb]))[0])
-        prev_thumb = thumb
-        small[0][a] = cv2.resize(mid, (lw, lh), interpolation=cv2.INTER_AREA).reshape(lh, lw, cc)
-        if refs is not None:
-            r = next(refs, None)
-            if r is None:
-                raise ValueError(f"the reference has fewer frames than the clip ({a} < {T})")
-            r = _as_float(r)
+        if self.prev_thumb is not None:
+            self.cuts[a - 1] = bool(scene_cuts(np.stack([self.prev_thumb, thumb]))[0])
+        self.prev_thumb = thumb
+        p0.small[a] = cv2.resize(mid, (pl.lw, pl.lh), interpolation=cv2.INTER_AREA).reshape(pl.lh, pl.lw, cc)
+        if r is not None:
             g = _flow_gray(r, min(r.shape[0], max(MIN_SIDE, round(r.shape[0] * s.flow.scale))),
                            min(r.shape[1], max(MIN_SIDE, round(r.shape[1] * s.flow.scale))))
         else:
             g = _flow_gray(mid, fh, fw)
-        if prev_g is not None and not cuts[a - 1]:
-            u = a - 1
-            ff, fb = dis_flow(prev_g, g, flow_cfg, (fh, fw)), dis_flow(g, prev_g, flow_cfg, (fh, fw))
-            vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
-            fwd_vis[u] = np.dstack([resize_flow(ff, (lh, lw)), cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)])
-            bwd_vis[u] = np.dstack([resize_flow(fb, (lh, lw)), cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)])
-            if D:
-                bfine[u], vbf[u] = fb, vb
-        prev_g = g
-        tick()
-        while written <= a - lag:
-            yield output(written)
-            written += 1
-            tick()
-    if a != T - 1:
-        raise ValueError(f"the clip has fewer frames than announced ({a + 1} < {T})")
-    while written < T:
-        yield output(written)
-        written += 1
-        tick()
+        if self.prev_gray is not None and not self.cuts[a - 1]:
+            self.add_flows(a - 1, self.prev_gray, g)
+        self.prev_gray = g
+
+    def add_flows(self, u: int, ga: np.ndarray, gb: np.ndarray) -> None:
+        """The flows between frames u and u+1 (their flow grays ``ga``, ``gb``) and their soft visibilities, on
+        the grid and (for the detail average) the backward one at the flow resolution."""
+        pl, s = self.plan, self.s
+        ff, fb = dis_flow(ga, gb, self.flow_cfg, (pl.fh, pl.fw)), dis_flow(gb, ga, self.flow_cfg, (pl.fh, pl.fw))
+        vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
+        grid = (pl.lh, pl.lw)
+        self.fwd_vis[u] = np.dstack([resize_flow(ff, grid), cv2.resize(vf, grid[::-1], interpolation=cv2.INTER_AREA)])
+        self.bwd_vis[u] = np.dstack([resize_flow(fb, grid), cv2.resize(vb, grid[::-1], interpolation=cv2.INTER_AREA)])
+        if pl.D:
+            self.bfine[u], self.vbf[u] = fb, vb
+
 
 
 def _affine_stats(x: np.ndarray, aff_t: np.ndarray) -> np.ndarray:

@@ -137,7 +137,6 @@ LONG_FUNCTIONS_ALLOWED = {
     "pipelines/render.py:render_file",
     "render/reproject.py:render_views",
     "tests/integration/test_svd_encode.py:test_every_mode_makes_a_video_and_the_guide_follows_the_camera",
-    "video/temporal.py:iter_temporal_consistency",
 }
 PRIVATE_IMPORTS_ALLOWED = {
     "effects/registry.py:looks._grade_effect",
