@@ -51,9 +51,7 @@ from .flow import (
     dis_flow,
     out_of_frame_mask,
     pixel_grid,
-    remap,
     resize_flow,
-    sampling_map,
 )
 
 if TYPE_CHECKING:  # torch only inside the functions that return tensors: the CLI runs without it
@@ -149,10 +147,12 @@ def soft_visibility(fwd: np.ndarray, bwd: np.ndarray, tolerance: float) -> np.nd
     return v.astype(np.float32)
 
 
-def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    H, W = size
-    out = cv2.resize(x, (W, H), interpolation=cv2.INTER_LINEAR)
-    return out.reshape(H, W, -1)
+def _up(x: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``x`` (h,w[,c]) resized (bilinear) into ``dst`` (H,W[,c], float32, contiguous); returns ``dst``."""
+    H, W = dst.shape[:2]
+    cv2.resize(x, (W, H), dst=dst.reshape(H, W, -1) if dst.ndim == 3 and dst.shape[2] > 1 else dst.reshape(H, W),
+               interpolation=cv2.INTER_LINEAR)
+    return dst
 
 
 def _step(num: np.ndarray, den: np.ndarray, fv: np.ndarray, St: np.ndarray, log_t: np.ndarray | None, lam: float,
@@ -465,8 +465,8 @@ class _Run:
     identity: np.ndarray   # (cc,2) colour-statistics map that changes nothing
     flow_cfg: FlowConfig
     cuts: np.ndarray       # (T,) bool: cuts[u], a scene cut between u and u+1
+    scratch: _Scratch      # full-resolution work arrays, reused every frame
     xs: dict = field(default_factory=dict)       # input frames as they came (uint8 stays uint8)
-    corr: dict = field(default_factory=dict)     # (H,W,cc) colour-corrected frames
     fwd_vis: dict = field(default_factory=dict)  # grid (lh,lw,3): F_{u->u+1} and its soft visibility
     bwd_vis: dict = field(default_factory=dict)  # grid (lh,lw,3): F_{u+1->u} and its soft visibility
     bfine: dict = field(default_factory=dict)    # F_{u+1->u} at the flow resolution, for the detail average
@@ -483,7 +483,7 @@ class _Run:
                    (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32)),
                    np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32),
                    FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations),
-                   np.zeros(T, bool))
+                   np.zeros(T, bool), _Scratch.of(plan.H, plan.W, cc))
 
     def blur(self, z: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(z, (0, 0), self.plan.fit_sigma, borderType=cv2.BORDER_REFLECT)
@@ -574,31 +574,30 @@ class _Run:
 
     def corrected(self, t: int) -> np.ndarray:
         """Frame t through every pass (statistics and smooth colour map), one affine map applied at full
-        resolution (bilinear: the maps are smooth)."""
-        if t not in self.corr:
-            pl = self.plan
-            H, W, cc = pl.H, pl.W, pl.cc
-            m = np.concatenate([np.ones((pl.lh, pl.lw, cc), np.float32), np.zeros((pl.lh, pl.lw, cc), np.float32)], -1)
-            for p in range(pl.passes):
-                m = _compose(_compose(m, self.aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
-                             self.colour_map(p, t), cc)
-            x = self.xs[t][:, :, :cc]
-            gains = np.ascontiguousarray(m[..., :cc])
-            if x.dtype == np.uint8:  # the 1/255 goes into the gains
-                gains *= np.float32(1 / 255)
-            # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
-            o = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc),
-                             dtype=cv2.CV_32F)
-            self.corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
-        return self.corr[t]
+        resolution (bilinear: the maps are smooth). A new (H,W,cc) float32 array (it becomes the output)."""
+        pl = self.plan
+        H, W, cc = pl.H, pl.W, pl.cc
+        m = np.concatenate([np.ones((pl.lh, pl.lw, cc), np.float32), np.zeros((pl.lh, pl.lw, cc), np.float32)], -1)
+        for p in range(pl.passes):
+            m = _compose(_compose(m, self.aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
+                         self.colour_map(p, t), cc)
+        x = self.xs[t][:, :, :cc]
+        gains = np.ascontiguousarray(m[..., :cc])
+        if x.dtype == np.uint8:  # the 1/255 goes into the gains
+            gains *= np.float32(1 / 255)
+        sc = self.scratch
+        # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
+        c = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, sc.gains), dtype=cv2.CV_32F)
+        return cv2.add(c, _up(np.ascontiguousarray(m[..., cc:]), sc.offsets), dst=c).reshape(H, W, cc)
 
     def output(self, t: int) -> np.ndarray:
-        """Result frame t ((H,W,C) float32, clipped); drops what no later frame needs."""
+        """Result frame t ((H,W,C) float32, clipped, a new array); drops what no later frame needs."""
         pl = self.plan
         c = self.corrected(t)
         if pl.D:
             prev = self.avg.pop(t - 1, None) if t - 1 in self.bfine else None  # no flow across a cut
-            c, self.avg[t] = _detail_step(c, prev, self.bfine.get(t - 1), self.vbf.get(t - 1), self.detail)
+            c, self.avg[t] = _detail_step(c, prev, self.bfine.get(t - 1), self.vbf.get(t - 1), self.detail,
+                                          self.scratch, t % 2)
         if pl.C > pl.cc or self.strength < 1.0:
             x = _as_float(self.xs[t])
             if pl.C > pl.cc:
@@ -610,7 +609,7 @@ class _Run:
                 d.pop(t - pl.lag - 2, None)
         for d in (self.fwd_vis, self.bwd_vis):
             d.pop(t - pl.lag - 2, None)
-        for d in (self.xs, self.corr, self.bfine, self.vbf, self.avg):  # behind every later output
+        for d in (self.xs, self.bfine, self.vbf, self.avg):  # behind every later output
             d.pop(t - pl.D, None)
         return np.clip(c, 0.0, 1.0, out=c)
 
@@ -671,28 +670,69 @@ def _compose(first: np.ndarray, then: np.ndarray, cc: int) -> np.ndarray:
     return np.concatenate([first[..., :cc] * then[..., :cc], first[..., cc:] * then[..., :cc] + then[..., cc:]], -1)
 
 
+@dataclass
+class _Scratch:
+    """Full-resolution float32 work arrays of one run, reused every frame (no per-frame temporaries):
+    gains, offsets (H,W,cc): the upsampled colour map; smap (H,W,2): the detail average's sampling map; warped
+    (H,W,cc): the previous denoised frame warped; diff (H,W,cc); vis, weight (H,W); state: two (H,W,cc) denoised
+    frames, used in turn (frame t's is the next frame's ``prev``)."""
+
+    gains: np.ndarray
+    offsets: np.ndarray
+    smap: np.ndarray
+    warped: np.ndarray
+    diff: np.ndarray
+    vis: np.ndarray
+    weight: np.ndarray
+    ones: np.ndarray
+    state: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, H: int, W: int, cc: int) -> _Scratch:
+        def e(*shape):
+            return np.empty((H, W, *shape), np.float32)
+        return cls(e(cc), e(cc), e(2), e(cc), e(cc), e(), e(), np.ones((H, W), np.float32), (e(cc), e(cc)))
+
+
 def _detail_step(c: np.ndarray, prev: np.ndarray | None, flow: np.ndarray | None, vis: np.ndarray | None,
-                 detail: float) -> tuple[np.ndarray, np.ndarray]:
+                 detail: float, sc: _Scratch, slot: int) -> tuple[np.ndarray, np.ndarray]:
     """Recursive temporal denoising of one colour-corrected frame ``c`` ((H,W,cc) float): its pixels averaged with
     ``prev``, the previous frame's denoised pixels (same shape; None at a clip's start or after a cut) warped by
     ``flow`` (F_{t->t-1}, any resolution) and weighted by the visibility ``vis`` and by how well they agree with
     the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out
     (the previous frame weighted :data:`PREV_WEIGHT`: about a five-frame average), while moving edges, uncovered
     background and the frames after a cut keep their own pixels. Returns (output, denoised frame): the output keeps
-    ``detail`` of the frame's own pixels; the denoised frame is the next step's ``prev``."""
+    ``detail`` of the frame's own pixels (written into ``c`` when detail > 0); the denoised frame is the next
+    step's ``prev``, written into ``sc.state[slot]`` when detail > 0 (else a new array, the output itself)."""
     if prev is None:
         return c, c
     H, W, cc = c.shape
-    wp = remap(prev, sampling_map(flow, (H, W)))
-    v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
+    wp = cv2.remap(prev, _sampling_map_into(flow, sc.smap), None, cv2.INTER_LINEAR, dst=sc.warped,
+                   borderMode=cv2.BORDER_REPLICATE).reshape(H, W, cc)
+    v = _up(vis, sc.vis)
     sig = _noise_level(wp[::8, ::8] - c[::8, ::8], v[::8, ::8], PREV_SPREAD)
     lo, hi = DETAIL_GATE[0] * sig, DETAIL_GATE[1] * sig
-    d = cv2.blur(cv2.transform(cv2.absdiff(wp, c), np.full((1, cc), 1.0 / cc, np.float32)).reshape(H, W), (5, 5))
-    w = np.multiply(d, np.float32(-1.0 / (hi - lo)), out=d)  # 5x5 mean |difference| -> 1 .. 0 over the gate
+    cv2.absdiff(wp, c, dst=sc.diff)
+    d = cv2.transform(sc.diff, np.full((1, cc), 1.0 / cc, np.float32), dst=sc.weight).reshape(H, W)
+    w = cv2.blur(d, (5, 5), dst=d)  # 5x5 mean |difference| -> 1 .. 0 over the gate
+    w *= np.float32(-1.0 / (hi - lo))
     w += np.float32(hi / (hi - lo))
     np.clip(w, 0.0, 1.0, out=w)
-    w *= v * np.float32(PREV_WEIGHT)
-    den = np.ones((H, W), np.float32)
-    a = cv2.blendLinear(c, wp, den, w).reshape(H, W, cc)
-    out = cv2.addWeighted(a, 1.0 - detail, c, detail, 0.0).reshape(H, W, cc) if detail > 0 else a
-    return out, a
+    w *= v
+    w *= np.float32(PREV_WEIGHT)
+    if detail <= 0:
+        a = cv2.blendLinear(c, wp, sc.ones, w).reshape(H, W, cc)
+        return a, a
+    a = cv2.blendLinear(c, wp, sc.ones, w, dst=sc.state[slot]).reshape(H, W, cc)
+    return cv2.addWeighted(a, 1.0 - detail, c, detail, 0.0, dst=c).reshape(H, W, cc), a
+
+
+def _sampling_map_into(flow: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """:func:`~.flow.sampling_map` of ``flow`` ((h,w,2), any resolution) at ``dst``'s size (H,W,2), written into
+    ``dst``: the flow upsampled (bilinear) with its vectors scaled, plus the pixel grid."""
+    H, W = dst.shape[:2]
+    h, w = flow.shape[:2]
+    cv2.resize(flow, (W, H), dst=dst, interpolation=cv2.INTER_LINEAR)
+    if (h, w) != (H, W):
+        cv2.multiply(dst, (W / w, H / h, 0, 0), dst=dst)
+    return cv2.add(dst, pixel_grid(H, W), dst=dst)
