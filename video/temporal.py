@@ -155,30 +155,40 @@ def _up(x: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return dst
 
 
-def _step(num: np.ndarray, den: np.ndarray, fv: np.ndarray, St: np.ndarray, log_t: np.ndarray | None, lam: float,
-          s: TemporalSettings, gblur, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One step of the recursive (exponential) temporal average on the grid: a neighbour's running sums
-    ``num`` (lh,lw,cc) / ``den`` (lh,lw) (its own small frame plus everything behind it on its side, in its
-    geometry) brought into frame t's geometry by ``fv`` ((lh,lw,3): the flow from t to the neighbour and the soft
-    visibility of t's pixels), weighted by ``lam``, the visibility and the agreement of the neighbour's running
-    average with frame t's small image ``St`` (after a smooth relative gain is taken out when ``log_t`` =
-    log(St + delta) is given: only misalignment or real change disagrees, not flicker). Returns frame t's share
-    ``(num, den)`` from that side."""
-    lh, lw, cc = St.shape
-    src = np.ascontiguousarray(np.concatenate([num, den[..., None]], -1))
-    wp = cv2.remap(src, grid + fv[..., :2], None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
-    wn, wd = wp[..., :cc], np.maximum(wp[..., cc], 1e-3)  # cubic (repeated linear warps would blur): no undershoot
-    mean = np.maximum(wn / wd[..., None], 0.0)
-    vis = fv[..., 2]
+def _step(src: np.ndarray, smap: np.ndarray, vis: np.ndarray, St: np.ndarray, log_t: np.ndarray | None,
+          lam: float, s: TemporalSettings, gblur) -> np.ndarray:
+    """One step of the recursive (exponential) temporal average on the grid. ``src`` (lh,lw,cc+1): a neighbour's
+    running sums (colour sums, then their weight: its own small frame plus everything behind it on its side, in
+    its geometry), brought into frame t's geometry by ``smap`` ((lh,lw,2) sampling map of the flow from t to the
+    neighbour) and weighted by ``lam``, by ``vis`` ((lh,lw): the soft visibility of t's pixels) and by the
+    agreement of the neighbour's running average with frame t's small image ``St`` (lh,lw,cc) (after a smooth
+    relative gain is taken out when ``log_t`` = log(St + delta) is given: only misalignment or real change
+    disagrees, not flicker). Returns frame t's share from that side ((lh,lw,cc+1), the same layout)."""
+    cc = St.shape[2]
+    # cubic (repeated linear warps would blur); the weight clamped where cubic undershoots
+    wp = cv2.remap(src, smap, None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+    wd = np.maximum(wp[..., cc:], 1e-3, out=wp[..., cc:])
+    mean = wp[..., :cc] / wd
+    np.maximum(mean, 0.0, out=mean)
     if log_t is not None:
-        lr = (np.log(mean + s.delta) - log_t) * vis[..., None]
-        bl = gblur(np.concatenate([lr, vis[..., None]], -1))
+        buf = np.empty_like(wp)  # [log ratio · visibility, visibility], blurred: the smooth relative gain
+        np.log(mean + s.delta, out=buf[..., :cc])
+        buf[..., :cc] -= log_t
+        buf[..., :cc] *= vis[..., None]
+        buf[..., cc] = vis
+        bl = gblur(buf)
         g = np.exp(bl[..., :cc] / (bl[..., cc:] + 1e-4))
-        d = np.abs(mean - g * St).sum(-1) * (1.0 / cc)
+        g *= St
+        mean -= g
     else:
-        d = np.abs(mean - St).sum(-1) * (1.0 / cc)
-    w = np.float32(lam) * vis * np.exp(-((d / s.gate) ** 2))
-    return wn * w[..., None], wd * w
+        mean -= St
+    d = np.abs(mean, out=mean).sum(-1)
+    d *= 1.0 / (cc * s.gate)
+    w = np.exp(-(d * d))
+    w *= vis
+    w *= np.float32(lam)
+    wp *= w[..., None]
+    return wp
 
 
 def _fit_map(St: np.ndarray, A: np.ndarray, den: np.ndarray, s: TemporalSettings, blur) -> np.ndarray:
@@ -440,7 +450,7 @@ class _Pass:
     maps: dict = field(default_factory=dict)     # (lh,lw,2cc) smooth colour map (after the statistics)
     blurred: dict = field(default_factory=dict)  # small frame after its statistics, blurred (what the fit compares)
     logs: dict = field(default_factory=dict)     # log(blurred + delta), the compensated gate's
-    past: dict = field(default_factory=dict)     # frame v's share (num, den) from frames < v (in order)
+    past: dict = field(default_factory=dict)     # frame v's share (lh,lw,cc+1) from frames < v (in order)
     fut: dict = field(default_factory=dict)      # frame v's share from frames > v (a backward sweep per block of L)
     next_past: int = 0
 
@@ -461,14 +471,14 @@ class _Run:
     detail: float
     passes: list[_Pass]
     grid: np.ndarray       # (lh,lw,2) pixel grid of the coarse remaps
-    zero: tuple            # a share with no weight
+    zero: np.ndarray       # (lh,lw,cc+1) a share with no weight
     identity: np.ndarray   # (cc,2) colour-statistics map that changes nothing
     flow_cfg: FlowConfig
     cuts: np.ndarray       # (T,) bool: cuts[u], a scene cut between u and u+1
     scratch: _Scratch      # full-resolution work arrays, reused every frame
     xs: dict = field(default_factory=dict)       # input frames as they came (uint8 stays uint8)
-    fwd_vis: dict = field(default_factory=dict)  # grid (lh,lw,3): F_{u->u+1} and its soft visibility
-    bwd_vis: dict = field(default_factory=dict)  # grid (lh,lw,3): F_{u+1->u} and its soft visibility
+    fwd_vis: dict = field(default_factory=dict)  # grid: sampling map (lh,lw,2) of F_{u->u+1}, its visibility (lh,lw)
+    bwd_vis: dict = field(default_factory=dict)  # grid: the same of F_{u+1->u}
     bfine: dict = field(default_factory=dict)    # F_{u+1->u} at the flow resolution, for the detail average
     vbf: dict = field(default_factory=dict)      # its visibility
     avg: dict = field(default_factory=dict)      # the denoised frame t-1 (the detail average's state)
@@ -480,7 +490,7 @@ class _Run:
         cc, lh, lw = plan.cc, plan.lh, plan.lw
         passes = [_Pass(np.zeros((T, cc)), np.ones((T, cc)), np.zeros(T, bool)) for _ in range(plan.passes)]
         return cls(T, plan, s, strength, detail, passes, pixel_grid(lh, lw),
-                   (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32)),
+                   np.zeros((lh, lw, cc + 1), np.float32),
                    np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32),
                    FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations),
                    np.zeros(T, bool), _Scratch.of(plan.H, plan.W, cc))
@@ -515,11 +525,14 @@ class _Run:
         return ps.aff[v]
 
     def blurred(self, p: int, v: int) -> np.ndarray:
-        """Pass p's small frame v after its colour statistics, blurred: what the fit compares."""
-        ps = self.passes[p]
+        """Pass p's small frame v after its colour statistics, blurred (what the fit compares), with a channel
+        of ones after its cc colours ((lh,lw,cc+1): the frame's own term in the running sums)."""
+        ps, pl = self.passes[p], self.plan
         if v not in ps.blurred:
-            ps.blurred[v] = cv2.GaussianBlur(_affine_stats(self.small(p, v), self.aff(p, v)), (0, 0),
-                                             1.0).reshape(self.plan.lh, self.plan.lw, self.plan.cc)
+            b = np.ones((pl.lh, pl.lw, pl.cc + 1), np.float32)
+            b[..., :pl.cc] = cv2.GaussianBlur(_affine_stats(self.small(p, v), self.aff(p, v)), (0, 0),
+                                              1.0).reshape(pl.lh, pl.lw, pl.cc)
+            ps.blurred[v] = b
         return ps.blurred[v]
 
     def log(self, p: int, v: int) -> np.ndarray | None:
@@ -528,19 +541,20 @@ class _Run:
             return None
         ps = self.passes[p]
         if v not in ps.logs:
-            ps.logs[v] = np.log(self.blurred(p, v) + self.s.delta)
+            ps.logs[v] = np.log(self.blurred(p, v)[..., :self.plan.cc] + self.s.delta)
         return ps.logs[v]
 
-    def share(self, p: int, src: int, dst: int, side: dict, flows: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Frame dst's share from its neighbour src (= dst -+ 1) and everything behind src on that side."""
+    def share(self, p: int, src: int, dst: int, side: dict, flows: dict) -> np.ndarray:
+        """Frame dst's share ((lh,lw,cc+1): colour sums, weight) from its neighbour src (= dst -+ 1) and
+        everything behind src on that side."""
         u = min(src, dst)
         if self.cuts[u] or u not in flows:
             return self.zero
-        n, d = side[src]
-        return _step(self.blurred(p, src) + n, 1.0 + d, flows[u], self.blurred(p, dst), self.log(p, dst),
-                     self.plan.lam, self.s, self.gblur, self.grid)
+        smap, vis = flows[u]
+        return _step(self.blurred(p, src) + side[src], smap, vis, self.blurred(p, dst)[..., :self.plan.cc],
+                     self.log(p, dst), self.plan.lam, self.s, self.gblur)
 
-    def past(self, p: int, v: int) -> tuple[np.ndarray, np.ndarray]:
+    def past(self, p: int, v: int) -> np.ndarray:
         """Frame v's share from the frames before it (carried forward one frame at a time, in order)."""
         ps = self.passes[p]
         while ps.next_past <= v:
@@ -549,7 +563,7 @@ class _Run:
             ps.next_past += 1
         return ps.past[v]
 
-    def fut(self, p: int, v: int) -> tuple[np.ndarray, np.ndarray]:
+    def fut(self, p: int, v: int) -> np.ndarray:
         """Frame v's share from the frames after it: one backward sweep per block of L frames, from K beyond."""
         ps, pl = self.passes[p], self.plan
         if v not in ps.fut:
@@ -566,10 +580,11 @@ class _Run:
         """Pass p's (lh,lw,2cc) smooth colour map of frame v, fitted towards its flow-aligned temporal average."""
         ps = self.passes[p]
         if v not in ps.maps:
-            (pn, pd), (fn, fd) = self.past(p, v), self.fut(p, v)
-            den = 1.0 + pd + fd
-            A = (self.blurred(p, v) + pn + fn) / den[..., None]
-            ps.maps[v] = _fit_map(self.blurred(p, v), A, den, self.s, self.blur)
+            cc, b = self.plan.cc, self.blurred(p, v)
+            tot = b + self.past(p, v)
+            tot += self.fut(p, v)
+            den = tot[..., cc]
+            ps.maps[v] = _fit_map(b[..., :cc], tot[..., :cc] / tot[..., cc:], den, self.s, self.blur)
         return ps.maps[v]
 
     def corrected(self, t: int) -> np.ndarray:
@@ -577,18 +592,18 @@ class _Run:
         resolution (bilinear: the maps are smooth). A new (H,W,cc) float32 array (it becomes the output)."""
         pl = self.plan
         H, W, cc = pl.H, pl.W, pl.cc
-        m = np.concatenate([np.ones((pl.lh, pl.lw, cc), np.float32), np.zeros((pl.lh, pl.lw, cc), np.float32)], -1)
-        for p in range(pl.passes):
-            m = _compose(_compose(m, self.aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
-                         self.colour_map(p, t), cc)
+        gains, offsets = np.float32(1.0), np.float32(0.0)
+        for p in range(pl.passes):  # each pass: its statistics (per channel), then its smooth colour map
+            a, m = self.aff(p, t), self.colour_map(p, t)
+            gains = gains * a[:, 0] * m[..., :cc]
+            offsets = (offsets * a[:, 0] + a[:, 1]) * m[..., :cc] + m[..., cc:]
         x = self.xs[t][:, :, :cc]
-        gains = np.ascontiguousarray(m[..., :cc])
         if x.dtype == np.uint8:  # the 1/255 goes into the gains
             gains *= np.float32(1 / 255)
         sc = self.scratch
         # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
         c = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, sc.gains), dtype=cv2.CV_32F)
-        return cv2.add(c, _up(np.ascontiguousarray(m[..., cc:]), sc.offsets), dst=c).reshape(H, W, cc)
+        return cv2.add(c, _up(offsets, sc.offsets), dst=c).reshape(H, W, cc)
 
     def output(self, t: int) -> np.ndarray:
         """Result frame t ((H,W,C) float32, clipped, a new array); drops what no later frame needs."""
@@ -647,9 +662,11 @@ class _Run:
         pl, s = self.plan, self.s
         ff, fb = dis_flow(ga, gb, self.flow_cfg, (pl.fh, pl.fw)), dis_flow(gb, ga, self.flow_cfg, (pl.fh, pl.fw))
         vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
-        grid = (pl.lh, pl.lw)
-        self.fwd_vis[u] = np.dstack([resize_flow(ff, grid), cv2.resize(vf, grid[::-1], interpolation=cv2.INTER_AREA)])
-        self.bwd_vis[u] = np.dstack([resize_flow(fb, grid), cv2.resize(vb, grid[::-1], interpolation=cv2.INTER_AREA)])
+        size = (pl.lh, pl.lw)
+        self.fwd_vis[u] = (cv2.add(resize_flow(ff, size), self.grid),
+                           cv2.resize(vf, size[::-1], interpolation=cv2.INTER_AREA))
+        self.bwd_vis[u] = (cv2.add(resize_flow(fb, size), self.grid),
+                           cv2.resize(vb, size[::-1], interpolation=cv2.INTER_AREA))
         if pl.D:
             self.bfine[u], self.vbf[u] = fb, vb
 
@@ -663,11 +680,6 @@ def _affine_stats(x: np.ndarray, aff_t: np.ndarray) -> np.ndarray:
 def _affine(x: np.ndarray, m: np.ndarray, cc: int) -> np.ndarray:
     """(h,w,cc) through a (h,w,2cc) smooth colour map (gains, then offsets)."""
     return x * m[..., :cc] + m[..., cc:]
-
-
-def _compose(first: np.ndarray, then: np.ndarray, cc: int) -> np.ndarray:
-    """The affine map ``then ∘ first`` (both (h,w,2cc) or broadcastable: gains then offsets)."""
-    return np.concatenate([first[..., :cc] * then[..., :cc], first[..., cc:] * then[..., :cc] + then[..., cc:]], -1)
 
 
 @dataclass
