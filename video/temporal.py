@@ -35,6 +35,7 @@ with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -333,18 +334,40 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     refs = reference() if reference is not None else None
     written, a = 0, -1
     for a, x in enumerate(source()):
-        run.analyse(a, _checked_frame(x, a, T, run.plan), _next_reference(refs, a, T))
+        with _cv_threads(STREAM_CV_THREADS):
+            run.analyse(a, _checked_frame(x, a, T, run.plan), _next_reference(refs, a, T))
         tick()
         while written <= a - run.plan.lag:
-            yield run.output(written)
+            with _cv_threads(STREAM_CV_THREADS):
+                out = run.output(written)
+            yield out
             written += 1
             tick()
     if a != T - 1:
         raise ValueError(f"the clip has fewer frames than announced ({a + 1} < {T})")
     while written < T:
-        yield run.output(written)
+        with _cv_threads(STREAM_CV_THREADS):
+            out = run.output(written)
+        yield out
         written += 1
         tick()
+
+
+STREAM_CV_THREADS = 1
+"""OpenCV threads of the stream's own work (set around each frame's analysis and output, restored before every
+yield): the images are small and the calls many, so more threads mostly add hand-over cost, and the decoding and
+encoding threads of a reader or writer beside the stream have the other cores."""
+
+
+@contextmanager
+def _cv_threads(n: int):
+    """OpenCV on ``n`` threads inside the block, its previous setting restored after."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 def _passed_through(frames, T: int, strength: float):
