@@ -448,6 +448,8 @@ class FrameWriter:
                                     else {"crf": str(self.crf + 12), "b": "0"})
             if ENCODER_THREADS:
                 self._stream.options = {**self._stream.options, "threads": str(ENCODER_THREADS)}
+            if codec == "libx264":  # frame threads, as the ffmpeg command line (PyAV's default: slices)
+                self._stream.codec_context.thread_type = "AUTO"
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="d2v-encode")  # one: packets stay in order
 
     def _submit(self, frame: np.ndarray) -> None:
