@@ -48,9 +48,7 @@ from ..core.params import TEMPORAL as _TP
 from .flow import (
     MIN_SIDE,
     FlowConfig,
-    backward_warp,
     dis_flow,
-    out_of_frame_mask,
     pixel_grid,
     resize_flow,
 )
@@ -142,10 +140,14 @@ def soft_visibility(fwd: np.ndarray, bwd: np.ndarray, tolerance: float) -> np.nd
     """(H,W) float 0..1: how well ``x`` of frame a is matched in frame b, from the forward-backward residual
     ``r = |F_ab + F_ba(x + F_ab)|`` as ``exp(-(r / tolerance)²)``; 0 where ``x + F_ab`` leaves the frame. The low
     band is smooth, so a soft, tolerant check (in flow pixels) suits it better than the binary pixel-exact one."""
-    r2 = ((fwd + backward_warp(bwd, fwd)) ** 2).sum(-1)
-    v = np.exp(-r2 / (tolerance * tolerance))
-    v[out_of_frame_mask(fwd)] = 0.0
-    return v.astype(np.float32)
+    h, w = fwd.shape[:2]
+    smap = cv2.add(fwd, pixel_grid(h, w))  # x + F_ab
+    r = cv2.add(fwd, cv2.remap(bwd, smap, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    rx, ry = cv2.split(r)
+    v = cv2.exp(cv2.addWeighted(cv2.multiply(rx, rx), -1.0 / (tolerance * tolerance), cv2.multiply(ry, ry),
+                                -1.0 / (tolerance * tolerance), 0.0))
+    v[cv2.inRange(smap, (0.0, 0.0), (w - 1.0, h - 1.0)) == 0] = 0.0
+    return v
 
 
 def _up(x: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -662,9 +664,11 @@ class _Run:
         p0.mu[a], p0.sd[a] = frame_color_stats(x[::step, ::step], cc)
         p0.have_stats[a] = True
         # one area resize of the full frame to the flow resolution (in float: uint8 frames then give what the
-        # same frames as float give); the rest is taken from it
-        mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
+        # same frames as float give; their 1/255 applied after it); the rest is taken from it
+        mid = cv2.resize(np.ascontiguousarray(x[:, :, :cc], dtype=np.float32), (fw, fh),
                          interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
+        if x.dtype == np.uint8:
+            mid *= np.float32(1 / 255)
         thumb = frame_thumb(mid, cc)
         if self.prev_thumb is not None:
             self.cuts[a - 1] = bool(scene_cuts(np.stack([self.prev_thumb, thumb]))[0])
@@ -767,7 +771,7 @@ def _sampling_map_into(flow: np.ndarray, dst: np.ndarray) -> np.ndarray:
     ``dst``: the flow upsampled (bilinear) with its vectors scaled, plus the pixel grid."""
     H, W = dst.shape[:2]
     h, w = flow.shape[:2]
+    if (h, w) != (H, W):  # the vectors scaled at the flow's resolution (bilinear resizing is linear)
+        flow = cv2.multiply(flow, (W / w, H / h, 0, 0))
     cv2.resize(flow, (W, H), dst=dst, interpolation=cv2.INTER_LINEAR)
-    if (h, w) != (H, W):
-        cv2.multiply(dst, (W / w, H / h, 0, 0), dst=dst)
     return cv2.add(dst, pixel_grid(H, W), dst=dst)
