@@ -35,7 +35,8 @@ with the input (0 = unchanged, 1 = full correction). Alpha (4th channel) passes 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import cv2
@@ -47,13 +48,9 @@ from ..core.params import TEMPORAL as _TP
 from .flow import (
     MIN_SIDE,
     FlowConfig,
-    backward_warp,
     dis_flow,
-    out_of_frame_mask,
     pixel_grid,
-    remap,
     resize_flow,
-    sampling_map,
 )
 
 if TYPE_CHECKING:  # torch only inside the functions that return tensors: the CLI runs without it
@@ -72,7 +69,7 @@ class TemporalSettings:
     gate_scale: float = 1 / 16    # window of that smooth relative gain, as a fraction of the longer side
     fit: str = "affine"          # "affine": local regression (guided-filter fit); "gain": log-ratio gain + offset
     delta: float = 0.05          # regulariser of the log ratio (dark pixels)
-    work_size: int = 64          # long side of the grid the colour maps are fitted on
+    work_size: int = 48          # long side of the grid the colour maps are fitted on (64: 2.43x -> 2.49x E_warp)
     passes: int = 2              # colour passes on the grid (a pass fits the previous pass's result; same flows)
     flow: FlowConfig = FlowConfig("fast", 0.25)
     stats_sigma: float | None = None  # window of the colour-statistics match; None = min(sigma, 2); 0 = off
@@ -143,42 +140,58 @@ def soft_visibility(fwd: np.ndarray, bwd: np.ndarray, tolerance: float) -> np.nd
     """(H,W) float 0..1: how well ``x`` of frame a is matched in frame b, from the forward-backward residual
     ``r = |F_ab + F_ba(x + F_ab)|`` as ``exp(-(r / tolerance)²)``; 0 where ``x + F_ab`` leaves the frame. The low
     band is smooth, so a soft, tolerant check (in flow pixels) suits it better than the binary pixel-exact one."""
-    r2 = ((fwd + backward_warp(bwd, fwd)) ** 2).sum(-1)
-    v = np.exp(-r2 / (tolerance * tolerance))
-    v[out_of_frame_mask(fwd)] = 0.0
-    return v.astype(np.float32)
+    h, w = fwd.shape[:2]
+    smap = cv2.add(fwd, pixel_grid(h, w))  # x + F_ab
+    r = cv2.add(fwd, cv2.remap(bwd, smap, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    rx, ry = cv2.split(r)
+    v = cv2.exp(cv2.addWeighted(cv2.multiply(rx, rx), -1.0 / (tolerance * tolerance), cv2.multiply(ry, ry),
+                                -1.0 / (tolerance * tolerance), 0.0))
+    v[cv2.inRange(smap, (0.0, 0.0), (w - 1.0, h - 1.0)) == 0] = 0.0
+    return v
 
 
-def _up(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    H, W = size
-    out = cv2.resize(x, (W, H), interpolation=cv2.INTER_LINEAR)
-    return out.reshape(H, W, -1)
+def _up(x: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``x`` (h,w[,c]) resized (bilinear) into ``dst`` (H,W[,c], float32, contiguous); returns ``dst``."""
+    H, W = dst.shape[:2]
+    cv2.resize(x, (W, H), dst=dst.reshape(H, W, -1) if dst.ndim == 3 and dst.shape[2] > 1 else dst.reshape(H, W),
+               interpolation=cv2.INTER_LINEAR)
+    return dst
 
 
-def _step(num: np.ndarray, den: np.ndarray, fv: np.ndarray, St: np.ndarray, log_t: np.ndarray | None, lam: float,
-          s: TemporalSettings, gblur, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One step of the recursive (exponential) temporal average on the grid: a neighbour's running sums
-    ``num`` (lh,lw,cc) / ``den`` (lh,lw) (its own small frame plus everything behind it on its side, in its
-    geometry) brought into frame t's geometry by ``fv`` ((lh,lw,3): the flow from t to the neighbour and the soft
-    visibility of t's pixels), weighted by ``lam``, the visibility and the agreement of the neighbour's running
-    average with frame t's small image ``St`` (after a smooth relative gain is taken out when ``log_t`` =
-    log(St + delta) is given: only misalignment or real change disagrees, not flicker). Returns frame t's share
-    ``(num, den)`` from that side."""
-    lh, lw, cc = St.shape
-    src = np.ascontiguousarray(np.concatenate([num, den[..., None]], -1))
-    wp = cv2.remap(src, grid + fv[..., :2], None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
-    wn, wd = wp[..., :cc], np.maximum(wp[..., cc], 1e-3)  # cubic (repeated linear warps would blur): no undershoot
-    mean = np.maximum(wn / wd[..., None], 0.0)
-    vis = fv[..., 2]
+def _step(src: np.ndarray, smap: np.ndarray, vis: np.ndarray, St: np.ndarray, log_t: np.ndarray | None,
+          lam: float, s: TemporalSettings, gblur) -> np.ndarray:
+    """One step of the recursive (exponential) temporal average on the grid. ``src`` (lh,lw,cc+1): a neighbour's
+    running sums (colour sums, then their weight: its own small frame plus everything behind it on its side, in
+    its geometry), brought into frame t's geometry by ``smap`` ((lh,lw,2) sampling map of the flow from t to the
+    neighbour) and weighted by ``lam``, by ``vis`` ((lh,lw): the soft visibility of t's pixels) and by the
+    agreement of the neighbour's running average with frame t's small image ``St`` (lh,lw,cc) (after a smooth
+    relative gain is taken out when ``log_t`` = log(St + delta) is given: only misalignment or real change
+    disagrees, not flicker). Returns frame t's share from that side ((lh,lw,cc+1), the same layout)."""
+    cc = St.shape[2]
+    # cubic (repeated linear warps would blur); the weight clamped where cubic undershoots
+    wp = cv2.remap(src, smap, None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+    wd = np.maximum(wp[..., cc:], 1e-3, out=wp[..., cc:])
+    mean = wp[..., :cc] / wd
+    np.maximum(mean, 0.0, out=mean)
     if log_t is not None:
-        lr = (np.log(mean + s.delta) - log_t) * vis[..., None]
-        bl = gblur(np.concatenate([lr, vis[..., None]], -1))
+        buf = np.empty_like(wp)  # [log ratio · visibility, visibility], blurred: the smooth relative gain
+        np.log(mean + s.delta, out=buf[..., :cc])
+        buf[..., :cc] -= log_t
+        buf[..., :cc] *= vis[..., None]
+        buf[..., cc] = vis
+        bl = gblur(buf)
         g = np.exp(bl[..., :cc] / (bl[..., cc:] + 1e-4))
-        d = np.abs(mean - g * St).sum(-1) * (1.0 / cc)
+        g *= St
+        mean -= g
     else:
-        d = np.abs(mean - St).sum(-1) * (1.0 / cc)
-    w = np.float32(lam) * vis * np.exp(-((d / s.gate) ** 2))
-    return wn * w[..., None], wd * w
+        mean -= St
+    d = np.abs(mean, out=mean).sum(-1)
+    d *= 1.0 / (cc * s.gate)
+    w = np.exp(-(d * d))
+    w *= vis
+    w *= np.float32(lam)
+    wp *= w[..., None]
+    return wp
 
 
 def _fit_map(St: np.ndarray, A: np.ndarray, den: np.ndarray, s: TemporalSettings, blur) -> np.ndarray:
@@ -314,228 +327,376 @@ def iter_temporal_consistency(source, T: int, shape, strength: float = _TP["stre
     reference clip's T frames (any size), read alongside. ``on_progress(done, 2·T)``: once per frame analysed and
     once per frame written (the Cancel checkpoint of the node). Every argument as :func:`temporal_consistency`.
     """
-    H, W, C = (int(v) for v in shape)
     _check_settings(strength, sigma, detail)
     if T < 2 or strength == 0.0:
-        for f in source():
-            f = _as_float(f)
-            yield np.clip(f, 0.0, 1.0) if strength == 0.0 and T >= 2 else f
+        yield from _passed_through(source(), T, strength)
         return
-    s = settings
-    cc = min(C, 3)  # colour channels; a 4th (alpha) passes through
-    total, done = 2 * T, 0
+    run = _Run.start(T, _plan(T, shape, sigma, detail, settings), settings, strength, detail)
+    tick = _ticker(on_progress, 2 * T)
+    refs = reference() if reference is not None else None
+    written, a = 0, -1
+    for a, x in enumerate(source()):
+        with _cv_threads(STREAM_CV_THREADS):
+            run.analyse(a, _checked_frame(x, a, T, run.plan), _next_reference(refs, a, T))
+        tick()
+        while written <= a - run.plan.lag:
+            with _cv_threads(STREAM_CV_THREADS):
+                out = run.output(written)
+            yield out
+            written += 1
+            tick()
+    if a != T - 1:
+        raise ValueError(f"the clip has fewer frames than announced ({a + 1} < {T})")
+    while written < T:
+        with _cv_threads(STREAM_CV_THREADS):
+            out = run.output(written)
+        yield out
+        written += 1
+        tick()
+
+
+STREAM_CV_THREADS = 1
+"""OpenCV threads of the stream's own work (set around each frame's analysis and output, restored before every
+yield): the images are small and the calls many, so more threads mostly add hand-over cost, and the decoding and
+encoding threads of a reader or writer beside the stream have the other cores."""
+
+
+@contextmanager
+def _cv_threads(n: int):
+    """OpenCV on ``n`` threads inside the block, its previous setting restored after."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
+def _passed_through(frames, T: int, strength: float):
+    """The frames as float32 0..1 (clipped when the run is a no-op because strength is 0): one frame or none."""
+    for f in frames:
+        f = _as_float(f)
+        yield np.clip(f, 0.0, 1.0) if strength == 0.0 and T >= 2 else f
+
+
+def _ticker(on_progress: ProgressFn, total: int):
+    """A function that reports one more step of ``total`` to ``on_progress`` (or does nothing without one)."""
+    done = 0
 
     def tick():
         nonlocal done
         done += 1
         if on_progress is not None:
             on_progress(done, total)
+    return tick
 
-    # working resolution (= flow resolution) and the coarser grid the fits live on (long side <= work_size)
+
+def _checked_frame(x, a: int, T: int, plan: _Plan) -> np.ndarray:
+    """Frame ``a`` of the stream as an array, after checking there are not more than ``T`` and its shape."""
+    if a >= T:
+        raise ValueError(f"the clip has more frames than announced ({T})")
+    x = np.asarray(x)
+    if x.shape != (plan.H, plan.W, plan.C):
+        raise ValueError(f"frame {a} has shape {x.shape}, expected {(plan.H, plan.W, plan.C)}")
+    return x
+
+
+def _next_reference(refs, a: int, T: int) -> np.ndarray | None:
+    """The reference's frame ``a`` as float 0..1 (None without a reference); a clear error if it ran out."""
+    if refs is None:
+        return None
+    r = next(refs, None)
+    if r is None:
+        raise ValueError(f"the reference has fewer frames than the clip ({a} < {T})")
+    return _as_float(r)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Sizes and reaches of one streamed run (from the clip's shape, sigma, detail and the settings).
+
+    (H, W, C): the frames; cc: colour channels (a 4th, alpha, passes through); (fh, fw): the flow's resolution;
+    (lh, lw): the grid the colour maps are fitted on (long side <= ``work_size``); K: reach of the colour fit
+    towards the future, in frames (one backward sweep serves L = K frames); lam: per-frame decay of the recursive
+    average; ssig, R: window and reach of the colour statistics; D: 1 where the detail average looks one frame
+    back; passes: colour passes; fit_sigma, gate_sigma: the fit's and the gate's blurs, in grid pixels."""
+
+    H: int
+    W: int
+    C: int
+    cc: int
+    fh: int
+    fw: int
+    lh: int
+    lw: int
+    K: int
+    lam: float
+    ssig: float
+    R: int
+    D: int
+    passes: int
+    fit_sigma: float
+    gate_sigma: float
+
+    @property
+    def L(self) -> int:
+        return self.K
+
+    @property
+    def lag(self) -> int:
+        """Frames analysed ahead of the one written."""
+        return self.passes * (self.L - 1 + self.K + self.R)
+
+
+def _plan(T: int, shape, sigma: float, detail: float, s: TemporalSettings) -> _Plan:
+    """The :class:`_Plan` of a run over T frames of ``shape`` (H,W,C)."""
+    H, W, C = (int(v) for v in shape)
     fh, fw = min(H, max(MIN_SIDE, round(H * s.flow.scale))), min(W, max(MIN_SIDE, round(W * s.flow.scale)))
     k = min(1.0, s.work_size / max(fh, fw))
     lh, lw = max(8, round(fh * k)), max(8, round(fw * k))
-    flow_cfg = FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations)
-    fit_sigma = max(2.0, s.fit_scale * max(lh, lw))
-    gate_sigma = max(2.0, s.gate_scale * max(lh, lw))
-    blur = lambda z: cv2.GaussianBlur(z, (0, 0), fit_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    gblur = lambda z: cv2.GaussianBlur(z, (0, 0), gate_sigma, borderType=cv2.BORDER_REFLECT)  # noqa: E731
-    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))  # reach of the colour fit towards the future
-    lam = _decay(sigma, K)
-    L = K  # frames whose future side one backward sweep serves
+    K = max(1, min(T - 1, int(math.ceil(2.5 * sigma))))
     ssig = min(sigma, 2.0) if s.stats_sigma is None else s.stats_sigma
-    R = int(math.ceil(3 * ssig)) if ssig > 0 else 0  # reach of the colour statistics
-    D = 1 if detail < 1.0 else 0  # the detail average looks one frame back
-    passes = max(1, int(s.passes))
-    lag = passes * (L - 1 + K + R)  # frames analysed ahead of the one written
-    identity = np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32)
+    return _Plan(H, W, C, min(C, 3), fh, fw, lh, lw, K, _decay(sigma, K), ssig,
+                 int(math.ceil(3 * ssig)) if ssig > 0 else 0, 1 if detail < 1.0 else 0, max(1, int(s.passes)),
+                 max(2.0, s.fit_scale * max(lh, lw)), max(2.0, s.gate_scale * max(lh, lw)))
 
-    # What the window holds, by frame index, dropped once behind it (mu, sd, cuts: a few numbers per frame).
-    # Pass p fits colour maps to its small frames: pass 0 to the input's, pass p > 0 to pass p-1's results,
-    # computed on the grid (the maps are smooth, so correcting the small frame is correcting the frame, then
-    # shrinking it); the flows are the same for every pass.
-    cuts = np.zeros(T, bool)  # cuts[u]: a scene cut between u and u+1
-    xs, corr = {}, {}
-    fwd_vis, bwd_vis = {}, {}  # grid (lh,lw,3): F_{u->u+1} / F_{u+1->u} and their soft visibilities
-    bfine, vbf = {}, {}  # F_{u+1->u} and its visibility at the flow resolution, for the detail average
-    mu = [np.zeros((T, cc)) for _ in range(passes)]
-    sd = [np.ones((T, cc)) for _ in range(passes)]
-    have_stats = [np.zeros(T, bool) for _ in range(passes)]
-    small = [{} for _ in range(passes)]  # (lh,lw,cc) small frame that pass p corrects
-    aff = [{} for _ in range(passes)]    # (cc, 2) colour-statistics map of pass p
-    maps = [{} for _ in range(passes)]   # (lh,lw,2cc) smooth colour map of pass p (after its statistics)
-    coarse = [*small, *aff, *maps, fwd_vis, bwd_vis]
 
-    def get_small(p: int, v: int) -> np.ndarray:
-        if v not in small[p]:  # p > 0 (pass 0's come from the frames)
-            m = get_map(p - 1, v)
-            small[p][v] = _affine(_affine_stats(small[p - 1][v], get_aff(p - 1, v)), m, cc)
-        return small[p][v]
+@dataclass
+class _Pass:
+    """What colour pass p holds, by frame index, dropped once behind the window. Pass 0 fits colour maps to the
+    input's small frames, pass p > 0 to pass p-1's results, on the grid (the maps are smooth, so correcting the
+    small frame is correcting the frame, then shrinking it); the flows are the same for every pass."""
 
-    def get_aff(p: int, v: int) -> np.ndarray:
-        if v not in aff[p]:
-            if ssig <= 0:
-                aff[p][v] = identity
+    mu: np.ndarray          # (T, cc) per-channel means of the small frames the pass corrects
+    sd: np.ndarray          # (T, cc) their standard deviations
+    have_stats: np.ndarray  # (T,) bool: mu, sd known
+    small: dict = field(default_factory=dict)    # (lh,lw,cc) small frame the pass corrects
+    aff: dict = field(default_factory=dict)      # (cc,2) colour-statistics map
+    maps: dict = field(default_factory=dict)     # (lh,lw,2cc) smooth colour map (after the statistics)
+    blurred: dict = field(default_factory=dict)  # small frame after its statistics, blurred (what the fit compares)
+    logs: dict = field(default_factory=dict)     # log(blurred + delta), the compensated gate's
+    past: dict = field(default_factory=dict)     # frame v's share (lh,lw,cc+1) from frames < v (in order)
+    fut: dict = field(default_factory=dict)      # frame v's share from frames > v (a backward sweep per block of L)
+    next_past: int = 0
+
+    def windowed(self) -> tuple[dict, ...]:
+        return self.small, self.aff, self.maps, self.blurred, self.logs, self.past, self.fut
+
+
+@dataclass
+class _Run:
+    """The state of one streamed run of :func:`iter_temporal_consistency`: what its window holds by frame index
+    (input frames, corrected frames, flows on the grid and at the flow resolution, the detail average's previous
+    frame, each pass's :class:`_Pass`) and the constants of the run. Its methods compute on demand and cache."""
+
+    T: int
+    plan: _Plan
+    s: TemporalSettings
+    strength: float
+    detail: float
+    passes: list[_Pass]
+    grid: np.ndarray       # (lh,lw,2) pixel grid of the coarse remaps
+    zero: np.ndarray       # (lh,lw,cc+1) a share with no weight
+    identity: np.ndarray   # (cc,2) colour-statistics map that changes nothing
+    flow_cfg: FlowConfig
+    cuts: np.ndarray       # (T,) bool: cuts[u], a scene cut between u and u+1
+    scratch: _Scratch      # full-resolution work arrays, reused every frame
+    xs: dict = field(default_factory=dict)       # input frames as they came (uint8 stays uint8)
+    fwd_vis: dict = field(default_factory=dict)  # grid: sampling map (lh,lw,2) of F_{u->u+1}, its visibility (lh,lw)
+    bwd_vis: dict = field(default_factory=dict)  # grid: the same of F_{u+1->u}
+    bfine: dict = field(default_factory=dict)    # F_{u+1->u} at the flow resolution, for the detail average
+    vbf: dict = field(default_factory=dict)      # its visibility
+    avg: dict = field(default_factory=dict)      # the denoised frame t-1 (the detail average's state)
+    prev_thumb: np.ndarray | None = None
+    prev_gray: np.ndarray | None = None
+
+    @classmethod
+    def start(cls, T: int, plan: _Plan, s: TemporalSettings, strength: float, detail: float) -> _Run:
+        cc, lh, lw = plan.cc, plan.lh, plan.lw
+        passes = [_Pass(np.zeros((T, cc)), np.ones((T, cc)), np.zeros(T, bool)) for _ in range(plan.passes)]
+        return cls(T, plan, s, strength, detail, passes, pixel_grid(lh, lw),
+                   np.zeros((lh, lw, cc + 1), np.float32),
+                   np.stack([np.ones(cc), np.zeros(cc)], -1).astype(np.float32),
+                   FlowConfig(s.flow.preset, 1.0, s.flow.refine, s.flow.finest_scale, s.flow.gd_iterations),
+                   np.zeros(T, bool), _Scratch.of(plan.H, plan.W, cc))
+
+    def blur(self, z: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(z, (0, 0), self.plan.fit_sigma, borderType=cv2.BORDER_REFLECT)
+
+    def gblur(self, z: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(z, (0, 0), self.plan.gate_sigma, borderType=cv2.BORDER_REFLECT)
+
+    def small(self, p: int, v: int) -> np.ndarray:
+        """Pass p's small frame v (pass 0's come from the frames; pass p > 0's are pass p-1's results)."""
+        ps = self.passes[p]
+        if v not in ps.small:
+            ps.small[v] = _affine(_affine_stats(self.small(p - 1, v), self.aff(p - 1, v)), self.colour_map(p - 1, v),
+                                  self.plan.cc)
+        return ps.small[v]
+
+    def aff(self, p: int, v: int) -> np.ndarray:
+        """Pass p's (cc,2) colour-statistics map of frame v (its neighbours' smoothed mean and spread)."""
+        ps, pl = self.passes[p], self.plan
+        if v not in ps.aff:
+            if pl.ssig <= 0:
+                ps.aff[v] = self.identity
             else:
-                lo, hi = max(0, v - R), min(T, v + R + 1)
+                lo, hi = max(0, v - pl.R), min(self.T, v + pl.R + 1)
                 for w in range(lo, hi):
-                    if not have_stats[p][w]:
-                        mu[p][w], sd[p][w] = frame_color_stats(get_small(p, w), cc)
-                        have_stats[p][w] = True
-                aff[p][v] = color_stats_maps(mu[p][lo:hi], sd[p][lo:hi], ssig, cuts[lo:hi - 1])[v - lo]
-        return aff[p][v]
+                    if not ps.have_stats[w]:
+                        ps.mu[w], ps.sd[w] = frame_color_stats(self.small(p, w), pl.cc)
+                        ps.have_stats[w] = True
+                ps.aff[v] = color_stats_maps(ps.mu[lo:hi], ps.sd[lo:hi], pl.ssig, self.cuts[lo:hi - 1])[v - lo]
+        return ps.aff[v]
 
-    class _Blurred(dict):  # Sb[v]: pass p's small frame after its colour statistics, blurred (what the fit compares)
-        def __init__(self, p: int):
-            super().__init__()
-            self.p = p
+    def blurred(self, p: int, v: int) -> np.ndarray:
+        """Pass p's small frame v after its colour statistics, blurred (what the fit compares), with a channel
+        of ones after its cc colours ((lh,lw,cc+1): the frame's own term in the running sums)."""
+        ps, pl = self.passes[p], self.plan
+        if v not in ps.blurred:
+            b = np.ones((pl.lh, pl.lw, pl.cc + 1), np.float32)
+            b[..., :pl.cc] = cv2.GaussianBlur(_affine_stats(self.small(p, v), self.aff(p, v)), (0, 0),
+                                              1.0).reshape(pl.lh, pl.lw, pl.cc)
+            ps.blurred[v] = b
+        return ps.blurred[v]
 
-        def __missing__(self, v):
-            self[v] = b = cv2.GaussianBlur(_affine_stats(get_small(self.p, v), get_aff(self.p, v)), (0, 0),
-                                           1.0).reshape(lh, lw, cc)
-            return b
-
-    Sb = [_Blurred(p) for p in range(passes)]
-    coarse += Sb
-
-    grid = pixel_grid(lh, lw)
-    zero = (np.zeros((lh, lw, cc), np.float32), np.zeros((lh, lw), np.float32))
-    logs = [{} for _ in range(passes)]   # log(Sb + delta), the compensated gate's
-    past = [{} for _ in range(passes)]   # frame v's share (num, den) from frames < v (recursive, in order)
-    fut = [{} for _ in range(passes)]    # frame v's share from frames > v (a backward sweep per block of L)
-    next_past = [0] * passes
-    coarse += [*logs, *past, *fut]
-
-    def get_log(p: int, v: int):
-        if s.gate_mode != "compensated":
+    def log(self, p: int, v: int) -> np.ndarray | None:
+        """log(blurred + delta) for the compensated gate; None with the raw gate."""
+        if self.s.gate_mode != "compensated":
             return None
-        if v not in logs[p]:
-            logs[p][v] = np.log(Sb[p][v] + s.delta)
-        return logs[p][v]
+        ps = self.passes[p]
+        if v not in ps.logs:
+            ps.logs[v] = np.log(self.blurred(p, v)[..., :self.plan.cc] + self.s.delta)
+        return ps.logs[v]
 
-    def share(p: int, src: int, dst: int, side: dict, flows: dict) -> tuple[np.ndarray, np.ndarray]:
-        """Frame dst's share from its neighbour src (= dst -+ 1) and everything behind src on that side."""
+    def share(self, p: int, src: int, dst: int, side: dict, flows: dict) -> np.ndarray:
+        """Frame dst's share ((lh,lw,cc+1): colour sums, weight) from its neighbour src (= dst -+ 1) and
+        everything behind src on that side."""
         u = min(src, dst)
-        if cuts[u] or u not in flows:
-            return zero
-        n, d = side[src]
-        return _step(Sb[p][src] + n, 1.0 + d, flows[u], Sb[p][dst], get_log(p, dst), lam, s, gblur, grid)
+        if self.cuts[u] or u not in flows:
+            return self.zero
+        smap, vis = flows[u]
+        return _step(self.blurred(p, src) + side[src], smap, vis, self.blurred(p, dst)[..., :self.plan.cc],
+                     self.log(p, dst), self.plan.lam, self.s, self.gblur)
 
-    def get_past(p: int, v: int):
-        while next_past[p] <= v:
-            u = next_past[p]
-            past[p][u] = zero if u == 0 else share(p, u - 1, u, past[p], bwd_vis)
-            next_past[p] += 1
-        return past[p][v]
+    def past(self, p: int, v: int) -> np.ndarray:
+        """Frame v's share from the frames before it (carried forward one frame at a time, in order)."""
+        ps = self.passes[p]
+        while ps.next_past <= v:
+            u = ps.next_past
+            ps.past[u] = self.zero if u == 0 else self.share(p, u - 1, u, ps.past, self.bwd_vis)
+            ps.next_past += 1
+        return ps.past[v]
 
-    def get_fut(p: int, v: int):
-        if v not in fut[p]:
-            b = v - v % L
-            e = min(T - 1, b + L - 1 + K)
-            sweep = {e: zero}
+    def fut(self, p: int, v: int) -> np.ndarray:
+        """Frame v's share from the frames after it: one backward sweep per block of L frames, from K beyond."""
+        ps, pl = self.passes[p], self.plan
+        if v not in ps.fut:
+            b = v - v % pl.L
+            e = min(self.T - 1, b + pl.L - 1 + pl.K)
+            sweep = {e: self.zero}
             for u in range(e - 1, b - 1, -1):
-                sweep[u] = share(p, u + 1, u, sweep, fwd_vis)
-            for u in range(b, min(b + L, e + 1)):
-                fut[p][u] = sweep[u]
-        return fut[p][v]
+                sweep[u] = self.share(p, u + 1, u, sweep, self.fwd_vis)
+            for u in range(b, min(b + pl.L, e + 1)):
+                ps.fut[u] = sweep[u]
+        return ps.fut[v]
 
-    def get_map(p: int, v: int) -> np.ndarray:
-        if v not in maps[p]:
-            (pn, pd), (fn, fd) = get_past(p, v), get_fut(p, v)
-            den = 1.0 + pd + fd
-            A = (Sb[p][v] + pn + fn) / den[..., None]
-            maps[p][v] = _fit_map(Sb[p][v], A, den, s, blur)
-        return maps[p][v]
+    def colour_map(self, p: int, v: int) -> np.ndarray:
+        """Pass p's (lh,lw,2cc) smooth colour map of frame v, fitted towards its flow-aligned temporal average."""
+        ps = self.passes[p]
+        if v not in ps.maps:
+            cc, b = self.plan.cc, self.blurred(p, v)
+            tot = b + self.past(p, v)
+            tot += self.fut(p, v)
+            den = tot[..., cc]
+            ps.maps[v] = _fit_map(b[..., :cc], tot[..., :cc] / tot[..., cc:], den, self.s, self.blur)
+        return ps.maps[v]
 
-    def get_corr(t: int) -> np.ndarray:
+    def corrected(self, t: int) -> np.ndarray:
         """Frame t through every pass (statistics and smooth colour map), one affine map applied at full
-        resolution (bilinear: the maps are smooth)."""
-        if t not in corr:
-            m = np.concatenate([np.ones((lh, lw, cc), np.float32), np.zeros((lh, lw, cc), np.float32)], -1)
-            for p in range(passes):
-                m = _compose(_compose(m, get_aff(p, t)[None, None].transpose(0, 1, 3, 2).reshape(1, 1, 2 * cc), cc),
-                             get_map(p, t), cc)
-            x = xs[t][:, :, :cc]
-            gains = np.ascontiguousarray(m[..., :cc])
-            if x.dtype == np.uint8:  # the 1/255 goes into the gains
-                gains *= np.float32(1 / 255)
-            # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
-            o = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, (H, W)).reshape(H, W, cc),
-                             dtype=cv2.CV_32F)
-            corr[t] = cv2.add(o, _up(np.ascontiguousarray(m[..., cc:]), (H, W))).reshape(H, W, cc)
-        return corr[t]
+        resolution (bilinear: the maps are smooth). A new (H,W,cc) float32 array (it becomes the output)."""
+        pl = self.plan
+        H, W, cc = pl.H, pl.W, pl.cc
+        gains, offsets = np.float32(1.0), np.float32(0.0)
+        for p in range(pl.passes):  # each pass: its statistics (per channel), then its smooth colour map
+            a, m = self.aff(p, t), self.colour_map(p, t)
+            gains = gains * a[:, 0] * m[..., :cc]
+            offsets = (offsets * a[:, 0] + a[:, 1]) * m[..., :cc] + m[..., cc:]
+        x = self.xs[t][:, :, :cc]
+        if x.dtype == np.uint8:  # the 1/255 goes into the gains
+            gains *= np.float32(1 / 255)
+        sc = self.scratch
+        # uint8 frames multiplied as they are (OpenCV converts on the fly: no float copy of the frame)
+        c = cv2.multiply(np.ascontiguousarray(x).reshape(H, W, cc), _up(gains, sc.gains), dtype=cv2.CV_32F)
+        return cv2.add(c, _up(offsets, sc.offsets), dst=c).reshape(H, W, cc)
 
-    avg = {}  # the denoised frame t-1 (the detail average's state)
-
-    def output(t: int) -> np.ndarray:
-        c = get_corr(t)
-        if D:
-            prev = avg.pop(t - 1, None) if t - 1 in bfine else None  # no flow across a cut
-            c, avg[t] = _detail_step(c, prev, bfine.get(t - 1), vbf.get(t - 1), detail)
-        if C > cc or strength < 1.0:
-            x = _as_float(xs[t])
-            if C > cc:
-                c = np.concatenate([c, x[:, :, cc:]], -1)
-            if strength < 1.0:
-                c = x + strength * (c - x)
-        for d in coarse:  # behind every later fit
-            d.pop(t - lag - 2, None)
-        for d in (xs, corr, bfine, vbf, avg):  # behind every later output
-            d.pop(t - D, None)
+    def output(self, t: int) -> np.ndarray:
+        """Result frame t ((H,W,C) float32, clipped, a new array); drops what no later frame needs."""
+        pl = self.plan
+        c = self.corrected(t)
+        if pl.D:
+            prev = self.avg.pop(t - 1, None) if t - 1 in self.bfine else None  # no flow across a cut
+            c, self.avg[t] = _detail_step(c, prev, self.bfine.get(t - 1), self.vbf.get(t - 1), self.detail,
+                                          self.scratch, t % 2)
+        if pl.C > pl.cc or self.strength < 1.0:
+            x = _as_float(self.xs[t])
+            if pl.C > pl.cc:
+                c = np.concatenate([c, x[:, :, pl.cc:]], -1)
+            if self.strength < 1.0:
+                c = x + self.strength * (c - x)
+        for ps in self.passes:  # behind every later fit
+            for d in ps.windowed():
+                d.pop(t - pl.lag - 2, None)
+        for d in (self.fwd_vis, self.bwd_vis):
+            d.pop(t - pl.lag - 2, None)
+        for d in (self.xs, self.bfine, self.vbf, self.avg):  # behind every later output
+            d.pop(t - pl.D, None)
         return np.clip(c, 0.0, 1.0, out=c)
 
-    refs = reference() if reference is not None else None
-    prev_thumb = prev_g = None
-    written = 0
-    a = -1
-    for a, x in enumerate(source()):
-        if a >= T:
-            raise ValueError(f"the clip has more frames than announced ({T})")
-        x = np.asarray(x)
-        if x.shape != (H, W, C):
-            raise ValueError(f"frame {a} has shape {x.shape}, expected {(H, W, C)}")
-        xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
+    def analyse(self, a: int, x: np.ndarray, r: np.ndarray | None) -> None:
+        """Frame a on arrival: colour statistics, scene cut, small copy, the flows to its predecessor (from the
+        reference frame ``r`` when given)."""
+        pl, s = self.plan, self.s
+        H, W, cc, fh, fw = pl.H, pl.W, pl.cc, pl.fh, pl.fw
+        self.xs[a] = x  # as it came (uint8 frames stay uint8 until they are written)
         step = max(1, max(H, W) // 128)
-        mu[0][a], sd[0][a] = frame_color_stats(x[::step, ::step], cc)
-        have_stats[0][a] = True
+        p0 = self.passes[0]
+        p0.mu[a], p0.sd[a] = frame_color_stats(x[::step, ::step], cc)
+        p0.have_stats[a] = True
         # one area resize of the full frame to the flow resolution (in float: uint8 frames then give what the
-        # same frames as float give); the rest is taken from it
-        mid = cv2.resize(np.ascontiguousarray(_as_float(x[:, :, :cc])), (fw, fh),
+        # same frames as float give; their 1/255 applied after it); the rest is taken from it
+        mid = cv2.resize(np.ascontiguousarray(x[:, :, :cc], dtype=np.float32), (fw, fh),
                          interpolation=cv2.INTER_AREA).reshape(fh, fw, cc)
+        if x.dtype == np.uint8:
+            mid *= np.float32(1 / 255)
         thumb = frame_thumb(mid, cc)
-        if prev_thumb is not None:
-            cuts[a - 1] = bool(scene_cuts(np.stack([prev_thumb, thumb]))[0])
-        prev_thumb = thumb
-        small[0][a] = cv2.resize(mid, (lw, lh), interpolation=cv2.INTER_AREA).reshape(lh, lw, cc)
-        if refs is not None:
-            r = next(refs, None)
-            if r is None:
-                raise ValueError(f"the reference has fewer frames than the clip ({a} < {T})")
-            r = _as_float(r)
+        if self.prev_thumb is not None:
+            self.cuts[a - 1] = bool(scene_cuts(np.stack([self.prev_thumb, thumb]))[0])
+        self.prev_thumb = thumb
+        p0.small[a] = cv2.resize(mid, (pl.lw, pl.lh), interpolation=cv2.INTER_AREA).reshape(pl.lh, pl.lw, cc)
+        if r is not None:
             g = _flow_gray(r, min(r.shape[0], max(MIN_SIDE, round(r.shape[0] * s.flow.scale))),
                            min(r.shape[1], max(MIN_SIDE, round(r.shape[1] * s.flow.scale))))
         else:
             g = _flow_gray(mid, fh, fw)
-        if prev_g is not None and not cuts[a - 1]:
-            u = a - 1
-            ff, fb = dis_flow(prev_g, g, flow_cfg, (fh, fw)), dis_flow(g, prev_g, flow_cfg, (fh, fw))
-            vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
-            fwd_vis[u] = np.dstack([resize_flow(ff, (lh, lw)), cv2.resize(vf, (lw, lh), interpolation=cv2.INTER_AREA)])
-            bwd_vis[u] = np.dstack([resize_flow(fb, (lh, lw)), cv2.resize(vb, (lw, lh), interpolation=cv2.INTER_AREA)])
-            if D:
-                bfine[u], vbf[u] = fb, vb
-        prev_g = g
-        tick()
-        while written <= a - lag:
-            yield output(written)
-            written += 1
-            tick()
-    if a != T - 1:
-        raise ValueError(f"the clip has fewer frames than announced ({a + 1} < {T})")
-    while written < T:
-        yield output(written)
-        written += 1
-        tick()
+        if self.prev_gray is not None and not self.cuts[a - 1]:
+            self.add_flows(a - 1, self.prev_gray, g)
+        self.prev_gray = g
+
+    def add_flows(self, u: int, ga: np.ndarray, gb: np.ndarray) -> None:
+        """The flows between frames u and u+1 (their flow grays ``ga``, ``gb``) and their soft visibilities, on
+        the grid and (for the detail average) the backward one at the flow resolution."""
+        pl, s = self.plan, self.s
+        ff, fb = dis_flow(ga, gb, self.flow_cfg, (pl.fh, pl.fw)), dis_flow(gb, ga, self.flow_cfg, (pl.fh, pl.fw))
+        vf, vb = soft_visibility(ff, fb, s.fb_tolerance), soft_visibility(fb, ff, s.fb_tolerance)
+        size = (pl.lh, pl.lw)
+        self.fwd_vis[u] = (cv2.add(resize_flow(ff, size), self.grid),
+                           cv2.resize(vf, size[::-1], interpolation=cv2.INTER_AREA))
+        self.bwd_vis[u] = (cv2.add(resize_flow(fb, size), self.grid),
+                           cv2.resize(vb, size[::-1], interpolation=cv2.INTER_AREA))
+        if pl.D:
+            self.bfine[u], self.vbf[u] = fb, vb
+
 
 
 def _affine_stats(x: np.ndarray, aff_t: np.ndarray) -> np.ndarray:
@@ -548,33 +709,69 @@ def _affine(x: np.ndarray, m: np.ndarray, cc: int) -> np.ndarray:
     return x * m[..., :cc] + m[..., cc:]
 
 
-def _compose(first: np.ndarray, then: np.ndarray, cc: int) -> np.ndarray:
-    """The affine map ``then ∘ first`` (both (h,w,2cc) or broadcastable: gains then offsets)."""
-    return np.concatenate([first[..., :cc] * then[..., :cc], first[..., cc:] * then[..., :cc] + then[..., cc:]], -1)
+@dataclass
+class _Scratch:
+    """Full-resolution float32 work arrays of one run, reused every frame (no per-frame temporaries):
+    gains, offsets (H,W,cc): the upsampled colour map; smap (H,W,2): the detail average's sampling map; warped
+    (H,W,cc): the previous denoised frame warped; diff (H,W,cc); vis, weight (H,W); state: two (H,W,cc) denoised
+    frames, used in turn (frame t's is the next frame's ``prev``)."""
+
+    gains: np.ndarray
+    offsets: np.ndarray
+    smap: np.ndarray
+    warped: np.ndarray
+    diff: np.ndarray
+    vis: np.ndarray
+    weight: np.ndarray
+    ones: np.ndarray
+    state: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, H: int, W: int, cc: int) -> _Scratch:
+        def e(*shape):
+            return np.empty((H, W, *shape), np.float32)
+        return cls(e(cc), e(cc), e(2), e(cc), e(cc), e(), e(), np.ones((H, W), np.float32), (e(cc), e(cc)))
 
 
 def _detail_step(c: np.ndarray, prev: np.ndarray | None, flow: np.ndarray | None, vis: np.ndarray | None,
-                 detail: float) -> tuple[np.ndarray, np.ndarray]:
+                 detail: float, sc: _Scratch, slot: int) -> tuple[np.ndarray, np.ndarray]:
     """Recursive temporal denoising of one colour-corrected frame ``c`` ((H,W,cc) float): its pixels averaged with
     ``prev``, the previous frame's denoised pixels (same shape; None at a clip's start or after a cut) warped by
     ``flow`` (F_{t->t-1}, any resolution) and weighted by the visibility ``vis`` and by how well they agree with
     the frame, judged against the frame's own noise level (:data:`DETAIL_GATE`): noise and shimmer average out
     (the previous frame weighted :data:`PREV_WEIGHT`: about a five-frame average), while moving edges, uncovered
     background and the frames after a cut keep their own pixels. Returns (output, denoised frame): the output keeps
-    ``detail`` of the frame's own pixels; the denoised frame is the next step's ``prev``."""
+    ``detail`` of the frame's own pixels (written into ``c`` when detail > 0); the denoised frame is the next
+    step's ``prev``, written into ``sc.state[slot]`` when detail > 0 (else a new array, the output itself)."""
     if prev is None:
         return c, c
     H, W, cc = c.shape
-    wp = remap(prev, sampling_map(flow, (H, W)))
-    v = cv2.resize(vis, (W, H), interpolation=cv2.INTER_LINEAR)
+    wp = cv2.remap(prev, _sampling_map_into(flow, sc.smap), None, cv2.INTER_LINEAR, dst=sc.warped,
+                   borderMode=cv2.BORDER_REPLICATE).reshape(H, W, cc)
+    v = _up(vis, sc.vis)
     sig = _noise_level(wp[::8, ::8] - c[::8, ::8], v[::8, ::8], PREV_SPREAD)
     lo, hi = DETAIL_GATE[0] * sig, DETAIL_GATE[1] * sig
-    d = cv2.blur(cv2.transform(cv2.absdiff(wp, c), np.full((1, cc), 1.0 / cc, np.float32)).reshape(H, W), (5, 5))
-    w = np.multiply(d, np.float32(-1.0 / (hi - lo)), out=d)  # 5x5 mean |difference| -> 1 .. 0 over the gate
+    cv2.absdiff(wp, c, dst=sc.diff)
+    d = cv2.transform(sc.diff, np.full((1, cc), 1.0 / cc, np.float32), dst=sc.weight).reshape(H, W)
+    w = cv2.blur(d, (5, 5), dst=d)  # 5x5 mean |difference| -> 1 .. 0 over the gate
+    w *= np.float32(-1.0 / (hi - lo))
     w += np.float32(hi / (hi - lo))
     np.clip(w, 0.0, 1.0, out=w)
-    w *= v * np.float32(PREV_WEIGHT)
-    den = np.ones((H, W), np.float32)
-    a = cv2.blendLinear(c, wp, den, w).reshape(H, W, cc)
-    out = cv2.addWeighted(a, 1.0 - detail, c, detail, 0.0).reshape(H, W, cc) if detail > 0 else a
-    return out, a
+    w *= v
+    w *= np.float32(PREV_WEIGHT)
+    if detail <= 0:
+        a = cv2.blendLinear(c, wp, sc.ones, w).reshape(H, W, cc)
+        return a, a
+    a = cv2.blendLinear(c, wp, sc.ones, w, dst=sc.state[slot]).reshape(H, W, cc)
+    return cv2.addWeighted(a, 1.0 - detail, c, detail, 0.0, dst=c).reshape(H, W, cc), a
+
+
+def _sampling_map_into(flow: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """:func:`~.flow.sampling_map` of ``flow`` ((h,w,2), any resolution) at ``dst``'s size (H,W,2), written into
+    ``dst``: the flow upsampled (bilinear) with its vectors scaled, plus the pixel grid."""
+    H, W = dst.shape[:2]
+    h, w = flow.shape[:2]
+    if (h, w) != (H, W):  # the vectors scaled at the flow's resolution (bilinear resizing is linear)
+        flow = cv2.multiply(flow, (W / w, H / h, 0, 0))
+    cv2.resize(flow, (W, H), dst=dst, interpolation=cv2.INTER_LINEAR)
+    return cv2.add(dst, pixel_grid(H, W), dst=dst)

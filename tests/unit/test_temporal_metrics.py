@@ -168,6 +168,33 @@ def test_streamed_equals_in_memory(clean):
         list(iter_temporal_consistency(lambda: iter(noisy[:5]), len(noisy), noisy.shape[1:]))
 
 
+def test_stream_keeps_opencv_threads_to_itself(clean):
+    """The stream runs OpenCV on STREAM_CV_THREADS for its own calls only: the consumer, between frames, and
+    the caller after the clip (or after stopping early) see their own setting, and the frames do not depend on it."""
+    import cv2
+
+    from draw_to_video.video import temporal
+
+    noisy = flicker(clean, seed=5)
+    before = cv2.getNumThreads()
+    want = temporal.temporal_consistency(noisy).numpy()
+    try:
+        cv2.setNumThreads(2)
+        seen = []
+        got = []
+        for f in temporal.iter_temporal_consistency(lambda: iter(noisy), len(noisy), noisy.shape[1:]):
+            seen.append(cv2.getNumThreads())
+            got.append(f)
+        assert set(seen) == {2} and cv2.getNumThreads() == 2
+        assert np.array_equal(np.stack(got), want)
+        stream = temporal.iter_temporal_consistency(lambda: iter(noisy), len(noisy), noisy.shape[1:])
+        next(stream)
+        stream.close()
+        assert cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)
+
+
 def test_stream_reads_a_bounded_window_ahead():
     """The stream writes frame t once the frames its recursive averages need are in, and no later: how far the
     reading runs ahead of the writing is the same for a clip twice as long, and within the documented
