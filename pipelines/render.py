@@ -22,7 +22,8 @@ from ..camera.trajectory import CameraTrajectory, shorten_move, subject_point
 from ..core import ProgressFn, cinema, limits, params
 from ..core.filters import resize
 from ..core.frames import downscale_to_max, fit_size
-from ..render.depth import estimate_depth, load_depth_input
+from ..render.depth import load_depth_input
+from ..render.estimate import estimate_depth
 from ..render.reach import Aim, MoveCap, coverage_warning, find_aim, find_move_cap
 from ..render.reproject import RenderResult, render_views
 from ..render.straightness import render_line_bend

@@ -10,12 +10,12 @@ from PIL import Image
 from draw_to_video.render.depth import (
     depth_edges,
     depth_frames,
-    estimate_depth,
     load_depth,
     nearness,
     normalize_depth,
     sharpen_depth_edges,
 )
+from draw_to_video.render.estimate import estimate_depth
 
 
 def test_normalize_depth_and_disparity():
