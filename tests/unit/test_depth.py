@@ -204,7 +204,9 @@ def test_estimate_depth_on_a_face_is_smooth_and_keeps_parallax():
     face = (slice(30, 72), slice(75, 130))
     assert not depth_edges(r.depth)[face].any()
     q = torch.quantile(r.depth.flatten(), torch.tensor([0.05, 0.95]))
-    assert float(q[1] / q[0]) >= 1.5
+    # 1.5 when the backdrop was one receding plane; the shuttle model standing on the table (foot at mid-height) now
+    # stands the backdrop upright above its foot (render/estimate.contact_row), so the far end is nearer: ~1.39
+    assert float(q[1] / q[0]) >= 1.3
 
 
 @pytest.mark.parametrize("shape", [(2, 2), (1, 7), (7, 1), (5, 9), (1, 1)])
