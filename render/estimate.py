@@ -73,12 +73,18 @@ def background_disparity(y, contact: float = 0.0):
 
 def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = None,
                    segmentation=None) -> torch.Tensor:
-    """A piecewise-planar depth from the image alone (no model): a background plane and one subject plane.
+    """A piecewise-planar depth from the image alone (no model): a background (a ground plane, and an upright plane
+    above the contact row of the standing structures when there are some) and one subject plane.
 
     Assumptions (also in docs/how-it-works.md and the README):
 
-    - the scene is a plane receding upward (``background_disparity``: the ground toward the bottom, farther things
-      toward the top), so straight lines stay straight under every move;
+    - the scene is a ground plane receding upward (``background_disparity``: the ground toward the bottom, farther
+      things toward the top), so straight lines stay straight under every move;
+    - things stand on the ground upright: when the picture has tall standing structures (groups of long
+      near-vertical segments, :func:`standing_structures`, with their foot in its lower half), the background stops
+      receding at their contact row (:func:`contact_row`) and stands fronto-parallel above it, so towers, poles and
+      what stands beside them stay upright (``render/straightness.lean_deg``) with no depth step; a structure whose
+      foot lies below that row stands on the ground in front (:func:`stand_below_contact`);
     - the picture has one subject: grown with GrabCut (``render/segment.py``, on a copy ``WORK_SIZE`` px long)
       from the drawn focus point ``subject`` when there is one, else from the saliency peak near the centre; holes
       in its region (eyes, mouth) are filled, so it is one plane with no step inside (a face stays whole);
@@ -86,13 +92,15 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
       as the step at its outline allows: fronto-parallel when it is short, leaning back with the background just
       enough that its top stands at most ``MAX_STEP`` in front of what is behind it when it is tall
       (:func:`_subject_plane`), so a camera move shows parallax but reveals only narrow gaps;
-    - depth steps lie only on the subject's outline, snapped to the image's own edges (guided filter);
+    - depth steps lie only on the subject's outline, snapped to the image's own edges (guided filter), and every
+      long straight segment lies wholly on one side of it (:func:`_lines_on_one_side`);
     - where the evidence is weak (no region found, one that is tiny, fills most of the picture or runs along the
       top edge) the subject fades into the background plane, so parallax shrinks instead of tearing.
 
-    Everything is planar between the outline's steps, so every long straight edge of the picture stays straight in
-    every view (``render/straightness.py`` measures it). Deterministic (GrabCut's RNG is seeded). Portraits,
-    close-ups and top-down shots are still a guess: connect a real depth map for true parallax.
+    Everything is planar between the outline's steps and away from the contact row (the row in reach that the
+    fewest long lines cross), so the long straight edges of the picture stay straight in every view
+    (``render/straightness.py`` measures it). Deterministic (GrabCut's RNG is seeded). Portraits, close-ups and
+    top-down shots are still a guess: connect a real depth map for true parallax.
 
     Args:
         image: [H, W, 3] float 0..1 (any device), H, W >= 1.
