@@ -41,8 +41,9 @@ STAND_JOIN = 0.05
 STAND_MAX_AREA = 0.2
 """A group of segments covering more than this share of the picture is texture, not a standing structure."""
 
-LINE_BAND = 5
-"""Width (px) of the band along a long segment that is kept on one side of the subject's outline."""
+LINE_BAND = 3
+"""Width (px) of the band along a long segment that is kept on one side of the subject's outline (wider bands put
+their own outline within reach of the render's depth-edge snapping, which bent the lines they were to keep straight)."""
 
 STAND_MIN_HEIGHT = 0.4
 """A group shorter than this share of the picture's height is not taken for a standing structure (a strap, a
