@@ -29,7 +29,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
-from draw_to_video.render.depth import estimate_depth  # noqa: E402
+from draw_to_video.render.estimate import estimate_depth  # noqa: E402
 from draw_to_video.render.reproject import render_views  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

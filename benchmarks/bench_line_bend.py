@@ -6,8 +6,9 @@
 
 Per case: the picture rendered along the preset with every render default (built-in depth, auto overscan), then
 the worst frame's ``line_bend`` (render/straightness.py: p95 over the picture's long straight segments of their bend
-in that frame; target <= 1.5 %), the worst frame's coverage before filling (target >= 97 %) and the number of long
-segments measured.
+in that frame; target <= 1.5 %), the worst frame's ``lean_deg`` (p95 over the long near-vertical segments of the
+angle between their image direction and that of a standing, fronto-parallel version of them, degrees), the worst
+frame's coverage before filling (target >= 97 %) and the number of long segments measured.
 
 Sets:
 
@@ -48,7 +49,8 @@ from bench_presets import load_photo  # noqa: E402
 
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
 from draw_to_video.pipelines.render import aim_of, render_clip  # noqa: E402
-from draw_to_video.render.straightness import long_segments, render_line_bend  # noqa: E402
+from draw_to_video.render.lines import long_segments  # noqa: E402
+from draw_to_video.render.straightness import render_lean_deg, render_line_bend  # noqa: E402
 
 DONE_PRESETS = ("orbit_left", "arc", "crane_up", "dolly_zoom_in", "truck_right")
 DONE_PHOTOS = ("astronaut", "coffee", "rocket", "motorcycle", "bikes@125", "carphone_pristine@60")
@@ -112,13 +114,15 @@ def measure(img: torch.Tensor, preset: str, frames: int, intensity: float, save:
                                   subject_depth=aim.depth)
         res = render_clip(img, camera, segmentation=aim.segmentation)
     bend = render_line_bend(img, res.camera or camera, res.depth, res.overscan)
+    lean = render_lean_deg(img, res.camera or camera, res.depth, res.overscan)
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         for i in sorted({0, frames // 2, frames - 1}):
             rgb = (res.frames[i].clamp(0, 1).numpy() * 255 + 0.5).astype(np.uint8)
             cv2.imwrite(str(save / f"{tag}_{preset}_{i:02d}.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     return {"preset": preset, "line_bend_max": float(bend.max()), "line_bend_median": float(np.median(bend)),
-            "coverage_min": float(res.coverage.min()), "overscan": float(res.overscan)}
+            "lean_deg_max": float(lean.max()), "coverage_min": float(res.coverage.min()),
+            "overscan": float(res.overscan)}
 
 
 def main() -> int:
@@ -144,7 +148,7 @@ def main() -> int:
     save = Path(args.save) if args.save else None
     rows = []
     print(f"{'photo':16s} {'size':>8s} {'lines':>5s} {'preset':14s} {'line_bend max':>13s} {'median':>7s} "
-          f"{'coverage min':>12s} {'overscan':>8s}")
+          f"{'lean max':>8s} {'coverage min':>12s} {'overscan':>8s}")
     for name in photos:
         img = photo(name, args.max_side, clips)
         if img is None:
@@ -157,15 +161,18 @@ def main() -> int:
             r.update(photo=name, lines=n_lines, size=f"{img.shape[1]}x{img.shape[0]}")
             rows.append(r)
             print(f"{name:16s} {r['size']:>8s} {n_lines:5d} {preset:14s} {100 * r['line_bend_max']:12.2f}% "
-                  f"{100 * r['line_bend_median']:6.2f}% {100 * r['coverage_min']:11.1f}% {r['overscan']:8.2f}",
+                  f"{100 * r['line_bend_median']:6.2f}% {r['lean_deg_max']:7.2f}° {100 * r['coverage_min']:11.1f}% "
+                  f"{r['overscan']:8.2f}",
                   flush=True)
     if rows:
         worst = max(rows, key=lambda r: r["line_bend_max"])
         low = min(rows, key=lambda r: r["coverage_min"])
+        lean = max(rows, key=lambda r: r["lean_deg_max"])
         ok = sum(r["line_bend_max"] <= 0.015 for r in rows)
         print(f"\nworst line_bend {100 * worst['line_bend_max']:.2f} % ({worst['photo']}, {worst['preset']}); "
               f"{ok}/{len(rows)} cases <= 1.5 % in every frame; lowest coverage {100 * low['coverage_min']:.1f} % "
-              f"({low['photo']}, {low['preset']})")
+              f"({low['photo']}, {low['preset']}); worst lean {lean['lean_deg_max']:.2f}° ({lean['photo']}, "
+              f"{lean['preset']})")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0

@@ -45,7 +45,7 @@ import torch  # noqa: E402
 
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
 from draw_to_video.camera.presets import PRESETS  # noqa: E402
-from draw_to_video.render.depth import estimate_depth  # noqa: E402
+from draw_to_video.render.estimate import estimate_depth  # noqa: E402
 from draw_to_video.render.reproject import render_views  # noqa: E402
 from draw_to_video.video.io import read_frames  # noqa: E402
 

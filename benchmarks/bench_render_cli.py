@@ -42,7 +42,7 @@ def prepare(workdir: Path, size=(1024, 576)) -> tuple[Path, Path, dict]:
     env = {**os.environ, "PYTHONPATH": str(link)}
     code = (
         "import sys, numpy as np, cv2, torch\n"
-        "from draw_to_video.render.depth import estimate_depth\n"
+        "from draw_to_video.render.estimate import estimate_depth\n"
         f"im = cv2.cvtColor(cv2.imread({str(ROOT / 'assets' / 'example.jpg')!r}), cv2.COLOR_BGR2RGB)\n"
         f"im = cv2.resize(im, {tuple(size)!r}, interpolation=cv2.INTER_AREA)\n"
         f"cv2.imwrite({str(workdir / 'photo.png')!r}, cv2.cvtColor(im, cv2.COLOR_RGB2BGR))\n"

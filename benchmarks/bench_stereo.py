@@ -38,7 +38,8 @@ import torch  # noqa: E402
 
 from draw_to_video.camera.lens import fov_from_focal  # noqa: E402
 from draw_to_video.camera.trajectory import CameraTrajectory  # noqa: E402
-from draw_to_video.render.depth import estimate_depth, normalize_depth  # noqa: E402
+from draw_to_video.render.depth import normalize_depth  # noqa: E402
+from draw_to_video.render.estimate import estimate_depth  # noqa: E402
 from draw_to_video.render.reproject import render_views  # noqa: E402
 
 

@@ -174,7 +174,8 @@ def _configure_render(p):
                         "point, else the subject found in the picture)")
     p.add_argument("--report", metavar="FILE.json",
                    help="write what happened: per-frame coverage before filling, overscan, depth percentiles, "
-                        "timing per stage (ms), line_bend per frame (how much long straight lines bend)")
+                        "timing per stage (ms), line_bend per frame (how much long straight lines bend), lean_deg "
+                        "per frame (how far near-vertical structures lean, degrees)")
     p.add_argument("--depth-out", metavar="FILE.npy",
                    help="also write the depth the render used: float32 z-depth of the frame-0 camera at the frame "
                         "size (median 1, the camera JSON's world unit)")

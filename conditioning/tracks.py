@@ -41,7 +41,8 @@ from ..core import limits
 from ..core.frames import check_frames, downscale_to_max, fit_size
 from ..core.params import TRACKS
 from ..core.rng import rng
-from ..render.depth import disparity_slope, estimate_depth, load_depth_input, sharpen_depth_edges
+from ..render.depth import disparity_slope, load_depth_input, sharpen_depth_edges
+from ..render.estimate import estimate_depth
 from ..render.reproject import EMPTY, project_points, unproject_pixels, z_buffer
 
 ATI_SAMPLES = 121

@@ -12,7 +12,8 @@ from ..camera.trajectory import CameraTrajectory
 from ..core import ProgressFn
 from ..core.frames import to_rgb
 from ..core.params import KEYFRAMES
-from ..render.depth import estimate_depth, load_depth_input
+from ..render.depth import load_depth_input
+from ..render.estimate import estimate_depth
 from ..video.inbetween import DEFAULT_SETTINGS, KeyframeSettings, camera_flow, check_keyframes, interpolate_keyframes
 from . import budget
 

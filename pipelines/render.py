@@ -22,10 +22,11 @@ from ..camera.trajectory import CameraTrajectory, shorten_move, subject_point
 from ..core import ProgressFn, limits, params
 from ..core.filters import resize
 from ..core.frames import centre_crop_box, downscale_to_max, fit_size
-from ..render.depth import estimate_depth, load_depth_input
+from ..render.depth import load_depth_input
+from ..render.estimate import estimate_depth
 from ..render.reach import Aim, MoveCap, coverage_warning, find_aim, find_move_cap
 from ..render.reproject import RenderResult, render_views
-from ..render.straightness import render_line_bend
+from ..render.straightness import render_geometry
 from .director import DIRECTOR_STYLES, apply_director_style
 from .inputs import pick_device, read_camera_file, read_image, read_path_file
 
@@ -170,6 +171,8 @@ class RenderedFile:
     """Wall time per stage: read, depth, render, encode, total (ms)."""
     line_bend: tuple[float, ...] = ()
     """Per frame: how much the picture's long straight lines bend (render/straightness.py; 0.01 = 1 %)."""
+    lean_deg: tuple[float, ...] = ()
+    """Per frame: how far its near-vertical structures lean, in degrees (render/straightness.py)."""
     stretched_per_frame: tuple[float, ...] = ()
     """Per frame, the share of pixels magnified more than 2x in area (smeared)."""
     move_note: str = ""
@@ -190,6 +193,7 @@ class RenderedFile:
                           "p95": round(p95, 5)},
                 "timing_ms": {k: round(v, 1) for k, v in self.timing_ms.items()},
                 "warnings": list(self.warnings), "line_bend": [round(b, 5) for b in self.line_bend],
+                "lean_deg": [round(a, 3) for a in self.lean_deg],
                 **self._reach_report()}
 
     def _reach_report(self) -> dict:
@@ -259,7 +263,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
         segmentation=None if aim is None else aim.segmentation))
     result, t_render = done.result, done.t_render
     t_end = time.perf_counter()
-    bend = write_geometry(img, camera, result, depth_out)  # a measure, not a stage of the render
+    geometry = write_geometry(img, camera, result, depth_out)  # measures, not a stage of the render
     t_render -= done.t_write  # time spent handing frames over counts as encoding
     render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read))
     timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
@@ -271,7 +275,7 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
                         overscan=float(result.overscan),
                         overscan_note=result.overscan_info.describe() if result.overscan_info else "",
                         depth_source="estimated" if depth_file is None else "file",
-                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, line_bend=bend,
+                        depth_percentiles=depth_percentiles(result.depth), timing_ms=timing, **geometry,
                         **reach_fields(result, camera.preset))
 
 
@@ -315,15 +319,15 @@ def _render_to_writer(img: torch.Tensor, camera: CameraTrajectory, out, png_leve
 
 
 def write_geometry(image: torch.Tensor, camera: CameraTrajectory, result: RenderResult,
-                   depth_out: str | Path | None = None) -> tuple[float, ...]:
-    """The render's ``line_bend`` per frame (render/straightness.py), and, with ``depth_out``, the depth it used
-    written there as a float32 ``.npy`` ``[H, W]``: z-depth of the frame-0 camera (before any overscan zoom) at the
-    frame size, in the camera JSON's world unit (median 1)."""
+                   depth_out: str | Path | None = None) -> dict:
+    """The render's ``line_bend`` and ``lean_deg`` per frame (``render/straightness.render_geometry``), and, with
+    ``depth_out``, the depth it used written there as a float32 ``.npy`` ``[H, W]``: z-depth of the frame-0 camera
+    (before any overscan zoom) at the frame size, in the camera JSON's world unit (median 1)."""
     if depth_out is not None:
         Path(depth_out).parent.mkdir(parents=True, exist_ok=True)
         np.save(depth_out, result.depth.float().cpu().numpy(), allow_pickle=False)
     rendered = result.camera or camera  # the capped move, when capped
-    return tuple(float(b) for b in render_line_bend(image, rendered, result.depth, result.overscan))
+    return render_geometry(image, rendered, result.depth, result.overscan)
 
 
 def reach_fields(result: RenderResult, name: str = "move") -> dict:

@@ -172,7 +172,7 @@ AIM_CONFIDENCE = 0.25
 class Aim:
     """Where a preset aims: ``x, y`` normalized image point (0..1, origin top-left), ``depth`` the subject's z-depth
     (normalized depth, median 1), ``source``: "focus" (given), "subject" (found by the built-in segmentation) or
-    "centre". ``segmentation``: the ``render/segment.Subject`` found on the picture's ``render/depth.WORK_SIZE``
+    "centre". ``segmentation``: the ``render/segment.Subject`` found on the picture's ``render/estimate.WORK_SIZE``
     copy, which the built-in depth of the same picture takes instead of segmenting it again
     (``estimate_depth(..., segmentation=)``)."""
 
@@ -185,7 +185,7 @@ class Aim:
 
 def find_aim(image: torch.Tensor, depth: torch.Tensor | None = None,
              focus: tuple[float, float] | None = None) -> Aim:
-    """The subject a preset should aim at, on the copy the built-in depth segments (``render/depth.WORK_SIZE`` px
+    """The subject a preset should aim at, on the copy the built-in depth segments (``render/estimate.WORK_SIZE`` px
     long), so the render's depth reuses this segmentation (``Aim.segmentation``) instead of running it again.
 
     image: [H, W, 3] float 0..1; depth: None (the built-in estimate is made) or the normalized z-depth [H, W] the
@@ -193,7 +193,7 @@ def find_aim(image: torch.Tensor, depth: torch.Tensor | None = None,
     (``render/segment.py``: the centroid of its region when it is confident enough), else the centre. The depth is
     the median of the depth over the subject's region (a small disc around the point without one).
     """
-    from .depth import WORK_SIZE, estimate_depth
+    from .estimate import WORK_SIZE, estimate_depth
 
     small = downscale_to_max(image[..., :3].float().clamp(0, 1), WORK_SIZE)
     h, w = small.shape[:2]

@@ -39,7 +39,8 @@ from ..camera.trajectory import CameraTrajectory, subject_point
 from ..core.errors import excerpt
 from ..core.frames import check_frames
 from ..core.params import FILL_MODES
-from .depth import check_depth, depth_edges, disparity_slope, estimate_depth, sharpen_depth_edges
+from .depth import check_depth, depth_edges, disparity_slope, sharpen_depth_edges
+from .estimate import estimate_depth
 from .fill import fill_holes, put_rows
 from .lens import (
     anamorphic_streaks,

@@ -1,12 +1,14 @@
-"""Do straight lines stay straight? The ``line_bend`` measure of a 2.5D render.
+"""Do straight lines stay straight, and standing things upright? ``line_bend`` and ``lean_deg`` of a 2.5D render.
 
 A straight edge in the world stays straight in every pinhole view, so a long straight edge of the picture that comes
-out bent in a rendered frame is the depth bending it. Per frame: find the picture's long straight segments (OpenCV's
-line segment detector, segments at least ``MIN_LENGTH`` of the longer side), lift points along each with the depth
-the render used through the frame-0 camera (:func:`render.reproject.unproject_pixels`), project them into the frame
-with the render's own projection (:func:`render.reproject.project_points`), and take the largest distance from the
-best straight line through them, divided by their length; the frame's ``line_bend`` is the 95th percentile over
-the segments seen in it (0 = every long line straight; the project's target is at most 1.5 %).
+out bent in a rendered frame is the depth bending it. Per frame: find the picture's long straight segments
+(``render/lines.long_segments``: OpenCV's line segment detector, at least 12 % of the longer side), lift points along
+each with the depth the render used through the frame-0 camera (:func:`render.reproject.unproject_pixels`), project
+them into the frame with the render's own projection (:func:`render.reproject.project_points`), and take the largest
+distance from the best straight line through them, divided by their length; the frame's ``line_bend`` is the 95th
+percentile over the segments seen in it (0 = every long line straight; the project's target is at most 1.5 %).
+``lean_deg`` does the same for the near-vertical segments and measures how far each tilts away from a standing
+(fronto-parallel) version of itself.
 
 Conventions: images ``[H, W, 3]`` float 0..1, depth ``[H, W]`` z-depth (median 1) of the frame-0 camera, ``K`` /
 ``rel`` as in ``render_views``: intrinsics of the frames ``(F, 3, 3)`` and frame-0 camera -> frame camera transforms
@@ -15,45 +17,19 @@ Conventions: images ``[H, W, 3]`` float 0..1, depth ``[H, W]`` z-depth (median 1
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 
 from ..camera.overscan import zoom_intrinsics
+from .lines import bottom_first, disparity_at, long_segments, near_vertical
 from .reproject import project_points, unproject_pixels
-
-MIN_LENGTH = 0.12
-"""Shortest segment measured, as a fraction of the picture's longer side."""
 
 SAMPLES = 64
 """Points lifted along each segment."""
 
-DETECT_SIZE = 640
-"""Longer side (px) of the copy the segments are detected on."""
-
 SIDE_OFFSET = 1.0
 """Pixels to each side of a segment where its depth is read; the nearer side is taken (an edge belongs to the
 surface that occludes: a silhouette has the depth of the object, not of what lies behind it)."""
-
-
-def long_segments(image: torch.Tensor, min_length: float = MIN_LENGTH) -> np.ndarray:
-    """The picture's long straight segments: ``(S, 4)`` float32 ``x0, y0, x1, y1`` in continuous pixel coordinates
-    (pixel centres at ``i + 0.5``), each at least ``min_length`` of the longer side; OpenCV's LSD on the 8-bit gray
-    picture, area-downscaled to at most ``DETECT_SIZE`` px long first (the segments are long: that keeps them, at a
-    fraction of the time). ``image``: ``[H, W, 3]`` float 0..1 (any device). Deterministic."""
-    rgb = (image[..., :3].float().clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    h, w = gray.shape
-    scale = min(1.0, DETECT_SIZE / max(h, w))
-    if scale < 1.0:
-        gray = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    lines = cv2.createLineSegmentDetector().detect(gray)[0]
-    if lines is None:
-        return np.zeros((0, 4), np.float32)
-    # LSD's coordinates put pixel centres at integers; the render's at i + 0.5
-    seg = (lines.reshape(-1, 4).astype(np.float32) + 0.5) * np.float32(w / gray.shape[1])
-    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
-    return seg[length >= min_length * max(h, w)]
 
 
 def segment_points(segments: np.ndarray, depth: torch.Tensor, K0: np.ndarray, samples: int = SAMPLES) -> torch.Tensor:
@@ -70,28 +46,9 @@ def segment_points(segments: np.ndarray, depth: torch.Tensor, K0: np.ndarray, sa
     pts = p0 + (p1 - p0) * t[None, :, None]  # [S, M, 2]
     d = (p1 - p0)[:, 0]
     normal = torch.stack([-d[:, 1], d[:, 0]], 1) / d.norm(dim=1, keepdim=True).clamp(min=1e-6)
-    sides = [_disparity_at(depth, pts + sign * SIDE_OFFSET * normal[:, None, :]) for sign in (-1.0, 1.0)]
+    sides = [disparity_at(depth, pts + sign * SIDE_OFFSET * normal[:, None, :]) for sign in (-1.0, 1.0)]
     z = 1.0 / torch.maximum(sides[0], sides[1]).clamp(min=1e-6)
     return unproject_pixels(pts[..., 0], pts[..., 1], z, K0)
-
-
-def _disparity_at(depth: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """Disparity ``1 / depth`` interpolated bilinearly at continuous pixel coordinates ``q`` ``[..., 2]`` (x, y; pixel
-    centres at ``i + 0.5``, edges replicated): ``[...]``. Only the four neighbours of each point are read."""
-    h, w = depth.shape
-    x = (q[..., 0] - 0.5).clamp(0, w - 1)
-    y = (q[..., 1] - 0.5).clamp(0, h - 1)
-    x0 = x.floor().long().clamp(max=max(0, w - 2))
-    y0 = y.floor().long().clamp(max=max(0, h - 2))
-    x1, y1 = (x0 + 1).clamp(max=w - 1), (y0 + 1).clamp(max=h - 1)
-    fx, fy = x - x0, y - y0
-    flat = depth.reshape(-1).float()
-
-    def at(yi, xi):
-        return 1.0 / flat[yi * w + xi].clamp(min=1e-12)
-
-    return ((at(y0, x0) * (1 - fx) + at(y0, x1) * fx) * (1 - fy)
-            + (at(y1, x0) * (1 - fx) + at(y1, x1) * fx) * fy)
 
 
 def bend(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -117,7 +74,7 @@ def line_bend(image: torch.Tensor, depth: torch.Tensor, K0: np.ndarray, K: np.nd
         depth: ``[H, W]`` the z-depth the render used (``RenderResult.depth``).
         K0: (3, 3) the source camera's intrinsics; K: (F, 3, 3) the frames' (with any overscan zoom);
             rel: (F, 4, 4) frame-0 camera -> frame camera.
-        segments: optional ``(S, 4)`` segments (:func:`long_segments`).
+        segments: optional ``(S, 4)`` segments (:func:`render.lines.long_segments`).
     A segment counts in a frame when at least half of its points land inside it, in front of the camera. A frame
     without such a segment (or a picture without long lines) scores 0.
     """
@@ -125,19 +82,58 @@ def line_bend(image: torch.Tensor, depth: torch.Tensor, K0: np.ndarray, K: np.nd
     n = int(np.asarray(K).shape[0])
     if len(seg) == 0:
         return np.zeros(n)
-    h, w = depth.shape
-    pts = segment_points(seg, depth, K0)
+    u, v, seen = _project(segment_points(seg, depth, K0), K, rel, depth.shape)
+    return _per_frame_quantile(bend(u, v), seen, quantile)
+
+
+def lean_deg(image: torch.Tensor, depth: torch.Tensor, K0: np.ndarray, K: np.ndarray, rel: np.ndarray,
+             segments: np.ndarray | None = None, quantile: float = 0.95) -> np.ndarray:
+    """Per frame, how far the picture's standing structures lean: ``(F,)`` float64, degrees.
+
+    Definition: for every long *near-vertical* segment (within ``render/lines.VERTICAL_DEG`` = 20 degrees of the
+    image's vertical), the angle between its image direction in the frame (its two ends, lifted through ``depth``
+    as :func:`segment_points` lifts them, projected with the frame's camera) and the direction of its *standing*
+    version: the same pixels lifted at one depth, that of its lower end (its foot, where it meets the ground), i.e.
+    a fronto-parallel segment standing where it stands. The frame's figure is the ``quantile`` (p95) over the
+    segments seen in it (as in :func:`line_bend`). 0 in frame 0 and for every segment whose depth is constant along
+    it (it stands), whatever the camera does (roll included: both versions are seen by the same camera); it grows
+    with the depth's tilt along the segment (a segment lying on a ground ramp leans when the camera orbits or
+    cranes) and with the move. Arguments as in :func:`line_bend`; a frame without such a segment scores 0.
+    """
+    seg = long_segments(image) if segments is None else np.asarray(segments, np.float32).reshape(-1, 4)
+    seg = bottom_first(seg[near_vertical(seg)])
+    n = int(np.asarray(K).shape[0])
+    if len(seg) == 0:
+        return np.zeros(n)
+    pts = segment_points(seg, depth, K0)  # [3, S, M], the foot first
+    standing = pts / pts[2:3].clamp(min=1e-9) * pts[2:3, :, :1]
+    u, v, seen = _project(pts, K, rel, depth.shape)
+    us, vs, _ = _project(standing, K, rel, depth.shape)
+    du, dv = u[..., -1] - u[..., 0], v[..., -1] - v[..., 0]
+    dus, dvs = us[..., -1] - us[..., 0], vs[..., -1] - vs[..., 0]
+    angle = torch.rad2deg(torch.atan2(du * dvs - dv * dus, du * dus + dv * dvs).abs())
+    return _per_frame_quantile(angle, seen, quantile)
+
+
+def _project(pts: torch.Tensor, K: np.ndarray, rel: np.ndarray, size: tuple[int, int]):
+    """Frame-0 camera points ``[3, S, M]`` projected into every frame: ``u, v`` ``[F, S, M]`` float64 and ``seen``
+    ``[F, S]`` bool (at least half of the points inside the ``size`` = (H, W) frame and all in front)."""
+    h, w = size
     s, m = pts.shape[1:]
+    n = int(np.asarray(K).shape[0])
     u, v, z = project_points(pts.reshape(3, -1), K, rel)
     u, v, z = (a.reshape(n, s, m).double() for a in (u, v, z))
     inside = ((u >= 0) & (u <= w) & (v >= 0) & (v <= h) & (z > 1e-3)).double().mean(-1) >= 0.5
-    ahead = (z > 1e-3).all(-1)
-    b = bend(u, v)
-    out = np.zeros(n)
-    for i in range(n):
-        keep = b[i][inside[i] & ahead[i]]
-        if keep.numel():
-            out[i] = float(torch.quantile(keep, quantile))
+    return u, v, inside & (z > 1e-3).all(-1)
+
+
+def _per_frame_quantile(values: torch.Tensor, keep: torch.Tensor, quantile: float) -> np.ndarray:
+    """``(F,)``: per frame the ``quantile`` of ``values`` ``[F, S]`` where ``keep`` ``[F, S]``; 0 where none."""
+    out = np.zeros(values.shape[0])
+    for i in range(values.shape[0]):
+        kept = values[i][keep[i]]
+        if kept.numel():
+            out[i] = float(torch.quantile(kept, quantile))
     return out
 
 
@@ -146,9 +142,27 @@ def render_line_bend(image: torch.Tensor, camera, depth: torch.Tensor, overscan:
     render (centrally cropped here to the depth's size when the camera has an aspect crop), ``camera`` its
     :class:`~draw_to_video.camera.trajectory.CameraTrajectory`, ``depth`` the depth it used (``RenderResult.depth``)
     and ``overscan`` its zoom factor (``RenderResult.overscan``). ``(F,)`` per frame."""
+    return line_bend(*_render_args(image, camera, depth, overscan))
+
+
+def render_lean_deg(image: torch.Tensor, camera, depth: torch.Tensor, overscan: float = 1.0) -> np.ndarray:
+    """:func:`lean_deg` of a render, arguments as in :func:`render_line_bend`: ``(F,)`` degrees per frame."""
+    return lean_deg(*_render_args(image, camera, depth, overscan))
+
+
+def _render_args(image: torch.Tensor, camera, depth: torch.Tensor, overscan: float):
+    """``(image, depth, K0, K, rel)`` of a render for :func:`line_bend` / :func:`lean_deg`: the picture cropped
+    centrally to the depth's size, the source intrinsics, the frames' (zoomed by ``overscan``), the relative poses."""
     h, w = depth.shape
     top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
-    img = image[top:top + h, left:left + w]
     K_src = camera.intrinsics(w, h)
     rel = camera.w2c() @ camera.c2w[0]
-    return line_bend(img, depth, K_src[0], zoom_intrinsics(K_src, float(overscan)), rel)
+    return image[top:top + h, left:left + w], depth, K_src[0], zoom_intrinsics(K_src, float(overscan)), rel
+
+
+def render_geometry(image: torch.Tensor, camera, depth: torch.Tensor, overscan: float = 1.0) -> dict:
+    """Both measures of a render, arguments as in :func:`render_line_bend`: ``{"line_bend": (F,) fractions,
+    "lean_deg": (F,) degrees}`` as tuples of floats (what ``render --report`` carries)."""
+    args = _render_args(image, camera, depth, overscan)
+    return {"line_bend": tuple(float(b) for b in line_bend(*args)),
+            "lean_deg": tuple(float(a) for a in lean_deg(*args))}

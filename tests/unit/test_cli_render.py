@@ -155,7 +155,8 @@ def test_shots_writes_the_spec_frame_count_and_refuses_a_bad_spec(capsys, tmp_pa
 
 def test_render_writes_the_depth_it_used_and_reports_line_bend(capsys, tmp_path, monkeypatch):
     """``--depth-out`` writes the depth the render used (fed back as ``--depth`` it renders the same geometry), and
-    ``--report`` carries ``line_bend`` per frame; a --depth-out that is not .npy is refused before any work."""
+    ``--report`` carries ``line_bend`` and ``lean_deg`` per frame; a --depth-out that is not .npy is refused before
+    any work."""
     monkeypatch.chdir(tmp_path)
     img = np.full((60, 96, 3), 50, np.uint8)
     img[15:45, 30:70] = 220  # a bright box: long straight edges for line_bend to measure
@@ -168,6 +169,7 @@ def test_render_writes_the_depth_it_used_and_reports_line_bend(capsys, tmp_path,
     assert depth.dtype == np.float32 and depth.shape == (60, 96) and 0.9 < float(np.median(depth)) < 1.1
     bend = rep["line_bend"]
     assert len(bend) == 4 and bend[0] < 1e-3 and all(0.0 <= b < 0.015 for b in bend)
+    assert len(rep["lean_deg"]) == 4 and rep["lean_deg"][0] < 1e-3 and all(a >= 0.0 for a in rep["lean_deg"])
     code, _, err = cli(["render", "--image", "box.png", "--preset", "orbit_left", "--frames", "4", "--out", "p.mp4",
                         "--report", "q.json", "--depth", "used/d.npy", "--depth-kind", "depth"], capsys)
     assert code == 0, err

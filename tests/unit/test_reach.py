@@ -108,7 +108,7 @@ def test_the_subject_is_segmented_once_per_render(tmp_path, monkeypatch):
     import draw_to_video.render.segment as segment
     from draw_to_video.core.frames import downscale_to_max
     from draw_to_video.pipelines.render import render_file
-    from draw_to_video.render.depth import WORK_SIZE, estimate_depth
+    from draw_to_video.render.estimate import WORK_SIZE, estimate_depth
 
     img = photo("chelsea", 150, 225)
     aim = find_aim(img, None, (0.3, 0.5))

@@ -7,7 +7,8 @@ import numpy as np
 import torch
 
 from draw_to_video.camera.moves import build_trajectory
-from draw_to_video.render.straightness import bend, line_bend, long_segments, render_line_bend
+from draw_to_video.render.lines import long_segments
+from draw_to_video.render.straightness import bend, lean_deg, line_bend, render_lean_deg, render_line_bend
 
 H, W = 240, 320
 SEGMENTS = np.array([[20, 30, 300, 200], [50, 220, 280, 40], [160.5, 10, 160.5, 230], [10, 120, 310, 120]],
@@ -62,3 +63,29 @@ def test_long_segments_are_found_in_the_picture_and_measured_there():
     bulge = 1.0 / (1.0 + 0.5 * torch.exp(-((xx - 160) ** 2 + (yy - 120) ** 2) / 60.0 ** 2))  # a dome bends them
     assert float(render_line_bend(img, cam, bulge, overscan=1.2).max()) > 0.01
     assert np.all(line_bend(torch.zeros(H, W, 3), torch.ones(H, W), K[0], K, rel) == 0)  # no line: 0
+
+
+def test_lean_deg_is_zero_for_a_standing_segment_and_grows_for_one_lying_on_a_ramp():
+    """A vertical segment whose depth is constant along it (it stands, fronto-parallel) keeps its lean at 0 under an
+    orbit; the same segment on a ground ramp (disparity growing toward the bottom) leans more as the camera moves."""
+    _, K, rel = _views("orbit_left")
+    img = torch.zeros(H, W, 3)
+    yy, xx = _grid()
+    seg = np.array([[160.5, 40, 160.5, 200], [60, 60, 200, 70]], np.float32)  # one vertical, one not (ignored)
+    ramp = 1.0 / (0.4 + 0.6 * yy / H).expand(H, W)
+    standing = torch.where((xx > 140) & (xx < 180) & (yy < 210), 1.0 / (0.4 + 0.6 * 200 / H), ramp)  # on its foot
+    up = lean_deg(img, standing, K[0], K, rel, seg)
+    lying = lean_deg(img, ramp, K[0], K, rel, seg)
+    assert up.shape == lying.shape == (9,) and float(up.max()) < 1e-3
+    assert lying[0] < 1e-6 and lying[-1] > 1.0 and np.all(np.diff(lying) >= -1e-6)
+    assert np.all(lean_deg(img, ramp, K[0], K, rel, seg[1:]) == 0)  # no near-vertical segment: 0
+
+
+def test_render_lean_deg_of_a_box_on_a_ramp():
+    img = torch.full((H, W, 3), 0.2)
+    img[40:200, 140:180] = 0.9  # a tall bright post: two long vertical edges
+    cam, _, _ = _views("arc")
+    yy, _ = _grid()
+    ramp = 1.0 / (0.4 + 0.6 * yy / H).expand(H, W)
+    assert float(render_lean_deg(img, cam, torch.ones(H, W)).max()) < 1e-3
+    assert float(render_lean_deg(img, cam, ramp).max()) > 0.5
