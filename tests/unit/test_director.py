@@ -97,6 +97,7 @@ def test_christopher_nolan_reversed_section_plays_backward_in_a_render(tmp_path)
     from skimage import data
 
     from draw_to_video.pipelines.render import render_clip, render_file
+    from draw_to_video.render.reach import find_aim
     from draw_to_video.video.io import read_frames
 
     img = data.astronaut()[::4, ::4]  # 128x128
@@ -109,9 +110,10 @@ def test_christopher_nolan_reversed_section_plays_backward_in_a_render(tmp_path)
     assert info.frames == n
     out = read_frames(tmp_path / "out")[0].astype(np.float32)
     out = out / 255.0 if out.max() > 1.5 else out
-    cam = build_trajectory("christopher_nolan", frames=n, fps=12)
     image = torch.from_numpy(img.astype(np.float32) / 255.0)
-    plain = render_clip(image, cam, overscan=1.0).frames
+    aim = find_aim(image)  # the same aim render_file takes, so the plain move is the one it rendered
+    cam = build_trajectory("christopher_nolan", frames=n, fps=12, focus=(aim.x, aim.y), subject_depth=aim.depth)
+    plain = render_clip(image, cam, overscan=1.0, segmentation=aim.segmentation).frames
     graded = apply_director_style(plain, DirectorStyle("christopher_nolan", grade="cinematic")).numpy()
     err = ((out[:, None] - graded[None]) ** 2).mean(axis=(2, 3, 4))  # [out, source]
     shown = err.argmin(1)
