@@ -53,12 +53,17 @@ def test_real_pixels_cover_every_frame(renders, photo):
 
 
 def test_the_depth_still_carries_parallax(renders):
+    """No photo's depth is flat, and most keep a wide range. The rocket (``rocket`` and ``example`` are the same
+    picture) stands before an upright backdrop on purpose (issue 23: its towers must not lean in an orbit), so its
+    range is narrow (about 1.06; it was 2.25 when the backdrop was a tilted plane and the towers leaned); the subject
+    still separates from the backdrop."""
     ratios = {}
     for photo in PHOTOS:
         d = renders[photo, PRESETS[0]].depth.flatten()
         q = torch.quantile(d, torch.tensor([0.05, 0.95]))
         ratios[photo] = float(q[1] / q[0])
-    assert sum(r >= 1.5 for r in ratios.values()) >= 4, ratios
+    assert min(ratios.values()) >= 1.04, ratios
+    assert sum(r >= 1.3 for r in ratios.values()) >= 3, ratios
 
 
 def test_overscan_is_auto_and_only_as_large_as_needed(renders):
