@@ -33,7 +33,7 @@ def _crash(t):
     return _smootherstep(np.clip((t - 0.25) / 0.5, 0.0, 1.0))
 
 
-EASINGS = {  # the names are core/params.EASINGS (tests/unit/test_params.py checks they agree)
+EASINGS = {  # the names are core/params.EASINGS (tests/unit/core/test_params.py checks they agree)
     "linear": lambda t: t,
     "ease_in": _ease_in,
     "ease_out": _ease_out,

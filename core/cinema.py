@@ -3,7 +3,7 @@
 Data only (like ``core/recipes.py``); ``camera/moves.py`` turns a choice into the trajectory's lens fields
 (``sensor_mm``, ``fov_deg``, ``aperture``, ``metadata["squeeze"]``) and ``render/lens.py`` draws the lens kind's
 bokeh. Sensor sizes are the makers' published recording areas (width x height in mm) for the mode named in
-``CameraBody.mode``; ``tests/unit/test_cinema.py`` cites each figure.
+``CameraBody.mode``; ``tests/unit/core/test_cinema.py`` cites each figure.
 """
 
 from __future__ import annotations

@@ -162,7 +162,7 @@ GRADE_EFFECTS = {f"color_grade_{name}": name for name in GRADE_PRESETS}
 def grade_uint8(frames: np.ndarray, preset: str, intensity: float = 1.0, block: int = 1 << 16) -> np.ndarray:
     """The grade ``preset`` at ``intensity`` on uint8 RGB frames ``[B, H, W, 3]`` (or one ``[H, W, 3]``), without
     torch: float32 in cache-sized blocks, rounded back to uint8. Equal to the torch effect's output written as
-    uint8 up to float rounding (at most one level, on a few pixels: tests/unit/test_effects.py)."""
+    uint8 up to float rounding (at most one level, on a few pixels: tests/unit/effects/test_registry.py)."""
     fn = grade_fn(GRADE_PRESETS[preset].scaled(intensity))
     flat = frames.reshape(-1, 3)
     out = np.empty_like(flat)

@@ -4,7 +4,7 @@ A director style is a composite preset. Its camera part (move, lens change, shak
 same name in ``camera/presets.py``; this module holds the rest as a :class:`DirectorStyle` and applies it to
 rendered frames with :func:`apply_director_style` (the Director Style node, the ``render`` command and the shot
 list call it). Each style's values and how they are read are in the comments of :data:`DIRECTOR_STYLES`; what
-each style promises is tested in tests/unit/test_director.py and described in docs/cinematography.md.
+each style promises is tested in tests/unit/pipelines/test_director.py and described in docs/cinematography.md.
 """
 
 from __future__ import annotations

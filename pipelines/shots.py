@@ -344,7 +344,7 @@ def whip(a: torch.Tensor, b: torch.Tensor, direction: int = 1, blur: float = 4.0
     one frame width under horizontal box blur), with two changes for joining live shots: the strip is made of the
     *current* overlapping frames (both shots keep moving, so nothing freezes), and the blur length follows the
     slide's own speed (``blur`` x pixels moved per frame, a smootherstep slide), so the fastest frames are the most
-    blurred — what keeps the frame-to-frame change near the shots' own (measured in tests/unit/test_shots.py).
+    blurred — what keeps the frame-to-frame change near the shots' own (measured in tests/unit/pipelines/test_shots.py).
     ``direction`` +1: the picture slides left (camera pans right), -1 the other way.
     """
     from ..core.filters import box_blur_x

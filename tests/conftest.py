@@ -49,10 +49,10 @@ def package_env() -> dict:
     """Environment for subprocesses so that ``python -m draw_to_video`` runs this checkout."""
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(_LINK_DIR), os.environ.get("PYTHONPATH", "")])}
 
-# Test helper modules (e.g. tests/unit/strokes.py) are imported by name; so are the fixtures shared with the
+# Test helper modules (tests/support/, e.g. strokes.py) are imported by name; so are the fixtures shared with the
 # benchmarks (tools/demo_clip.py, tools/svd_tiny.py).
 sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests" / "unit"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 
 # --- tests write nothing into the checkout (issue 12) -----------------------------------------------------------

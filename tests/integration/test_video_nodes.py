@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from video_clips import translating_clip  # noqa: E402
 
 VIDEO_NODES = {

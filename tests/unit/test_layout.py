@@ -229,3 +229,49 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     assert long_functions([tmp_path / "a.py"], root=tmp_path) == {"a.py:K.m": 81, "a.py:f": 81}
     assert private_imports([tmp_path / "b.py"], root=tmp_path) == {
         "b.py:.a._helper", "b.py:.c._inner", "b.py:a._thing", "b.py:osp._x", "b.py:public._y"}
+
+
+TOP_LEVEL_TESTS = {"test_layout.py": "the repository's layout", "test_smoke_import.py": "importing the package"}
+"""Unit test files that stay in tests/unit/ itself, and what they test instead of one module."""
+
+
+def misnamed_tests(unit: Path, root: Path = ROOT) -> list[str]:
+    """Unit test files (below ``unit``) whose folder and name do not name what they test: ``<folder>/test_<name>.py``
+    must sit in a folder named like a top-level folder of ``root``; in a package folder (one with ``__init__.py``)
+    ``<name>`` starts with one of its modules (``test_interchange_blender`` -> ``interchange.py``) or is the folder's
+    own name. A file directly in ``unit`` tests a top-level module (``test_cli.py`` -> ``cli.py``) or is listed in
+    ``TOP_LEVEL_TESTS``."""
+    bad = []
+    for path in sorted(unit.rglob("test_*.py")):
+        rel = path.relative_to(unit)
+        name = rel.stem[len("test_"):]
+        heads = ["_".join(name.split("_")[:i]) for i in range(1, name.count("_") + 2)]
+        if len(rel.parts) == 1:
+            ok = rel.name in TOP_LEVEL_TESTS or (root / f"{name}.py").exists()
+        else:
+            folder = root / rel.parts[0]
+            ok = len(rel.parts) == 2 and folder.is_dir() and (
+                not (folder / "__init__.py").exists() or name == rel.parts[0]
+                or any((folder / f"{h}.py").exists() for h in heads))
+        if not ok:
+            bad.append(rel.as_posix())
+    return bad
+
+
+def test_every_unit_test_file_names_the_module_it_tests():
+    bad = misnamed_tests(ROOT / "tests" / "unit")
+    assert not bad, ("unit tests go to tests/unit/<package>/test_<module>[_aspect].py (helpers to tests/support/):\n"
+                     + "\n".join(bad))
+
+
+def test_the_naming_check_finds_misnamed_files(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "flow.py").write_text("")
+    (tmp_path / "top.py").write_text("")
+    unit = tmp_path / "tests" / "unit"
+    for rel in ("pkg/test_flow.py", "pkg/test_flow_speed.py", "pkg/test_pkg.py", "test_top.py", "test_layout.py",
+                "pkg/test_other.py", "nowhere/test_flow.py", "test_misc.py"):
+        (unit / rel).parent.mkdir(parents=True, exist_ok=True)
+        (unit / rel).write_text("")
+    assert misnamed_tests(unit, tmp_path) == ["nowhere/test_flow.py", "pkg/test_other.py", "test_misc.py"]

@@ -1,7 +1,7 @@
 """Export the Python results that the widget's JS helpers are tested against (``node --test tests/web/``).
 
 Run from the repo root: ``python tests/web/export_fixtures.py`` (rewrites tests/web/fixtures/path_cases.json).
-``tests/unit/test_web_fixtures.py`` fails when the committed file no longer matches what Python computes,
+``tests/unit/web/test_fixtures.py`` fails when the committed file no longer matches what Python computes,
 so a change to ``camera/path.py`` cannot silently drift from the JS port in ``web/js/d2v_path_core.js``.
 """
 

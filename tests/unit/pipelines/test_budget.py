@@ -9,7 +9,7 @@ from draw_to_video.core import limits
 from draw_to_video.pipelines.budget import estimate_prompt, interpolated_frames
 from draw_to_video.video.interpolate import plan_clip
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def shipped(frames=25, multiplier=2, max_size=1536):

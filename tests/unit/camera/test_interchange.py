@@ -127,7 +127,7 @@ def test_cli_exports_and_renders_equal_the_json_camera(capsys, tmp_path, monkeyp
 
 def test_cli_track_and_metrics_camera(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    from test_track import photo
+    from photos import photo
 
     from draw_to_video.pipelines.render import render_clip
     from draw_to_video.video.io import write_video

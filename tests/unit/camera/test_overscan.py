@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_render import EYE, ZERO, camera, decoded, pixel_centres, ramp_image
+from render_scenes import EYE, ZERO, camera, decoded, pixel_centres, ramp_image
 
 from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.camera.overscan import AUTO_MAX, border_points, overscan_needed, parse_overscan

@@ -12,7 +12,7 @@ from cli_run import cli
 
 from draw_to_video.core import params
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMAS = json.loads((ROOT / "tests" / "data" / "object_info-pack.json").read_text())
 
 NODE_TABLES = {

@@ -1,11 +1,8 @@
 """``generate(backend="wan_vace")`` on a tiny random Wan VACE model in diffusers' folder layout
-(tests/unit/wan_vace_tiny.py): with an empty guide it is diffusers' own WanVACEPipeline bit for bit; with the render
+(tests/support/wan_vace_tiny.py): with an empty guide it is diffusers' own WanVACEPipeline bit for bit; with the render
 guide, what the pipeline gets is the guide."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +11,7 @@ import torch
 pytest.importorskip("accelerate")
 pytest.importorskip("ftfy")
 from diffusers import WanVACEPipeline  # noqa: E402
+from wan_vace_tiny import build_wan_vace_folder  # noqa: E402
 
 from draw_to_video import generate  # noqa: E402
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
@@ -23,9 +21,6 @@ from draw_to_video.pipelines.wan_vace_diffusers import (  # noqa: E402
     guide_inputs,
     load_wan_vace,
 )
-
-sys.path.insert(0, str(Path(__file__).parent))
-from wan_vace_tiny import build_wan_vace_folder  # noqa: E402
 
 W, H, L, STEPS = 32, 32, 5, 2
 PROMPT = "a cinematic shot of the scene"

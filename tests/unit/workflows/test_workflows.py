@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from workflow_check import (  # noqa: E402
     PACK_SCHEMAS,
     check_api_workflow,
@@ -24,7 +24,7 @@ from draw_to_video.pipelines.inputs import (  # noqa: E402
     EXAMPLE_INPUT_NAME,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 UI = sorted((ROOT / "workflows").glob("*.json"))
 API = sorted((ROOT / "workflows" / "api").glob("*.json"))
 

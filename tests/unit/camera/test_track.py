@@ -3,7 +3,7 @@ stereo pair with known geometry, pure rotations, and the refusals."""
 
 import numpy as np
 import pytest
-import torch
+from photos import photo
 
 from draw_to_video.camera.accuracy import camera_accuracy
 from draw_to_video.camera.geometry import rotation_angle_deg
@@ -13,17 +13,6 @@ from draw_to_video.pipelines.track import track_clip
 
 PRESETS = ("orbit_left", "truck_right", "crane_up", "pan_left")
 PHOTOS = ("astronaut", "coffee")  # picked before the tracker was tuned (docs/camera-io.md)
-
-
-def photo(name: str, side: int = 384) -> torch.Tensor:
-    import cv2
-    import skimage.data
-
-    rgb = getattr(skimage.data, name)()[..., :3]
-    h, w = rgb.shape[:2]
-    s = side / max(h, w)
-    rgb = cv2.resize(rgb, (2 * round(w * s / 2), 2 * round(h * s / 2)), interpolation=cv2.INTER_AREA)
-    return torch.from_numpy(rgb).float() / 255.0
 
 
 @pytest.fixture(scope="module")

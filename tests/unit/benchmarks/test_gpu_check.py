@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_check.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "gpu_check.py"
 
 
 def test_gpu_check_tiny_on_cpu(tmp_path):
