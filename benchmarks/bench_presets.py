@@ -28,7 +28,7 @@ from bench_render import splat_reference  # noqa: E402
 
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
 from draw_to_video.pipelines.render import render_clip  # noqa: E402
-from draw_to_video.video.io import read_frames  # noqa: E402
+from draw_to_video.video.read import read_frames  # noqa: E402
 
 PRESETS = ("dolly_in", "orbit_left", "crane_up", "dolly_zoom_in", "truck_right", "arc", "spiral_in")
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "example")

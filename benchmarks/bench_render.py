@@ -47,7 +47,7 @@ from draw_to_video.camera.moves import build_trajectory  # noqa: E402
 from draw_to_video.camera.presets import PRESETS  # noqa: E402
 from draw_to_video.render.estimate import estimate_depth  # noqa: E402
 from draw_to_video.render.reproject import render_views  # noqa: E402
-from draw_to_video.video.io import read_frames  # noqa: E402
+from draw_to_video.video.read import read_frames  # noqa: E402
 
 
 def splat_reference(image: torch.Tensor, camera, depth: torch.Tensor) -> torch.Tensor:

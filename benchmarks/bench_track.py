@@ -151,7 +151,7 @@ def speed_clip(folder: Path, frames: int) -> Path:
     import skimage.data
     import torch
 
-    from draw_to_video.video.io import write_video
+    from draw_to_video.video.write import write_video
 
     rgb = skimage.data.chelsea()[..., :3]
     s = max(640 / rgb.shape[1], 360 / rgb.shape[0])

@@ -39,8 +39,9 @@ from _pkg import import_package  # noqa: E402
 import_package()
 import cv2  # noqa: E402
 
-from draw_to_video.video.io import FrameReader, FrameWriter, read_frames  # noqa: E402
 from draw_to_video.video.metrics import psnr, warp_error  # noqa: E402
+from draw_to_video.video.read import FrameReader, read_frames  # noqa: E402
+from draw_to_video.video.write import FrameWriter  # noqa: E402
 
 SIZE = (1024, 576)
 

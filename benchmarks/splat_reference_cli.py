@@ -5,7 +5,7 @@
 Reads the picture (the CLI's reader), loads a precomputed depth (.npy, median-normalized z-depth), builds the
 preset's trajectory, renders every frame by a nearest-pixel z-buffer forward splat (``splat_reference`` of
 ``bench_render.py``: no crack closing, no hole filling, no overscan, no depth estimate) and writes the MP4 with
-the same writer as the CLI (``video/io.write_video``). Prints the time of each stage in ms as one JSON line.
+the same writer as the CLI (``video/write.write_video``). Prints the time of each stage in ms as one JSON line.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from bench_render import splat_reference  # noqa: E402  (also makes ``draw_to_vi
 
 from draw_to_video.camera.moves import build_trajectory  # noqa: E402
 from draw_to_video.pipelines.inputs import read_image  # noqa: E402
-from draw_to_video.video.io import write_video  # noqa: E402
+from draw_to_video.video.write import write_video  # noqa: E402
 
 
 def main() -> int:

@@ -141,7 +141,7 @@ class TrackResult:
 
 def working_size(width: int, height: int, cfg: TrackConfig = TrackConfig()) -> tuple[int, int]:
     """(width, height) the frames of a ``width`` x ``height`` clip are tracked at: long side at most
-    ``cfg.max_side``. A reader may deliver grey frames of this size already (video/io.FrameReader's
+    ``cfg.max_side``. A reader may deliver grey frames of this size already (video/read.FrameReader's
     ``gray_size``); :func:`track_features` then uses them as they are."""
     scale = min(1.0, cfg.max_side / max(width, height))
     return max(16, round(width * scale)), max(16, round(height * scale))

@@ -96,8 +96,8 @@ def device(parser) -> argparse.Action:
 
 def output_path(text: str) -> str:
     """argparse type of ``--out``: refused at once when the video writer could not write there
-    (``video.io.check_output``: the suffix, a parent that is a file), before any input is read."""
-    from ..video.io import check_output
+    (``video.write.check_output``: the suffix, a parent that is a file), before any input is read."""
+    from ..video.write import check_output
 
     try:
         check_output(text)
@@ -120,7 +120,7 @@ def note_if_video(path: str, option: str = "--image") -> None:
     import sys
     from pathlib import Path
 
-    from ..video.io import VIDEO_EXTS
+    from ..video.read import VIDEO_EXTS
 
     p = Path(path)
     if p.is_dir() or p.suffix.lower() in VIDEO_EXTS:

@@ -134,7 +134,7 @@ def track_cmd(args) -> int:
     from ..camera.preview import top_down_plot
     from ..core.limits import MAX_FRAMES
     from ..pipelines.track import track_clip
-    from ..video.io import probe
+    from ..video.read import probe
 
     if not Path(args.input).exists():
         raise ValueError(f"input not found: {args.input}")

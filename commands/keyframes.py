@@ -12,7 +12,7 @@ def keyframes_cmd(args) -> int:
     from ..pipelines.inputs import read_camera_file, read_image
     from ..pipelines.keyframes import keyframe_clip
     from ..video.inbetween import check_keyframes
-    from ..video.io import write_video
+    from ..video.write import write_video
 
     a.note_if_video(args.start, "--start")
     a.note_if_video(args.end, "--end")

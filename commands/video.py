@@ -12,7 +12,7 @@ from . import args as a
 
 
 def _read(path: str, what: str = "input"):
-    from ..video.io import read_frames
+    from ..video.read import read_frames
 
     if not Path(path).exists():
         raise UsageError(f"{what} not found: {path}")
@@ -29,7 +29,7 @@ def _check_side(width: int, height: int) -> None:
 
 def _check_reference(path: str, count: int) -> None:
     """The ``--reference`` clip has one frame per input frame, else the one-line usage error."""
-    from ..video.io import probe
+    from ..video.read import probe
 
     n = probe(path).frames
     if n != count:
@@ -40,7 +40,8 @@ def _check_reference(path: str, count: int) -> None:
 def interpolate_cmd(args) -> int:
     from ..pipelines.finish import Interpolate, finish_file
     from ..video.interpolate import plan_clip
-    from ..video.io import check_output, probe
+    from ..video.read import probe
+    from ..video.write import check_output
 
     if (args.multiplier is None) == (args.target_fps is None):
         raise UsageError("give exactly one of --multiplier N or --target-fps F")
@@ -87,7 +88,8 @@ interpolate_cmd.configure = _interpolate_args
 @command("stabilize", "Deflicker / temporally stabilise a clip (colour statistics + flow-guided correction).")
 def stabilize_cmd(args) -> int:
     from ..pipelines.finish import Stabilize, finish_file
-    from ..video.io import check_output, probe
+    from ..video.read import probe
+    from ..video.write import check_output
 
     for path, what in ((args.input, "input"), (args.reference, "reference")):
         if path and not Path(path).exists():
@@ -146,7 +148,7 @@ def _camera_metrics(args) -> int:
     """``metrics --camera``: track the clip with the camera's FOV and score it (camera/accuracy.py)."""
     from ..pipelines.inputs import read_camera_file
     from ..pipelines.track import clip_camera_accuracy
-    from ..video.io import probe
+    from ..video.read import probe
 
     if args.reference:
         raise UsageError("--camera and --reference measure different things: give one of them")
@@ -215,7 +217,7 @@ def finish_cmd(args) -> int:
             raise UsageError(f"{what} not found: {path}")
     streamed = can_stream(chain, args.mask, args.depth)
     if streamed and (stabilize is not None or interpolate is not None):
-        from ..video.io import probe
+        from ..video.read import probe
 
         info = probe(args.input)
         _check_side(info.width, info.height)

@@ -17,7 +17,7 @@ from ..core.limits import MAX_POINTS, MAX_PREVIEW_SIDE, MAX_STROKES, check_path_
 from ..core.params import SENSORS_MM, TRAJECTORY
 from ..pipelines.render import preview_overscan
 from ..render.reach import find_aim
-from ..video.io import to_uint8
+from ..video.write import to_uint8
 from .schema import CATEGORY, params_inputs
 from .types import Camera, DrawPath
 

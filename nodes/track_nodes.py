@@ -13,7 +13,7 @@ from ..core.frames import check_image_batch, downscale_to_max, to_rgb
 from ..core.limits import MAX_PREVIEW_SIDE
 from ..core.params import TRACK, TRAJECTORY
 from ..pipelines.track import track_clip
-from ..video.io import to_uint8
+from ..video.write import to_uint8
 from .common import progress
 from .schema import CATEGORY, params_inputs
 from .types import Camera

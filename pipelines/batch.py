@@ -48,7 +48,7 @@ PID_DIR_ENV = "D2V_BATCH_PID_DIR"
 MAX_RETRIES = 3
 """Times Ray reruns a job whose worker died (a job that raised is not rerun: its error goes to the index)."""
 MAX_MANIFEST_BYTES = 64 << 20
-OUTPUT_EXTS = (".mp4", ".mov", ".mkv", ".webm", ".gif", ".webp")  # video.io.OUTPUT_EXTS (checked in the tests)
+OUTPUT_EXTS = (".mp4", ".mov", ".mkv", ".webm", ".gif", ".webp")  # video.write.OUTPUT_EXTS (checked in the tests)
 
 KINDS = ("render", "generate", "shots")
 """What a job calls: render_file, generate or render_shot_file."""
@@ -454,11 +454,11 @@ def _fix_threads(threads: int) -> None:
     import cv2
     import torch
 
-    from ..video import io as vio
+    from ..video import write as video_write
 
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
-    vio.ENCODER_THREADS = threads
+    video_write.ENCODER_THREADS = threads
 
 
 def _progress_marker(job: Job):

@@ -285,7 +285,8 @@ def finish_file(input: str | Path, output: str | Path, *, stabilize: Stabilize |
     clip is read whole (uint8 until the work starts). Decoding starts before torch is imported.
     ``ValueError`` (or ``FileNotFoundError``) for bad settings or files, saying what to fix.
     """
-    from ..video.io import FrameReader, check_output
+    from ..video.read import FrameReader
+    from ..video.write import check_output
 
     check_output(output)
     job = _FileJob(output, stabilize, interpolate, tuple(effects), fps, reference, png_level, on_progress)
@@ -334,7 +335,8 @@ def _grade_file(input, job: _FileJob, name: str, preset: str, intensity: float) 
     """A colour grade streamed in uint8 with numpy (the same function as the node's): torch is never imported,
     decoding and encoding run on their own threads while this thread grades."""
     from ..effects.grades import grade_uint8
-    from ..video.io import FrameReader, FrameWriter
+    from ..video.read import FrameReader
+    from ..video.write import FrameWriter
 
     reader = FrameReader(input)
     fps = job.fps or reader.fps
@@ -352,7 +354,8 @@ def _stream_file(reader, source, input, job: _FileJob, camera, effects_only: boo
     """The chain frame by frame from ``source()`` (the reader's one iterator) to the output: with effects through
     :func:`iter_finish`'s chunks, without them each frame of the stabilize / interpolate steps written as it comes
     (torch never imported)."""
-    from ..video.io import FrameWriter, probe
+    from ..video.read import probe
+    from ..video.write import FrameWriter
 
     info = probe(input)
     count, shape = info.frames, (info.height, info.width, 3)
@@ -387,7 +390,7 @@ def _io_threads_for(effects_only: bool):
     import cv2
     import torch
 
-    from ..video.io import IO_THREADS
+    from ..video.read import IO_THREADS
 
     threads = torch.get_num_threads(), cv2.getNumThreads()
     torch.set_num_threads(max(1, threads[0] - IO_THREADS))
@@ -404,7 +407,8 @@ def _whole_file(reader, source, job: _FileJob, camera, mask, depth) -> FinishedF
     import numpy as np
     import torch
 
-    from ..video.io import FrameWriter, read_frames
+    from ..video.read import read_frames
+    from ..video.write import FrameWriter
 
     frames = torch.from_numpy(np.stack(list(source()))).float().div_(255.0)
     ref = read_frames(job.reference)[0] if job.reference else None
@@ -422,7 +426,7 @@ def _whole_file(reader, source, job: _FileJob, camera, mask, depth) -> FinishedF
 def reference_stream(path: str | Path, count: int):
     """The reference clip as a function returning a frame iterator (read alongside the input, once), after
     checking it has one frame per input frame (``ValueError`` otherwise)."""
-    from ..video.io import FrameReader, probe
+    from ..video.read import FrameReader, probe
 
     n = probe(path).frames
     if n != count:

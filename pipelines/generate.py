@@ -4,7 +4,7 @@ backend "render": the 2.5D parallax render (``pipelines/render.render_clip``, no
 Video Diffusion on diffusers' components guided by that render (``pipelines/svd_diffusers``, the node's guidance);
 backend "wan_vace": Wan 2.1 VACE on diffusers' ``WanVACEPipeline`` with the render as its guide (control video,
 generate mask, reference: ``pipelines/guide.wan_guide``, ``pipelines/wan_vace_diffusers``).
-Then the optional finish (``pipelines/finish.finish_clip``) and, with ``out``, the video file (``video/io``).
+Then the optional finish (``pipelines/finish.finish_clip``) and, with ``out``, the video file (``video/write.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Generated:
 
     def write(self, path: str | Path) -> Path:
         """Write the frames as a video (``.mp4`` / ``.webm`` / ``.gif`` / ``.webp`` or a PNG folder)."""
-        from ..video.io import write_video
+        from ..video.write import write_video
 
         self.out = Path(write_video(self.frames.numpy(), self.fps, path))
         return self.out
@@ -179,7 +179,7 @@ def generate(image, path=None, *, camera=None, preset: str = AUTO, frames: int |
     shared = Shared(width=width, height=height, steps=steps, seed=seed, cpu_offload=cpu_offload, depth=depth,
                     depth_kind=depth_kind, on_progress=on_progress)
     if out is not None:
-        from ..video.io import check_output
+        from ..video.write import check_output
 
         check_output(out)  # before any work
     stabilize, interpolate, effects = _finish_steps(finish)

@@ -42,7 +42,7 @@ def read_image(path: str | Path, max_size: int | None = None) -> torch.Tensor:
     import torch
 
     from ..core.frames import downscale_to_max
-    from ..video.io import read_frames
+    from ..video.read import read_frames
 
     p = Path(path)
     if not p.is_file():
@@ -84,7 +84,7 @@ def read_effect_inputs(camera: str | Path | None = None, mask: str | Path | None
     """
     import torch
 
-    from ..video.io import read_frames
+    from ..video.read import read_frames
 
     def frames_of(path, what):
         if not Path(path).exists():

@@ -225,11 +225,11 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     ``focus``: the subject's image point (normalized x, y) a preset aims at; without it the drawing's focus
     point, else the subject the built-in segmentation finds (not the image centre). ``move_cap``: "auto" stops a
     move where the photo runs out (``render/reach.py``), "off" renders it whole.
-    ``png_level``: zlib level of PNG frames (``video.io.PNG_LEVEL`` when None). Frames are streamed to the writer as
+    ``png_level``: zlib level of PNG frames (``video.write.PNG_LEVEL`` when None). Frames are streamed to the writer as
     they are rendered (a director style's whole clip once rendered). The result's :meth:`RenderedFile.report` says
     what happened. ``depth_out``: also write the depth the render used there (:func:`write_geometry`).
     """
-    from ..video.io import PNG_LEVEL, check_output
+    from ..video.write import PNG_LEVEL, check_output
 
     png_level = PNG_LEVEL if png_level is None else png_level
 
@@ -297,7 +297,7 @@ def _render_to_writer(img: torch.Tensor, camera: CameraTrajectory, out, png_leve
 
     Streamed: each rendered chunk goes to the encoder threads as it comes (memory does not grow with frames); a
     director style retimes and cuts the whole clip, so that one is rendered in memory first."""
-    from ..video.io import FrameWriter
+    from ..video.write import FrameWriter
 
     t_write = 0.0
     size = list(img.shape[:2])

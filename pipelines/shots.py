@@ -414,7 +414,7 @@ def render_shot_list(spec: ShotList, images: Sequence[torch.Tensor] = (),
 def render_shot_file(spec_file: str | Path, out: str | Path, seed: int = 0,
                      on_progress: Callable[[int, int], None] | None = None) -> tuple[Path, ShotList]:
     """The ``shots`` command: read the spec file (image paths relative to it), render, write ``out``."""
-    from ..video.io import check_output, write_video
+    from ..video.write import check_output, write_video
 
     p = Path(spec_file)
     if not p.is_file():

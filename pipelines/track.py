@@ -1,7 +1,7 @@
 """Camera tracking jobs: a clip → the camera JSON contract, and a clip scored against the camera it was asked for.
 
 The tracker itself is ``camera/track.py`` (it takes frames, so it sits below video/); this module feeds it a
-clip — a file or folder streamed by ``video/io.FrameReader`` (one decoded frame in flight: memory does not grow
+clip — a file or folder streamed by ``video/read.FrameReader`` (one decoded frame in flight: memory does not grow
 with the clip), or an IMAGE batch — and wraps the poses into a :class:`CameraTrajectory`.
 """
 
@@ -40,10 +40,10 @@ class TrackedCamera:
 
 def _frames_of(source, max_frames: int | None, config: TrackConfig = DEFAULT_CONFIG, info=None):
     """(iterable of frames, count or None, fps) for a path or an [B, H, W, C] batch (torch or numpy, 0..1). A file
-    is decoded straight to grey at the tracker's working size; ``info``: its ``video/io.probe`` when the caller has
+    is decoded straight to grey at the tracker's working size; ``info``: its ``video/read.probe`` when the caller has
     it already (else probed here)."""
     if isinstance(source, (str, Path)):
-        from ..video.io import FrameReader, probe
+        from ..video.read import FrameReader, probe
 
         p = Path(source)
         if not p.exists():
@@ -75,7 +75,7 @@ def track_clip(source, fov_deg: float | None = None, fps: float | None = None, m
         fps: the camera's frame rate (default: the video's, 12 for images and batches).
         max_frames: read at most this many frames (default ``core/limits.MAX_FRAMES``).
         on_progress: ``on_progress(done, total)`` per frame read (the nodes' Cancel checkpoint).
-        clip_info: ``video/io.probe(source, max_frames)`` of a file, when the caller has it (not probed twice).
+        clip_info: ``video/read.probe(source, max_frames)`` of a file, when the caller has it (not probed twice).
     Returns:
         :class:`TrackedCamera`; the camera's ``preset`` is ``"tracked"``, focus at depth 1, f/4.
     Raises:

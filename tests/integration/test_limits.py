@@ -82,7 +82,7 @@ def test_image_sizes_give_an_even_video_or_name_the_minimum(comfy, photo, size, 
     files = [f for f in entry["outputs"]["7"]["images"] if f["filename"].endswith(".mp4")]
     mp4 = tmp_path / "out.mp4"
     mp4.write_bytes(comfy.view(files[0]))
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     frames, _ = read_frames(mp4)
     fh, fw = even_size(*fit_size(h, w, DEFAULT_MAX_SIZE))

@@ -53,7 +53,7 @@ def test_render_to_mp4_through_create_and_save_video(comfy, tmp_path):
     mp4 = tmp_path / "out.mp4"
     mp4.write_bytes(comfy.view(files[0]))
     assert (comfy.base_dir / "output" / files[0]["subfolder"] / files[0]["filename"]).is_file()
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     frames, fps = read_frames(mp4)
     assert frames.shape == (FRAMES, 360, 640, 3) and abs(fps - 8.0) < 0.01

@@ -38,7 +38,7 @@ def test_shot_list_renders_the_spec_frame_count(comfy, tmp_path):
     files = [f for f in entry["outputs"]["6"]["images"] if f["filename"].endswith(".mp4")]
     mp4 = tmp_path / "out.mp4"
     mp4.write_bytes(comfy.view(files[0]))
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     frames, fps = read_frames(mp4)
     assert frames.shape == (9, 64, 96, 3) and abs(fps - 8.0) < 0.01

@@ -65,7 +65,7 @@ def test_frame_interpolate_to_images_and_video(comfy, frame_files, tmp_path):
     video = out["V"]["images"][0]
     path = tmp_path / "v.mp4"
     path.write_bytes(comfy.view(video))
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     frames, fps = read_frames(path)
     assert frames.shape[0] == 5 and fps == pytest.approx(16.0)

@@ -203,7 +203,7 @@ def test_queued_prompt_executes_the_drawn_stroke(comfy, browser_run):
 def _check_video_moves_left(comfy, file_info, out: Path):
     import cv2
 
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     path = out / file_info["filename"]
     path.write_bytes(comfy.view(file_info))

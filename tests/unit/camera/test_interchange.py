@@ -104,7 +104,7 @@ def test_accuracy_definitions():
 
 def test_cli_exports_and_renders_equal_the_json_camera(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     code, out, err = cli(["trajectory", "--preset", "orbit_left", "--frames", "6", "--width", "96", "--height",
                           "64", "--json", "c.json", "--gltf", "c.glb", "--chan", "c.chan"], capsys)
@@ -130,7 +130,7 @@ def test_cli_track_and_metrics_camera(capsys, tmp_path, monkeypatch):
     from photos import photo
 
     from draw_to_video.pipelines.render import render_clip
-    from draw_to_video.video.io import write_video
+    from draw_to_video.video.write import write_video
 
     cam = build_trajectory(preset="crane_up", frames=12)
     write_video(render_clip(photo("astronaut"), cam, overscan=1, move_cap="off").frames, 12, "clip.mp4")

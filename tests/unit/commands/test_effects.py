@@ -9,7 +9,8 @@ from demo_clip import demo_clip
 
 from draw_to_video.core import params
 from draw_to_video.effects.registry import EFFECTS
-from draw_to_video.video.io import read_frames, write_video
+from draw_to_video.video.read import read_frames
+from draw_to_video.video.write import write_video
 
 
 def test_effects_lists_every_effect(capsys):
@@ -96,7 +97,7 @@ def test_streamed_effect_equals_the_whole_clip(capsys, tmp_path):
 
     from draw_to_video.effects.registry import apply_effect
     from draw_to_video.pipelines.finish import STREAM_CHUNK
-    from draw_to_video.video.io import to_uint8
+    from draw_to_video.video.write import to_uint8
 
     frames, _ = demo_clip(2 * STREAM_CHUNK + 3, 48, 64)
     write_video(frames.numpy(), 12.0, tmp_path / "in")  # PNG frames: lossless
@@ -117,7 +118,7 @@ def test_a_colour_grade_runs_without_torch_and_matches_the_node(package_env, tmp
     import torch
 
     from draw_to_video.effects.registry import apply_effect
-    from draw_to_video.video.io import to_uint8
+    from draw_to_video.video.write import to_uint8
 
     frames, _ = demo_clip(6, 72, 128)
     src = to_uint8(frames)

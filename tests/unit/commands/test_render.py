@@ -9,7 +9,7 @@ from cli_run import argparse_error, check_message, cli, one_error_line
 from PIL import Image
 
 from draw_to_video.core import params
-from draw_to_video.video.io import read_frames
+from draw_to_video.video.read import read_frames
 
 
 def run(args, env, cwd):

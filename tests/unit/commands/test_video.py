@@ -5,7 +5,8 @@ from cli_run import argparse_error, check_message, cli, one_error_line
 from video_clips import translating_clip
 
 from draw_to_video.core import params
-from draw_to_video.video.io import read_frames, write_video
+from draw_to_video.video.read import read_frames
+from draw_to_video.video.write import write_video
 
 
 def test_interpolate_multiplier_and_target_fps(capsys, tmp_path, monkeypatch):

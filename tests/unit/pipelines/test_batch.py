@@ -18,7 +18,8 @@ from cli_run import cli, one_error_line
 from PIL import Image
 
 from draw_to_video.pipelines import batch
-from draw_to_video.video import io as vio
+from draw_to_video.video import read as video_read
+from draw_to_video.video import write as video_write
 
 FRAMES = 5
 PRESETS = ("dolly_in", "orbit_left", "pan_left", "truck_right", "crane_up", "tilt_up")
@@ -52,7 +53,7 @@ def _index(out: Path) -> list[dict]:
 
 
 def _whole(path: Path) -> bool:
-    frames, _ = vio.read_frames(path)
+    frames, _ = video_read.read_frames(path)
     return frames.shape[0] == FRAMES
 
 
@@ -115,7 +116,7 @@ def test_the_settings_hash_follows_the_settings_and_the_picture(tmp_path):
 def test_output_suffixes_and_settings_are_the_writers_and_the_functions():
     import inspect
 
-    assert batch.OUTPUT_EXTS == vio.OUTPUT_EXTS
+    assert batch.OUTPUT_EXTS == video_write.OUTPUT_EXTS
     for kind in batch.KINDS:
         names = [n for n in inspect.signature(batch._target(kind)).parameters if n not in batch._NOT_SETTINGS]
         assert tuple(names) == batch.SETTINGS[kind], kind
@@ -176,7 +177,7 @@ def test_good_rows_run_bad_rows_are_indexed_and_the_same_manifest_gives_the_same
     assert second.ok == 5
     for out in outs:
         assert (tmp_path / "one" / out).read_bytes() == (tmp_path / "two" / out).read_bytes(), out
-    a, b = vio.read_frames(tmp_path / "one" / outs[0])[0], vio.read_frames(tmp_path / "one" / outs[1])[0]
+    a, b = video_read.read_frames(tmp_path / "one" / outs[0])[0], video_read.read_frames(tmp_path / "one" / outs[1])[0]
     assert a.shape == b.shape and np.abs(a - b).mean() > 0.02  # different pictures / moves, not one clip
 
 
@@ -259,7 +260,7 @@ def test_svd_rows_ask_for_a_gpu_and_run_on_the_cpus_when_told(tmp_path):
     assert no_gpu.failed == 2 and "needs 1 GPU a job and the Ray cluster has 0" in no_gpu.job_errors[0]
     on_cpu = batch.run_batch(m, tmp_path / "cpu", gpus_per_job=0, max_in_flight=1)  # one worker: the model reused
     assert (on_cpu.ok, on_cpu.failed) == (2, 0), on_cpu.job_errors
-    a, b = (vio.read_frames(tmp_path / "cpu" / n)[0] for n in ("a.mp4", "b.mp4"))
+    a, b = (video_read.read_frames(tmp_path / "cpu" / n)[0] for n in ("a.mp4", "b.mp4"))
     assert a.shape == b.shape == (4, 64, 96, 3) and np.abs(a - b).mean() > 0.001  # the seed matters
 
 

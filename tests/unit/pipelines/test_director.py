@@ -98,7 +98,7 @@ def test_christopher_nolan_reversed_section_plays_backward_in_a_render(tmp_path)
 
     from draw_to_video.pipelines.render import render_clip, render_file
     from draw_to_video.render.reach import find_aim
-    from draw_to_video.video.io import read_frames
+    from draw_to_video.video.read import read_frames
 
     img = data.astronaut()[::4, ::4]  # 128x128
     src = tmp_path / "a.png"

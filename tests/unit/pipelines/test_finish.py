@@ -5,7 +5,8 @@ import pytest
 from cli_run import cli
 
 from draw_to_video.pipelines.finish import Effect, Interpolate, Stabilize, can_stream, finish_clip, iter_finish
-from draw_to_video.video.io import read_frames, write_video
+from draw_to_video.video.read import read_frames
+from draw_to_video.video.write import write_video
 
 
 def _clip(n=7, h=40, w=56, seed=3):

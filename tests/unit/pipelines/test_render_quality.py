@@ -11,7 +11,7 @@ import torch
 
 from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.pipelines.render import render_clip
-from draw_to_video.video.io import read_frames
+from draw_to_video.video.read import read_frames
 
 skimage_data = pytest.importorskip("skimage.data")
 

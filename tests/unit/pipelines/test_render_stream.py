@@ -5,7 +5,8 @@ import torch
 
 from draw_to_video.camera.moves import build_trajectory
 from draw_to_video.pipelines.render import render_clip, render_file
-from draw_to_video.video.io import read_frames, write_video
+from draw_to_video.video.read import read_frames
+from draw_to_video.video.write import write_video
 
 
 def _image(h=72, w=96):

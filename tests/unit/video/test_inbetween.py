@@ -13,8 +13,8 @@ from PIL import Image
 from draw_to_video.core import params
 from draw_to_video.pipelines.keyframes import keyframe_clip
 from draw_to_video.video.inbetween import camera_flow, frame_times, interpolate_keyframes
-from draw_to_video.video.io import read_frames
 from draw_to_video.video.metrics import psnr
+from draw_to_video.video.read import read_frames
 
 
 def save_png(img: np.ndarray, path) -> None:

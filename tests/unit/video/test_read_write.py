@@ -1,7 +1,10 @@
+"""video/read.py and video/write.py, mostly as round trips: what FrameWriter writes, FrameReader reads back."""
+
 import numpy as np
 import pytest
 
-from draw_to_video.video.io import read_frames, write_video
+from draw_to_video.video.read import read_frames
+from draw_to_video.video.write import write_video
 
 
 def _clip(n=6, h=48, w=64):
@@ -47,7 +50,8 @@ def test_bad_inputs(tmp_path):
 def test_reader_writer_stream_png_exactly(tmp_path):
     import torch
 
-    from draw_to_video.video.io import FrameReader, FrameWriter, probe
+    from draw_to_video.video.read import FrameReader, probe
+    from draw_to_video.video.write import FrameWriter
 
     clip = _clip(n=11, h=40, w=52)
     with FrameWriter(tmp_path / "seq", 9.0) as w:
@@ -64,7 +68,8 @@ def test_reader_writer_stream_png_exactly(tmp_path):
 
 
 def test_writer_video_probe_and_errors(tmp_path):
-    from draw_to_video.video.io import FrameReader, FrameWriter, probe, to_uint8
+    from draw_to_video.video.read import FrameReader, probe
+    from draw_to_video.video.write import FrameWriter, to_uint8
 
     clip = _clip(n=7, h=33, w=45)
     with FrameWriter(tmp_path / "a.mp4", 10.0) as w:
@@ -85,7 +90,7 @@ def test_writer_video_probe_and_errors(tmp_path):
 def test_reader_mixed_sizes_says_which(tmp_path):
     import cv2
 
-    from draw_to_video.video.io import FrameReader
+    from draw_to_video.video.read import FrameReader
 
     (tmp_path / "f").mkdir()
     cv2.imwrite(str(tmp_path / "f" / "a.png"), np.zeros((8, 8, 3), np.uint8))
@@ -96,7 +101,8 @@ def test_reader_mixed_sizes_says_which(tmp_path):
 
 @pytest.mark.parametrize("level", [0, 1, 6])
 def test_png_levels_are_lossless_and_stored_is_the_raw_size(tmp_path, level):
-    from draw_to_video.video.io import FrameReader, FrameWriter
+    from draw_to_video.video.read import FrameReader
+    from draw_to_video.video.write import FrameWriter
 
     clip = _clip(n=3, h=40, w=52)
     with FrameWriter(tmp_path / "seq", 9.0, png_level=level) as w:
@@ -109,7 +115,7 @@ def test_png_levels_are_lossless_and_stored_is_the_raw_size(tmp_path, level):
 
 
 def test_png_level_out_of_range_is_refused_before_writing(tmp_path):
-    from draw_to_video.video.io import FrameWriter
+    from draw_to_video.video.write import FrameWriter
 
     with pytest.raises(ValueError, match="0..9"):
         FrameWriter(tmp_path / "seq", 9.0, png_level=10)
@@ -117,7 +123,7 @@ def test_png_level_out_of_range_is_refused_before_writing(tmp_path):
 
 
 def test_reader_prefetch_bound_gives_the_same_frames(tmp_path):
-    from draw_to_video.video.io import FrameReader
+    from draw_to_video.video.read import FrameReader
 
     clip = _clip(n=9, h=24, w=32)
     write_video(clip, 9.0, tmp_path / "seq")
@@ -132,7 +138,7 @@ def test_reader_gray_size_matches_rgb_then_grey(tmp_path, ext):
     area-averaged to the size (a video's luma within a few grey levels: the decoder's own conversion)."""
     import cv2
 
-    from draw_to_video.video.io import FrameReader
+    from draw_to_video.video.read import FrameReader
 
     out = write_video(_clip(n=4, h=64, w=96), 12.0, tmp_path / f"g{ext}")
     rgb = list(FrameReader(out))
