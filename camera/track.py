@@ -577,6 +577,19 @@ def _two_view_support(R: np.ndarray, t: np.ndarray, x0: np.ndarray, x1: np.ndarr
     return ok
 
 
+ROLL_MARGIN_DEG = 2.0
+"""How much less a tied candidate must roll than another to win outright (:func:`_least_roll`)."""
+
+
+def _least_roll(ids: np.ndarray, rotations: list[np.ndarray]) -> np.ndarray:
+    """Of the candidate poses ``ids`` (their ``rotations``, 3x3) that explain the matches alike, those that roll
+    least: within :data:`ROLL_MARGIN_DEG` of the smallest roll (rotation about the optical axis, the rotation
+    vector's z). A plane seen from two views has a mirrored pose that often rolls (an arc around a nearly flat
+    scene: the true 10 degrees of yaw against 13 degrees of roll), and a real camera seldom rolls."""
+    roll = np.array([abs(float(cv2.Rodrigues(R)[0][2, 0])) for R in rotations])
+    return ids[np.degrees(roll) <= np.degrees(roll.min()) + ROLL_MARGIN_DEG]
+
+
 def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relative pose of the first pair of a reconstruction, robust to planar and near-planar scenes.
 
@@ -586,9 +599,10 @@ def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndar
     the homography's decompositions (``decomposeHomographyMat``) that pass OpenCV's visibility test; each candidate
     is scored by how many of *all* the matches it explains (:func:`_two_view_support`). A forward or backward move
     into a near-planar scene leaves the true pose and a mirrored one (15-18 degrees of rotation with a slanted
-    move) explaining every match alike: among the candidates within 2 % of the best support, the one whose
-    rotation is nearest the pair's best pure rotation (:func:`_rotation_ransac`, which a translation barely turns)
-    wins; the essential matrix wins exact ties.
+    move) explaining every match alike: among the candidates within 2 % of the best support, those that roll least
+    are kept (:func:`_least_roll`: a mirrored pose often rolls, a real camera seldom does), and of those the one
+    whose rotation is nearest the pair's best pure rotation (:func:`_rotation_ransac`, which a translation barely
+    turns) wins; the essential matrix wins exact ties.
 
     Args:
         x0, x1: (n, 2) float64 matched pixels in the two frames; K: (3, 3) intrinsics.
@@ -617,6 +631,7 @@ def initial_pose(x0: np.ndarray, x1: np.ndarray, K: np.ndarray) -> tuple[np.ndar
     if not len(cands) or support.max() < MIN_FEATURES:
         raise ValueError(NO_POSE)
     near = np.flatnonzero(support >= support.max() - max(1.0, 0.02 * support.max()))
+    near = _least_roll(near, [cands[i][0] for i in near])
     rot, _ = _rotation_ransac(_rays(x0, K), _rays(x1, K), K[0, 0], np.random.default_rng(0))
     off = [np.linalg.norm(cv2.Rodrigues(cands[i][0] @ rot.T)[0]) for i in near]
     i = int(near[int(np.argmin(off))])  # argmin: the first (the essential matrix) on a tie
