@@ -104,7 +104,8 @@ def _copy_camera_move(comfy, c: client.Client, prompt: dict) -> None:
     assert not report["rotation_only"] and report["lost_frames"] == [] and report["reprojection_rms_px"] < 1.0
     with av.open(str(comfy.base_dir / "output" / result.video["subfolder"] / result.video["filename"])) as f:
         frames = [x.to_ndarray(format="rgb24").astype(float) for x in f.decode(video=0)]
-    assert np.abs(frames[0] - frames[-1]).mean() > 10, "the copied move moves the picture"
+    # an orbit keeps the rocket centred and sweeps the towers behind it; a still camera leaves < 1 here
+    assert np.abs(frames[0] - frames[-1]).mean() > 5, "the copied move moves the picture"
     assert frames[0][..., 2].mean() > frames[0][..., 0].mean(), "the example photo (a blue dusk sky), not the cat"
 
 
