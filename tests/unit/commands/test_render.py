@@ -122,6 +122,7 @@ def test_render_a_preset_without_a_path_and_write_the_report(capsys, tmp_path, m
     assert 0.9 < rep["depth"]["p50"] < 1.1  # normalized: median depth 1
     assert set(rep["timing_ms"]) == {"read", "depth", "render", "encode", "total"}
     assert rep["timing_ms"]["total"] >= rep["timing_ms"]["render"] > 0
+    assert min(rep["timing_ms"].values()) >= 0, rep["timing_ms"]  # handing frames to the writer counts once
     assert "overscan" in out and "report written to" in out
     assert read_frames(tmp_path / "o.mp4")[0].shape[0] == 5
     # a depth file, overscan off and a fixed factor
