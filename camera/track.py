@@ -59,37 +59,43 @@ DEFAULT_FOV = 54.43222311461495
 
 @dataclass(frozen=True)
 class TrackConfig:
-    """Tracker settings (defaults are what the accuracy figures in docs/benchmarks.md used).
-
-    max_side: working size (long side, pixels) the frames are reduced to. max_features: corners kept per frame.
-    min_distance: pixels between corners. min_texture: the smallest minimum-eigenvalue corner response (grey
-    levels per pixel, squared, mean over a 7x7 block) a corner needs. fb_px: forward-backward tolerance of a track.
-    rotation_px: largest 80th-percentile residual of a pure rotation (at the working size) for the clip to count
-    as a pure rotation. init_px: parallax the first pair must reach. min_angle_deg: smallest ray angle to
-    triangulate. ba_points: points the bundle adjustment uses at most. ba_iterations: its function evaluations.
-    ba_observations: observations of those points it uses in all, spread evenly over the keyframes (at least 24
-    a frame). ba_keyframes: frames the adjustment poses at most, spread evenly over the clip; the others are
-    refined against the adjusted points (motion only): its time and memory stay the same however long the clip.
-    seed: the RANSAC / sampling seed.
-    """
+    """Tracker settings (defaults are what the accuracy figures in docs/benchmarks.md used)."""
 
     max_side: int = 400
+    """Working size (long side, pixels) the frames are reduced to."""
     max_features: int = 200
+    """Corners kept per frame."""
     lk_window: int = 15
+    """Lucas-Kanade window side (pixels)."""
     lk_levels: int = 4
+    """Most pyramid levels Lucas-Kanade uses (fewer when the previous step's motions need fewer)."""
     lk_iterations: int = 10
+    """Lucas-Kanade iterations per level."""
     min_distance: int = 10
+    """Pixels between corners."""
     min_texture: float = 5.0
+    """Smallest minimum-eigenvalue corner response (grey levels per pixel, squared, mean over a 7x7 block)."""
     fb_px: float = 1.0
+    """Forward-backward tolerance of a track (pixels)."""
     rotation_px: float = 1.0
+    """Largest 80th-percentile residual of a pure rotation (working size) for the clip to count as one."""
     init_px: float = 6.0
+    """Parallax the first pair must reach (pixels)."""
     min_angle_deg: float = 1.0
+    """Smallest angle between two rays for a point to be triangulated."""
     ba_points: int = 300
+    """Points the bundle adjustment uses at most."""
     ba_iterations: int = 8
+    """The bundle adjustment's Jacobian evaluations at most (each tries up to 4 damping values)."""
     ba_tolerance: float = 1e-8
+    """The adjustment stops when a step lowers the robust cost by less than this share of it."""
     ba_observations: int = 5000
+    """Observations of those points it uses in all, spread evenly over the keyframes (at least 24 a frame)."""
     ba_keyframes: int = 30
+    """Frames the adjustment poses at most, spread evenly over the clip; the others are refined against the adjusted
+    points (motion only), so its time and memory stay the same however long the clip."""
     seed: int = 0
+    """The RANSAC / sampling seed."""
 
 
 @dataclass

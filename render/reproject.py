@@ -63,36 +63,37 @@ slow on CPU)."""
 
 @dataclass
 class RenderResult:
-    """Output of :func:`render_views`.
-
-    frames: [F, H, W, 3] float 0..1, holes: [F, H, W] float (1 = hole / disoccluded, before filling),
-    coverage: (F,) float valid fraction per frame, depth: [H, W] the normalized depth used (median ~1; soft
-    occlusion edges snapped to the nearer/farther side, see ``sharpen_depth_edges``).
-    All on the image's device. overscan: the largest zoom factor a frame was rendered with (1 = none; auto
-    overscan ramps from 1 at frame 0, ``overscan_info.factors`` has every frame's); overscan_info: how it was
-    chosen (camera/overscan.py). timing_ms: wall time of the stages, ``depth``
-    (estimate or check, edge sharpening) and ``render`` (overscan and every frame).
-    stretched: (F,) float, the fraction of each frame's pixels that show a real source pixel magnified by more than
-    ``STRETCH_LIMIT`` in area (they look smeared; see :func:`area_magnification`).
-    With ``guide_maps=True`` (and no ``sink``) also: frame_depth [F, H, W], the z-depth of every output pixel in its
-    own frame's camera (world units; holes take the depth their fill used), and magnification [F, H, W], the area
-    magnification of every output pixel (0 in holes). Otherwise both are ``[0, H, W]``.
-    """
+    """Output of :func:`render_views`; every tensor on the image's device."""
 
     frames: torch.Tensor
+    """[F, H, W, 3] float 0..1."""
     holes: torch.Tensor
+    """[F, H, W] float, 1 = hole / disoccluded (before filling)."""
     coverage: torch.Tensor
+    """(F,) float, the valid fraction of each frame."""
     depth: torch.Tensor
+    """[H, W] the normalized depth used (median ~1; soft occlusion edges snapped to the nearer/farther side, see
+    ``sharpen_depth_edges``)."""
     stretched: torch.Tensor | None = None
+    """(F,) float, the fraction of each frame's pixels that show a real source pixel magnified by more than
+    ``STRETCH_LIMIT`` in area (they look smeared; see :func:`area_magnification`)."""
     frame_depth: torch.Tensor | None = None
+    """With ``guide_maps=True`` (and no ``sink``): [F, H, W] the z-depth of every output pixel in its own frame's
+    camera (world units; holes take the depth their fill used); otherwise ``[0, H, W]``."""
     magnification: torch.Tensor | None = None
+    """With ``guide_maps=True`` (and no ``sink``): [F, H, W] the area magnification of every output pixel (0 in
+    holes); otherwise ``[0, H, W]``."""
     overscan: float = 1.0
+    """The largest zoom factor a frame was rendered with (1 = none; auto overscan ramps from 1 at frame 0)."""
     overscan_info: OverscanInfo | None = None
+    """How the overscan was chosen (camera/overscan.py); ``factors`` has every frame's."""
     move_cap: object | None = None
     """``render/reach.MoveCap`` when the pipeline capped the move (``render_clip``); None from here."""
     camera: CameraTrajectory | None = None
     """The trajectory as rendered (shortened when the move was capped)."""
     timing_ms: dict[str, float] = field(default_factory=dict)
+    """Wall time of the stages: ``depth`` (estimate or check, edge sharpening) and ``render`` (overscan and every
+    frame, handing them to a ``sink`` included)."""
 
 
 def render_views(image: torch.Tensor, camera: CameraTrajectory, depth: torch.Tensor | None = None, *,
