@@ -215,6 +215,12 @@ def placeholder_models(server: ComfyServer, files: dict[str, str]):
             p.unlink(missing_ok=True)
 
 
+def models_present(server: ComfyServer, files: dict[str, str]) -> bool:
+    """Whether any of ``files`` (name -> models/ folder) is in the server's models folder (a slow test links
+    random-weight files under the shipped workflows' names into the shared server)."""
+    return any((server.base_dir / "models" / folder / f).exists() for f, folder in files.items())
+
+
 def check_refused_until_models_exist(server: ComfyServer, graph: dict, loaders: tuple[str, ...]) -> dict[str, str]:
     """A shipped workflow needing model files: without them ``/prompt`` refuses it naming every file; with empty
     placeholders of those names it validates and execution stops at one of ``loaders``. Returns the files (name ->
@@ -222,7 +228,7 @@ def check_refused_until_models_exist(server: ComfyServer, graph: dict, loaders: 
     import pytest
 
     files = model_files(graph)
-    if any((server.base_dir / "models" / folder / f).exists() for f, folder in files.items()):
+    if models_present(server, files):
         pytest.skip("another test left model files of these names")
     status, body = server.queue(graph)
     assert status == 400, "without the model files the workflow must be refused, not run partly"
