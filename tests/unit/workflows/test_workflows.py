@@ -128,17 +128,23 @@ FINISHED = [p for p in UI if p.stem not in WAN_FUN_CAMERA and p.name not in CORE
 """multi_shot's clip is finished by its Shot List: deflicker and interpolation would smear its cuts."""
 
 
-@pytest.mark.parametrize("name", sorted(WAN_FUN_CAMERA))
-def test_wan_fun_camera_workflows_are_cores_templates_with_the_drawn_camera(name):
+def _wan_graph(name: str, model_files: set[str]) -> tuple[dict, dict]:
+    """The shipped Wan workflow ``name`` as (API graph, node id -> class type), after checking that it loads exactly
+    ``model_files`` and that its Read me note names each of them and the models/ folders they go in."""
     api = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
     ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
-    kind = {nid: v["class_type"] for nid, v in api.items()}
     files = {v["inputs"][k] for v in api.values() for k in ("unet_name", "clip_name", "vae_name") if k in v["inputs"]}
-    assert files == WAN_FUN_CAMERA[name]
+    assert files == model_files
     note = next(n for n in ui["nodes"] if n["type"] == "Note")["widgets_values"][0]
     assert all(f in note for f in files), "the note names every model file"
     for folder in ("diffusion_models", "text_encoders", "vae"):
         assert f"models/{folder}/" in note
+    return api, {nid: v["class_type"] for nid, v in api.items()}
+
+
+@pytest.mark.parametrize("name", sorted(WAN_FUN_CAMERA))
+def test_wan_fun_camera_workflows_are_cores_templates_with_the_drawn_camera(name):
+    api, kind = _wan_graph(name, WAN_FUN_CAMERA[name])
     assert "WanCameraEmbedding" not in kind.values()
     i2v = next(v for v in api.values() if v["class_type"] == "WanCameraImageToVideo")["inputs"]
     emb_id = i2v["camera_conditions"][0]
@@ -153,15 +159,7 @@ def test_wan_fun_camera_workflows_are_cores_templates_with_the_drawn_camera(name
 
 @pytest.mark.parametrize("name", sorted(WAN_GUIDE))
 def test_wan_guide_workflows_feed_the_render_guide_to_the_model(name):
-    api = json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
-    ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
-    kind = {nid: v["class_type"] for nid, v in api.items()}
-    files = {v["inputs"][k] for v in api.values() for k in ("unet_name", "clip_name", "vae_name") if k in v["inputs"]}
-    assert files == WAN_GUIDE[name]
-    note = next(n for n in ui["nodes"] if n["type"] == "Note")["widgets_values"][0]
-    assert all(f in note for f in files), "the note names every model file"
-    for folder in ("diffusion_models", "text_encoders", "vae"):
-        assert f"models/{folder}/" in note
+    api, kind = _wan_graph(name, WAN_GUIDE[name])
     guide_id = next(nid for nid, k in kind.items() if k == "D2V_WanRenderGuide")
     guide = api[guide_id]["inputs"]
     traj = guide["camera"][0]
