@@ -266,8 +266,8 @@ def render_file(image_path: str | Path, out: str | Path, *, path_file: str | Pat
     geometry = write_geometry(img, camera, result, depth_out)  # measures, not a stage of the render
     t_render -= done.t_write  # time spent handing frames over counts as encoding
     # the render stage's own clock ran while the chunks were handed to the writer: that time is encoding too
-    render_ms = result.timing_ms.get("render", 1000.0 * (t_render - t_read) + 1000.0 * done.t_write) \
-        - 1000.0 * done.t_write
+    render_ms = (result.timing_ms["render"] - 1000.0 * done.t_write if "render" in result.timing_ms
+                 else 1000.0 * (t_render - t_read))
     timing = {"read": 1000.0 * (t_read - t_start), "depth": 1000.0 * (t_render - t_read) - render_ms,
               "render": render_ms, "encode": 1000.0 * (t_end - t_render), "total": 1000.0 * (t_end - t_start)}
     return RenderedFile(out=Path(done.written), preset=camera.preset, frames=camera.frames, fps=float(camera.fps),
