@@ -43,6 +43,8 @@ INDEX_NAME = "index.jsonl"
 """The index of a batch, in ``--out``: one JSON object a line, appended as jobs end."""
 PARTIAL_DIR = ".d2v-partial"
 """Where jobs write before the rename (inside ``--out``; removed when the batch ends)."""
+CANCEL_NAME = "cancel"
+"""Ctrl-C writes this file in ``PARTIAL_DIR``; a job that sees it at its next frame stops (see :func:`_run_on_ray`)."""
 PID_DIR_ENV = "D2V_BATCH_PID_DIR"
 """Tests only: when set, a job writes ``<dir>/<id>.<pid>`` at its first rendered frame (so a test can kill it)."""
 MAX_RETRIES = 3
@@ -430,7 +432,7 @@ def run_job(job: Job, out_dir: str, threads: int = 1) -> dict:
     try:
         _fix_threads(threads)
         partial.mkdir(parents=True, exist_ok=True)
-        _call(job, tmp, _progress_marker(job))
+        _call(job, tmp, _stop_when_cancelled(partial / CANCEL_NAME, _progress_marker(job)))
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.is_dir() and not tmp.is_dir():
             raise ValueError(f"{job.out} is a folder: give another out")
@@ -443,6 +445,10 @@ def run_job(job: Job, out_dir: str, threads: int = 1) -> dict:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             tmp.unlink(missing_ok=True)
+        if isinstance(e, BatchCancelled):
+            record.update(status="cancelled", error=f"row {job.row}: cancelled")
+            record["seconds"] = round(time.perf_counter() - t0, 3)
+            return record
         bad_input = isinstance(e, (ValueError, OSError, MemoryError))
         msg = one_line(e) if bad_input else f"internal error ({type(e).__name__}: {one_line(e, 300)})"
         record.update(status="error", error=f"row {job.row}: {msg}")
@@ -459,6 +465,21 @@ def _fix_threads(threads: int) -> None:
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
     video_write.ENCODER_THREADS = threads
+
+
+class BatchCancelled(Exception):
+    """Raised in a job at its next frame once the batch was cancelled (Ctrl-C in the driver)."""
+
+
+def _stop_when_cancelled(marker: Path, on_progress=None):
+    """An ``on_progress(done, total)`` that raises :class:`BatchCancelled` once ``marker`` exists (one ``stat`` a
+    frame), then calls ``on_progress``."""
+    def check(done, total=None):
+        if marker.exists():
+            raise BatchCancelled("the batch was cancelled")
+        if on_progress is not None:
+            on_progress(done, total)
+    return check
 
 
 def _progress_marker(job: Job):
@@ -699,14 +720,15 @@ def _run_on_ray(ray, todo: Iterable[Job], out_dir: Path, index, summary: BatchSu
                     error = f"{type(e).__name__}: {one_line(e, 300)}"
                 end(job, record, error)
     except BaseException:  # Ctrl-C or an error of the driver: stop the running jobs, keep what finished
-        # A polite cancel (KeyboardInterrupt in the task; a render stops at its next frame), and the cancelled
-        # tasks' ends awaited before Ray shuts down: ray 2.60's core aborts the driver ("unexpected system state",
-        # TaskManager::CompletePendingTask) when the reply of a force-killed task arrives, which turned Ctrl-C
-        # into exit 1 now and then on a loaded machine.
+        # The jobs are told through a file in the output folder (they write there anyway, so every node sees it):
+        # each stops at its next frame and its end is awaited before Ray shuts down. ray.cancel is not used: ray
+        # 2.60's core aborts the driver ("unexpected system state", TaskManager::CompletePendingTask: "Tried to
+        # complete task that was not pending") when a cancelled task's reply races the cancel, which turned Ctrl-C
+        # into exit 1 in about one run of seven, polite cancel (force=False) included.
         refs = list(pending)
-        for ref in refs:
-            ray.cancel(ref, force=False)
         try:
+            (out_dir / PARTIAL_DIR).mkdir(parents=True, exist_ok=True)
+            (out_dir / PARTIAL_DIR / CANCEL_NAME).touch()
             ray.wait(refs, num_returns=len(refs), timeout=CANCEL_WAIT_S)
         except Exception:  # noqa: BLE001 - the jobs are being abandoned; what matters is the original error
             pass
