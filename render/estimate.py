@@ -59,6 +59,11 @@ MAX_CONTACT = 0.9
 CONTACT_SEARCH = 0.15
 """How far above the structures' lowest foot (normalized rows) the contact row may move to cross fewer lines."""
 
+STAND_HULL = 0.5
+"""Rows (a share of the structure's own height) over which a standing structure's leftmost and rightmost band
+pixels are carried up and down to make its region, so a structure whose two edges were found over different heights
+(a rocket's left edge high up, its right edge low down) stands whole rather than in halves."""
+
 
 def background_disparity(y, contact: float = 0.0):
     """Relative disparity of the scene without a subject at normalized rows ``y`` (0 = top, 1 = bottom; a tensor,
@@ -213,14 +218,49 @@ def contact_row(feet: np.ndarray, others: np.ndarray, height: int) -> float:
 
 def stand_below_contact(base: torch.Tensor, labels: np.ndarray, feet: np.ndarray, contact: float) -> torch.Tensor:
     """The background disparity ``base`` [H, W] (:func:`background_disparity` with ``contact``) with each standing
-    structure whose foot lies below the contact row (on the ground plane) standing upright on it: the ground's
-    disparity at its foot over its whole band where that is nearer than the background. Those bands step out of the
-    upright background by at most the ground's rise over ``CONTACT_SEARCH`` + ``1 - MAX_CONTACT`` rows."""
-    low = feet > contact
-    if not low.any():
+    structure whose foot lies below the contact row standing on the ground in front of the upright background.
+
+    Each such structure (``labels`` [H, W] and ``feet`` as :func:`standing_structures` returns them) is one plane
+    over its region (:func:`structure_region`): the ground's disparity at its foot (it stands there, no step) up to
+    the contact row's at its top (it meets the upright background there, no step), linear in the row between, so
+    its straight lines stay straight and it leans back only as far as the foot lies below the contact row (at most
+    ``CONTACT_SEARCH`` + ``1 - MAX_CONTACT`` rows). The region only approximates the object (its long segments may
+    cover part of it, or stop short of its top), so a step at its top would split the object in any other view;
+    the step left at its sides grows from 0 at the top to at most the ground's rise over those rows at the foot.
+    """
+    low = np.flatnonzero(feet > contact)
+    if len(low) == 0:
         return base
-    stand = np.where(low, background_disparity(feet, contact), 0.0).astype(np.float32)[labels]
-    return torch.maximum(base, torch.from_numpy(stand).to(base.device))
+    h = labels.shape[0]
+    rows = (np.arange(h) + 0.5) / h
+    behind = float(background_disparity(contact, contact))
+    stand = np.zeros(labels.shape, np.float32)
+    for k in low:
+        band = labels == k
+        height = np.ptp(np.flatnonzero(band.any(1))) + 1
+        region, top = structure_region(band, max(1, round(STAND_HULL * height)))
+        foot = float(background_disparity(feet[k], contact))
+        plane = behind + (foot - behind) * np.clip((rows - top) / max(1e-3, feet[k] - top), 0.0, 1.0)
+        stand = np.where(region, np.maximum(stand, plane[:, None]), stand)
+    return torch.maximum(base, torch.from_numpy(stand.astype(np.float32)).to(base.device))
+
+
+def structure_region(band: np.ndarray, reach: int) -> tuple[np.ndarray, float]:
+    """The region of one standing structure from its band ``band`` [H, W] bool: on every row from the band's top
+    to its foot, everything between the leftmost and the rightmost band pixel found within ``reach`` rows (so a
+    structure whose edges were found over different heights is whole); with the band's top as a normalized row
+    (0 = top)."""
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+    h, w = band.shape
+    x = np.arange(w)
+    rows = np.flatnonzero(band.any(1))
+    left = minimum_filter1d(np.where(band, x, w).min(1), 2 * reach + 1, mode="nearest")
+    right = maximum_filter1d(np.where(band, x, -1).max(1), 2 * reach + 1, mode="nearest")
+    spans = np.zeros(h, bool)
+    spans[rows[0]:rows[-1] + 1] = True
+    region = spans[:, None] & (x[None, :] >= left[:, None]) & (x[None, :] <= right[:, None])
+    return region, rows[0] / h
 
 
 def _lines_on_one_side(alpha: torch.Tensor, lines: np.ndarray, outside: np.ndarray) -> torch.Tensor:
