@@ -90,7 +90,8 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
       near-vertical segments, :func:`standing_structures`, with their foot in its lower half), the background stops
       receding at their contact row (:func:`contact_row`) and stands fronto-parallel above it, so towers, poles and
       what stands beside them stay upright (``render/straightness.lean_deg``) with no depth step; a structure whose
-      foot lies below that row stands on the ground in front (:func:`stand_below_contact`);
+      foot lies below that row stands on the ground in front (:func:`stand_below_contact`); a structure that ends
+      on the subject goes on behind it (:func:`feet_hidden`: its foot is taken at least as low as the subject's);
     - the picture has one subject: grown with GrabCut (``render/segment.py``, on a copy ``WORK_SIZE`` px long)
       from the drawn focus point ``subject`` when there is one, else from the saliency peak near the centre; holes
       in its region (eyes, mouth) are filled, so it is one plane with no step inside (a face stays whole);
@@ -140,6 +141,9 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
     # the subject has its own plane: the lines mostly on it neither stand nor cross the contact row
     outside = _share_in(lines, seg.mask, (h, w)) < 0.5 if seg.confidence > 0 else np.ones(len(lines), bool)
     labels, feet = standing_structures(lines[outside & vertical], (h, w))
+    if seg.confidence > 0:  # a structure that ends on the subject goes on behind it, at least as low as it
+        subject_foot = (np.flatnonzero(seg.mask.any(1))[-1] + 1) / seg.mask.shape[0]
+        feet = np.where(feet_hidden(labels, feet, seg.mask), np.maximum(feet, subject_foot), feet)
     contact = contact_row(feet, lines[outside & ~vertical], h)
     disp = stand_below_contact(background_disparity(yf, contact)[:, None].expand(h, w), labels, feet, contact)
     if seg.confidence > 0:
@@ -198,6 +202,30 @@ def standing_structures(segments: np.ndarray, size: tuple[int, int]) -> tuple[np
     keep = (stats[:, cv2.CC_STAT_AREA] <= STAND_MAX_AREA * h * w) & (np.arange(n) > 0) & (feet >= MIN_FOOT)
     keep &= stats[:, cv2.CC_STAT_HEIGHT] >= STAND_MIN_HEIGHT * h
     return np.where(keep[labels], labels, 0).astype(np.int32), np.where(keep, feet, -1.0)
+
+
+FOOT_LOOK = 0.03
+"""How far below a structure's foot (a share of the picture's height) the subject is looked for: a structure that
+ends on the subject is cut off by it, not standing there."""
+
+
+def feet_hidden(labels: np.ndarray, feet: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: which standing structures (``labels`` [H, W], ``feet`` ``(n,)`` as :func:`standing_structures`
+    returns them) end on the subject ``mask`` [h, w] bool (any size): most of the columns of a structure's lowest
+    rows have the subject within ``FOOT_LOOK`` of the height below its foot. Such a foot is the subject's outline
+    in front of it (a car's window pillar behind a passenger's shoulder), not where it stands on the ground."""
+    h, w = labels.shape
+    mh, mw = mask.shape
+    hidden = np.zeros(len(feet), bool)
+    look = max(1, round(FOOT_LOOK * mh))
+    for k in np.flatnonzero(feet >= 0):
+        ys, xs = np.nonzero(labels == k)
+        foot = ys.max()
+        cols = np.unique(xs[ys >= foot - max(1, round(0.01 * h))] * mw // w)
+        my = min(mh - 1, (foot + 1) * mh // h)
+        below = mask[my:my + look + 1][:, cols].any(0)
+        hidden[k] = below.mean() > 0.5
+    return hidden
 
 
 def contact_row(feet: np.ndarray, others: np.ndarray, height: int) -> float:

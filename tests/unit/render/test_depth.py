@@ -286,3 +286,21 @@ def test_a_structure_standing_below_the_contact_row_is_one_plane_with_no_step_at
     assert float((col[2:] - 2 * col[1:-1] + col[:-2]).abs().max()) < 1e-5  # one plane: disparity linear in the row
     none = stand_below_contact(base, labels, np.array([-1.0, 0.7]), contact)  # foot above the contact row
     assert torch.equal(none, base)
+
+
+def test_a_structure_that_ends_on_the_subject_is_cut_off_by_it_not_standing_there():
+    """A window pillar whose lowest point touches a passenger's shoulder: its foot is hidden (it goes on behind the
+    subject), so it cannot set where the background stands up; one that ends in open ground can."""
+    from draw_to_video.render.estimate import feet_hidden
+
+    h, w = 240, 320
+    labels = np.zeros((h, w), np.int32)
+    labels[20:141, 250:262] = 1  # ends at row 140, right on the subject below
+    labels[30:201, 40:52] = 2  # ends at row 200 in open ground
+    feet = np.array([-1.0, 141 / h, 201 / h])
+    mask = np.zeros((60, 80), bool)  # the subject at a quarter of the size: the right part, rows 36+ (144 px)
+    mask[36:, 55:] = True
+    assert feet_hidden(labels, feet, mask).tolist() == [False, True, False]
+    mask[36:, 55:] = False
+    mask[50:, 58:] = True  # the subject lower down, 60 px under the pillar's foot: not touching it
+    assert feet_hidden(labels, feet, mask).tolist() == [False, False, False]
