@@ -278,13 +278,14 @@ def structure_region(band: np.ndarray, reach: int) -> tuple[np.ndarray, float]:
     to its foot, everything between the leftmost and the rightmost band pixel found within ``reach`` rows (so a
     structure whose edges were found over different heights is whole); with the band's top as a normalized row
     (0 = top)."""
-    from scipy.ndimage import maximum_filter1d, minimum_filter1d
-
     h, w = band.shape
     x = np.arange(w)
     rows = np.flatnonzero(band.any(1))
-    left = minimum_filter1d(np.where(band, x, w).min(1), 2 * reach + 1, mode="nearest")
-    right = maximum_filter1d(np.where(band, x, -1).max(1), 2 * reach + 1, mode="nearest")
+    window = np.ones((2 * reach + 1, 1), np.uint8)  # running min / max down the rows (edges replicated)
+    left = cv2.erode(np.where(band, x, w).min(1).astype(np.float32)[:, None], window,
+                     borderType=cv2.BORDER_REPLICATE)[:, 0]
+    right = cv2.dilate(np.where(band, x, -1).max(1).astype(np.float32)[:, None], window,
+                       borderType=cv2.BORDER_REPLICATE)[:, 0]
     spans = np.zeros(h, bool)
     spans[rows[0]:rows[-1] + 1] = True
     region = spans[:, None] & (x[None, :] >= left[:, None]) & (x[None, :] <= right[:, None])
