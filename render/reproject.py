@@ -53,12 +53,12 @@ from .lens import (
 )
 
 EMPTY = 1e30
+"""Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
+slow on CPU)."""
 
 STRETCH_LIMIT = 2.0
 """Area magnification above which a rendered pixel counts as stretched: a source pixel spread over more than two
 output pixels reads as smeared next to the sharp pixels around it."""
-"""Z-buffer value of a pixel nothing landed on (finite, so the arithmetic below needs no masks: torch.where is
-slow on CPU)."""
 
 
 @dataclass
