@@ -447,11 +447,10 @@ def run_job(job: Job, out_dir: str, threads: int = 1) -> dict:
             tmp.unlink(missing_ok=True)
         if isinstance(e, BatchCancelled):
             record.update(status="cancelled", error=f"row {job.row}: cancelled")
-            record["seconds"] = round(time.perf_counter() - t0, 3)
-            return record
-        bad_input = isinstance(e, (ValueError, OSError, MemoryError))
-        msg = one_line(e) if bad_input else f"internal error ({type(e).__name__}: {one_line(e, 300)})"
-        record.update(status="error", error=f"row {job.row}: {msg}")
+        else:
+            bad_input = isinstance(e, (ValueError, OSError, MemoryError))
+            msg = one_line(e) if bad_input else f"internal error ({type(e).__name__}: {one_line(e, 300)})"
+            record.update(status="error", error=f"row {job.row}: {msg}")
     record["seconds"] = round(time.perf_counter() - t0, 3)
     return record
 

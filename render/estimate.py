@@ -221,7 +221,7 @@ def feet_hidden(labels: np.ndarray, feet: np.ndarray, mask: np.ndarray) -> np.nd
     for k in np.flatnonzero(feet >= 0):
         ys, xs = np.nonzero(labels == k)
         foot = ys.max()
-        cols = np.unique(xs[ys >= foot - max(1, round(0.01 * h))] * mw // w)
+        cols = np.unique(xs[ys >= foot - max(1, round(0.01 * h))] * mw // w)  # its lowest 1 % of rows
         my = min(mh - 1, (foot + 1) * mh // h)
         below = mask[my:my + look + 1][:, cols].any(0)
         hidden[k] = below.mean() > 0.5
@@ -264,23 +264,22 @@ def stand_below_contact(base: torch.Tensor, labels: np.ndarray, feet: np.ndarray
     behind = float(background_disparity(contact, contact))
     stand = np.zeros(labels.shape, np.float32)
     for k in low:
-        band = labels == k
-        height = np.ptp(np.flatnonzero(band.any(1))) + 1
-        region, top = structure_region(band, max(1, round(STAND_HULL * height)))
+        region, top = structure_region(labels == k)
         foot = float(background_disparity(feet[k], contact))
         plane = behind + (foot - behind) * np.clip((rows - top) / max(1e-3, feet[k] - top), 0.0, 1.0)
         stand = np.where(region, np.maximum(stand, plane[:, None]), stand)
     return torch.maximum(base, torch.from_numpy(stand.astype(np.float32)).to(base.device))
 
 
-def structure_region(band: np.ndarray, reach: int) -> tuple[np.ndarray, float]:
+def structure_region(band: np.ndarray) -> tuple[np.ndarray, float]:
     """The region of one standing structure from its band ``band`` [H, W] bool: on every row from the band's top
-    to its foot, everything between the leftmost and the rightmost band pixel found within ``reach`` rows (so a
-    structure whose edges were found over different heights is whole); with the band's top as a normalized row
-    (0 = top)."""
+    to its foot, everything between the leftmost and the rightmost band pixel found within ``STAND_HULL`` of the
+    band's height (so a structure whose edges were found over different heights is whole); with the band's top as a
+    normalized row (0 = top)."""
     h, w = band.shape
     x = np.arange(w)
     rows = np.flatnonzero(band.any(1))
+    reach = max(1, round(STAND_HULL * (rows[-1] - rows[0] + 1)))
     window = np.ones((2 * reach + 1, 1), np.uint8)  # running min / max down the rows (edges replicated)
     left = cv2.erode(np.where(band, x, w).min(1).astype(np.float32)[:, None], window,
                      borderType=cv2.BORDER_REPLICATE)[:, 0]
