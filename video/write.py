@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,45 @@ ENCODER_THREADS = 0
 """Threads of the mp4 / webm encoder; 0 = its own choice (from the core count). x264 writes the count into
 the file and its output depends on it, so a batch worker fixes it (pipelines/batch.py) for the same bytes on
 any machine."""
+
+X264_CPU_BITS = {"MMX": 1 | 2, "SSE": 4, "SSE2": 8, "LZCNT": 16, "SSE3": 32, "SSSE3": 64, "SSE41": 128,
+                 "SSE42": 256, "AVX": 512, "FMA3": 4096, "BMI": 8192, "BMI2": 16384, "AVX2": 32768}
+"""x264's ``X264_CPU_*`` bits (x264.h) for numpy's names of the x86 features, AVX-512 left out on purpose (see
+:func:`x264_cpu_mask`). ``MMX`` sets MMX and MMX2 (every x86-64 CPU has both)."""
+X264_CACHELINE_64, X264_SSE2_IS_FAST = 1 << 18, 1 << 20
+AVX512_SAFE_WIDTH = 128
+"""Frame widths that are a multiple of this (8 macroblocks) gave the same bytes with x264's AVX-512 code in every
+run measured (384, 512, 640, 768, 1024, 1280 px), so the writer keeps that code (about 6 % faster) for them."""
+
+
+@lru_cache(maxsize=1)
+def x264_cpu_mask() -> int | None:
+    """The CPU flags to give x264 here: what this x86 CPU has, without AVX-512; ``None`` (x264 detects them
+    itself) where the CPU has no AVX-512 or numpy cannot say what it has.
+
+    Why: x264's AVX-512 code (the build in PyAV's wheels) reads memory it never wrote when the frame width is not a
+    multiple of :data:`AVX512_SAFE_WIDTH` and macroblock-tree rate control is on (x264's default): the same frames
+    gave different bytes from run to run (measured: 96x64, 320x180, 450x300, 576x320, 720x400; any width a
+    multiple of 128 px and every run without AVX-512 gave one file). Leaving AVX-512 out costs about 6 % of the
+    encoder's time and changed no byte at the widths that were not affected. The features come from numpy's
+    runtime detection (CPUID and the OS's register support), so x264 is never told of one the CPU lacks.
+    """
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # numpy 1.x
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return None
+    if not features.get("AVX512_SKX"):  # x264 uses AVX-512 only with F, CD, BW, DQ and VL (numpy's SKX group)
+        return None
+    mask = X264_CACHELINE_64
+    for name, bits in X264_CPU_BITS.items():
+        if features.get(name):
+            mask |= bits
+    if features.get("SSSE3"):
+        mask |= X264_SSE2_IS_FAST  # as x264 does for CPUs with SSSE3 (except old Atoms, which have no AVX-512)
+    return mask
 
 
 def to_uint8(frames) -> np.ndarray:
@@ -178,6 +218,8 @@ class FrameWriter:
                 self._stream.options = {**self._stream.options, "threads": str(ENCODER_THREADS)}
             if codec == "libx264":  # frame threads, as the ffmpeg command line (PyAV's default: slices)
                 self._stream.codec_context.thread_type = "AUTO"
+                if w % AVX512_SAFE_WIDTH and x264_cpu_mask() is not None:  # same frames, same bytes
+                    self._stream.options = {**self._stream.options, "x264-params": f"asm={x264_cpu_mask()}"}
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="d2v-encode")  # one: packets stay in order
 
     def _submit(self, frame: np.ndarray) -> None:
