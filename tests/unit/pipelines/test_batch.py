@@ -225,7 +225,10 @@ def test_an_interrupted_batch_resumes_without_redoing_done_rows(tmp_path, packag
     n = 8
     m = _manifest(tmp_path, _good_rows(tmp_path, n))
     out = tmp_path / "out"
-    proc = _start(m, out, _env(package_env), "--max-in-flight", "2")
+    (tmp_path / "pids").mkdir()
+    # each job then pauses 0.5 s at its first frame: the six jobs left after the second "ok" need at least 1.5 s,
+    # so Ctrl-C lands mid-batch (without it, tiny jobs on a quick machine all ended first: exit 0, seen in CI)
+    proc = _start(m, out, _env(package_env, **{batch.PID_DIR_ENV: str(tmp_path / "pids")}), "--max-in-flight", "2")
     index = out / batch.INDEX_NAME
     _wait_for(lambda: index.is_file() and index.read_text().count('"ok"') >= 2, proc)
     proc.send_signal(signal.SIGINT)  # Ctrl-C
