@@ -207,7 +207,10 @@ class FrameWriter:
             from ..core.frames import even_size  # here: core.frames imports torch
 
             h, w = even_size(shape[0], shape[1])
-            self._container = av.open(str(self.path), mode="w")
+            # Matroska (.mkv, .webm) writes the date and a random segment id unless told to be bit-exact; mp4 / mov
+            # write neither (their creation time stays 0), and keep libavformat's version tag
+            matroska = self.path.suffix.lower() in (".mkv", ".webm")
+            self._container = av.open(str(self.path), mode="w", options={"fflags": "+bitexact"} if matroska else {})
             codec = "libvpx-vp9" if self.path.suffix.lower() == ".webm" else "libx264"
             self._stream = self._container.add_stream(codec, rate=Fraction(self.fps).limit_denominator(1001))
             self._stream.width, self._stream.height = w, h
