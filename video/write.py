@@ -70,6 +70,19 @@ def x264_cpu_mask() -> int | None:
     return mask
 
 
+def encoder_options(codec: str, crf: int, width: int) -> dict[str, str]:
+    """PyAV options of the ``codec`` ("libx264" or "libvpx-vp9") for a clip ``width`` px wide: the quality
+    (``crf``; VP9 at ``crf + 12``, constant quality), :data:`ENCODER_THREADS` when fixed, and x264's CPU flags
+    where its AVX-512 code would make the bytes vary (:func:`x264_cpu_mask`)."""
+    options = {"crf": str(crf)} if codec == "libx264" else {"crf": str(crf + 12), "b": "0"}
+    if ENCODER_THREADS:
+        options["threads"] = str(ENCODER_THREADS)
+    mask = x264_cpu_mask() if codec == "libx264" and width % AVX512_SAFE_WIDTH else None
+    if mask is not None:
+        options["x264-params"] = f"asm={mask}"
+    return options
+
+
 def to_uint8(frames) -> np.ndarray:
     """[B,H,W,C] (or [H,W,C]) float 0..1 (numpy or torch), or uint8 → uint8 RGB numpy ``[B,H,W,3]``: rounded,
     clipped to 0..255, NaN as 0; one channel is repeated to three, extra channels dropped."""
@@ -207,22 +220,18 @@ class FrameWriter:
             from ..core.frames import even_size  # here: core.frames imports torch
 
             h, w = even_size(shape[0], shape[1])
+            ext = self.path.suffix.lower()
             # Matroska (.mkv, .webm) writes the date and a random segment id unless told to be bit-exact; mp4 / mov
             # write neither (their creation time stays 0), and keep libavformat's version tag
-            matroska = self.path.suffix.lower() in (".mkv", ".webm")
+            matroska = ext in (".mkv", ".webm")
             self._container = av.open(str(self.path), mode="w", options={"fflags": "+bitexact"} if matroska else {})
-            codec = "libvpx-vp9" if self.path.suffix.lower() == ".webm" else "libx264"
+            codec = "libvpx-vp9" if ext == ".webm" else "libx264"
             self._stream = self._container.add_stream(codec, rate=Fraction(self.fps).limit_denominator(1001))
             self._stream.width, self._stream.height = w, h
             self._stream.pix_fmt = "yuv420p"
-            self._stream.options = ({"crf": str(self.crf)} if codec == "libx264"
-                                    else {"crf": str(self.crf + 12), "b": "0"})
-            if ENCODER_THREADS:
-                self._stream.options = {**self._stream.options, "threads": str(ENCODER_THREADS)}
+            self._stream.options = encoder_options(codec, self.crf, w)
             if codec == "libx264":  # frame threads, as the ffmpeg command line (PyAV's default: slices)
                 self._stream.codec_context.thread_type = "AUTO"
-                if w % AVX512_SAFE_WIDTH and x264_cpu_mask() is not None:  # same frames, same bytes
-                    self._stream.options = {**self._stream.options, "x264-params": f"asm={x264_cpu_mask()}"}
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="d2v-encode")  # one: packets stay in order
 
     def _submit(self, frame: np.ndarray) -> None:
