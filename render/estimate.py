@@ -142,7 +142,7 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
     outside = _share_in(lines, seg.mask, (h, w)) < 0.5 if seg.confidence > 0 else np.ones(len(lines), bool)
     labels, feet = standing_structures(lines[outside & vertical], (h, w))
     if seg.confidence > 0:  # a structure that ends on the subject goes on behind it, at least as low as it
-        subject_foot = (np.flatnonzero(seg.mask.any(1))[-1] + 1) / seg.mask.shape[0]
+        subject_foot = mask_rows(seg.mask)[1]
         feet = np.where(feet_hidden(labels, feet, seg.mask), np.maximum(feet, subject_foot), feet)
     contact = contact_row(feet, lines[outside & ~vertical], h)
     disp = stand_below_contact(background_disparity(yf, contact)[:, None].expand(h, w), labels, feet, contact)
@@ -156,6 +156,13 @@ def estimate_depth(image: torch.Tensor, subject: tuple[float, float] | None = No
     return (z / z.median()).clamp(1.0 / MAX_DEPTH_RATIO, MAX_DEPTH_RATIO).contiguous()
 
 
+def mask_rows(mask: np.ndarray) -> tuple[float, float]:
+    """Normalized rows (0 = top, 1 = bottom) of the top edge of the first row and the bottom edge of the last row
+    of a non-empty region ``mask`` [h, w] bool."""
+    rows = np.flatnonzero(mask.any(1))
+    return rows[0] / mask.shape[0], (rows[-1] + 1) / mask.shape[0]
+
+
 def _subject_plane(mask: np.ndarray, y: torch.Tensor, contact: float = 0.0) -> torch.Tensor:
     """The subject's disparity at normalized rows ``y`` ``[H]`` for its region ``mask`` [h, w] bool (any size), on
     the background of :func:`background_disparity` with ``contact``: the background's disparity at its lowest row
@@ -163,9 +170,7 @@ def _subject_plane(mask: np.ndarray, y: torch.Tensor, contact: float = 0.0) -> t
     height)`` -- upright when that is 0 (always where the background stands upright behind it), else leaning back
     with the ground just enough that the step at its top is ``MAX_STEP`` of the disparity of what lies behind it
     there (the step shrinks toward its foot, where it stands on the background)."""
-    rows = np.flatnonzero(mask.any(1))
-    h = mask.shape[0]
-    top, bottom = rows[0] / h, (rows[-1] + 1) / h
+    top, bottom = mask_rows(mask)
     foot = float(background_disparity(bottom, contact))
     behind_top = float(background_disparity(top, contact))
     slope = max(0.0, (foot - (1.0 + MAX_STEP) * behind_top) / max(1e-3, bottom - top))
